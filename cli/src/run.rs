@@ -1,0 +1,140 @@
+//! `gohost run` and `gohost go-exec`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use gohost::{DirPerms, Engine, Linker, Module, WasiConfig};
+
+/// Exit code when gohost itself fails (unreadable, invalid or unlinkable
+/// module), as distinct from the guest's own exit codes.
+const EXIT_LOAD_FAILED: u8 = 125;
+/// Exit code when the guest traps (an abort, as a signal would give).
+const EXIT_TRAPPED: u8 = 134;
+
+/// Run a Go wasip1 program (a WASI preview 1 command module).
+///
+/// The guest sees only what is given: no directories, no environment, and
+/// the host's standard input, output and error. gohost exits with the
+/// guest's exit code; 125 if the module cannot be loaded or linked, 134 if it
+/// traps.
+#[derive(Debug, clap::Args)]
+#[command(trailing_var_arg = true)]
+pub struct RunArgs {
+    /// Preopen a host directory read-write, as GUEST (default: the same path).
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+
+    /// Preopen a host directory read-only, as GUEST (default: the same path).
+    #[arg(long = "ro-dir", value_name = "HOST[::GUEST]")]
+    ro_dirs: Vec<String>,
+
+    /// Set an environment variable; `NAME` alone passes the host's value.
+    #[arg(long = "env", value_name = "NAME[=VALUE]")]
+    env: Vec<String>,
+
+    /// Pass the host's whole environment.
+    #[arg(long)]
+    inherit_env: bool,
+
+    /// The program: a .wasm file built with GOOS=wasip1 GOARCH=wasm.
+    program: PathBuf,
+
+    /// Arguments for the program (os.Args[1:]).
+    #[arg(allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+/// Run a Go test or program binary the way `go test -exec` and `go run -exec`
+/// expect, like Go's own go_wasip1_wasm_exec script: the host's `/` is
+/// preopened read-write as `/`, `PWD` and `PATH` are passed, and every
+/// argument after the program goes to it.
+///
+/// Use it as `GOOS=wasip1 GOARCH=wasm go test -exec "gohost go-exec" ./...`,
+/// or install gohost under the name go_wasip1_wasm_exec on PATH so that no
+/// -exec flag is needed.
+#[derive(Debug, clap::Args)]
+#[command(trailing_var_arg = true)]
+pub struct GoExecArgs {
+    /// The program: a .wasm file (Go names test binaries pkg.test).
+    program: PathBuf,
+
+    /// Arguments for the program.
+    #[arg(allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+pub fn run(a: RunArgs) -> ExitCode {
+    let mut wasi = WasiConfig::new();
+    wasi.inherit_stdio().arg(program_name(&a.program));
+    wasi.args(a.args);
+    if a.inherit_env {
+        wasi.inherit_env();
+    }
+    for e in &a.env {
+        match e.split_once('=') {
+            Some((k, v)) => wasi.env(k, v),
+            None => match std::env::var(e) {
+                Ok(v) => wasi.env(e, v),
+                Err(_) => continue,
+            },
+        };
+    }
+    for (spec, perms) in a
+        .dirs
+        .iter()
+        .map(|d| (d, DirPerms::ReadWrite))
+        .chain(a.ro_dirs.iter().map(|d| (d, DirPerms::ReadOnly)))
+    {
+        let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
+        wasi.preopen_dir(host, guest, perms);
+    }
+    execute(&a.program, &wasi)
+}
+
+pub fn go_exec(a: GoExecArgs) -> ExitCode {
+    let mut wasi = WasiConfig::new();
+    wasi.inherit_stdio()
+        .arg(program_name(&a.program))
+        .args(a.args);
+    wasi.preopen_dir("/", "/", DirPerms::ReadWrite);
+    let pwd = std::env::var("PWD").ok().or_else(|| {
+        std::env::current_dir()
+            .ok()
+            .map(|d| d.display().to_string())
+    });
+    for (k, v) in [("PWD", pwd), ("PATH", std::env::var("PATH").ok())] {
+        if let Some(v) = v {
+            wasi.env(k, v);
+        }
+    }
+    execute(&a.program, &wasi)
+}
+
+fn program_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+fn execute(program: &std::path::Path, wasi: &WasiConfig) -> ExitCode {
+    let engine = Engine::default();
+    let loaded = Module::from_file(&engine, program).and_then(|module| {
+        let linker = Linker::<()>::new(&engine);
+        linker.instantiate(&module, wasi, ())
+    });
+    let mut instance = match loaded {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("gohost: {e}");
+            return ExitCode::from(EXIT_LOAD_FAILED);
+        }
+    };
+    match instance.run() {
+        // Exit codes are a byte on every platform Go targets.
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("gohost: {}: {e}", program.display());
+            ExitCode::from(EXIT_TRAPPED)
+        }
+    }
+}

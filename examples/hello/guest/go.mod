@@ -1,0 +1,3 @@
+module gohost.example/hello
+
+go 1.24

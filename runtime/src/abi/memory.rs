@@ -1,0 +1,101 @@
+//! Checked views into a guest's linear memory.
+
+use super::codec::{decode_all, Decode};
+use super::AbiError;
+
+/// The guest's linear memory during one host call.
+///
+/// Reads borrow the guest's bytes in place: a `&str` parameter is a view,
+/// not a copy. Every pointer and length from the guest is checked; nothing
+/// here can panic on guest input.
+#[derive(Debug)]
+pub struct GuestMemory<'a> {
+    data: &'a mut [u8],
+}
+
+impl<'a> GuestMemory<'a> {
+    /// A view of `data`, the whole of a linear memory.
+    pub fn new(data: &'a mut [u8]) -> Self {
+        GuestMemory { data }
+    }
+
+    /// The memory's size in bytes.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// Whether the memory is empty (it has no pages).
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    fn range(&self, ptr: i32, len: i32) -> Result<std::ops::Range<usize>, AbiError> {
+        // wasm32 pointers and lengths are unsigned; Go passes them as i32.
+        let (start, n) = (ptr as u32 as usize, len as u32 as usize);
+        match start.checked_add(n) {
+            Some(end) if end <= self.data.len() => Ok(start..end),
+            _ => Err(AbiError::new(format!(
+                "pointer {start:#x} with length {n} is outside guest memory of {} bytes",
+                self.data.len()
+            ))),
+        }
+    }
+
+    /// `len` bytes at `ptr`.
+    pub fn bytes(&self, ptr: i32, len: i32) -> Result<&[u8], AbiError> {
+        let r = self.range(ptr, len)?;
+        Ok(&self.data[r])
+    }
+
+    /// `len` bytes at `ptr`, which must be UTF-8.
+    pub fn str(&self, ptr: i32, len: i32) -> Result<&str, AbiError> {
+        let bytes = self.bytes(ptr, len)?;
+        std::str::from_utf8(bytes)
+            .map_err(|e| AbiError::new(format!("text at {:#x} is not UTF-8: {e}", ptr as u32)))
+    }
+
+    /// Decodes one value from exactly the `len` bytes at `ptr`.
+    pub fn decode<'s, T: Decode<'s>>(&'s self, ptr: i32, len: i32) -> Result<T, AbiError> {
+        decode_all(self.bytes(ptr, len)?)
+    }
+
+    /// Copies `bytes` to `ptr`.
+    pub fn write(&mut self, ptr: i32, bytes: &[u8]) -> Result<(), AbiError> {
+        let len = i32::try_from(bytes.len())
+            .map_err(|_| AbiError::new("value larger than 2 GiB cannot be written"))?;
+        let r = self.range(ptr, len)?;
+        self.data[r].copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Writes a little-endian u32 at `ptr`.
+    pub fn write_u32(&mut self, ptr: i32, v: u32) -> Result<(), AbiError> {
+        self.write(ptr, &v.to_le_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_checked_without_overflow() {
+        let mut data = vec![b'a'; 16];
+        let mut m = GuestMemory::new(&mut data);
+        assert_eq!(m.str(0, 16), Ok("aaaaaaaaaaaaaaaa"));
+        assert_eq!(m.bytes(16, 0), Ok(&[][..]));
+        assert!(m.bytes(16, 1).is_err());
+        assert!(m.bytes(-1, 2).is_err(), "0xffffffff + 2 wraps in u32");
+        assert!(m.bytes(8, -1).is_err(), "a length of 4 GiB - 1");
+        assert!(m.write_u32(13, 1).is_err());
+        assert!(m.write_u32(12, 1).is_ok());
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error() {
+        let mut data = vec![0xff, 0xfe];
+        let m = GuestMemory::new(&mut data);
+        let err = m.str(0, 2).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("text at 0x0 is not UTF-8"), "{err}");
+    }
+}

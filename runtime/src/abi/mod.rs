@@ -1,0 +1,27 @@
+//! The typed ABI between Go guests and Rust host functions: the value
+//! codec, memory views, handles and the return-area protocol of
+//! `docs/abi.md`. Generated glue uses this through [`crate::__private`].
+
+mod codec;
+mod error;
+mod handles;
+mod memory;
+mod ret;
+
+pub use codec::{decode_all, Decode, Encode, Reader, Writer};
+pub use error::AbiError;
+pub use handles::HandleTable;
+pub use memory::GuestMemory;
+pub(crate) use ret::take_pending;
+pub use ret::{ret_abi_error, ret_err_message, ret_err_typed, ret_ok, CallCx, RetArea, Status};
+
+/// Per-instance state of the ABI.
+#[derive(Debug, Default)]
+pub struct AbiState {
+    /// Host objects the guest holds handles to.
+    pub handles: HandleTable,
+    /// A result too large for the guest's scratch buffer, until taken.
+    pending: Option<Vec<u8>>,
+    /// The encoding buffer, reused from call to call.
+    scratch: Vec<u8>,
+}

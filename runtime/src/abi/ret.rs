@@ -1,0 +1,145 @@
+//! Results crossing back to the guest through the return area
+//! (`docs/abi.md`, "Imports").
+
+use std::fmt::{self, Display, Write as _};
+
+use super::codec::{Encode, Writer};
+use super::{AbiError, AbiState, GuestMemory};
+use crate::Trap;
+
+/// The status a return-area function gives back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Status {
+    /// The payload is the result.
+    Ok = 0,
+    /// The host function returned an error; the payload describes it.
+    Err = 1,
+    /// The guest broke the ABI; the payload is a message.
+    Abi = 2,
+}
+
+/// Where the guest wants the result: a scratch buffer and the place for the
+/// payload's length.
+#[derive(Debug, Clone, Copy)]
+pub struct RetArea {
+    /// The scratch buffer's address.
+    pub ptr: i32,
+    /// The scratch buffer's size.
+    pub cap: i32,
+    /// Where the payload length goes (u32, little endian).
+    pub len_ptr: i32,
+}
+
+/// The memory and per-instance ABI state a host call works with.
+#[derive(Debug)]
+pub struct CallCx<'a> {
+    /// The guest's memory.
+    pub mem: GuestMemory<'a>,
+    /// Handles and pending results of this instance.
+    pub abi: &'a mut AbiState,
+}
+
+impl CallCx<'_> {
+    fn finish(&mut self, area: RetArea, status: Status, w: Writer) -> Result<i32, Trap> {
+        let payload = w.into_bytes();
+        let len = u32::try_from(payload.len())
+            .map_err(|_| Trap::new("gohost: a result larger than 4 GiB cannot reach the guest"))?;
+        self.mem
+            .write_u32(area.len_ptr, len)
+            .map_err(|e| return_area_trap(&e))?;
+        if len <= area.cap as u32 {
+            self.mem
+                .write(area.ptr, &payload)
+                .map_err(|e| return_area_trap(&e))?;
+            self.abi.scratch = payload;
+        } else {
+            // Too big for the guest's buffer: keep it until the guest asks
+            // for it with `__gohost_take` and a buffer of the right size.
+            self.abi.pending = Some(payload);
+        }
+        Ok(status as i32)
+    }
+
+    fn writer(&mut self) -> Writer {
+        Writer::reuse(std::mem::take(&mut self.abi.scratch))
+    }
+}
+
+fn return_area_trap(e: &AbiError) -> Trap {
+    Trap::new(format!("gohost: the guest's return area is invalid: {e}"))
+}
+
+/// Sends `v` as the successful result.
+pub fn ret_ok<T: Encode + ?Sized>(cx: &mut CallCx<'_>, area: RetArea, v: &T) -> Result<i32, Trap> {
+    let mut w = cx.writer();
+    v.encode(&mut w);
+    cx.finish(area, Status::Ok, w)
+}
+
+/// Sends an error of an enum declared in the module: its message, then the
+/// value, so the guest gets a typed error that prints like the host's.
+pub fn ret_err_typed<E: Encode + Display>(
+    cx: &mut CallCx<'_>,
+    area: RetArea,
+    e: &E,
+) -> Result<i32, Trap> {
+    let mut w = cx.writer();
+    write_display(&mut w, e);
+    e.encode(&mut w);
+    cx.finish(area, Status::Err, w)
+}
+
+/// Sends an error the guest only sees as a message.
+pub fn ret_err_message<E: Display + ?Sized>(
+    cx: &mut CallCx<'_>,
+    area: RetArea,
+    e: &E,
+) -> Result<i32, Trap> {
+    let mut w = cx.writer();
+    write_display(&mut w, e);
+    cx.finish(area, Status::Err, w)
+}
+
+/// Reports that the guest broke the ABI.
+pub fn ret_abi_error(cx: &mut CallCx<'_>, area: RetArea, e: AbiError) -> Result<i32, Trap> {
+    let mut w = cx.writer();
+    w.bytes(e.message().as_bytes());
+    cx.finish(area, Status::Abi, w)
+}
+
+/// Writes `v`'s `Display` as a length-prefixed string without an
+/// intermediate `String`.
+fn write_display<D: Display + ?Sized>(w: &mut Writer, v: &D) {
+    struct Sink(Vec<u8>);
+    impl fmt::Write for Sink {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.0.extend_from_slice(s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut sink = Sink(Vec::new());
+    // Writing to a Vec cannot fail; a Display impl that errors leaves what
+    // it wrote so far, which is still the best message we have.
+    let _ = write!(sink, "{v}");
+    w.bytes(&sink.0);
+}
+
+/// `__gohost_take(ptr, len)`: copies the pending result into the guest's
+/// buffer of exactly its length. 0 on success, 1 when nothing of that length
+/// is pending.
+pub(crate) fn take_pending(
+    mem: &mut GuestMemory<'_>,
+    abi: &mut AbiState,
+    ptr: i32,
+    len: i32,
+) -> Result<i32, Trap> {
+    match &abi.pending {
+        Some(p) if p.len() == len as u32 as usize => {
+            mem.write(ptr, p).map_err(|e| return_area_trap(&e))?;
+            abi.pending = None;
+            Ok(0)
+        }
+        _ => Ok(1),
+    }
+}

@@ -1,0 +1,115 @@
+//! Host closures of any arity as engine functions, through sealed traits and
+//! one macro over the arities (the wasmtime `IntoFunc` pattern).
+
+use super::{Caller, StoreData};
+use crate::Trap;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A wasm value type a host function can take: `i32`, `i64`, `f32`, `f64`.
+pub trait WasmValue: sealed::Sealed + wasmi::WasmTy {}
+
+/// What a host function can return: nothing, or one wasm value.
+pub trait WasmResult: sealed::Sealed + Send + 'static {
+    #[doc(hidden)]
+    type Engine: wasmi::WasmTyList;
+    #[doc(hidden)]
+    fn into_engine(self) -> Self::Engine;
+}
+
+macro_rules! values {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl WasmValue for $t {}
+        impl WasmResult for $t {
+            type Engine = $t;
+            #[inline(always)]
+            fn into_engine(self) -> $t { self }
+        }
+    )*};
+}
+values!(i32, i64, f32, f64);
+
+impl sealed::Sealed for () {}
+impl WasmResult for () {
+    type Engine = ();
+    #[inline(always)]
+    fn into_engine(self) {}
+}
+
+/// A Rust closure that can be registered as a host function with
+/// [`Linker::func_wrap`](super::Linker::func_wrap).
+///
+/// Implemented for `Fn(Caller<'_, S>, A1, .., An) -> Result<R, Trap>` with
+/// each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16 parameters.
+pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn register(
+        self,
+        linker: &mut wasmi::Linker<StoreData<S>>,
+        module: &str,
+        name: &str,
+    ) -> Result<wasmi::FuncType, wasmi::Error>;
+}
+
+#[inline(always)]
+fn to_engine<R: WasmResult>(r: Result<R, Trap>) -> Result<R::Engine, wasmi::Error> {
+    match r {
+        Ok(v) => Ok(v.into_engine()),
+        Err(trap) => Err(wasmi::Error::new(trap.message().to_owned())),
+    }
+}
+
+macro_rules! into_host_func {
+    ($($a:ident)*) => {
+        impl<S, F, R, $($a,)*> IntoHostFunc<S, ($($a,)*), R> for F
+        where
+            S: Send + 'static,
+            F: Fn(Caller<'_, S>, $($a,)*) -> Result<R, Trap> + Send + Sync + 'static,
+            R: WasmResult,
+            $($a: WasmValue,)*
+            Result<R::Engine, wasmi::Error>: wasmi::WasmRet,
+        {
+            #[allow(non_snake_case)]
+            fn register(
+                self,
+                linker: &mut wasmi::Linker<StoreData<S>>,
+                module: &str,
+                name: &str,
+            ) -> Result<wasmi::FuncType, wasmi::Error> {
+                let ty = wasmi::FuncType::new(
+                    [$(<$a as wasmi::WasmTy>::ty(),)*],
+                    <R::Engine as wasmi::WasmTyList>::types().as_ref().iter().copied(),
+                );
+                linker.func_wrap(
+                    module,
+                    name,
+                    move |caller: wasmi::Caller<'_, StoreData<S>>, $($a: $a,)*| {
+                        to_engine(self(Caller::new(caller), $($a,)*))
+                    },
+                )?;
+                Ok(ty)
+            }
+        }
+    };
+}
+
+into_host_func!();
+into_host_func!(A1);
+into_host_func!(A1 A2);
+into_host_func!(A1 A2 A3);
+into_host_func!(A1 A2 A3 A4);
+into_host_func!(A1 A2 A3 A4 A5);
+into_host_func!(A1 A2 A3 A4 A5 A6);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);

@@ -1,0 +1,112 @@
+use std::collections::{BTreeMap, HashMap};
+
+use super::func::IntoHostFunc;
+use super::{link_check, Engine, Instance, Module, StoreData};
+use crate::abi::AbiState;
+use crate::{Error, WasiConfig};
+
+/// The host functions guests can import, WASI preview 1 included.
+///
+/// A linker is built once and instantiates any number of modules; `S` is the
+/// embedder's state that host functions see through [`Caller`](super::Caller).
+///
+/// ```
+/// use gohost::{Caller, Engine, Linker, Trap};
+///
+/// let engine = Engine::default();
+/// let mut linker = Linker::<u32>::new(&engine);
+/// linker.func_wrap("env", "bump", |mut caller: Caller<'_, u32>, by: i32| -> Result<i32, Trap> {
+///     *caller.data_mut() += by as u32;
+///     Ok(*caller.data() as i32)
+/// })?;
+/// # Ok::<(), gohost::Error>(())
+/// ```
+pub struct Linker<S> {
+    pub(crate) inner: wasmi::Linker<StoreData<S>>,
+    pub(crate) engine: Engine,
+    /// The signatures of the functions registered with `func_wrap`, for
+    /// link-time diagnostics (the engine's linker cannot be asked).
+    pub(crate) host_funcs: HashMap<(String, String), wasmi::FuncType>,
+    /// Model fingerprints of the registered gohost modules, by module name.
+    pub(crate) fingerprints: BTreeMap<String, String>,
+}
+
+impl<S> std::fmt::Debug for Linker<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Linker")
+            .field("modules", &self.fingerprints.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Send + 'static> Linker<S> {
+    /// A linker providing WASI preview 1 (`wasi_snapshot_preview1`).
+    pub fn new(engine: &Engine) -> Self {
+        let mut inner = wasmi::Linker::new(&engine.inner);
+        // Registering the fixed WASI function set on a fresh linker cannot
+        // collide with anything.
+        wasmi_wasi::add_to_linker(&mut inner, |d: &mut StoreData<S>| &mut d.wasi)
+            .expect("gohost: WASI preview 1 must register on an empty linker");
+        Linker {
+            inner,
+            engine: engine.clone(),
+            host_funcs: HashMap::new(),
+            fingerprints: BTreeMap::new(),
+        }
+    }
+
+    /// The engine this linker belongs to.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Registers `f` as the import `module.name`.
+    ///
+    /// Fails if that name is already defined.
+    pub fn func_wrap<Params, Results>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: impl IntoHostFunc<S, Params, Results>,
+    ) -> Result<&mut Self, Error> {
+        let ty = f
+            .register(&mut self.inner, module, name)
+            .map_err(|e| Error::Link(format!("cannot define `{module}.{name}`: {e}")))?;
+        self.host_funcs
+            .insert((module.to_owned(), name.to_owned()), ty);
+        Ok(self)
+    }
+
+    /// Records the model fingerprint of a gohost module, so that guests
+    /// built against other bindings are refused with a clear message.
+    pub(crate) fn set_fingerprint(&mut self, module: &str, hash: &str) {
+        self.fingerprints.insert(module.to_owned(), hash.to_owned());
+    }
+
+    /// Instantiates `module` with the given WASI configuration and state.
+    ///
+    /// Every import is checked first; a missing or mistyped one is reported
+    /// by module, name and both signatures.
+    pub fn instantiate(
+        &self,
+        module: &Module,
+        wasi: &WasiConfig,
+        state: S,
+    ) -> Result<Instance<S>, Error> {
+        let data = StoreData {
+            wasi: wasi.build()?,
+            abi: AbiState::default(),
+            memory: None,
+            user: state,
+        };
+        let mut store = wasmi::Store::new(&self.engine.inner, data);
+        link_check::check_imports(self, module)?;
+        let instance = self
+            .inner
+            .instantiate_and_start(&mut store, &module.inner)
+            .map_err(|e| Error::Link(e.to_string()))?;
+        let memory = instance.get_memory(&store, "memory");
+        store.data_mut().memory = memory;
+        Ok(Instance::new(store, instance))
+    }
+}

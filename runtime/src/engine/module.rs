@@ -1,0 +1,57 @@
+use std::path::Path;
+
+use super::Engine;
+use crate::Error;
+
+/// A validated, compiled WebAssembly module, ready to be instantiated any
+/// number of times.
+///
+/// Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Module {
+    pub(crate) inner: wasmi::Module,
+}
+
+impl Module {
+    /// Validates and compiles `wasm` (binary format).
+    ///
+    /// With the default lazy compilation, function bodies are translated on
+    /// their first call; validation is complete either way.
+    pub fn from_bytes(engine: &Engine, wasm: &[u8]) -> Result<Self, Error> {
+        Self::compile(engine, wasm, None)
+    }
+
+    /// Reads, validates and compiles the module at `path`.
+    pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let wasm = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::compile(engine, &wasm, Some(path.display().to_string()))
+    }
+
+    fn compile(engine: &Engine, wasm: &[u8], origin: Option<String>) -> Result<Self, Error> {
+        let invalid = |message: String| Error::InvalidModule {
+            origin: origin.clone(),
+            message,
+        };
+        if !wasm.starts_with(b"\0asm") {
+            return Err(invalid(format!(
+                "not a WebAssembly binary (it does not start with \\0asm; found {:02x?})",
+                &wasm[..wasm.len().min(4)]
+            )));
+        }
+        wasmi::Module::new(&engine.inner, wasm)
+            .map(|inner| Module { inner })
+            .map_err(|e| invalid(e.to_string()))
+    }
+
+    /// Whether the module exports a function named `name`.
+    pub fn has_export(&self, name: &str) -> bool {
+        matches!(
+            self.inner.get_export(name),
+            Some(wasmi::ExternType::Func(_))
+        )
+    }
+}

@@ -1,0 +1,14 @@
+use crate::abi::AbiState;
+
+/// What an instance's store holds: WASI, the ABI state, the cached memory
+/// export, and the embedder's state.
+#[doc(hidden)]
+#[allow(missing_debug_implementations)] // holds the embedder's `S`, which need not be Debug
+pub struct StoreData<S> {
+    pub(crate) wasi: wasmi_wasi::WasiCtx,
+    pub(crate) abi: AbiState,
+    /// The guest's `memory` export, resolved once after instantiation so
+    /// host calls don't look it up by name.
+    pub(crate) memory: Option<wasmi::Memory>,
+    pub(crate) user: S,
+}

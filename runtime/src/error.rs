@@ -1,0 +1,117 @@
+//! The error type of the crate boundary, and [`Trap`], the error a host
+//! function raises to stop the guest.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Everything that can go wrong while loading, linking or running a guest.
+///
+/// Messages say what was expected, what was found, and where, so that they can
+/// be shown to a user as they are.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The module file could not be read.
+    #[error("cannot read wasm module {path}: {source}")]
+    Io {
+        /// The file that was asked for.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+
+    /// The bytes are not a valid WebAssembly module.
+    #[error("invalid wasm module{}: {message}", origin_suffix(.origin))]
+    InvalidModule {
+        /// Where the bytes came from, when known.
+        origin: Option<String>,
+        /// What the validator found.
+        message: String,
+    },
+
+    /// The module needs something the host does not provide, or provides
+    /// with another signature.
+    #[error("cannot link guest: {0}")]
+    Link(String),
+
+    /// The guest was built against generated bindings that do not match the
+    /// host's module (the model fingerprints differ).
+    #[error(
+        "guest was built against stale or foreign bindings for host module `{module}`: \
+         the guest's fingerprint is {found}, the host's is {expected}; \
+         regenerate the Go package (`gohost gen`) and rebuild the guest"
+    )]
+    AbiMismatch {
+        /// The wasm import module name.
+        module: String,
+        /// The host's model hash.
+        expected: String,
+        /// The guest's model hash.
+        found: String,
+    },
+
+    /// The guest trapped: it executed `unreachable`, accessed memory out of
+    /// bounds, a host function failed, or it panicked (Go panics in reactor
+    /// mode end in `unreachable`).
+    #[error("guest trapped: {message}")]
+    Trap {
+        /// The engine's description, with the trap code or host message.
+        message: String,
+    },
+
+    /// A WASI context could not be configured as asked.
+    #[error("cannot configure WASI: {0}")]
+    Wasi(String),
+
+    /// The module lacks an export the host needs.
+    #[error("module has no exported function `{name}` of type {expected}")]
+    MissingExport {
+        /// The export's name.
+        name: String,
+        /// The signature the host expected.
+        expected: String,
+    },
+
+    /// Anything else the engine reported.
+    #[error("{0}")]
+    Engine(String),
+}
+
+fn origin_suffix(origin: &Option<String>) -> String {
+    match origin {
+        Some(o) => format!(" {o}"),
+        None => String::new(),
+    }
+}
+
+/// Raised by a host function to stop the guest with a message.
+///
+/// The call that reached the host function fails with [`Error::Trap`]
+/// carrying this message; the instance is unusable afterwards, the host
+/// process is not affected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trap {
+    message: String,
+}
+
+impl Trap {
+    /// A trap with the given message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Trap {
+            message: message.into(),
+        }
+    }
+
+    /// The message the trap carries.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Trap {}

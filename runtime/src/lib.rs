@@ -1,0 +1,44 @@
+//! Host Go programs and plugins in Rust.
+//!
+//! gohost runs Go code compiled with `GOOS=wasip1 GOARCH=wasm` on an
+//! embedded WebAssembly engine ([wasmi], an interpreter), with WASI preview 1
+//! for files, clocks, randomness and standard streams, and lets Go call typed
+//! Rust functions declared with [`host_module`].
+//!
+//! Run a Go program:
+//!
+//! ```no_run
+//! use gohost::{Engine, Linker, Module, WasiConfig};
+//!
+//! let engine = Engine::default();
+//! let module = Module::from_file(&engine, "hello.wasm")?;
+//! let linker = Linker::<()>::new(&engine);
+//! let mut wasi = WasiConfig::new();
+//! wasi.arg("hello").inherit_stdio();
+//! let code = linker.instantiate(&module, &wasi, ())?.run()?;
+//! std::process::exit(code);
+//! # Ok::<(), gohost::Error>(())
+//! ```
+//!
+//! [wasmi]: https://docs.rs/wasmi
+
+mod abi;
+mod engine;
+mod error;
+mod wasi;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use engine::{
+    Caller, Config, Engine, Instance, IntoHostFunc, Linker, Module, WasmResult, WasmValue,
+};
+pub use error::{Error, Trap};
+pub use gohost_macros::host_module;
+pub use wasi::{Capture, DirPerms, Input, Output, WasiConfig};
+
+/// The README's Rust examples compile as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,295 @@
+//! One builder for everything a guest sees of the outside world through
+//! WASI preview 1: arguments, environment, directories and standard streams.
+//! The implementation is `wasi-common` (through `wasmi_wasi`); gohost only
+//! adds read-only preopens on top of it.
+
+mod readonly;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use wasmi_wasi::wasi_common::pipe::{ReadPipe, WritePipe};
+use wasmi_wasi::wasi_common::sync::{ambient_authority, WasiCtxBuilder};
+use wasmi_wasi::{WasiCtx, WasiFile};
+
+use crate::Error;
+
+/// What a guest can do in a preopened directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirPerms {
+    /// List, stat and read files.
+    ReadOnly,
+    /// Also create, write, rename and delete.
+    ReadWrite,
+}
+
+/// Where a guest's standard input comes from.
+#[derive(Debug, Clone, Default)]
+pub enum Input {
+    /// Nothing: reads see end of file.
+    #[default]
+    Null,
+    /// The host process's standard input.
+    Inherit,
+    /// These bytes.
+    Bytes(Vec<u8>),
+    /// The contents of this file, opened when the guest is instantiated.
+    File(PathBuf),
+}
+
+/// Where a guest's standard output or error goes.
+#[derive(Debug, Clone, Default)]
+pub enum Output {
+    /// Discarded.
+    #[default]
+    Null,
+    /// The host process's stream.
+    Inherit,
+    /// Kept in memory; read it with [`Capture::contents`].
+    Capture(Capture),
+    /// This file, created (or truncated) when the guest is instantiated.
+    File(PathBuf),
+}
+
+/// A shared in-memory buffer that captures a guest's output.
+///
+/// Clones share the buffer.
+///
+/// ```
+/// use gohost::{Capture, Output, WasiConfig};
+///
+/// let out = Capture::new();
+/// let mut wasi = WasiConfig::new();
+/// wasi.stdout(Output::Capture(out.clone()));
+/// // ... run the guest, then:
+/// assert_eq!(out.contents(), b"");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Capture(Arc<RwLock<Vec<u8>>>);
+
+impl Capture {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A copy of what was written so far.
+    pub fn contents(&self) -> Vec<u8> {
+        self.0
+            .read()
+            .map(|b| b.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// What was written so far, as text (invalid UTF-8 replaced).
+    pub fn to_string_lossy(&self) -> String {
+        String::from_utf8_lossy(&self.contents()).into_owned()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Preopen {
+    host: PathBuf,
+    guest: String,
+    perms: DirPerms,
+}
+
+/// Arguments, environment, directories and standard streams of a guest.
+///
+/// The default is a closed sandbox: no arguments, no environment, no
+/// directories, standard streams null. Open what the guest needs.
+///
+/// ```
+/// use gohost::{DirPerms, Output, WasiConfig};
+///
+/// let mut wasi = WasiConfig::new();
+/// wasi.args(["prog", "--verbose"])
+///     .env("GREETING", "hello")
+///     .preopen_dir(".", "/data", DirPerms::ReadOnly)
+///     .stdout(Output::Inherit)
+///     .stderr(Output::Inherit);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct WasiConfig {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    inherit_env: bool,
+    preopens: Vec<Preopen>,
+    stdin: Input,
+    stdout: Output,
+    stderr: Output,
+}
+
+impl WasiConfig {
+    /// A closed sandbox; see the type's documentation.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends one argument. The first argument is the program name by
+    /// convention (Go's `os.Args[0]`).
+    pub fn arg(&mut self, arg: impl Into<String>) -> &mut Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Appends arguments.
+    pub fn args<I: IntoIterator<Item = A>, A: Into<String>>(&mut self, args: I) -> &mut Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets an environment variable (after inherited ones, so it wins).
+    pub fn env(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Passes the host process's whole environment to the guest.
+    pub fn inherit_env(&mut self) -> &mut Self {
+        self.inherit_env = true;
+        self
+    }
+
+    /// Makes the host directory `host` visible to the guest as `guest`.
+    /// Nothing outside it is reachable through it, neither by `..` nor by
+    /// symbolic links.
+    pub fn preopen_dir(
+        &mut self,
+        host: impl AsRef<Path>,
+        guest: impl Into<String>,
+        perms: DirPerms,
+    ) -> &mut Self {
+        self.preopens.push(Preopen {
+            host: host.as_ref().to_owned(),
+            guest: guest.into(),
+            perms,
+        });
+        self
+    }
+
+    /// Sets standard input.
+    pub fn stdin(&mut self, input: Input) -> &mut Self {
+        self.stdin = input;
+        self
+    }
+
+    /// Sets standard output.
+    pub fn stdout(&mut self, output: Output) -> &mut Self {
+        self.stdout = output;
+        self
+    }
+
+    /// Sets standard error.
+    pub fn stderr(&mut self, output: Output) -> &mut Self {
+        self.stderr = output;
+        self
+    }
+
+    /// Inherits all three standard streams from the host process.
+    pub fn inherit_stdio(&mut self) -> &mut Self {
+        self.stdin = Input::Inherit;
+        self.stdout = Output::Inherit;
+        self.stderr = Output::Inherit;
+        self
+    }
+
+    /// The environment the guest sees: inherited variables (if asked), then
+    /// explicit ones, each name once. Go keeps the first of duplicate names,
+    /// so a later setting must replace an earlier one, not follow it.
+    fn environment(&self) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = if self.inherit_env {
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for (k, v) in &self.env {
+            match env.iter_mut().find(|(name, _)| name == k) {
+                Some(slot) => slot.1 = v.clone(),
+                None => env.push((k.clone(), v.clone())),
+            }
+        }
+        env
+    }
+
+    /// Builds the WASI context for one instance, opening directories and
+    /// files now.
+    pub(crate) fn build(&self) -> Result<WasiCtx, Error> {
+        let strings = |e: wasmi_wasi::wasi_common::StringArrayError| {
+            Error::Wasi(format!("arguments or environment too large: {e}"))
+        };
+        let mut b = WasiCtxBuilder::new();
+        b.args(&self.args).map_err(strings)?;
+        b.envs(&self.environment()).map_err(strings)?;
+        b.stdin(input(&self.stdin)?);
+        b.stdout(output(&self.stdout, Stream::Stdout)?);
+        b.stderr(output(&self.stderr, Stream::Stderr)?);
+        let ctx = b.build();
+        for p in &self.preopens {
+            let dir =
+                cap_std::fs::Dir::open_ambient_dir(&p.host, ambient_authority()).map_err(|e| {
+                    Error::Wasi(format!(
+                        "cannot open directory {} to preopen as {}: {e}",
+                        p.host.display(),
+                        p.guest
+                    ))
+                })?;
+            let dir: Box<dyn wasmi_wasi::WasiDir> =
+                Box::new(wasmi_wasi::wasi_common::sync::dir::Dir::from_cap_std(dir));
+            let dir = match p.perms {
+                DirPerms::ReadWrite => dir,
+                DirPerms::ReadOnly => Box::new(readonly::ReadOnlyDir::new(dir)),
+            };
+            ctx.push_preopened_dir(dir, &p.guest)
+                .map_err(|e| Error::Wasi(format!("cannot preopen {}: {e}", p.guest)))?;
+        }
+        Ok(ctx)
+    }
+}
+
+fn input(i: &Input) -> Result<Box<dyn WasiFile>, Error> {
+    Ok(match i {
+        Input::Null => Box::new(ReadPipe::from(Vec::new())),
+        Input::Inherit => Box::new(wasmi_wasi::wasi_common::sync::stdio::stdin()),
+        Input::Bytes(b) => Box::new(ReadPipe::from(b.clone())),
+        Input::File(path) => {
+            let f = std::fs::File::open(path).map_err(|e| {
+                Error::Wasi(format!(
+                    "cannot open {} for standard input: {e}",
+                    path.display()
+                ))
+            })?;
+            Box::new(wasmi_wasi::wasi_common::sync::file::File::from_cap_std(
+                cap_std::fs::File::from_std(f),
+            ))
+        }
+    })
+}
+
+#[derive(Clone, Copy)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+fn output(o: &Output, stream: Stream) -> Result<Box<dyn WasiFile>, Error> {
+    use wasmi_wasi::wasi_common::sync::stdio;
+    Ok(match o {
+        Output::Null => Box::new(WritePipe::new(std::io::sink())),
+        Output::Inherit => match stream {
+            Stream::Stdout => Box::new(stdio::stdout()),
+            Stream::Stderr => Box::new(stdio::stderr()),
+        },
+        Output::Capture(c) => Box::new(WritePipe::from_shared(c.0.clone())),
+        Output::File(path) => {
+            let f = std::fs::File::create(path).map_err(|e| {
+                Error::Wasi(format!("cannot create {} for output: {e}", path.display()))
+            })?;
+            Box::new(wasmi_wasi::wasi_common::sync::file::File::from_cap_std(
+                cap_std::fs::File::from_std(f),
+            ))
+        }
+    })
+}

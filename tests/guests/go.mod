@@ -1,0 +1,3 @@
+module gohost.test/guests
+
+go 1.24
