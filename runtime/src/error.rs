@@ -59,9 +59,79 @@ pub enum Error {
         message: String,
     },
 
+    /// A call ran out of fuel: it executed more instructions than its limit
+    /// allows (an infinite loop, or more work than the host budgeted).
+    #[error("guest exceeded its execution limit of {limit} fuel units in `{func}`")]
+    FuelExhausted {
+        /// The export that was called.
+        func: String,
+        /// The fuel the call was given.
+        limit: u64,
+    },
+
+    /// The guest tried to grow its memory past its limit.
+    #[error(
+        "guest exceeded its memory limit of {limit_bytes} bytes (it asked for {requested_bytes})"
+    )]
+    MemoryLimit {
+        /// The limit.
+        limit_bytes: usize,
+        /// The size the guest asked for.
+        requested_bytes: usize,
+    },
+
+    /// The instance trapped, exited or hit a limit before; a Go guest cannot
+    /// continue after that, so it refuses further calls.
+    #[error("the instance is unusable: {reason}")]
+    Poisoned {
+        /// What happened to it.
+        reason: String,
+    },
+
+    /// A Go export panicked; the generated shim recovered the panic and
+    /// reported its message. The instance is discarded all the same.
+    #[error("guest panicked in `{func}`: {message}")]
+    GuestPanic {
+        /// The export, as `module.name`.
+        func: String,
+        /// Go's panic value, printed.
+        message: String,
+    },
+
+    /// A Go export refused the call (its arguments did not decode, or no
+    /// implementation was registered).
+    #[error("guest refused the call to `{func}`: {message}")]
+    Guest {
+        /// The export, as `module.name`.
+        func: String,
+        /// The guest's explanation.
+        message: String,
+    },
+
+    /// A Go export's reply does not decode; the guest is not the one the
+    /// bindings were generated for, or its memory is corrupt.
+    #[error("malformed reply from `{func}`: {message}")]
+    BadReply {
+        /// The export, as `module.name`.
+        func: String,
+        /// What was wrong.
+        message: String,
+    },
+
+    /// A setting cannot work as given.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
     /// A WASI context could not be configured as asked.
     #[error("cannot configure WASI: {0}")]
     Wasi(String),
+
+    /// A reactor (plugin) called `proc_exit` during a call, which ends it.
+    #[error("guest exited with code {code} during a call")]
+    Exited {
+        /// The exit code.
+        code: i32,
+    },
 
     /// The module lacks an export the host needs.
     #[error("module has no exported function `{name}` of type {expected}")]
@@ -72,9 +142,36 @@ pub enum Error {
         expected: String,
     },
 
+    /// An export exists but its type is not what the caller expects; the
+    /// guest was built against other bindings.
+    #[error("export `{name}` has type {found}, which does not match the call; the guest may be built against stale bindings")]
+    ExportType {
+        /// The export's name.
+        name: String,
+        /// Its actual signature.
+        found: String,
+    },
+
     /// Anything else the engine reported.
     #[error("{0}")]
     Engine(String),
+}
+
+impl Error {
+    /// Whether the error leaves the instance unusable: a trap, an exit, or a
+    /// limit hit. Pools drop such instances.
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            Error::Trap { .. }
+                | Error::FuelExhausted { .. }
+                | Error::MemoryLimit { .. }
+                | Error::Poisoned { .. }
+                | Error::Exited { .. }
+                | Error::GuestPanic { .. }
+                | Error::BadReply { .. }
+        )
+    }
 }
 
 fn origin_suffix(origin: &Option<String>) -> String {

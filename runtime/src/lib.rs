@@ -25,6 +25,8 @@
 mod abi;
 mod engine;
 mod error;
+mod limits;
+mod pool;
 mod wasi;
 
 #[doc(hidden)]
@@ -32,11 +34,14 @@ mod wasi;
 pub mod __private;
 
 pub use engine::{
-    Caller, Config, Engine, Instance, IntoHostFunc, Linker, Module, WasmResult, WasmValue,
+    Caller, Config, Engine, Instance, IntoHostFunc, Linker, Module, WasmParams, WasmResult,
+    WasmResults, WasmValue,
 };
 pub use error::{Error, Trap};
 pub use gohost_macros::host_module;
-pub use wasi::{Capture, DirPerms, Input, Output, WasiConfig};
+pub use limits::Limits;
+pub use pool::{Pool, PoolBuilder, PoolStats, Reuse};
+pub use wasi::{Capture, DirPerms, Input, Output, OutputCallback, WasiConfig};
 
 /// The README's Rust examples compile as doctests.
 #[cfg(doctest)]

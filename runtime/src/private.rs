@@ -65,3 +65,51 @@ pub fn add_support_imports<S: Send + 'static>(
     linker.set_fingerprint(module, model_hash);
     Ok(())
 }
+
+/// Calls an export that takes encoded arguments (`docs/abi.md`, "Exports")
+/// and returns `(status, payload)`.
+pub fn call_export_encoded<S>(
+    instance: &mut crate::Instance<S>,
+    export: &'static str,
+    args: &[u8],
+) -> Result<(u8, Vec<u8>), Error> {
+    instance.call_encoded(export, args)
+}
+
+/// The error for an export's reply with status 2 (refused) or 3 (recovered
+/// panic); the payload is the guest's message.
+pub fn guest_error(
+    module: &'static str,
+    export: &'static str,
+    status: u8,
+    payload: &[u8],
+) -> Error {
+    let func = format!("{module}.{export}");
+    let message = match decode_all::<&str>(payload) {
+        Ok(m) => m.to_owned(),
+        Err(e) => {
+            return Error::BadReply {
+                func,
+                message: e.to_string(),
+            }
+        }
+    };
+    match status {
+        3 => Error::GuestPanic { func, message },
+        2 => Error::Guest { func, message },
+        other => Error::BadReply {
+            func,
+            message: format!("unknown status {other} ({message})"),
+        },
+    }
+}
+
+/// The error for a reply that does not decode; poisons the instance.
+pub fn bad_reply<S>(
+    instance: &mut crate::Instance<S>,
+    module: &'static str,
+    export: &'static str,
+    e: AbiError,
+) -> Error {
+    instance.bad_reply(&format!("{module}.{export}"), e.message())
+}

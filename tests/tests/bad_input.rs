@@ -115,6 +115,6 @@ fn an_instance_cannot_run_twice() {
     let msg = instance.run().err().map(|e| e.to_string());
     assert_eq!(
         msg.as_deref(),
-        Some("the instance cannot run again: the program exited with code 0")
+        Some("the instance is unusable: the program exited with code 0")
     );
 }

@@ -113,3 +113,33 @@ into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
 into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
 into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
 into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
+
+/// Parameters of a guest export called with [`Instance::call`](super::Instance::call):
+/// a tuple of up to 8 [`WasmValue`]s, `()` for none.
+pub trait WasmParams: sealed::Sealed + wasmi::WasmParams {}
+
+/// What a guest export returns to [`Instance::call`](super::Instance::call):
+/// `()` or one [`WasmValue`].
+pub trait WasmResults: sealed::Sealed + wasmi::WasmResults {}
+
+impl WasmResults for () {}
+macro_rules! single_results {
+    ($($t:ty),*) => {$( impl WasmResults for $t {} )*};
+}
+single_results!(i32, i64, f32, f64);
+
+macro_rules! params {
+    ($($a:ident)+) => {
+        impl<$($a: WasmValue,)+> sealed::Sealed for ($($a,)+) {}
+        impl<$($a: WasmValue,)+> WasmParams for ($($a,)+) {}
+    };
+}
+impl WasmParams for () {}
+params!(A1);
+params!(A1 A2);
+params!(A1 A2 A3);
+params!(A1 A2 A3 A4);
+params!(A1 A2 A3 A4 A5);
+params!(A1 A2 A3 A4 A5 A6);
+params!(A1 A2 A3 A4 A5 A6 A7);
+params!(A1 A2 A3 A4 A5 A6 A7 A8);

@@ -1,9 +1,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::func::IntoHostFunc;
+use super::limiter::MemoryLimiter;
 use super::{link_check, Engine, Instance, Module, StoreData};
 use crate::abi::AbiState;
-use crate::{Error, WasiConfig};
+use crate::{Error, Limits, WasiConfig};
 
 /// The host functions guests can import, WASI preview 1 included.
 ///
@@ -93,18 +94,47 @@ impl<S: Send + 'static> Linker<S> {
         wasi: &WasiConfig,
         state: S,
     ) -> Result<Instance<S>, Error> {
+        self.instantiate_limited(module, wasi, state, Limits::new())
+    }
+
+    /// Like [`instantiate`](Self::instantiate), with limits on memory and
+    /// execution. Memory taken during instantiation counts too.
+    pub fn instantiate_limited(
+        &self,
+        module: &Module,
+        wasi: &WasiConfig,
+        state: S,
+        limits: Limits,
+    ) -> Result<Instance<S>, Error> {
+        if limits.fuel_per_call.is_some() && !self.engine.fuel {
+            return Err(Error::Config(
+                "a fuel limit needs an engine built with Config::consume_fuel(true)".into(),
+            ));
+        }
         let data = StoreData {
             wasi: wasi.build()?,
             abi: AbiState::default(),
             memory: None,
+            limiter: MemoryLimiter {
+                max_bytes: limits.memory_bytes.unwrap_or(usize::MAX),
+                denied: None,
+            },
+            limits,
             user: state,
         };
         let mut store = wasmi::Store::new(&self.engine.inner, data);
+        store.limiter(|d| &mut d.limiter);
         link_check::check_imports(self, module)?;
         let instance = self
             .inner
             .instantiate_and_start(&mut store, &module.inner)
-            .map_err(|e| Error::Link(e.to_string()))?;
+            .map_err(|e| match store.data().limiter.denied {
+                Some(requested_bytes) => Error::MemoryLimit {
+                    limit_bytes: store.data().limiter.max_bytes,
+                    requested_bytes,
+                },
+                None => Error::Link(e.to_string()),
+            })?;
         let memory = instance.get_memory(&store, "memory");
         store.data_mut().memory = memory;
         Ok(Instance::new(store, instance))

@@ -5,13 +5,14 @@
 mod caller;
 mod func;
 mod instance;
+mod limiter;
 mod link_check;
 mod linker;
 mod module;
 mod store;
 
 pub use caller::Caller;
-pub use func::{IntoHostFunc, WasmResult, WasmValue};
+pub use func::{IntoHostFunc, WasmParams, WasmResult, WasmResults, WasmValue};
 pub use instance::Instance;
 pub use linker::Linker;
 pub use module::Module;
@@ -52,6 +53,7 @@ impl Config {
 #[derive(Debug, Clone)]
 pub struct Engine {
     pub(crate) inner: wasmi::Engine,
+    pub(crate) fuel: bool,
 }
 
 impl Engine {
@@ -66,6 +68,7 @@ impl Engine {
         });
         Engine {
             inner: wasmi::Engine::new(&c),
+            fuel: config.fuel,
         }
     }
 }

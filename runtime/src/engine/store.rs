@@ -1,4 +1,6 @@
+use super::limiter::MemoryLimiter;
 use crate::abi::AbiState;
+use crate::Limits;
 
 /// What an instance's store holds: WASI, the ABI state, the cached memory
 /// export, and the embedder's state.
@@ -10,5 +12,7 @@ pub struct StoreData<S> {
     /// The guest's `memory` export, resolved once after instantiation so
     /// host calls don't look it up by name.
     pub(crate) memory: Option<wasmi::Memory>,
+    pub(crate) limiter: MemoryLimiter,
+    pub(crate) limits: Limits,
     pub(crate) user: S,
 }

@@ -49,6 +49,48 @@ pub enum Output {
     Capture(Capture),
     /// This file, created (or truncated) when the guest is instantiated.
     File(PathBuf),
+    /// Each write of the guest, given to a function (to log it, tag it
+    /// with the plugin's name, count it...).
+    Callback(OutputCallback),
+}
+
+/// A function that receives a guest's output, write by write.
+///
+/// ```
+/// use gohost::{Output, OutputCallback, WasiConfig};
+///
+/// let mut wasi = WasiConfig::new();
+/// wasi.stdout(Output::Callback(OutputCallback::new(|bytes| {
+///     eprint!("[plugin] {}", String::from_utf8_lossy(bytes));
+/// })));
+/// ```
+#[derive(Clone)]
+pub struct OutputCallback(Arc<OutputFn>);
+
+type OutputFn = dyn Fn(&[u8]) + Send + Sync;
+
+impl OutputCallback {
+    /// Wraps `f`.
+    pub fn new(f: impl Fn(&[u8]) + Send + Sync + 'static) -> Self {
+        OutputCallback(Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for OutputCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OutputCallback")
+    }
+}
+
+impl std::io::Write for OutputCallback {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        (self.0)(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A shared in-memory buffer that captures a guest's output.
@@ -283,6 +325,7 @@ fn output(o: &Output, stream: Stream) -> Result<Box<dyn WasiFile>, Error> {
             Stream::Stderr => Box::new(stdio::stderr()),
         },
         Output::Capture(c) => Box::new(WritePipe::from_shared(c.0.clone())),
+        Output::Callback(f) => Box::new(WritePipe::new(f.clone())),
         Output::File(path) => {
             let f = std::fs::File::create(path).map_err(|e| {
                 Error::Wasi(format!("cannot create {} for output: {e}", path.display()))

@@ -1,0 +1,263 @@
+//! A bounded pool of plugin instances shared by threads.
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use crate::{Error, Instance, Limits, Linker, Module, WasiConfig};
+
+/// When an instance goes back to the pool after a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reuse {
+    /// Keep using an instance until a call faults (trap, panic, limit,
+    /// exit); then it is dropped and a fresh one is made on demand. Fast,
+    /// and Go's globals persist between calls of one instance.
+    #[default]
+    UntilFault,
+    /// A fresh instance for every call: no state survives a call. Costs an
+    /// instantiation and Go runtime start per call.
+    FreshPerCall,
+}
+
+/// Counts that describe a pool's life so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Instances created.
+    pub created: u64,
+    /// Instances dropped because a call faulted (or by [`Reuse::FreshPerCall`]).
+    pub discarded: u64,
+    /// Instances in use or idle now.
+    pub live: usize,
+    /// Instances idle now.
+    pub idle: usize,
+}
+
+struct State<S> {
+    idle: Vec<Instance<S>>,
+    live: usize,
+    stats: PoolStats,
+}
+
+type StateFactory<S> = Box<dyn Fn() -> S + Send + Sync>;
+type WasiFactory = Box<dyn Fn() -> WasiConfig + Send + Sync>;
+
+/// Instances of one compiled plugin, created on demand up to a bound, reused
+/// according to [`Reuse`], and dropped when a call faults, so that one bad
+/// call never affects the next. `Pool` is `Send + Sync`: share it (in an
+/// `Arc`) between threads; each call gets an instance to itself.
+///
+/// ```no_run
+/// use gohost::{Config, Engine, Limits, Linker, Module, Pool};
+///
+/// let engine = Engine::new(Config::new().consume_fuel(true));
+/// let module = Module::from_file(&engine, "plugin.wasm")?;
+/// let linker = Linker::<()>::new(&engine);
+/// let pool = Pool::builder(linker, module, || ())
+///     .max_instances(4)
+///     .limits(Limits::new().memory_bytes(64 << 20).fuel_per_call(5_000_000_000))
+///     .build();
+/// let sum: i32 = pool.call(|plugin| plugin.call("add", (2i32, 3i32)))?;
+/// # Ok::<(), gohost::Error>(())
+/// ```
+pub struct Pool<S> {
+    linker: Linker<S>,
+    module: Module,
+    new_state: StateFactory<S>,
+    new_wasi: WasiFactory,
+    limits: Limits,
+    reuse: Reuse,
+    max: usize,
+    state: Mutex<State<S>>,
+    freed: Condvar,
+}
+
+impl<S> std::fmt::Debug for Pool<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("max", &self.max)
+            .field("reuse", &self.reuse)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Pool`]; from [`Pool::builder`].
+pub struct PoolBuilder<S> {
+    pool: Pool<S>,
+}
+
+impl<S> std::fmt::Debug for PoolBuilder<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.pool.fmt(f)
+    }
+}
+
+impl<S: Send + 'static> PoolBuilder<S> {
+    /// The most instances alive at once (default: the number of CPUs).
+    /// Callers beyond that wait for an instance to come free.
+    #[must_use]
+    pub fn max_instances(mut self, n: usize) -> Self {
+        self.pool.max = n.max(1);
+        self
+    }
+
+    /// Limits for each instance (default: none).
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.pool.limits = limits;
+        self
+    }
+
+    /// The reuse policy (default: [`Reuse::UntilFault`]).
+    #[must_use]
+    pub fn reuse(mut self, reuse: Reuse) -> Self {
+        self.pool.reuse = reuse;
+        self
+    }
+
+    /// What each new instance sees through WASI (default: a closed sandbox,
+    /// [`WasiConfig::new`]). Called once per instance, so each can get its
+    /// own output routing.
+    #[must_use]
+    pub fn wasi(mut self, f: impl Fn() -> WasiConfig + Send + Sync + 'static) -> Self {
+        self.pool.new_wasi = Box::new(f);
+        self
+    }
+
+    /// The pool.
+    pub fn build(self) -> Pool<S> {
+        self.pool
+    }
+}
+
+impl<S: Send + 'static> Pool<S> {
+    /// A builder for a pool of `module` instances linked by `linker`, each
+    /// with the state `new_state()` returns.
+    pub fn builder(
+        linker: Linker<S>,
+        module: Module,
+        new_state: impl Fn() -> S + Send + Sync + 'static,
+    ) -> PoolBuilder<S> {
+        PoolBuilder {
+            pool: Pool {
+                linker,
+                module,
+                new_state: Box::new(new_state),
+                new_wasi: Box::new(WasiConfig::new),
+                limits: Limits::new(),
+                reuse: Reuse::default(),
+                max: std::thread::available_parallelism().map_or(2, |n| n.get()),
+                state: Mutex::new(State {
+                    idle: Vec::new(),
+                    live: 0,
+                    stats: PoolStats::default(),
+                }),
+                freed: Condvar::new(),
+            },
+        }
+    }
+
+    /// Runs `f` with an initialized instance to itself.
+    ///
+    /// If the call faults (see [`Error::is_fault`]) or leaves the instance
+    /// poisoned, the instance is dropped, with its memory and handles; the
+    /// pool stays usable and makes a fresh instance for a later call.
+    pub fn call<R>(
+        &self,
+        f: impl FnOnce(&mut Instance<S>) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut lease = self.checkout()?;
+        let instance = lease
+            .instance
+            .as_mut()
+            .expect("a lease holds its instance until dropped");
+        let result = f(instance);
+        let faulted = matches!(&result, Err(e) if e.is_fault());
+        lease.keep = !faulted && instance.poisoned().is_none() && self.reuse == Reuse::UntilFault;
+        result
+    }
+
+    /// Counts of the pool's life so far.
+    pub fn stats(&self) -> PoolStats {
+        let st = self.lock();
+        PoolStats {
+            live: st.live,
+            idle: st.idle.len(),
+            ..st.stats
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<S>> {
+        // A panic while holding this lock leaves only counters behind, which
+        // stay consistent, so a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn checkout(&self) -> Result<Lease<'_, S>, Error> {
+        let mut st = self.lock();
+        loop {
+            if let Some(instance) = st.idle.pop() {
+                return Ok(Lease {
+                    pool: self,
+                    instance: Some(instance),
+                    keep: false,
+                });
+            }
+            if st.live < self.max {
+                st.live += 1;
+                st.stats.created += 1;
+                break;
+            }
+            st = self.freed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+        drop(st);
+        // Create outside the lock: instantiation and Go's runtime start take
+        // milliseconds, and other threads may return instances meanwhile.
+        let created = self
+            .linker
+            .instantiate_limited(
+                &self.module,
+                &(self.new_wasi)(),
+                (self.new_state)(),
+                self.limits,
+            )
+            .and_then(|mut i| i.initialize().map(|()| i));
+        match created {
+            Ok(instance) => Ok(Lease {
+                pool: self,
+                instance: Some(instance),
+                keep: false,
+            }),
+            Err(e) => {
+                self.release(None);
+                Err(e)
+            }
+        }
+    }
+
+    fn release(&self, instance: Option<Instance<S>>) {
+        let mut st = self.lock();
+        match instance {
+            Some(i) => st.idle.push(i),
+            None => {
+                st.live -= 1;
+                st.stats.discarded += 1;
+            }
+        }
+        drop(st);
+        self.freed.notify_one();
+    }
+}
+
+/// An instance checked out of the pool; goes back (or is dropped) when the
+/// lease ends, even if the caller's closure panics.
+struct Lease<'p, S: Send + 'static> {
+    pool: &'p Pool<S>,
+    instance: Option<Instance<S>>,
+    keep: bool,
+}
+
+impl<S: Send + 'static> Drop for Lease<'_, S> {
+    fn drop(&mut self) {
+        let instance = self.instance.take().filter(|_| self.keep);
+        self.pool.release(instance);
+    }
+}

@@ -1,0 +1,280 @@
+//! Go plugins (reactors) on the runtime: initialization, limits, faults and
+//! the pool, with a plain `//go:wasmexport` guest.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use gohost::{
+    Capture, Config, Engine, Error, Instance, Limits, Linker, Module, Output, OutputCallback, Pool,
+    Reuse, WasiConfig,
+};
+
+fn reactor() -> &'static PathBuf {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| {
+        gohost_build::build_go_once(
+            &gohost_tests::guests_dir().join("reactor"),
+            "reactor",
+            gohost_build::BuildMode::Reactor,
+        )
+    })
+}
+
+fn engine() -> Engine {
+    Engine::new(Config::new().consume_fuel(true))
+}
+
+fn instance_with(limits: Limits, wasi: &WasiConfig) -> Instance<()> {
+    let engine = engine();
+    let module = Module::from_file(&engine, reactor()).expect("load plugin");
+    let mut i = Linker::new(&engine)
+        .instantiate_limited(&module, wasi, (), limits)
+        .expect("instantiate plugin");
+    i.initialize().expect("initialize plugin");
+    i
+}
+
+fn instance(limits: Limits) -> Instance<()> {
+    instance_with(limits, &WasiConfig::new())
+}
+
+#[test]
+fn initialize_runs_once_and_exports_work() {
+    let mut p = instance(Limits::new());
+    p.initialize().expect("a second initialize is a no-op");
+    assert_eq!(p.call::<(i32, i32), i32>("add", (40, 2)).ok(), Some(42));
+    assert_eq!(p.call::<(), i32>("init_count", ()).ok(), Some(1));
+    assert_eq!(p.call::<(), i32>("call_count", ()).ok(), Some(1));
+}
+
+#[test]
+fn calling_before_initialize_is_a_clear_error() {
+    let engine = engine();
+    let module = Module::from_file(&engine, reactor()).expect("load");
+    let mut p = Linker::new(&engine)
+        .instantiate(&module, &WasiConfig::new(), ())
+        .expect("instantiate");
+    let err = p
+        .call::<(i32, i32), i32>("add", (1, 2))
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "invalid configuration: call initialize() before calling `add`: \
+             the module is a reactor and its runtime has not started"
+        )
+    );
+}
+
+#[test]
+fn wrong_export_types_and_names_are_errors() {
+    let mut p = instance(Limits::new());
+    let err = p
+        .call::<(i64,), i32>("add", (1,))
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("export `add` has type (i32, i32) -> i32, which does not match the call; the guest may be built against stale bindings")
+    );
+    assert!(matches!(
+        p.call::<(), ()>("nope", ()),
+        Err(Error::MissingExport { .. })
+    ));
+    // Neither poisons the instance.
+    assert_eq!(p.call::<(i32, i32), i32>("add", (1, 2)).ok(), Some(3));
+}
+
+#[test]
+fn an_infinite_loop_hits_the_fuel_limit() {
+    let mut p = instance(Limits::new().fuel_per_call(50_000_000));
+    // Each call gets the full budget again.
+    for _ in 0..3 {
+        assert_eq!(p.call::<(i32, i32), i32>("add", (1, 2)).ok(), Some(3));
+    }
+    let err = p.call::<(), i32>("spin", ());
+    assert!(
+        matches!(&err, Err(Error::FuelExhausted { func, limit: 50_000_000 }) if func == "spin"),
+        "{err:?}"
+    );
+    let next = p.call::<(i32, i32), i32>("add", (1, 2));
+    assert!(matches!(next, Err(Error::Poisoned { .. })), "{next:?}");
+}
+
+#[test]
+fn a_memory_bomb_hits_the_memory_limit() {
+    let mut p = instance(Limits::new().memory_bytes(48 << 20));
+    let err = p.call::<(), i32>("eat", ());
+    match err {
+        Err(Error::MemoryLimit {
+            limit_bytes,
+            requested_bytes,
+        }) => {
+            assert_eq!(limit_bytes, 48 << 20);
+            assert!(requested_bytes > limit_bytes);
+        }
+        other => panic!("expected a memory limit error, got {other:?}"),
+    }
+    assert!(p.memory_size() <= 48 << 20);
+}
+
+#[test]
+fn a_memory_limit_below_what_go_needs_to_start_fails_instantiation() {
+    let engine = engine();
+    let module = Module::from_file(&engine, reactor()).expect("load");
+    let result = Linker::new(&engine).instantiate_limited(
+        &module,
+        &WasiConfig::new(),
+        (),
+        Limits::new().memory_bytes(1 << 20),
+    );
+    let err = result.and_then(|mut i| i.initialize());
+    assert!(matches!(err, Err(Error::MemoryLimit { .. })), "{err:?}");
+}
+
+#[test]
+fn a_go_panic_is_a_trap_with_go_s_message_on_stderr() {
+    let stderr = Capture::new();
+    let mut wasi = WasiConfig::new();
+    wasi.stderr(Output::Capture(stderr.clone()));
+    let mut p = instance_with(Limits::new(), &wasi);
+    let err = p.call::<(), i32>("boom", ());
+    assert!(matches!(&err, Err(Error::Trap { .. })), "{err:?}");
+    assert!(
+        stderr
+            .to_string_lossy()
+            .starts_with("panic: plugin exploded"),
+        "{}",
+        stderr.to_string_lossy()
+    );
+    assert!(matches!(
+        p.call::<(i32, i32), i32>("add", (1, 2)),
+        Err(Error::Poisoned { .. })
+    ));
+}
+
+#[test]
+fn proc_exit_in_a_plugin_ends_it() {
+    let mut p = instance(Limits::new());
+    let err = p.call::<(i32,), ()>("exit", (3,));
+    assert!(matches!(err, Err(Error::Exited { code: 3 })), "{err:?}");
+    assert!(p.poisoned().is_some());
+}
+
+#[test]
+fn plugin_output_goes_to_a_callback() {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    let mut wasi = WasiConfig::new();
+    wasi.stdout(Output::Callback(OutputCallback::new(move |b| {
+        sink.lock()
+            .expect("lock")
+            .push(String::from_utf8_lossy(b).into_owned());
+    })));
+    let mut p = instance_with(Limits::new(), &wasi);
+    p.call::<(), ()>("hello", ()).expect("hello");
+    assert_eq!(*lines.lock().expect("lock"), ["hello from the plugin\n"]);
+}
+
+fn pool(reuse: Reuse, max: usize) -> Pool<()> {
+    let engine = engine();
+    let module = Module::from_file(&engine, reactor()).expect("load");
+    Pool::builder(Linker::new(&engine), module, || ())
+        .max_instances(max)
+        .reuse(reuse)
+        .limits(
+            Limits::new()
+                .memory_bytes(64 << 20)
+                .fuel_per_call(100_000_000),
+        )
+        .build()
+}
+
+#[test]
+fn the_pool_reuses_healthy_instances_and_replaces_faulted_ones() {
+    let pool = pool(Reuse::UntilFault, 1);
+    for _ in 0..5 {
+        assert_eq!(
+            pool.call(|p| p.call::<(i32, i32), i32>("add", (1, 1))).ok(),
+            Some(2)
+        );
+    }
+    // One instance served all five.
+    assert_eq!(
+        pool.call(|p| p.call::<(), i32>("call_count", ())).ok(),
+        Some(5)
+    );
+    assert!(matches!(
+        pool.call(|p| p.call::<(), i32>("spin", ())),
+        Err(Error::FuelExhausted { .. })
+    ));
+    // A fresh instance took its place.
+    assert_eq!(
+        pool.call(|p| p.call::<(), i32>("call_count", ())).ok(),
+        Some(0)
+    );
+    let stats = pool.stats();
+    assert_eq!(
+        (stats.created, stats.discarded, stats.live, stats.idle),
+        (2, 1, 1, 1)
+    );
+}
+
+#[test]
+fn fresh_per_call_shares_nothing_between_calls() {
+    let pool = pool(Reuse::FreshPerCall, 2);
+    for _ in 0..3 {
+        assert_eq!(
+            pool.call(|p| p.call::<(i32, i32), i32>("add", (1, 1))).ok(),
+            Some(2)
+        );
+        assert_eq!(
+            pool.call(|p| p.call::<(), i32>("call_count", ())).ok(),
+            Some(0)
+        );
+    }
+    assert_eq!(pool.stats().created, 6);
+}
+
+#[test]
+fn the_pool_serves_many_threads_with_mixed_faults_exactly() {
+    let pool = Arc::new(pool(Reuse::UntilFault, 3));
+    let (ok, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let threads: Vec<_> = (0..4i32)
+        .map(|t| {
+            let (pool, ok, failed) = (pool.clone(), ok.clone(), failed.clone());
+            std::thread::spawn(move || {
+                for i in 0..30i32 {
+                    let result = match (t * 30 + i) % 10 {
+                        3 => pool.call(|p| p.call::<(), i32>("boom", ())),
+                        7 => pool.call(|p| p.call::<(), i32>("spin", ())),
+                        _ => pool.call(|p| p.call::<(i32, i32), i32>("add", (i, 1))),
+                    };
+                    match result {
+                        Ok(v) => {
+                            assert_eq!(v, i + 1);
+                            ok.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(e) => {
+                            assert!(e.is_fault(), "{e}");
+                            failed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("thread");
+    }
+    assert_eq!(ok.load(Ordering::Relaxed), 96);
+    assert_eq!(failed.load(Ordering::Relaxed), 24);
+    let stats = pool.stats();
+    assert_eq!(stats.discarded, 24);
+    assert!(stats.live <= 3);
+    assert_eq!(stats.created, stats.discarded + stats.live as u64);
+}
