@@ -184,3 +184,91 @@ fn help_is_written_for_people() {
     let out = gohost(&["run", "--help"]);
     assert!(text(&out.stdout).contains("HOST[::GUEST]"));
 }
+
+fn repo_path(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(rel)
+}
+
+#[test]
+fn gen_check_passes_on_the_committed_example_package() {
+    let src = repo_path("examples/hello/src/main.rs");
+    let out_dir = repo_path("examples/hello/guest/greeter");
+    let out = gohost(&[
+        "gen",
+        src.to_str().expect("utf-8"),
+        "--out",
+        out_dir.to_str().expect("utf-8"),
+        "--check",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert_eq!(text(&out.stdout), "up to date: 1 file(s)\n");
+}
+
+#[test]
+fn gen_writes_the_same_bytes_as_the_macro_and_check_catches_staleness() {
+    let src = repo_path("examples/hello/src/main.rs");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().to_str().expect("utf-8");
+    let src = src.to_str().expect("utf-8");
+
+    let out = gohost(&["gen", src, "--out", out_dir, "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).starts_with("stale: "),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = gohost(&["gen", src, "--out", out_dir]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let generated = std::fs::read_to_string(dir.path().join("greeter.go")).expect("generated file");
+    let by_macro = std::fs::read_to_string(repo_path("examples/hello/guest/greeter/greeter.go"))
+        .expect("macro's file");
+    assert_eq!(generated, by_macro);
+
+    let out = gohost(&["gen", src, "--out", out_dir, "--check"]);
+    assert_eq!(out.status.code(), Some(0));
+
+    std::fs::write(
+        dir.path().join("greeter.go"),
+        generated.replace("func Add(", "func Plus("),
+    )
+    .expect("edit");
+    let out = gohost(&["gen", src, "--out", out_dir, "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out.stdout);
+    assert!(report.contains("first difference at line"), "{report}");
+    assert!(
+        report.ends_with("1 file(s) stale; run `gohost gen` without --check to regenerate\n"),
+        "{report}"
+    );
+}
+
+#[test]
+fn gen_reports_invalid_modules_with_positions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("bad.rs");
+    std::fs::write(
+        &src,
+        "#[gohost::host_module(name = \"m\")]\npub mod m {\n    pub fn f(x: usize) -> u32 { x as u32 }\n}\n",
+    )
+    .expect("write");
+    let out = gohost(&[
+        "gen",
+        src.to_str().expect("utf-8"),
+        "--out",
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("line 3, column"), "{err}");
+    assert!(err.contains("usize"), "{err}");
+}

@@ -1,19 +1,26 @@
-// Command hello is the Go side of gohost's first example: it calls a
-// function that the Rust host provides.
+// Command hello is the Go side of gohost's first example. It calls the
+// Rust host through the generated package greeter, as ordinary Go.
 package main
 
 import (
 	"fmt"
 	"os"
+
+	"gohost.example/hello/greeter"
 )
 
-//go:wasmimport hello add
-func add(a, b int32) int32
-
 func main() {
-	name := "world"
-	if len(os.Args) > 1 {
-		name = os.Args[1]
+	names := os.Args[1:]
+	if len(names) == 0 {
+		names = []string{"world"}
 	}
-	fmt.Printf("hello, %s! the host says 2 + 3 = %d\n", name, add(2, 3))
+	for _, name := range names {
+		greeting, err := greeter.Greet(name)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "greet:", err)
+			os.Exit(1)
+		}
+		fmt.Println(greeting)
+	}
+	fmt.Println("2 + 3 =", greeter.Add(2, 3))
 }

@@ -35,6 +35,8 @@ impl<S> std::fmt::Debug for Instance<S> {
 const INITIALIZE: &str = "_initialize";
 /// The generated Go package's allocator for export arguments.
 const ALLOC: &str = "__gohost_alloc";
+/// The reply status of an export whose Go implementation panicked.
+const PANICKED: u8 = 3;
 
 impl<S> Instance<S> {
     pub(crate) fn new(store: wasmi::Store<StoreData<S>>, inner: wasmi::Instance) -> Self {
@@ -139,7 +141,14 @@ impl<S> Instance<S> {
                 )
             });
         match reply {
-            Ok([status, payload @ ..]) => Ok((*status, payload.to_vec())),
+            Ok([status, payload @ ..]) => {
+                if *status == PANICKED {
+                    // Go recovered, but the plugin's state is whatever the
+                    // panic left: don't trust this instance again.
+                    self.poisoned = Some(format!("the guest panicked in `{name}`"));
+                }
+                Ok((*status, payload.to_vec()))
+            }
             Ok([]) => Err(self.bad_reply(name, "the reply is empty")),
             Err(msg) => Err(self.bad_reply(name, &msg)),
         }

@@ -243,6 +243,7 @@ impl WasiConfig {
         let mut env: Vec<(String, String)> = if self.inherit_env {
             std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .filter(|(k, _)| !k.is_empty() && !k.contains('='))
                 .collect()
         } else {
             Vec::new()
@@ -262,9 +263,11 @@ impl WasiConfig {
         let strings = |e: wasmi_wasi::wasi_common::StringArrayError| {
             Error::Wasi(format!("arguments or environment too large: {e}"))
         };
+        let env = self.environment();
+        check_strings(&self.args, &env)?;
         let mut b = WasiCtxBuilder::new();
         b.args(&self.args).map_err(strings)?;
-        b.envs(&self.environment()).map_err(strings)?;
+        b.envs(&env).map_err(strings)?;
         b.stdin(input(&self.stdin)?);
         b.stdout(output(&self.stdout, Stream::Stdout)?);
         b.stderr(output(&self.stderr, Stream::Stderr)?);
@@ -289,6 +292,31 @@ impl WasiConfig {
         }
         Ok(ctx)
     }
+}
+
+/// WASI hands arguments and `NAME=VALUE` pairs to the guest as
+/// NUL-terminated strings: a NUL byte would cut one short, and an `=` in a
+/// name would move the split, so the guest would silently see something
+/// other than what was configured. Refuse such strings instead.
+fn check_strings(args: &[String], env: &[(String, String)]) -> Result<(), Error> {
+    if let Some(i) = args.iter().position(|a| a.contains('\0')) {
+        return Err(Error::Wasi(format!(
+            "argument {i} contains a NUL byte, which WASI cannot pass"
+        )));
+    }
+    for (name, value) in env {
+        if name.is_empty() || name.contains(['=', '\0']) {
+            return Err(Error::Wasi(format!(
+                "environment variable name {name:?} is empty or contains `=` or a NUL byte"
+            )));
+        }
+        if value.contains('\0') {
+            return Err(Error::Wasi(format!(
+                "the value of environment variable {name} contains a NUL byte, which WASI cannot pass"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn input(i: &Input) -> Result<Box<dyn WasiFile>, Error> {

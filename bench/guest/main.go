@@ -1,0 +1,121 @@
+// Command guest is the benchmark plugin: each export loops n times over
+// one kind of host call, through the generated package (typed) or through a
+// hand-written raw import doing the same work (raw), so the host can time
+// both in one run.
+package main
+
+import (
+	"unsafe"
+
+	"gohost.bench/guest/benchapi"
+)
+
+func main() {}
+
+//go:wasmimport raw add
+func rawAdd(a, b int32) int32
+
+//go:wasmimport raw text_len
+func rawTextLen(s string) int32
+
+//go:wasmimport raw bytes_len
+func rawBytesLen(p unsafe.Pointer, n uint32) int32
+
+var (
+	text = "hello, gohost: a string of a typical size"
+	data = make([]byte, 64<<10)
+	sink int32
+)
+
+//go:wasmexport loop_empty
+func loopEmpty(n int32) int32 {
+	s := int32(0)
+	for i := int32(0); i < n; i++ {
+		s += i
+	}
+	return s
+}
+
+//go:wasmexport loop_typed_add
+func loopTypedAdd(n int32) int32 {
+	s := int32(0)
+	for i := int32(0); i < n; i++ {
+		s += benchapi.Add(i, 1)
+	}
+	return s
+}
+
+//go:wasmexport loop_raw_add
+func loopRawAdd(n int32) int32 {
+	s := int32(0)
+	for i := int32(0); i < n; i++ {
+		s += rawAdd(i, 1)
+	}
+	return s
+}
+
+//go:wasmexport loop_typed_text
+func loopTypedText(n int32) int32 {
+	s := int32(0)
+	for i := int32(0); i < n; i++ {
+		l, err := benchapi.TextLen(text)
+		if err != nil {
+			panic(err)
+		}
+		s += int32(l)
+	}
+	return s
+}
+
+//go:wasmexport loop_raw_text
+func loopRawText(n int32) int32 {
+	s := int32(0)
+	for i := int32(0); i < n; i++ {
+		s += rawTextLen(text)
+	}
+	return s
+}
+
+//go:wasmexport loop_typed_bytes
+func loopTypedBytes(n, size int32) int32 {
+	b := data[:size]
+	s := int32(0)
+	for i := int32(0); i < n; i++ {
+		s += int32(benchapi.BytesLen(b))
+	}
+	return s
+}
+
+//go:wasmexport loop_raw_bytes
+func loopRawBytes(n, size int32) int32 {
+	b := data[:size]
+	s := int32(0)
+	for i := int32(0); i < n; i++ {
+		s += rawBytesLen(unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b)))
+	}
+	return s
+}
+
+//go:wasmexport loop_typed_record
+func loopTypedRecord(n int32) int32 {
+	p := benchapi.Point{X: 1, Y: 2, Name: "origin"}
+	for i := int32(0); i < n; i++ {
+		var err error
+		p, err = benchapi.Shift(p)
+		if err != nil {
+			panic(err)
+		}
+	}
+	return int32(p.X)
+}
+
+//go:wasmexport loop_typed_error
+func loopTypedError(n int32) int32 {
+	s := int32(0)
+	for i := int32(0); i < n; i++ {
+		if _, err := benchapi.Refuse(uint32(i)); err != nil {
+			s++
+		}
+	}
+	return s
+}

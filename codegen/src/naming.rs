@@ -1,0 +1,229 @@
+//! Rust names to Go names, in one place (as uniffi does): case conversion,
+//! Go's initialisms, keyword escaping.
+
+/// Go's common initialisms (the golint list), written in upper case.
+const INITIALISMS: &[&str] = &[
+    "ACL", "API", "ASCII", "CPU", "CSS", "DNS", "EOF", "GID", "GUID", "HTML", "HTTP", "HTTPS",
+    "ID", "IP", "JSON", "LHS", "QPS", "RAM", "RHS", "RPC", "SLA", "SMTP", "SQL", "SSH", "TCP",
+    "TLS", "TTL", "UDP", "UI", "UID", "UUID", "URI", "URL", "UTF8", "VM", "XML", "XMPP", "XSRF",
+    "XSS",
+];
+
+/// Go's keywords.
+const KEYWORDS: &[&str] = &[
+    "break",
+    "case",
+    "chan",
+    "const",
+    "continue",
+    "default",
+    "defer",
+    "else",
+    "fallthrough",
+    "for",
+    "func",
+    "go",
+    "goto",
+    "if",
+    "import",
+    "interface",
+    "map",
+    "package",
+    "range",
+    "return",
+    "select",
+    "struct",
+    "switch",
+    "type",
+    "var",
+];
+
+/// Identifiers a parameter must not shadow in a generated wrapper: Go's
+/// predeclared identifiers, the imported packages and the wrapper's locals.
+const RESERVED: &[&str] = &[
+    "any",
+    "append",
+    "bool",
+    "byte",
+    "cap",
+    "clear",
+    "close",
+    "comparable",
+    "complex",
+    "complex128",
+    "complex64",
+    "copy",
+    "delete",
+    "error",
+    "false",
+    "float32",
+    "float64",
+    "imag",
+    "int",
+    "int16",
+    "int32",
+    "int64",
+    "int8",
+    "iota",
+    "len",
+    "make",
+    "max",
+    "min",
+    "new",
+    "nil",
+    "panic",
+    "print",
+    "println",
+    "real",
+    "recover",
+    "rune",
+    "string",
+    "true",
+    "uint",
+    "uint16",
+    "uint32",
+    "uint64",
+    "uint8",
+    "uintptr", // predeclared
+    "gohost",
+    "runtime",
+    "unsafe", // packages
+    "err",
+    "n",
+    "p",
+    "r",
+    "sc",
+    "st",
+    "w",
+    "v",
+    "h", // wrapper locals
+];
+
+/// Splits a Rust identifier (`snake_case` or `CamelCase`) into words.
+fn words(ident: &str) -> Vec<String> {
+    let ident = ident.strip_prefix("r#").unwrap_or(ident);
+    let mut out = Vec::new();
+    for part in ident.split('_').filter(|p| !p.is_empty()) {
+        let chars: Vec<char> = part.chars().collect();
+        let mut cur = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            // A new word starts at an upper-case letter that follows a lower
+            // case letter or digit, or that starts a lower-case run after an
+            // upper-case run (`HTTPServer` -> `HTTP`, `Server`).
+            let boundary = c.is_uppercase()
+                && i > 0
+                && (chars[i - 1].is_lowercase()
+                    || chars[i - 1].is_ascii_digit()
+                    || (chars[i - 1].is_uppercase()
+                        && chars.get(i + 1).is_some_and(|n| n.is_lowercase())));
+            if boundary && !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            cur.push(c);
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+    }
+    out
+}
+
+/// One word in exported form: an initialism in upper case, else capitalised.
+fn export_word(w: &str) -> String {
+    let upper = w.to_uppercase();
+    if INITIALISMS.contains(&upper.as_str()) {
+        return upper;
+    }
+    let mut cs = w.chars();
+    match cs.next() {
+        Some(f) => f
+            .to_uppercase()
+            .chain(cs.flat_map(char::to_lowercase))
+            .collect(),
+        None => String::new(),
+    }
+}
+
+/// An exported Go name: `get_user_id` -> `GetUserID`, `HttpClient` -> `HTTPClient`.
+pub fn exported(ident: &str) -> String {
+    let s: String = words(ident).iter().map(|w| export_word(w)).collect();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("X{s}")
+    } else {
+        s
+    }
+}
+
+/// An unexported Go name (for parameters): `user_id` -> `userID`,
+/// `url` -> `url`, `type` -> `type_`.
+pub fn unexported(ident: &str) -> String {
+    let ws = words(ident);
+    let mut s = String::new();
+    for (i, w) in ws.iter().enumerate() {
+        if i == 0 {
+            s.push_str(&w.to_lowercase());
+        } else {
+            s.push_str(&export_word(w));
+        }
+    }
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, 'x');
+    }
+    escape(s)
+}
+
+/// Appends `_` to a Go keyword or an identifier the wrapper code needs.
+pub fn escape(s: String) -> String {
+    if KEYWORDS.contains(&s.as_str()) || RESERVED.contains(&s.as_str()) {
+        s + "_"
+    } else {
+        s
+    }
+}
+
+/// Words in lower case separated by spaces: `NotFound` -> `not found`, for
+/// the `Error()` text of an error enum's variants.
+pub fn phrase(ident: &str) -> String {
+    words(ident)
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exported_names() {
+        assert_eq!(exported("get_user_id"), "GetUserID");
+        assert_eq!(exported("get"), "Get");
+        assert_eq!(exported("parse_json_api_url"), "ParseJSONAPIURL");
+        assert_eq!(exported("HttpClient"), "HTTPClient");
+        assert_eq!(exported("HTTPServer"), "HTTPServer");
+        assert_eq!(exported("KvError"), "KvError");
+        assert_eq!(exported("to_utf8"), "ToUTF8");
+        assert_eq!(exported("r#type"), "Type");
+        assert_eq!(exported("v2_thing"), "V2Thing");
+        assert_eq!(exported("_"), "X");
+    }
+
+    #[test]
+    fn unexported_names() {
+        assert_eq!(unexported("user_id"), "userID");
+        assert_eq!(unexported("id"), "id");
+        assert_eq!(unexported("http_url"), "httpURL");
+        assert_eq!(unexported("type"), "type_");
+        assert_eq!(unexported("r#type"), "type_");
+        assert_eq!(unexported("string"), "string_");
+        assert_eq!(unexported("err"), "err_");
+        assert_eq!(unexported("prefix"), "prefix");
+    }
+
+    #[test]
+    fn phrases() {
+        assert_eq!(phrase("NotFound"), "not found");
+        assert_eq!(phrase("TooLarge"), "too large");
+    }
+}

@@ -1,0 +1,178 @@
+//! The generated Go, checked by the real Go toolchain: `gofmt -l` finds
+//! nothing to change, and `go vet` and `go build` pass for
+//! GOOS=wasip1 GOARCH=wasm against the local support module (`../go`), both
+//! for a command and for a plugin (a reactor, `-buildmode=c-shared`) that
+//! implements the module's exports.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn manifest() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sample_go() -> String {
+    let src = std::fs::read_to_string(manifest().join("tests/golden/sample.rs")).expect("sample");
+    let files = gohost_codegen::generate_from_file(&src).expect("generate");
+    files[0].contents.clone()
+}
+
+fn go(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("go")
+        .args(args)
+        .current_dir(dir)
+        .env("GOOS", "wasip1")
+        .env("GOARCH", "wasm")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOTOOLCHAIN", "local")
+        .output()
+        .expect("run go (is the Go toolchain on PATH?)")
+}
+
+/// A temporary Go module holding the generated package `kv` and a main
+/// program using it, with a `replace` to the local support module.
+fn guest_module() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let support = manifest()
+        .join("../go")
+        .canonicalize()
+        .expect("support module");
+    let root = tmp.path().to_path_buf();
+    std::fs::write(
+        root.join("go.mod"),
+        format!(
+            "module example.com/guest\n\ngo 1.24\n\nrequire github.com/gohost/gohost/go v0.0.0\n\nreplace github.com/gohost/gohost/go => {}\n",
+            support.display()
+        ),
+    )
+    .expect("go.mod");
+    std::fs::create_dir(root.join("kv")).expect("mkdir");
+    std::fs::write(root.join("kv/kv.go"), sample_go()).expect("kv.go");
+    std::fs::write(
+        root.join("main.go"),
+        r#"package main
+
+import (
+	"errors"
+	"fmt"
+
+	"example.com/guest/kv"
+)
+
+func main() {
+	fmt.Println(kv.Add(1, 2))
+	if _, err := kv.Get("missing"); errors.Is(err, kv.KvErrorNotFound{}) {
+		fmt.Println("not found")
+	}
+	var tooLarge kv.KvErrorTooLarge
+	if err := kv.Put("k", nil); errors.As(err, &tooLarge) {
+		fmt.Println(tooLarge.Limit)
+	}
+	t := kv.Begin()
+	defer t.Close()
+	limit := uint32(3)
+	entries, err := kv.List(kv.ListOptions{Prefix: "a", Limit: &limit})
+	fmt.Println(len(entries), err, kv.ColorRed)
+}
+"#,
+    )
+    .expect("main.go");
+    std::fs::create_dir(root.join("plugin")).expect("mkdir");
+    std::fs::write(root.join("plugin/main.go"), PLUGIN).expect("plugin/main.go");
+    (tmp, root)
+}
+
+/// A plugin implementing `kv.Exports`.
+const PLUGIN: &str = r#"package main
+
+import (
+	"errors"
+
+	"example.com/guest/kv"
+)
+
+type plugin struct{ n int }
+
+func (p *plugin) PluginAdd(a int32, b uint32) int64 { return int64(a) + int64(b) }
+func (p *plugin) Ready() bool                       { return p.n > 0 }
+func (p *plugin) Notify(flag bool, ratio float64, count uint64, scale float32) {
+	p.n++
+}
+func (p *plugin) OnEntry(entry kv.Entry, key string, data []byte) (kv.Stats, error) {
+	if key == "" {
+		return kv.Stats{}, kv.KvErrorNotFound{}
+	}
+	return kv.Stats{Count: uint32(len(data)), Last: &entry}, nil
+}
+func (p *plugin) Render(opts kv.ListOptions, names []string, limit *uint32) (string, error) {
+	if limit == nil {
+		return "", errors.New("no limit")
+	}
+	return opts.Prefix, nil
+}
+func (p *plugin) Shapes(shape kv.Shape, color kv.Color) []*kv.Shape { return []*kv.Shape{&shape, nil} }
+func (p *plugin) Reset() error                                      { return nil }
+func (p *plugin) Store(data []byte, name string)                    {}
+func (p *plugin) Wide(a, b, c, d, e, f, g, h, i int32) int32        { return a + i }
+
+func init() {
+	kv.Register(&plugin{})
+}
+
+func main() {}
+"#;
+
+#[test]
+fn generated_go_is_gofmt_clean() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("kv.go");
+    std::fs::write(&path, sample_go()).expect("write");
+    let out = Command::new("gofmt")
+        .arg("-l")
+        .arg(&path)
+        .output()
+        .expect("run gofmt");
+    assert!(
+        out.status.success(),
+        "gofmt failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "gofmt would reformat the generated Go: run `gofmt -d` on it"
+    );
+}
+
+#[test]
+fn generated_go_vets_and_builds_for_wasip1() {
+    let (_tmp, root) = guest_module();
+    let vet = go(&root, &["vet", "./..."]);
+    assert!(
+        vet.status.success(),
+        "go vet failed:\n{}",
+        String::from_utf8_lossy(&vet.stderr)
+    );
+    let build = go(&root, &["build", "-o", "guest.wasm", "."]);
+    assert!(
+        build.status.success(),
+        "go build failed:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    assert!(root.join("guest.wasm").exists());
+    let plugin = go(
+        &root,
+        &[
+            "build",
+            "-buildmode=c-shared",
+            "-o",
+            "plugin.wasm",
+            "./plugin",
+        ],
+    );
+    assert!(
+        plugin.status.success(),
+        "go build -buildmode=c-shared failed:\n{}",
+        String::from_utf8_lossy(&plugin.stderr)
+    );
+    assert!(root.join("plugin.wasm").exists());
+}

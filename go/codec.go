@@ -1,0 +1,256 @@
+package gohost
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"unicode/utf8"
+)
+
+// ErrMalformed is wrapped by every error a [Reader] returns for bytes that
+// do not follow the encoding.
+var ErrMalformed = errors.New("malformed value")
+
+// A Writer encodes values by appending them to a byte slice. The zero value
+// is ready to use.
+type Writer struct {
+	buf []byte
+}
+
+// NewWriter returns a Writer that appends to buf[:0].
+func NewWriter(buf []byte) *Writer {
+	return &Writer{buf: buf[:0]}
+}
+
+// Bytes returns the encoded bytes.
+func (w *Writer) Bytes() []byte { return w.buf }
+
+// Len returns the number of encoded bytes.
+func (w *Writer) Len() int { return len(w.buf) }
+
+// Reset discards the encoded bytes, keeping the buffer.
+func (w *Writer) Reset() { w.buf = w.buf[:0] }
+
+// PutUint8 appends one byte.
+func (w *Writer) PutUint8(v uint8) { w.buf = append(w.buf, v) }
+
+// PutBool appends 1 for true, 0 for false.
+func (w *Writer) PutBool(v bool) {
+	if v {
+		w.PutUint8(1)
+	} else {
+		w.PutUint8(0)
+	}
+}
+
+// PutUint32 appends 4 bytes, little endian.
+func (w *Writer) PutUint32(v uint32) { w.buf = binary.LittleEndian.AppendUint32(w.buf, v) }
+
+// PutInt32 appends 4 bytes, little endian.
+func (w *Writer) PutInt32(v int32) { w.PutUint32(uint32(v)) }
+
+// PutUint64 appends 8 bytes, little endian.
+func (w *Writer) PutUint64(v uint64) { w.buf = binary.LittleEndian.AppendUint64(w.buf, v) }
+
+// PutInt64 appends 8 bytes, little endian.
+func (w *Writer) PutInt64(v int64) { w.PutUint64(uint64(v)) }
+
+// PutFloat32 appends the IEEE 754 bits of v, little endian.
+func (w *Writer) PutFloat32(v float32) { w.PutUint32(math.Float32bits(v)) }
+
+// PutFloat64 appends the IEEE 754 bits of v, little endian.
+func (w *Writer) PutFloat64(v float64) { w.PutUint64(math.Float64bits(v)) }
+
+// PutCount appends a list length or element count as a uint32.
+// It panics if n does not fit in a uint32.
+func (w *Writer) PutCount(n int) {
+	if n < 0 || uint64(n) > math.MaxUint32 {
+		panic(fmt.Sprintf("gohost: length %d does not fit the wire format", n))
+	}
+	w.PutUint32(uint32(n))
+}
+
+// PutString appends the length of s, then its bytes.
+func (w *Writer) PutString(s string) {
+	w.PutCount(len(s))
+	w.buf = append(w.buf, s...)
+}
+
+// PutBytes appends the length of b, then b.
+func (w *Writer) PutBytes(b []byte) {
+	w.PutCount(len(b))
+	w.buf = append(w.buf, b...)
+}
+
+// PutOption appends the tag of an optional value: 1 if some, 0 if none.
+// The value itself follows when some.
+func (w *Writer) PutOption(some bool) { w.PutBool(some) }
+
+// A Reader decodes values from a byte slice. Its methods never panic: bytes
+// that run short or are out of range yield an error wrapping [ErrMalformed].
+type Reader struct {
+	buf []byte
+	off int
+}
+
+// NewReader returns a Reader of b.
+func NewReader(b []byte) *Reader {
+	return &Reader{buf: b}
+}
+
+// Len returns the number of unread bytes.
+func (r *Reader) Len() int { return len(r.buf) - r.off }
+
+// Offset returns the number of bytes read so far.
+func (r *Reader) Offset() int { return r.off }
+
+func (r *Reader) errorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+}
+
+func (r *Reader) take(n int, what string) ([]byte, error) {
+	if n < 0 || n > r.Len() {
+		return nil, r.errorf("%s at offset %d needs %d bytes, %d remain", what, r.off, n, r.Len())
+	}
+	b := r.buf[r.off : r.off+n : r.off+n]
+	r.off += n
+	return b, nil
+}
+
+// Uint8 reads one byte.
+func (r *Reader) Uint8() (uint8, error) {
+	b, err := r.take(1, "u8")
+	if err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
+// Bool reads one byte that must be 0 or 1.
+func (r *Reader) Bool() (bool, error) {
+	off := r.off
+	v, err := r.Uint8()
+	if err != nil {
+		return false, err
+	}
+	if v > 1 {
+		return false, r.errorf("bool at offset %d must be 0 or 1, found %d", off, v)
+	}
+	return v == 1, nil
+}
+
+// Uint32 reads 4 bytes, little endian.
+func (r *Reader) Uint32() (uint32, error) {
+	b, err := r.take(4, "u32")
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint32(b), nil
+}
+
+// Int32 reads 4 bytes, little endian.
+func (r *Reader) Int32() (int32, error) {
+	v, err := r.Uint32()
+	return int32(v), err
+}
+
+// Uint64 reads 8 bytes, little endian.
+func (r *Reader) Uint64() (uint64, error) {
+	b, err := r.take(8, "u64")
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint64(b), nil
+}
+
+// Int64 reads 8 bytes, little endian.
+func (r *Reader) Int64() (int64, error) {
+	v, err := r.Uint64()
+	return int64(v), err
+}
+
+// Float32 reads 4 bytes of IEEE 754 bits, little endian.
+func (r *Reader) Float32() (float32, error) {
+	v, err := r.Uint32()
+	return math.Float32frombits(v), err
+}
+
+// Float64 reads 8 bytes of IEEE 754 bits, little endian.
+func (r *Reader) Float64() (float64, error) {
+	v, err := r.Uint64()
+	return math.Float64frombits(v), err
+}
+
+// Count reads a uint32 list count and checks it against the unread bytes,
+// assuming each element takes at least minSize bytes (at least 1), so that
+// a forged count cannot make the caller allocate a huge slice.
+func (r *Reader) Count(minSize int) (int, error) {
+	off := r.off
+	n, err := r.Uint32()
+	if err != nil {
+		return 0, err
+	}
+	need := uint64(n) * uint64(max(minSize, 1))
+	if need > uint64(r.Len()) {
+		return 0, r.errorf("list of %d elements at offset %d needs at least %d bytes, %d remain", n, off, need, r.Len())
+	}
+	return int(n), nil
+}
+
+// Bytes reads a length-prefixed byte string and returns a copy of it.
+func (r *Reader) Bytes() ([]byte, error) {
+	n, err := r.Count(1)
+	if err != nil {
+		return nil, err
+	}
+	b, err := r.take(n, "bytes")
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte{}, b...), nil
+}
+
+// String reads a length-prefixed string, which must be valid UTF-8.
+func (r *Reader) String() (string, error) {
+	off := r.off
+	n, err := r.Count(1)
+	if err != nil {
+		return "", err
+	}
+	b, err := r.take(n, "string")
+	if err != nil {
+		return "", err
+	}
+	if !utf8.Valid(b) {
+		return "", r.errorf("string at offset %d is not valid UTF-8", off)
+	}
+	return string(b), nil
+}
+
+// Option reads the tag of an optional value: true if a value follows.
+func (r *Reader) Option() (bool, error) {
+	off := r.off
+	t, err := r.Uint8()
+	if err != nil {
+		return false, err
+	}
+	if t > 1 {
+		return false, r.errorf("option tag at offset %d must be 0 or 1, found %d", off, t)
+	}
+	return t == 1, nil
+}
+
+// Done reports an error unless every byte was read: a top-level value must
+// use its bytes exactly.
+func (r *Reader) Done() error {
+	if n := r.Len(); n != 0 {
+		return r.errorf("%d trailing bytes after offset %d", n, r.off)
+	}
+	return nil
+}
+
+// BadVariant returns the error for an enum variant index that does not exist.
+func BadVariant(enum string, index uint32) error {
+	return fmt.Errorf("%w: enum %s has no variant %d", ErrMalformed, enum, index)
+}

@@ -1,0 +1,164 @@
+package gohost
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"testing"
+)
+
+func TestRoundTrip(t *testing.T) {
+	var w Writer
+	w.PutUint8(7)
+	w.PutBool(true)
+	w.PutInt32(-2)
+	w.PutUint32(math.MaxUint32)
+	w.PutInt64(math.MinInt64)
+	w.PutUint64(1 << 40)
+	w.PutFloat32(1.5)
+	w.PutFloat64(-0.25)
+	w.PutString("héllo")
+	w.PutBytes([]byte{1, 2, 3})
+	w.PutOption(false)
+	w.PutCount(2)
+
+	r := NewReader(w.Bytes())
+	must := func(v any, err error) any {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	want := []any{uint8(7), true, int32(-2), uint32(math.MaxUint32), int64(math.MinInt64), uint64(1 << 40), float32(1.5), float64(-0.25), "héllo"}
+	got := []any{
+		must(r.Uint8()), must(r.Bool()), must(r.Int32()), must(r.Uint32()), must(r.Int64()),
+		must(r.Uint64()), must(r.Float32()), must(r.Float64()), must(r.String()),
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("value %d: got %v, want %v", i, got[i], want[i])
+		}
+	}
+	if b := must(r.Bytes()).([]byte); !bytes.Equal(b, []byte{1, 2, 3}) {
+		t.Errorf("bytes: got %v", b)
+	}
+	if some := must(r.Option()).(bool); some {
+		t.Error("option: got some")
+	}
+	if _, err := r.Count(0); err == nil {
+		t.Error("count 2 with no bytes left: want error")
+	}
+}
+
+func TestLittleEndian(t *testing.T) {
+	var w Writer
+	w.PutUint32(0x01020304)
+	w.PutString("ab")
+	if want := []byte{4, 3, 2, 1, 2, 0, 0, 0, 'a', 'b'}; !bytes.Equal(w.Bytes(), want) {
+		t.Errorf("got % x, want % x", w.Bytes(), want)
+	}
+}
+
+func TestMalformed(t *testing.T) {
+	cases := []struct {
+		name string
+		in   []byte
+		read func(*Reader) error
+	}{
+		{"short u32", []byte{1, 2}, func(r *Reader) error { _, err := r.Uint32(); return err }},
+		{"short u64", []byte{1, 2, 3, 4}, func(r *Reader) error { _, err := r.Uint64(); return err }},
+		{"bool 2", []byte{2}, func(r *Reader) error { _, err := r.Bool(); return err }},
+		{"option 5", []byte{5}, func(r *Reader) error { _, err := r.Option(); return err }},
+		{"string too long", []byte{9, 0, 0, 0, 'a'}, func(r *Reader) error { _, err := r.String(); return err }},
+		{"string not utf8", []byte{1, 0, 0, 0, 0xff}, func(r *Reader) error { _, err := r.String(); return err }},
+		{"huge count", []byte{0xff, 0xff, 0xff, 0xff}, func(r *Reader) error { _, err := r.Count(4); return err }},
+		{"huge bytes", []byte{0xff, 0xff, 0xff, 0xff}, func(r *Reader) error { _, err := r.Bytes(); return err }},
+		{"trailing", []byte{0}, func(r *Reader) error { return r.Done() }},
+		{"empty", nil, func(r *Reader) error { _, err := r.Uint8(); return err }},
+	}
+	for _, c := range cases {
+		err := c.read(NewReader(c.in))
+		if !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: got %v, want ErrMalformed", c.name, err)
+		}
+	}
+}
+
+func TestBytesCopies(t *testing.T) {
+	in := []byte{2, 0, 0, 0, 'h', 'i'}
+	b, err := NewReader(in).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in[4] = 'X'
+	if string(b) != "hi" {
+		t.Errorf("Bytes aliases its input: %q", b)
+	}
+}
+
+type notFound struct{}
+
+func (notFound) Error() string { return "not found" }
+
+func TestCallError(t *testing.T) {
+	var w Writer
+	w.PutString("key missing")
+	w.PutUint32(0)
+	typed := func(r *Reader) (error, error) {
+		if _, err := r.Uint32(); err != nil {
+			return nil, err
+		}
+		return notFound{}, nil
+	}
+	err := CallError("kv", "get", StatusError, w.Bytes(), typed)
+	var e *Error
+	if !errors.As(err, &e) || e.ABI || e.Message != "key missing" || e.Error() != "kv.get: key missing" {
+		t.Fatalf("got %#v", err)
+	}
+	if !errors.Is(err, notFound{}) {
+		t.Error("errors.Is does not reach the typed value")
+	}
+
+	w.Reset()
+	w.PutString("bad handle")
+	err = CallError("kv", "get", StatusABI, w.Bytes(), nil)
+	if !errors.As(err, &e) || !e.ABI || e.Error() != "kv.get: ABI error: bad handle" {
+		t.Errorf("status 2: got %v", err)
+	}
+	if err := CallError("kv", "get", 9, nil, nil); !errors.As(err, &e) || !e.ABI {
+		t.Errorf("status 9: got %v", err)
+	}
+	if err := CallError("kv", "get", StatusError, []byte{1}, nil); !errors.As(err, &e) || !e.ABI {
+		t.Errorf("malformed payload: got %v", err)
+	}
+}
+
+func TestScratch(t *testing.T) {
+	a := AcquireScratch()
+	b := AcquireScratch()
+	if a == b {
+		t.Fatal("a busy scratch buffer was handed out twice")
+	}
+	ReleaseScratch(b)
+	ReleaseScratch(a)
+	if c := AcquireScratch(); c != a {
+		t.Error("the shared buffer was not reused")
+	}
+	ReleaseScratch(a)
+}
+
+func FuzzReader(f *testing.F) {
+	f.Add([]byte{1, 0, 0, 0, 'a', 1, 2})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r := NewReader(b)
+		for r.Len() > 0 {
+			if _, err := r.String(); err != nil {
+				if _, err := r.Uint8(); err != nil {
+					return
+				}
+			}
+		}
+		_ = r.Done()
+	})
+}

@@ -1,0 +1,69 @@
+package gohost
+
+import "fmt"
+
+// An Error is a failed host call.
+//
+// When the host function returned an error, Message is its Display text and,
+// if the error type is an enum of the module, Err is the typed value
+// (reachable with errors.Is and errors.As). When ABI is true, the guest and
+// host disagreed about the wire (invalid UTF-8, malformed bytes, an unknown
+// or closed handle, a stale binding) and Message says what and where.
+type Error struct {
+	Module  string // the host module, e.g. "kv"
+	Func    string // the host function, e.g. "get"
+	Message string // what went wrong
+	Err     error  // the typed error value, if any
+	ABI     bool   // true for a broken ABI rather than an error of the function
+}
+
+// Error returns "module.func: message", with "ABI error: " before the
+// message when ABI is set.
+func (e *Error) Error() string {
+	if e.ABI {
+		return e.Module + "." + e.Func + ": ABI error: " + e.Message
+	}
+	return e.Module + "." + e.Func + ": " + e.Message
+}
+
+// Unwrap returns the typed error value, or nil.
+func (e *Error) Unwrap() error { return e.Err }
+
+// CallError builds the error for a call that returned a non-zero status.
+// payload is what the host wrote; typed decodes the error value that follows
+// the message for status 1 and is nil when the error type is not an enum of
+// the module.
+func CallError(module, fn string, status uint32, payload []byte, typed func(*Reader) (error, error)) error {
+	e := &Error{Module: module, Func: fn}
+	if status != StatusError && status != StatusABI {
+		e.ABI = true
+		e.Message = fmt.Sprintf("unknown status %d", status)
+		return e
+	}
+	r := NewReader(payload)
+	msg, err := r.String()
+	if err != nil {
+		return ResultError(module, fn, err)
+	}
+	e.Message = msg
+	if status == StatusABI {
+		e.ABI = true
+		return e
+	}
+	if typed != nil {
+		v, err := typed(r)
+		if err != nil {
+			return ResultError(module, fn, err)
+		}
+		e.Err = v
+	}
+	if err := r.Done(); err != nil {
+		return ResultError(module, fn, err)
+	}
+	return e
+}
+
+// ResultError is the error for a result the guest could not decode.
+func ResultError(module, fn string, err error) error {
+	return &Error{Module: module, Func: fn, Message: "bad result from the host: " + err.Error(), Err: err, ABI: true}
+}

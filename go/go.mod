@@ -1,0 +1,3 @@
+module github.com/gohost/gohost/go
+
+go 1.24

@@ -1,0 +1,62 @@
+// Command guest calls every function of the sample module (kv) and prints
+// what it got, one line per call; macros/tests/e2e.rs compares the output.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"example.com/guest/kv"
+	gohost "github.com/gohost/gohost/go"
+)
+
+func main() {
+	fmt.Println("add", kv.Add(40, 2))
+	fmt.Println("mix", kv.Mix(1, 2, 3, 4.5, 0.5, true))
+	fmt.Println("empty", kv.IsEmpty())
+	fmt.Printf("hash %x\n", kv.Hash([]byte("a")))
+	_, err := kv.Get("missing")
+	fmt.Println("get missing", errors.Is(err, kv.KvErrorNotFound{}), err)
+	fmt.Println("put", kv.Put("apple", []byte("red")), kv.Put("avocado", []byte("green")))
+	v, err := kv.Get("apple")
+	fmt.Println("get apple", string(v), err)
+	var tooLarge kv.KvErrorTooLarge
+	err = kv.Put("big", make([]byte, 2<<20))
+	fmt.Println("put big", errors.As(err, &tooLarge), tooLarge.Limit, err)
+	id, err := kv.GetUserID("avocado")
+	fmt.Println("user id", *id, err)
+	id, err = kv.GetUserID("nobody")
+	fmt.Println("user id", id == nil, err)
+	limit := uint32(1)
+	entries, err := kv.List(kv.ListOptions{Prefix: "a", Limit: &limit, Reverse: true})
+	fmt.Println("list", len(entries), entries[0].Key, string(entries[0].Value), err)
+	s := kv.GetStats()
+	fmt.Println("stats", s.Count, s.TotalBytes, s.Load, s.Ratio, s.Last == nil, s.Histogram, s.Shape)
+	a, err := kv.Area(kv.ShapeRect{V0: 2, V1: 3})
+	fmt.Println("area", a, err)
+	fmt.Println("favorite", kv.Favorite())
+	t := kv.Begin()
+	fmt.Println("txn put", kv.TxnPut(t, "k", []byte("v")), kv.TxnPut(t, "l", nil))
+	n, err := kv.TxnLen(t)
+	fmt.Println("txn len", n, err)
+	n, err = kv.Commit(t)
+	fmt.Println("commit", n, err)
+	_, err = kv.TxnLen(t)
+	fmt.Println("after commit", err)
+	fmt.Println("close", t.Close())
+	_, err = kv.OpenTxn("")
+	var ro kv.KvErrorReadOnly
+	fmt.Println("open txn", errors.As(err, &ro), ro.V0, err)
+	t2, err := kv.OpenTxn("x")
+	fmt.Println("open txn", err, t2.Close())
+	big := bytes.Repeat([]byte("0123456789"), 1000)
+	fmt.Println("echo", bytes.Equal(kv.Echo(big), big))
+	url := "u"
+	got, err := kv.Lookup("t", []string{"apple", "nope"}, &url)
+	fmt.Println("lookup", *got[0], got[1] == nil, err)
+	_, err = kv.Get(string([]byte{0xff, 0xfe}))
+	var ge *gohost.Error
+	fmt.Println("bad utf8", errors.As(err, &ge) && ge.ABI, ge.Module, ge.Func)
+	fmt.Println("log", kv.Log("hello"))
+}

@@ -1,0 +1,8 @@
+#[gohost::host_module(go_package = "kv")]
+pub mod kv {
+    pub fn add(a: i32, b: i32) -> i32 {
+        a + b
+    }
+}
+
+fn main() {}
