@@ -65,10 +65,18 @@ func (w *Writer) PutFloat64(v float64) { w.PutUint64(math.Float64bits(v)) }
 // PutCount appends a list length or element count as a uint32.
 // It panics if n does not fit in a uint32.
 func (w *Writer) PutCount(n int) {
-	if n < 0 || uint64(n) > math.MaxUint32 {
-		panic(fmt.Sprintf("gohost: length %d does not fit the wire format", n))
+	if uint64(n) > math.MaxUint32 {
+		panic(lengthError(n))
 	}
 	w.PutUint32(uint32(n))
+}
+
+// lengthError is the panic value of a length that does not fit the wire
+// format; a conversion rather than a call, so that PutCount is inlined.
+type lengthError int
+
+func (e lengthError) Error() string {
+	return fmt.Sprintf("gohost: length %d does not fit the wire format", int(e))
 }
 
 // PutString appends the length of s, then its bytes.
@@ -109,14 +117,28 @@ func (r *Reader) errorf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
 }
 
+// take returns the next n bytes. Its error is built without a call, so
+// that take and the fixed-size reads stay small enough to be inlined.
 func (r *Reader) take(n int, what string) ([]byte, error) {
-	if n < 0 || n > r.Len() {
-		return nil, r.errorf("%s at offset %d needs %d bytes, %d remain", what, r.off, n, r.Len())
+	if uint(n) > uint(len(r.buf)-r.off) {
+		return nil, &shortError{what, r.off, n, len(r.buf) - r.off}
 	}
 	b := r.buf[r.off : r.off+n : r.off+n]
 	r.off += n
 	return b, nil
 }
+
+// shortError is the error of a read past the end.
+type shortError struct {
+	what           string
+	off, need, has int
+}
+
+func (e *shortError) Error() string {
+	return fmt.Sprintf("%v: %s at offset %d needs %d bytes, %d remain", ErrMalformed, e.what, e.off, e.need, e.has)
+}
+
+func (e *shortError) Unwrap() error { return ErrMalformed }
 
 // Uint8 reads one byte.
 func (r *Reader) Uint8() (uint8, error) {
@@ -142,11 +164,12 @@ func (r *Reader) Bool() (bool, error) {
 
 // Uint32 reads 4 bytes, little endian.
 func (r *Reader) Uint32() (uint32, error) {
-	b, err := r.take(4, "u32")
-	if err != nil {
-		return 0, err
+	if len(r.buf)-r.off < 4 {
+		return 0, &shortError{"u32", r.off, 4, len(r.buf) - r.off}
 	}
-	return binary.LittleEndian.Uint32(b), nil
+	v := le32(r.buf[r.off:])
+	r.off += 4
+	return v, nil
 }
 
 // Int32 reads 4 bytes, little endian.
@@ -157,11 +180,12 @@ func (r *Reader) Int32() (int32, error) {
 
 // Uint64 reads 8 bytes, little endian.
 func (r *Reader) Uint64() (uint64, error) {
-	b, err := r.take(8, "u64")
-	if err != nil {
-		return 0, err
+	if len(r.buf)-r.off < 8 {
+		return 0, &shortError{"u64", r.off, 8, len(r.buf) - r.off}
 	}
-	return binary.LittleEndian.Uint64(b), nil
+	v := le64(r.buf[r.off:])
+	r.off += 8
+	return v, nil
 }
 
 // Int64 reads 8 bytes, little endian.
@@ -213,6 +237,22 @@ func (r *Reader) Bytes() ([]byte, error) {
 
 // String reads a length-prefixed string, which must be valid UTF-8.
 func (r *Reader) String() (string, error) {
+	// The common case in one piece: the length, the bytes, valid UTF-8.
+	if rest := r.buf[r.off:]; len(rest) >= 4 {
+		n := binary.LittleEndian.Uint32(rest)
+		if uint64(n) <= uint64(len(rest)-4) {
+			if b := rest[4 : 4+n]; utf8.Valid(b) {
+				r.off += 4 + int(n)
+				return string(b), nil
+			}
+		}
+	}
+	return r.badString()
+}
+
+// badString reads a string the fast path of [Reader.String] refused, for
+// the error.
+func (r *Reader) badString() (string, error) {
 	off := r.off
 	n, err := r.Count(1)
 	if err != nil {
@@ -244,11 +284,20 @@ func (r *Reader) Option() (bool, error) {
 // Done reports an error unless every byte was read: a top-level value must
 // use its bytes exactly.
 func (r *Reader) Done() error {
-	if n := r.Len(); n != 0 {
-		return r.errorf("%d trailing bytes after offset %d", n, r.off)
+	if r.off != len(r.buf) {
+		return &trailingError{len(r.buf) - r.off, r.off}
 	}
 	return nil
 }
+
+// trailingError is the error of bytes left after a top-level value.
+type trailingError struct{ n, off int }
+
+func (e *trailingError) Error() string {
+	return fmt.Sprintf("%v: %d trailing bytes after offset %d", ErrMalformed, e.n, e.off)
+}
+
+func (e *trailingError) Unwrap() error { return ErrMalformed }
 
 // BadVariant returns the error for an enum variant index that does not exist.
 func BadVariant(enum string, index uint32) error {

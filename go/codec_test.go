@@ -134,18 +134,34 @@ func TestCallError(t *testing.T) {
 	}
 }
 
-func TestScratch(t *testing.T) {
-	a := AcquireScratch()
-	b := AcquireScratch()
+func TestFrame(t *testing.T) {
+	a := BeginCall()
+	if len(a.Buf) != ScratchSize {
+		t.Fatalf("the shared frame has a result buffer of %d bytes", len(a.Buf))
+	}
+	a.Args.PutString("abc")
+	b := BeginCall()
 	if a == b {
-		t.Fatal("a busy scratch buffer was handed out twice")
+		t.Fatal("a busy frame was handed out twice")
 	}
-	ReleaseScratch(b)
-	ReleaseScratch(a)
-	if c := AcquireScratch(); c != a {
-		t.Error("the shared buffer was not reused")
+	if len(b.Buf) != 0 {
+		t.Error("a nested frame has a result buffer")
 	}
-	ReleaseScratch(a)
+	EndCall(b)
+	EndCall(a)
+	c := BeginCall()
+	if c != a {
+		t.Error("the shared frame was not reused")
+	}
+	if c.Args.Len() != 0 {
+		t.Error("the shared frame's arguments were not reset")
+	}
+	c.Args.PutBytes(make([]byte, maxArgsKeep+1))
+	EndCall(c)
+	if cap(BeginCall().Args.buf) > maxArgsKeep {
+		t.Error("a large argument buffer was kept")
+	}
+	EndCall(a)
 }
 
 func FuzzReader(f *testing.F) {

@@ -3,7 +3,7 @@
 //
 // Generated packages call the host through //go:wasmimport functions and
 // use this package to encode parameters ([Writer]), decode results
-// ([Reader]), borrow the buffer results come back in ([Scratch]) and report
+// ([Reader]), borrow the buffers of a call ([BeginCall], [Frame], [Status]) and report
 // failures ([Error]). For the functions the host calls (a plugin's
 // //go:wasmexport functions) they use it to read the arguments
 // ([ExportArgs]) and reply ([Reply], [Recover]); on GOOS=wasip1 the package

@@ -119,3 +119,29 @@ func loopTypedError(n int32) int32 {
 	}
 	return s
 }
+
+// Floors of the Go side, for profiles: what one non-inlined Go call and
+// one small string allocation cost under the interpreter.
+
+//go:noinline
+func nop(i int32) int32 { return i }
+
+//go:wasmexport loop_go_call
+func loopGoCall(n int32) int32 {
+	s := int32(0)
+	for i := int32(0); i < n; i++ {
+		s += nop(i)
+	}
+	return s
+}
+
+var small = []byte("origin")
+var sinkString string
+
+//go:wasmexport loop_alloc_string
+func loopAllocString(n int32) int32 {
+	for i := int32(0); i < n; i++ {
+		sinkString = string(small)
+	}
+	return int32(len(sinkString))
+}

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use gohost::{DirPerms, Engine, Linker, Module, WasiConfig};
+use gohost::{Config, DirPerms, Engine, Linker, Module, WasiConfig};
 
 /// Exit code when gohost itself fails (unreadable, invalid or unlinkable
 /// module), as distinct from the guest's own exit codes.
@@ -35,6 +35,11 @@ pub struct RunArgs {
     /// Pass the host's whole environment.
     #[arg(long)]
     inherit_env: bool,
+
+    /// Compile the program afresh instead of using the module cache
+    /// (wasmtime builds only; see GOHOST_CACHE_DIR).
+    #[arg(long)]
+    no_cache: bool,
 
     /// The program: a .wasm file built with GOOS=wasip1 GOARCH=wasm.
     program: PathBuf,
@@ -88,7 +93,7 @@ pub fn run(a: RunArgs) -> ExitCode {
         let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
         wasi.preopen_dir(host, guest, perms);
     }
-    execute(&a.program, &wasi)
+    execute(&a.program, &wasi, !a.no_cache)
 }
 
 pub fn go_exec(a: GoExecArgs) -> ExitCode {
@@ -107,7 +112,7 @@ pub fn go_exec(a: GoExecArgs) -> ExitCode {
             wasi.env(k, v);
         }
     }
-    execute(&a.program, &wasi)
+    execute(&a.program, &wasi, true)
 }
 
 fn program_name(p: &std::path::Path) -> String {
@@ -116,8 +121,8 @@ fn program_name(p: &std::path::Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-fn execute(program: &std::path::Path, wasi: &WasiConfig) -> ExitCode {
-    let engine = Engine::default();
+fn execute(program: &std::path::Path, wasi: &WasiConfig, cache: bool) -> ExitCode {
+    let engine = Engine::new(Config::new().cache(cache));
     let loaded = Module::from_file(&engine, program).and_then(|module| {
         let linker = Linker::<()>::new(&engine);
         linker.instantiate(&module, wasi, ())

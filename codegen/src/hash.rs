@@ -54,7 +54,13 @@ pub fn canonical(m: &Module) -> String {
     for f in &m.funcs {
         let ps: Vec<String> = f.params.iter().map(|p| ty(&p.ty)).collect();
         let err = err(&f.ret.err);
-        let area = if f.uses_ret_area() { " area" } else { "" };
+        let area = if f.uses_ret_area() {
+            " area"
+        } else if f.uses_status() {
+            " status"
+        } else {
+            ""
+        };
         let _ = writeln!(
             s,
             "fn {}({}) -> {}{err}{area}",

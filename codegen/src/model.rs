@@ -329,9 +329,17 @@ impl Ty {
 }
 
 impl Func {
-    /// True when the function uses the return area (`docs/abi.md`).
+    /// True when the function uses the return area (`docs/abi.md`): its
+    /// result is encoded (not a scalar, a handle or `()`).
     pub fn uses_ret_area(&self) -> bool {
-        !self.ret.ok.is_direct_result() || self.can_fail()
+        !self.ret.ok.is_direct_result()
+    }
+
+    /// True when the function returns its result directly but can fail, so
+    /// it reports failures through the guest's status record
+    /// (`docs/abi.md`): one more parameter, written only on failure.
+    pub fn uses_status(&self) -> bool {
+        !self.uses_ret_area() && self.can_fail()
     }
 
     /// True when the call can fail: it returns `Result` or validates a
@@ -340,10 +348,17 @@ impl Func {
         self.ret.err.is_some() || self.params.iter().any(|p| p.ty.is_validated())
     }
 
-    /// The number of wasm parameters, including the return area.
+    /// The number of wasm parameters, including the return area or the
+    /// status record.
     pub fn wasm_arity(&self) -> usize {
-        let area = if self.uses_ret_area() { 3 } else { 0 };
-        self.params.iter().map(|p| p.ty.wasm_arity()).sum::<usize>() + area
+        let extra = if self.uses_ret_area() {
+            3
+        } else if self.uses_status() {
+            1
+        } else {
+            0
+        };
+        self.params.iter().map(|p| p.ty.wasm_arity()).sum::<usize>() + extra
     }
 }
 

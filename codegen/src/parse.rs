@@ -656,7 +656,7 @@ impl Cx {
             errs.at(
                 &sig.ident,
                 format!(
-                    "`{}` lowers to {n} wasm parameters (text, bytes and encoded values take 2, the return area 3); at most {MAX_WASM_PARAMS} are supported: pass a record instead",
+                    "`{}` lowers to {n} wasm parameters (text, bytes and encoded values take 2, the return area 3, the status record 1); at most {MAX_WASM_PARAMS} are supported: pass a record instead",
                     func.name
                 ),
             );

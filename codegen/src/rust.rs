@@ -213,6 +213,7 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
     let fname = &f.name;
     let fn_ident = ident(&f.name);
     let area = f.uses_ret_area();
+    let status = f.uses_status();
     let caller_mode = f.state == StateUse::Caller;
     let ctx = format!("{}.{}", m.name, f.name);
 
@@ -224,6 +225,11 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
     let fail = |what: TokenStream, e: TokenStream| -> TokenStream {
         if area {
             quote!(return ::gohost::__private::ret_abi_error(&mut __cx, __area, #e.context(#what)))
+        } else if status {
+            quote!({
+                ::gohost::__private::fail_abi(&mut __cx, __st, #e.context(#what))?;
+                return ::core::result::Result::Ok(::core::default::Default::default());
+            })
         } else {
             quote!(
                 return ::core::result::Result::Err(::gohost::Trap::new(
@@ -377,15 +383,38 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
             }
         }
     } else {
-        match &f.ret.ok {
+        let direct = |v: TokenStream| match &f.ret.ok {
             Ty::Unit => quote!(::core::result::Result::Ok(())),
-            Ty::U32 => quote!(::core::result::Result::Ok(__out as i32)),
-            Ty::U64 => quote!(::core::result::Result::Ok(__out as i64)),
-            Ty::Bool => quote!(::core::result::Result::Ok(i32::from(__out))),
+            Ty::U32 => quote!(::core::result::Result::Ok(#v as i32)),
+            Ty::U64 => quote!(::core::result::Result::Ok(#v as i64)),
+            Ty::Bool => quote!(::core::result::Result::Ok(i32::from(#v))),
             Ty::Handle { .. } => quote!(::core::result::Result::Ok(
-                __cx.abi.handles.insert(__out) as i32
+                __cx.abi.handles.insert(#v) as i32
             )),
-            _ => quote!(::core::result::Result::Ok(__out)),
+            _ => quote!(::core::result::Result::Ok(#v)),
+        };
+        match &f.ret.err {
+            Some(err) => {
+                let okv = direct(quote!(__v));
+                let fail = match err {
+                    ErrTy::Enum(_) => {
+                        quote!(::gohost::__private::fail_typed(&mut __cx, __st, &__e))
+                    }
+                    ErrTy::Message => {
+                        quote!(::gohost::__private::fail_message(&mut __cx, __st, &__e))
+                    }
+                };
+                quote! {
+                    match __out {
+                        ::core::result::Result::Ok(__v) => #okv,
+                        ::core::result::Result::Err(__e) => {
+                            #fail?;
+                            ::core::result::Result::Ok(::core::default::Default::default())
+                        }
+                    }
+                }
+            }
+            None => direct(quote!(__out)),
         }
     };
     let ret_ty = if area {
@@ -393,12 +422,20 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
     } else {
         wasm_ret(&f.ret.ok)
     };
-    let area_args = area.then(|| quote!(__rp: i32, __rc: i32, __rl: i32));
+    let area_args = if area {
+        Some(quote!(__rp: i32, __rc: i32, __rl: i32))
+    } else if status {
+        Some(quote!(__st: i32))
+    } else {
+        None
+    };
     let area_let = area.then(|| {
         quote!(let __area = ::gohost::__private::RetArea { ptr: __rp, cap: __rc, len_ptr: __rl };)
     });
     let uses_state = matches!(f.state, StateUse::Ref | StateUse::Mut);
-    let split_after = area || handle_result;
+    // The context is needed after the call to write the result, insert a
+    // handle or report the function's error.
+    let split_after = area || handle_result || (status && f.ret.err.is_some());
     let body = if caller_mode {
         // Decode into owned values, release the context, lend the caller,
         // then split again to write the result.

@@ -157,7 +157,7 @@ fn export_shapes() {
     ))
     .expect("generate");
     let c = &files[0].contents;
-    assert!(c.contains("\t// Adds.\n\tAdd(a int32, b uint32) bool\n"));
+    assert!(c.contains("\t// Add adds.\n\tAdd(a int32, b uint32) bool\n"));
     assert!(c.contains("\tGet(r_ R, k string) (*R, error)\n"));
     assert!(c.contains("//go:wasmexport add\nfunc exp_Add(a0 int32, a1 uint32) bool {"));
     assert!(c.contains(

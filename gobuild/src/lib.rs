@@ -84,15 +84,28 @@ pub enum BuildMode {
 ///
 /// When Go is missing or too old, or the build fails (with Go's output).
 pub fn build_go(dir: &Path, name: &str, mode: BuildMode) -> PathBuf {
-    require_go();
     let out = out_dir().join(format!("{name}.wasm"));
-    std::fs::create_dir_all(out_dir()).expect("create the guest output directory");
+    build_go_to(dir, &out, mode);
+    out
+}
+
+/// Like [`build_go`], writing the module to `out` (its directory is
+/// created if needed).
+///
+/// # Panics
+///
+/// When Go is missing or too old, or the build fails (with Go's output).
+pub fn build_go_to(dir: &Path, out: &Path, mode: BuildMode) {
+    require_go();
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent).expect("create the guest output directory");
+    }
     let mut cmd = Command::new("go");
     cmd.current_dir(dir)
         .env("GOOS", "wasip1")
         .env("GOARCH", "wasm")
         .args(["build", "-o"])
-        .arg(&out);
+        .arg(out);
     if mode == BuildMode::Reactor {
         cmd.arg("-buildmode=c-shared");
     }
@@ -104,7 +117,6 @@ pub fn build_go(dir: &Path, name: &str, mode: BuildMode) -> PathBuf {
         dir.display(),
         String::from_utf8_lossy(&result.stderr)
     );
-    out
 }
 
 /// Like [`build_go`], but at most once per process for each `name`, so that

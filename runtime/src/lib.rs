@@ -1,9 +1,12 @@
 //! Host Go programs and plugins in Rust.
 //!
 //! gohost runs Go code compiled with `GOOS=wasip1 GOARCH=wasm` on an
-//! embedded WebAssembly engine ([wasmi], an interpreter), with WASI preview 1
-//! for files, clocks, randomness and standard streams, and lets Go call typed
-//! Rust functions declared with [`host_module`].
+//! embedded WebAssembly engine ([wasmi], an interpreter, by default; or
+//! [wasmtime], a JIT compiler, with the `jit` cargo feature), with WASI
+//! preview 1 for files, clocks, randomness and standard streams, and lets Go
+//! call typed Rust functions declared with [`host_module`]. Both engines
+//! have the same API; code and generated bindings do not change with the
+//! feature.
 //!
 //! Run a Go program:
 //!
@@ -21,6 +24,7 @@
 //! ```
 //!
 //! [wasmi]: https://docs.rs/wasmi
+//! [wasmtime]: https://docs.rs/wasmtime
 
 mod abi;
 mod engine;
@@ -35,7 +39,7 @@ pub mod __private;
 
 pub use engine::{
     Caller, Config, Engine, Instance, IntoHostFunc, Linker, Module, WasmParams, WasmResult,
-    WasmResults, WasmValue,
+    WasmResults, WasmValue, ENGINE_NAME,
 };
 pub use error::{Error, Trap};
 pub use gohost_macros::host_module;

@@ -30,7 +30,7 @@ pub struct PoolStats {
     pub idle: usize,
 }
 
-struct State<S> {
+struct State<S: 'static> {
     idle: Vec<Instance<S>>,
     live: usize,
     stats: PoolStats,
@@ -57,7 +57,7 @@ type WasiFactory = Box<dyn Fn() -> WasiConfig + Send + Sync>;
 /// let sum: i32 = pool.call(|plugin| plugin.call("add", (2i32, 3i32)))?;
 /// # Ok::<(), gohost::Error>(())
 /// ```
-pub struct Pool<S> {
+pub struct Pool<S: 'static> {
     linker: Linker<S>,
     module: Module,
     new_state: StateFactory<S>,
@@ -80,7 +80,7 @@ impl<S> std::fmt::Debug for Pool<S> {
 }
 
 /// Configures a [`Pool`]; from [`Pool::builder`].
-pub struct PoolBuilder<S> {
+pub struct PoolBuilder<S: 'static> {
     pool: Pool<S>,
 }
 

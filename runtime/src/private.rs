@@ -5,8 +5,9 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use crate::abi::{
-    decode_all, ret_abi_error, ret_err_message, ret_err_typed, ret_ok, AbiError, AbiState, CallCx,
-    Decode, Encode, GuestMemory, HandleTable, Reader, RetArea, Status, Writer,
+    decode_all, fail_abi, fail_message, fail_typed, ret_abi_error, ret_err_message, ret_err_typed,
+    ret_ok, AbiError, AbiState, CallCx, Decode, Encode, GuestMemory, HandleTable, Reader, RetArea,
+    Status, Writer,
 };
 use crate::{Caller, Error, Linker, Trap};
 

@@ -278,3 +278,39 @@ fn the_pool_serves_many_threads_with_mixed_faults_exactly() {
     assert!(stats.live <= 3);
     assert_eq!(stats.created, stats.discarded + stats.live as u64);
 }
+
+#[test]
+fn a_host_function_can_call_back_into_the_guest() {
+    let engine = engine();
+    let module = Module::from_file(
+        &engine,
+        gohost_build::build_go_once(
+            &gohost_tests::guests_dir().join("reentrant"),
+            "reentrant",
+            gohost_build::BuildMode::Reactor,
+        ),
+    )
+    .expect("load");
+    let mut linker = Linker::<u32>::new(&engine);
+    linker
+        .func_wrap(
+            "env",
+            "call_back",
+            |mut caller: gohost::Caller<'_, u32>, depth: i32| {
+                *caller.data_mut() += 1;
+                caller
+                    .call::<(i32,), i32>("inner", (depth,))
+                    .map_err(|e| gohost::Trap::new(e.to_string()))
+            },
+        )
+        .expect("define");
+    let mut p = linker
+        .instantiate(&module, &WasiConfig::new(), 0)
+        .expect("instantiate");
+    p.initialize().expect("initialize");
+    // outer -> host -> inner -> host -> inner ... five levels deep.
+    assert_eq!(p.call::<(i32,), i32>("outer", (4,)).ok(), Some(1000 + 5));
+    assert_eq!(*p.state(), 5);
+    // And again: the instance is healthy.
+    assert_eq!(p.call::<(i32,), i32>("outer", (0,)).ok(), Some(1001));
+}

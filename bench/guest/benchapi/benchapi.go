@@ -20,11 +20,11 @@ const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "443a6add01f1ccc5"
+const ModelHash = "cbc8a4058597de31"
 
 const module_name = "benchapi"
 
-//go:wasmimport benchapi __gohost_abi_1_443a6add01f1ccc5
+//go:wasmimport benchapi __gohost_abi_1_cbc8a4058597de31
 func gohost_abi()
 
 func init() {
@@ -34,28 +34,46 @@ func init() {
 //go:wasmimport benchapi __gohost_take
 func gohost_take(ptr unsafe.Pointer, n uint32) uint32
 
-// call_result returns the payload of the call that just returned: in sc when
-// it fit, else fetched from the host.
-func call_result(sc *gohost.Scratch) []byte {
-	if int(sc.N) <= len(sc.Buf) {
-		return sc.Buf[:sc.N]
+// take_result fetches the n-byte payload the host kept for the call that
+// just returned, into buf when it fits.
+func take_result(n uint32, buf []byte) []byte {
+	var b []byte
+	if int(n) <= len(buf) {
+		b = buf[:n]
+	} else {
+		b = make([]byte, n)
 	}
-	b := make([]byte, sc.N)
-	if gohost_take(unsafe.Pointer(unsafe.SliceData(b)), sc.N) != 0 {
+	if gohost_take(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
 		panic("gohost: " + module_name + ": the host kept no result to take")
 	}
 	runtime.KeepAlive(b)
 	return b
 }
 
-// A point with a name: the three-field record of the benchmarks.
+// call_status is where the functions that return their result directly
+// learn that they failed: the host writes it only then, and the wrapper
+// resets it at once (call_failed).
+var call_status gohost.Status
+
+// call_failed returns the error of the call to fn that just failed, and
+// resets call_status.
+func call_failed(fn string, typed func(*gohost.Reader) (error, error)) error {
+	st := call_status
+	call_status = gohost.Status{}
+	sc := gohost.BeginCall()
+	err := gohost.CallError(module_name, fn, st.Code, take_result(st.Len, sc.Buf), typed)
+	gohost.EndCall(sc)
+	return err
+}
+
+// Point is a point with a name: the three-field record of the benchmarks.
 type Point struct {
 	X    float64
 	Y    float64
 	Name string
 }
 
-// The error of the error-path benchmark.
+// BenchError is the error of the error-path benchmark.
 //
 // BenchError is one of BenchErrorRefused.
 type BenchError interface {
@@ -79,32 +97,20 @@ func (BenchErrorRefused) Error() string {
 //go:wasmimport benchapi add
 func imp_Add(a int32, b int32) int32
 
-// Adds two numbers: the scalar call.
+// Add adds two numbers: the scalar call.
 func Add(a int32, b int32) int32 {
 	return imp_Add(a, b)
 }
 
 //go:wasmimport benchapi text_len
-func imp_TextLen(s string, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+func imp_TextLen(s string, status *gohost.Status) uint32
 
-// The length of a text: the string call.
+// TextLen returns the length of a text: the string call.
 func TextLen(s string) (uint32, error) {
-	sc := gohost.AcquireScratch()
-	defer gohost.ReleaseScratch(sc)
-	st := imp_TextLen(s, unsafe.Pointer(&sc.Buf), uint32(len(sc.Buf)), &sc.N)
+	v := imp_TextLen(s, &call_status)
 	runtime.KeepAlive(s)
-	runtime.KeepAlive(sc)
-	p := call_result(sc)
-	if st != 0 {
-		return 0, gohost.CallError(module_name, "text_len", st, p, nil)
-	}
-	r := gohost.NewReader(p)
-	v, err := r.Uint32()
-	if err == nil {
-		err = r.Done()
-	}
-	if err != nil {
-		return 0, gohost.ResultError(module_name, "text_len", err)
+	if call_status.Code != 0 {
+		return 0, call_failed("text_len", nil)
 	}
 	return v, nil
 }
@@ -112,7 +118,7 @@ func TextLen(s string) (uint32, error) {
 //go:wasmimport benchapi bytes_len
 func imp_BytesLen(bPtr unsafe.Pointer, bLen uint32) uint32
 
-// The first byte plus the length: the byte-slice call (the host reads
+// BytesLen returns the first byte plus the length: the byte-slice call (the host reads
 // the guest's bytes in place, so the work is the same for any size).
 func BytesLen(b []byte) uint32 {
 	v := imp_BytesLen(unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b)))
@@ -123,25 +129,31 @@ func BytesLen(b []byte) uint32 {
 //go:wasmimport benchapi shift
 func imp_Shift(p_Ptr unsafe.Pointer, p_Len uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
 
-// Sends a record back moved by one: the record round trip.
+// Shift sends a record back moved by one: the record round trip.
 func Shift(p_ Point) (Point, error) {
-	var w0 gohost.Writer
-	encode_Point(&w0, p_)
-	b0 := w0.Bytes()
-	sc := gohost.AcquireScratch()
-	defer gohost.ReleaseScratch(sc)
-	st := imp_Shift(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(&sc.Buf), uint32(len(sc.Buf)), &sc.N)
+	sc := gohost.BeginCall()
+	encode_Point(&sc.Args, p_)
+	b0 := sc.Args.Bytes()
+	st := imp_Shift(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(b0)
 	runtime.KeepAlive(sc)
-	p := call_result(sc)
+	var p []byte
+	if int(sc.N) <= len(sc.Buf) {
+		p = sc.Buf[:sc.N]
+	} else {
+		p = take_result(sc.N, nil)
+	}
 	if st != 0 {
-		return Point{}, gohost.CallError(module_name, "shift", st, p, nil)
+		err := gohost.CallError(module_name, "shift", st, p, nil)
+		gohost.EndCall(sc)
+		return Point{}, err
 	}
 	r := gohost.NewReader(p)
 	v, err := decode_Point(r)
 	if err == nil {
 		err = r.Done()
 	}
+	gohost.EndCall(sc)
 	if err != nil {
 		return Point{}, gohost.ResultError(module_name, "shift", err)
 	}
@@ -149,25 +161,13 @@ func Shift(p_ Point) (Point, error) {
 }
 
 //go:wasmimport benchapi refuse
-func imp_Refuse(code uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+func imp_Refuse(code uint32, status *gohost.Status) uint32
 
-// Always fails: the error path.
+// Refuse always fails: the error path.
 func Refuse(code uint32) (uint32, error) {
-	sc := gohost.AcquireScratch()
-	defer gohost.ReleaseScratch(sc)
-	st := imp_Refuse(code, unsafe.Pointer(&sc.Buf), uint32(len(sc.Buf)), &sc.N)
-	runtime.KeepAlive(sc)
-	p := call_result(sc)
-	if st != 0 {
-		return 0, gohost.CallError(module_name, "refuse", st, p, error_BenchError)
-	}
-	r := gohost.NewReader(p)
-	v, err := r.Uint32()
-	if err == nil {
-		err = r.Done()
-	}
-	if err != nil {
-		return 0, gohost.ResultError(module_name, "refuse", err)
+	v := imp_Refuse(code, &call_status)
+	if call_status.Code != 0 {
+		return 0, call_failed("refuse", error_BenchError)
 	}
 	return v, nil
 }

@@ -39,7 +39,8 @@ impl Gen<'_> {
             if i > 0 && !e.docs.is_empty() {
                 self.out.push('\n');
             }
-            doc::write(&mut self.out, "\t", &e.docs);
+            let docs = doc::lead(&naming::exported(&e.name), &e.docs, doc::Item::Func);
+            doc::write(&mut self.out, "\t", &docs);
             let _ = writeln!(self.out, "\t{}", method_sig(e));
         }
         let _ = writeln!(self.out, "}}\n");

@@ -146,26 +146,53 @@ impl Gen<'_> {
         );
         let _ = writeln!(o, "func gohost_abi()\n");
         let _ = writeln!(o, "func init() {{\n\tgohost_abi()\n}}\n");
-        if m.funcs.iter().any(Func::uses_ret_area) {
+        let status = m.funcs.iter().any(Func::uses_status);
+        if status || m.funcs.iter().any(Func::uses_ret_area) {
             let _ = writeln!(o, "//go:wasmimport {} __gohost_take", m.name);
             let _ = writeln!(o, "func gohost_take(ptr unsafe.Pointer, n uint32) uint32\n");
             let _ = writeln!(
                 o,
-                "// call_result returns the payload of the call that just returned: in sc when"
+                "// take_result fetches the n-byte payload the host kept for the call that"
             );
-            let _ = writeln!(o, "// it fit, else fetched from the host.");
-            let _ = writeln!(o, "func call_result(sc *gohost.Scratch) []byte {{");
+            let _ = writeln!(o, "// just returned, into buf when it fits.");
+            let _ = writeln!(o, "func take_result(n uint32, buf []byte) []byte {{");
+            let _ = writeln!(o, "\tvar b []byte");
+            let _ = writeln!(o, "\tif int(n) <= len(buf) {{\n\t\tb = buf[:n]\n\t}} else {{\n\t\tb = make([]byte, n)\n\t}}");
             let _ = writeln!(
                 o,
-                "\tif int(sc.N) <= len(sc.Buf) {{\n\t\treturn sc.Buf[:sc.N]\n\t}}"
-            );
-            let _ = writeln!(o, "\tb := make([]byte, sc.N)");
-            let _ = writeln!(
-                o,
-                "\tif gohost_take(unsafe.Pointer(unsafe.SliceData(b)), sc.N) != 0 {{"
+                "\tif gohost_take(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {{"
             );
             let _ = writeln!(o, "\t\tpanic(\"gohost: \" + module_name + \": the host kept no result to take\")\n\t}}");
             let _ = writeln!(o, "\truntime.KeepAlive(b)\n\treturn b\n}}\n");
+        }
+        if status {
+            let _ = writeln!(
+                o,
+                "// call_status is where the functions that return their result directly"
+            );
+            let _ = writeln!(
+                o,
+                "// learn that they failed: the host writes it only then, and the wrapper"
+            );
+            let _ = writeln!(o, "// resets it at once (call_failed).");
+            let _ = writeln!(o, "var call_status gohost.Status\n");
+            let _ = writeln!(
+                o,
+                "// call_failed returns the error of the call to fn that just failed, and"
+            );
+            let _ = writeln!(o, "// resets call_status.");
+            let _ = writeln!(
+                o,
+                "func call_failed(fn string, typed func(*gohost.Reader) (error, error)) error {{"
+            );
+            let _ = writeln!(o, "\tst := call_status");
+            let _ = writeln!(o, "\tcall_status = gohost.Status{{}}");
+            let _ = writeln!(o, "\tsc := gohost.BeginCall()");
+            let _ = writeln!(
+                o,
+                "\terr := gohost.CallError(module_name, fn, st.Code, take_result(st.Len, sc.Buf), typed)"
+            );
+            let _ = writeln!(o, "\tgohost.EndCall(sc)\n\treturn err\n}}\n");
         }
         if m.types.iter().any(|t| matches!(t, TypeDef::Handle(_))) {
             let _ = writeln!(o, "//go:wasmimport {} __gohost_drop", m.name);
@@ -204,11 +231,13 @@ impl Gen<'_> {
         }
     }
 
-    fn doc(&mut self, indent: &str, docs: &[String], fallback: String) {
+    /// The doc comment of the Go item `name`, made to start with the name;
+    /// `fallback` when there is none.
+    fn doc(&mut self, name: &str, item: doc::Item, docs: &[String], fallback: String) {
         if docs.is_empty() {
-            doc::write(&mut self.out, indent, &[fallback]);
+            doc::write(&mut self.out, "", &[fallback]);
         } else {
-            doc::write(&mut self.out, indent, docs);
+            doc::write(&mut self.out, "", &doc::lead(name, docs, item));
         }
     }
 
@@ -218,7 +247,9 @@ impl Gen<'_> {
         let mut i = 0;
         while i < fields.len() {
             if !fields[i].docs.is_empty() {
-                doc::write(&mut self.out, "\t", &fields[i].docs);
+                let name = go_field_name(&fields[i].name);
+                let docs = doc::lead(&name, &fields[i].docs, doc::Item::Other);
+                doc::write(&mut self.out, "\t", &docs);
             }
             let mut j = i + 1;
             while j < fields.len() && fields[j].docs.is_empty() {
@@ -240,7 +271,8 @@ impl Gen<'_> {
     fn record(&mut self, r: &Record) {
         let go = naming::exported(&r.name);
         self.doc(
-            "",
+            &go,
+            doc::Item::Other,
             &r.docs,
             format!("{go} is the record {} of the host module.", r.name),
         );
@@ -259,14 +291,16 @@ impl Gen<'_> {
             .collect();
         if e.is_unit_only() {
             self.doc(
-                "",
+                &go,
+                doc::Item::Other,
                 &e.docs,
                 format!("{go} is the enum {} of the host module.", e.name),
             );
             let _ = writeln!(self.out, "type {go} uint32\n\nconst (");
             for (i, v) in e.variants.iter().enumerate() {
                 if !v.docs.is_empty() {
-                    doc::write(&mut self.out, "\t", &v.docs);
+                    let docs = doc::lead(&vnames[i], &v.docs, doc::Item::Other);
+                    doc::write(&mut self.out, "\t", &docs);
                 }
                 match i {
                     0 => {
@@ -310,7 +344,7 @@ impl Gen<'_> {
             }
             return;
         }
-        let mut docs = e.docs.clone();
+        let mut docs = doc::lead(&go, &e.docs, doc::Item::Other);
         if !docs.is_empty() {
             docs.push(String::new());
         }
@@ -324,7 +358,8 @@ impl Gen<'_> {
         for (i, v) in e.variants.iter().enumerate() {
             let vgo = &vnames[i];
             self.doc(
-                "",
+                vgo,
+                doc::Item::Other,
                 &v.docs,
                 format!("{vgo} is the variant {}::{}.", e.name, v.name),
             );
@@ -354,7 +389,7 @@ impl Gen<'_> {
 
     fn handle(&mut self, h: &Handle) {
         let go = naming::exported(&h.name);
-        let mut docs = h.docs.clone();
+        let mut docs = doc::lead(&go, &h.docs, doc::Item::Other);
         if !docs.is_empty() {
             docs.push(String::new());
         }
@@ -391,6 +426,9 @@ impl Gen<'_> {
                 _ => params.push(format!("{n} {}", go_ty(&p.ty))),
             }
         }
+        if f.uses_status() {
+            params.push("status *gohost.Status".into());
+        }
         let result = if f.uses_ret_area() {
             params.push("retPtr unsafe.Pointer, retCap uint32, retLen *uint32".into());
             " uint32".to_string()
@@ -413,7 +451,8 @@ impl Gen<'_> {
     fn wrapper(&mut self, f: &Func) {
         let go = naming::exported(&f.name);
         self.doc(
-            "",
+            &go,
+            doc::Item::Func,
             &f.docs,
             format!("{go} calls the host function {}.{}.", self.m.name, f.name),
         );
@@ -431,6 +470,42 @@ impl Gen<'_> {
             (false, true) => format!(" ({ok}, error)"),
         };
         let _ = writeln!(self.out, "func {go}({}){results} {{", params.join(", "));
+        // Encoded parameters and encoded results use a frame (its argument
+        // writer and result buffer).
+        let encoded: Vec<usize> = (0..f.params.len())
+            .filter(|&i| f.params[i].ty.lowering() == Lowering::Encoded)
+            .collect();
+        let frame = f.uses_ret_area() || !encoded.is_empty();
+        if frame {
+            let _ = writeln!(self.out, "\tsc := gohost.BeginCall()");
+        }
+        // Every encoded argument goes into the frame's writer; the slices are
+        // taken once all are written, as the writer may grow.
+        for (k, &i) in encoded.iter().enumerate() {
+            let p = &f.params[i];
+            let n = naming::unexported(&p.name);
+            let _ = writeln!(self.out, "\t{}", encode_stmt(&p.ty, "&sc.Args", &n));
+            if k + 1 < encoded.len() {
+                let _ = writeln!(self.out, "\te{i} := sc.Args.Len()");
+            }
+        }
+        if let Some(&last) = encoded.last() {
+            let mut start = "0".to_string();
+            for &i in &encoded {
+                let end = if i == last {
+                    String::new()
+                } else {
+                    format!("e{i}")
+                };
+                let b = if encoded.len() == 1 {
+                    "sc.Args.Bytes()".to_string()
+                } else {
+                    format!("sc.Args.Bytes()[{start}:{end}]")
+                };
+                let _ = writeln!(self.out, "\tb{i} := {b}");
+                start = end;
+            }
+        }
         // Arguments of the raw call, and buffers to keep alive after it.
         let mut args = Vec::new();
         let mut alive = Vec::new();
@@ -448,9 +523,6 @@ impl Gen<'_> {
                     alive.push(n);
                 }
                 Lowering::Encoded => {
-                    let _ = writeln!(self.out, "\tvar w{i} gohost.Writer");
-                    let _ = writeln!(self.out, "\t{}", encode_stmt(&p.ty, &format!("&w{i}"), &n));
-                    let _ = writeln!(self.out, "\tb{i} := w{i}.Bytes()");
                     args.push(format!(
                         "unsafe.Pointer(unsafe.SliceData(b{i})), uint32(len(b{i}))"
                     ));
@@ -460,17 +532,23 @@ impl Gen<'_> {
                 _ => args.push(n),
             }
         }
+        if frame {
+            alive.push("sc".into());
+        }
         let raw = format!("imp_{go}");
-        if !f.uses_ret_area() {
-            self.direct_body(f, &raw, &args, &alive);
-        } else {
+        if f.uses_ret_area() {
             self.area_body(f, &raw, args, alive);
+        } else if f.uses_status() {
+            self.status_body(f, &raw, args, alive, frame);
+        } else {
+            self.direct_body(f, &raw, &args, &alive, frame);
         }
         let _ = writeln!(self.out, "}}\n");
     }
 
-    /// A call that returns its scalar, handle or nothing directly.
-    fn direct_body(&mut self, f: &Func, raw: &str, args: &[String], alive: &[String]) {
+    /// A call that returns its scalar, handle or nothing directly and cannot
+    /// fail.
+    fn direct_body(&mut self, f: &Func, raw: &str, args: &[String], alive: &[String], frame: bool) {
         let o = &mut self.out;
         let call = format!("{raw}({})", args.join(", "));
         let ret = match &f.ret.ok {
@@ -493,13 +571,69 @@ impl Gen<'_> {
         for a in alive {
             let _ = writeln!(o, "\truntime.KeepAlive({a})");
         }
+        if frame {
+            let _ = writeln!(o, "\tgohost.EndCall(sc)");
+        }
         if let Some(r) = ret {
             let _ = writeln!(o, "\treturn {r}");
         }
     }
 
+    /// A call that returns its scalar, handle or nothing directly and reports
+    /// a failure through call_status.
+    fn status_body(
+        &mut self,
+        f: &Func,
+        raw: &str,
+        mut args: Vec<String>,
+        alive: Vec<String>,
+        frame: bool,
+    ) {
+        let m = self.m;
+        let o = &mut self.out;
+        args.push("&call_status".into());
+        let call = format!("{raw}({})", args.join(", "));
+        let (z, ret) = match &f.ret.ok {
+            Ty::Unit => (String::new(), None),
+            Ty::Handle { name, .. } => (
+                "nil, ".to_string(),
+                Some(format!("&{}{{h: v}}", naming::exported(name))),
+            ),
+            t => (format!("{}, ", zero(m, t)), Some("v".to_string())),
+        };
+        if ret.is_some() {
+            let _ = writeln!(o, "\tv := {call}");
+        } else {
+            let _ = writeln!(o, "\t{call}");
+        }
+        for a in &alive {
+            let _ = writeln!(o, "\truntime.KeepAlive({a})");
+        }
+        if frame {
+            let _ = writeln!(o, "\tgohost.EndCall(sc)");
+        }
+        let typed = match &f.ret.err {
+            Some(ErrTy::Enum(e)) => format!("error_{}", naming::exported(e)),
+            _ => "nil".into(),
+        };
+        let _ = writeln!(o, "\tif call_status.Code != 0 {{");
+        let _ = writeln!(
+            o,
+            "\t\treturn {z}call_failed(\"{}\", {typed})\n\t}}",
+            f.name
+        );
+        match ret {
+            Some(r) => {
+                let _ = writeln!(o, "\treturn {r}, nil");
+            }
+            None => {
+                let _ = writeln!(o, "\treturn nil");
+            }
+        }
+    }
+
     /// A call through the return area: status, payload, errors.
-    fn area_body(&mut self, f: &Func, raw: &str, mut args: Vec<String>, mut alive: Vec<String>) {
+    fn area_body(&mut self, f: &Func, raw: &str, mut args: Vec<String>, alive: Vec<String>) {
         let m = self.m;
         let o = &mut self.out;
         let fails = f.can_fail();
@@ -507,17 +641,18 @@ impl Gen<'_> {
             Ty::Unit => String::new(),
             ref t => format!("{}, ", zero(m, t)),
         };
-        let _ = writeln!(
-            o,
-            "\tsc := gohost.AcquireScratch()\n\tdefer gohost.ReleaseScratch(sc)"
-        );
-        args.push("unsafe.Pointer(&sc.Buf), uint32(len(sc.Buf)), &sc.N".into());
-        alive.push("sc".into());
+        args.push("unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N".into());
         let _ = writeln!(o, "\tst := {raw}({})", args.join(", "));
         for a in &alive {
             let _ = writeln!(o, "\truntime.KeepAlive({a})");
         }
-        let _ = writeln!(o, "\tp := call_result(sc)");
+        // The payload is in sc.Buf when it fit, else fetched from the host.
+        let _ = writeln!(o, "\tvar p []byte");
+        let _ = writeln!(
+            o,
+            "\tif int(sc.N) <= len(sc.Buf) {{\n\t\tp = sc.Buf[:sc.N]\n\t}} else {{"
+        );
+        let _ = writeln!(o, "\t\tp = take_result(sc.N, nil)\n\t}}");
         let typed = match &f.ret.err {
             Some(ErrTy::Enum(e)) => format!("error_{}", naming::exported(e)),
             _ => "nil".into(),
@@ -527,24 +662,19 @@ impl Gen<'_> {
             f.name
         );
         let _ = writeln!(o, "\tif st != 0 {{");
+        let _ = writeln!(o, "\t\terr := {call_err}\n\t\tgohost.EndCall(sc)");
         if fails {
-            let _ = writeln!(o, "\t\treturn {z}{call_err}\n\t}}");
+            let _ = writeln!(o, "\t\treturn {z}err\n\t}}");
         } else {
-            let _ = writeln!(o, "\t\tpanic({call_err})\n\t}}");
+            let _ = writeln!(o, "\t\tpanic(err)\n\t}}");
         }
         let result_err = format!("gohost.ResultError(module_name, \"{}\", err)", f.name);
         let fail_stmt = |z: &str| match fails {
             true => format!("return {z}{result_err}"),
             false => format!("panic({result_err})"),
         };
-        if f.ret.ok == Ty::Unit {
-            let _ = writeln!(o, "\tif err := gohost.NewReader(p).Done(); err != nil {{");
-            let _ = writeln!(o, "\t\t{}\n\t}}", fail_stmt(""));
-            if fails {
-                let _ = writeln!(o, "\treturn nil");
-            }
-            return;
-        }
+        // The result is decoded (copying what it keeps) before the frame is
+        // released.
         let _ = writeln!(o, "\tr := gohost.NewReader(p)");
         let _ = writeln!(
             o,
@@ -552,15 +682,12 @@ impl Gen<'_> {
             decode_expr(&codec::wire(&f.ret.ok), "r")
         );
         let _ = writeln!(o, "\tif err == nil {{\n\t\terr = r.Done()\n\t}}");
+        let _ = writeln!(o, "\tgohost.EndCall(sc)");
         let _ = writeln!(o, "\tif err != nil {{\n\t\t{}\n\t}}", fail_stmt(&z));
-        let v = match &f.ret.ok {
-            Ty::Handle { name, .. } => format!("&{}{{h: v}}", naming::exported(name)),
-            _ => "v".into(),
-        };
         if fails {
-            let _ = writeln!(o, "\treturn {v}, nil");
+            let _ = writeln!(o, "\treturn v, nil");
         } else {
-            let _ = writeln!(o, "\treturn {v}");
+            let _ = writeln!(o, "\treturn v");
         }
     }
 }

@@ -60,6 +60,22 @@ impl Writer {
         self.u32(n);
     }
 
+    /// Bytes without a length prefix.
+    pub(crate) fn raw(&mut self, b: &[u8]) {
+        self.buf.extend_from_slice(b);
+    }
+
+    /// Overwrites the u32 at `at` (written earlier as a placeholder) with
+    /// the length `n`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Writer::len`], and if `at` is not the offset of a written u32.
+    pub(crate) fn patch_len(&mut self, at: usize, n: usize) {
+        let n = u32::try_from(n).expect("gohost: value larger than 4 GiB cannot cross into wasm32");
+        self.buf[at..at + 4].copy_from_slice(&n.to_le_bytes());
+    }
+
     /// The bytes written so far.
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf

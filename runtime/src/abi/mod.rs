@@ -6,6 +6,8 @@ mod codec;
 mod error;
 mod handles;
 mod memory;
+#[cfg(test)]
+mod proptests;
 mod ret;
 
 pub use codec::{decode_all, Decode, Encode, Reader, Writer};
@@ -13,7 +15,10 @@ pub use error::AbiError;
 pub use handles::HandleTable;
 pub use memory::GuestMemory;
 pub(crate) use ret::take_pending;
-pub use ret::{ret_abi_error, ret_err_message, ret_err_typed, ret_ok, CallCx, RetArea, Status};
+pub use ret::{
+    fail_abi, fail_message, fail_typed, ret_abi_error, ret_err_message, ret_err_typed, ret_ok,
+    CallCx, RetArea, Status,
+};
 
 /// Per-instance state of the ABI.
 #[derive(Debug, Default)]

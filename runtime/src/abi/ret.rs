@@ -66,6 +66,25 @@ impl CallCx<'_> {
     }
 }
 
+impl CallCx<'_> {
+    /// Reports a failure through the guest's status record at `status`
+    /// (code, then payload length, u32 little endian each) and keeps the
+    /// payload until the guest takes it.
+    fn fail(&mut self, status: i32, code: Status, w: Writer) -> Result<(), Trap> {
+        let payload = w.into_bytes();
+        let len = u32::try_from(payload.len())
+            .map_err(|_| Trap::new("gohost: an error larger than 4 GiB cannot reach the guest"))?;
+        let mut record = [0u8; 8];
+        record[..4].copy_from_slice(&(code as u32).to_le_bytes());
+        record[4..].copy_from_slice(&len.to_le_bytes());
+        self.mem
+            .write(status, &record)
+            .map_err(|e| Trap::new(format!("gohost: the guest's status record is invalid: {e}")))?;
+        self.abi.pending = Some(payload);
+        Ok(())
+    }
+}
+
 fn return_area_trap(e: &AbiError) -> Trap {
     Trap::new(format!("gohost: the guest's return area is invalid: {e}"))
 }
@@ -108,21 +127,57 @@ pub fn ret_abi_error(cx: &mut CallCx<'_>, area: RetArea, e: AbiError) -> Result<
     cx.finish(area, Status::Abi, w)
 }
 
-/// Writes `v`'s `Display` as a length-prefixed string without an
-/// intermediate `String`.
+/// Reports that the host function returned an error of an enum declared
+/// in the module, for a function that returns its result directly: the
+/// status record gets [`Status::Err`], the payload is as for
+/// [`ret_err_typed`].
+pub fn fail_typed<E: Encode + Display>(
+    cx: &mut CallCx<'_>,
+    status: i32,
+    e: &E,
+) -> Result<(), Trap> {
+    let mut w = cx.writer();
+    write_display(&mut w, e);
+    e.encode(&mut w);
+    cx.fail(status, Status::Err, w)
+}
+
+/// Like [`fail_typed`], for an error the guest only sees as a message.
+pub fn fail_message<E: Display + ?Sized>(
+    cx: &mut CallCx<'_>,
+    status: i32,
+    e: &E,
+) -> Result<(), Trap> {
+    let mut w = cx.writer();
+    write_display(&mut w, e);
+    cx.fail(status, Status::Err, w)
+}
+
+/// Reports that the guest broke the ABI, for a function that returns its
+/// result directly.
+pub fn fail_abi(cx: &mut CallCx<'_>, status: i32, e: AbiError) -> Result<(), Trap> {
+    let mut w = cx.writer();
+    w.bytes(e.message().as_bytes());
+    cx.fail(status, Status::Abi, w)
+}
+
+/// Writes `v`'s `Display` as a length-prefixed string straight into `w`:
+/// no intermediate `String`.
 fn write_display<D: Display + ?Sized>(w: &mut Writer, v: &D) {
-    struct Sink(Vec<u8>);
-    impl fmt::Write for Sink {
+    struct Sink<'a>(&'a mut Writer);
+    impl fmt::Write for Sink<'_> {
         fn write_str(&mut self, s: &str) -> fmt::Result {
-            self.0.extend_from_slice(s.as_bytes());
+            self.0.raw(s.as_bytes());
             Ok(())
         }
     }
-    let mut sink = Sink(Vec::new());
+    let at = w.as_bytes().len();
+    w.u32(0);
     // Writing to a Vec cannot fail; a Display impl that errors leaves what
     // it wrote so far, which is still the best message we have.
-    let _ = write!(sink, "{v}");
-    w.bytes(&sink.0);
+    let _ = write!(Sink(w), "{v}");
+    let len = w.as_bytes().len() - at - 4;
+    w.patch_len(at, len);
 }
 
 /// `__gohost_take(ptr, len)`: copies the pending result into the guest's
@@ -137,7 +192,13 @@ pub(crate) fn take_pending(
     match &abi.pending {
         Some(p) if p.len() == len as u32 as usize => {
             mem.write(ptr, p).map_err(|e| return_area_trap(&e))?;
-            abi.pending = None;
+            // The buffer becomes the encoding buffer again, so that a large
+            // result or an error does not cost the next call an allocation.
+            if let Some(p) = abi.pending.take() {
+                if p.capacity() >= abi.scratch.capacity() {
+                    abi.scratch = p;
+                }
+            }
             Ok(0)
         }
         _ => Ok(1),

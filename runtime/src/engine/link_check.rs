@@ -1,7 +1,10 @@
 //! Checks a module's imports against a linker before instantiation, so that
-//! a mismatch is reported as a sentence rather than an engine error.
+//! a mismatch is reported as a sentence rather than an engine error. Shared
+//! by the engine adapters, which describe imports in [`super::sig`] terms.
 
-use super::{Linker, Module};
+use std::collections::{BTreeMap, HashMap};
+
+use super::sig::{Import, ImportKind, Signature};
 use crate::Error;
 
 /// The import name prefix of a generated package's fingerprint import.
@@ -10,20 +13,27 @@ const FINGERPRINT_PREFIX: &str = "__gohost_abi_";
 /// WASI's imports are resolved by the engine's linker itself.
 const WASI_MODULE: &str = "wasi_snapshot_preview1";
 
-pub(super) fn check_imports<S: Send + 'static>(
-    linker: &Linker<S>,
-    module: &Module,
+/// What a linker provides besides WASI: the signatures of the functions
+/// registered with `func_wrap`, and the model fingerprints of the registered
+/// gohost modules, by module name.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HostFuncs {
+    pub(crate) funcs: HashMap<(String, String), Signature>,
+    pub(crate) fingerprints: BTreeMap<String, String>,
+}
+
+pub(crate) fn check_imports<'a>(
+    host: &HostFuncs,
+    imports: impl IntoIterator<Item = Import<'a>>,
 ) -> Result<(), Error> {
     let mut problems = Vec::new();
-    for import in module.inner.imports() {
-        let (m, name) = (import.module(), import.name());
+    for import in imports {
+        let (m, name) = (import.module, import.name);
         if let (Some(found), Some(expected)) = (
             name.strip_prefix(FINGERPRINT_PREFIX),
-            linker.fingerprints.get(m),
+            host.fingerprints.get(m),
         ) {
-            let ours = linker
-                .host_funcs
-                .contains_key(&(m.to_owned(), name.to_owned()));
+            let ours = host.funcs.contains_key(&(m.to_owned(), name.to_owned()));
             if !ours {
                 let found = found.rsplit('_').next().unwrap_or(found);
                 return Err(Error::AbiMismatch {
@@ -33,32 +43,29 @@ pub(super) fn check_imports<S: Send + 'static>(
                 });
             }
         }
-        let wasmi::ExternType::Func(wanted) = import.ty() else {
+        let ImportKind::Func(wanted) = &import.kind else {
             problems.push(format!(
                 "the guest imports `{m}.{name}` as a {}, which the host does not provide",
-                kind(import.ty())
+                import.kind.noun()
             ));
             continue;
         };
         if m == WASI_MODULE {
             continue;
         }
-        match linker.host_funcs.get(&(m.to_owned(), name.to_owned())) {
+        match host.funcs.get(&(m.to_owned(), name.to_owned())) {
             None => {
                 let mut p = format!(
-                    "the guest imports function `{m}.{name}` with signature {}, which the host does not provide",
-                    signature(wanted)
+                    "the guest imports function `{m}.{name}` with signature {wanted}, which the host does not provide",
                 );
-                if !linker.host_funcs.keys().any(|(hm, _)| hm == m) {
+                if !host.funcs.keys().any(|(hm, _)| hm == m) {
                     p.push_str(&format!(" (no host module named `{m}` is registered)"));
                 }
                 problems.push(p);
             }
             Some(have) if have != wanted => problems.push(format!(
-                "`{m}.{name}`: the guest expects signature {}, the host provides {}; \
+                "`{m}.{name}`: the guest expects signature {wanted}, the host provides {have}; \
                  the guest may be built against stale bindings",
-                signature(wanted),
-                signature(have)
             )),
             Some(_) => {}
         }
@@ -68,29 +75,4 @@ pub(super) fn check_imports<S: Send + 'static>(
     } else {
         Err(Error::Link(problems.join("; ")))
     }
-}
-
-fn kind(ty: &wasmi::ExternType) -> &'static str {
-    match ty {
-        wasmi::ExternType::Func(_) => "function",
-        wasmi::ExternType::Memory(_) => "memory",
-        wasmi::ExternType::Table(_) => "table",
-        wasmi::ExternType::Global(_) => "global",
-    }
-}
-
-/// `(i32, i32) -> i32`, the way the WebAssembly text format names types.
-pub(crate) fn signature(ty: &wasmi::FuncType) -> String {
-    let list = |tys: &[wasmi::ValType]| {
-        tys.iter()
-            .map(|t| format!("{t:?}").to_lowercase())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let results = match ty.results() {
-        [] => "()".to_owned(),
-        [one] => list(std::slice::from_ref(one)),
-        many => format!("({})", list(many)),
-    };
-    format!("({}) -> {results}", list(ty.params()))
 }

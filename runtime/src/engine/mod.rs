@@ -1,32 +1,67 @@
-//! The engine adapter: everything that names `wasmi` lives under this
-//! module, behind gohost's own types, so that another engine can be added as
-//! a cargo feature without changing callers or generated code.
+//! The engine adapters: everything that names an engine lives under this
+//! module, behind gohost's own types, so that callers and generated code
+//! never depend on which engine runs the guest.
+//!
+//! Two adapters implement the same API: [wasmi] (an interpreter, the
+//! default) in `wasmi/`, and [wasmtime] (a JIT compiler, the `jit` cargo
+//! feature) in `wasmtime/`. The feature switches the adapter wholesale.
+//! What does not depend on the engine is here: [`Config`], the link-time
+//! import check and its messages, and the signature model they use.
+//!
+//! [wasmi]: https://docs.rs/wasmi
+//! [wasmtime]: https://docs.rs/wasmtime
 
-mod caller;
-mod func;
-mod instance;
-mod limiter;
+use std::path::PathBuf;
+
 mod link_check;
-mod linker;
-mod module;
-mod store;
+mod sig;
 
-pub use caller::Caller;
-pub use func::{IntoHostFunc, WasmParams, WasmResult, WasmResults, WasmValue};
-pub use instance::Instance;
-pub use linker::Linker;
-pub use module::Module;
-pub use store::StoreData;
+#[cfg(not(feature = "jit"))]
+mod wasmi;
+#[cfg(not(feature = "jit"))]
+use self::wasmi as adapter;
+
+#[cfg(feature = "jit")]
+mod wasmtime;
+#[cfg(feature = "jit")]
+use self::wasmtime as adapter;
+
+pub use adapter::{
+    Caller, Engine, Instance, IntoHostFunc, Linker, Module, WasmParams, WasmResult, WasmResults,
+    WasmValue,
+};
+
+/// The name of the engine gohost was built with: `"wasmi"` (the default) or
+/// `"wasmtime"` (the `jit` feature).
+pub const ENGINE_NAME: &str = if cfg!(feature = "jit") {
+    "wasmtime"
+} else {
+    "wasmi"
+};
 
 /// Settings for an [`Engine`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
-    fuel: bool,
-    eager: bool,
+    pub(crate) fuel: bool,
+    pub(crate) eager: bool,
+    pub(crate) cache: bool,
+    pub(crate) cache_dir: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            fuel: false,
+            eager: false,
+            cache: true,
+            cache_dir: None,
+        }
+    }
 }
 
 impl Config {
-    /// The defaults: lazy compilation, no fuel metering.
+    /// The defaults: lazy compilation (wasmi), no fuel metering, the module
+    /// cache on (wasmtime).
     pub fn new() -> Self {
         Self::default()
     }
@@ -41,48 +76,33 @@ impl Config {
     /// Compiles every function when the module is loaded instead of on its
     /// first call. Lazy compilation (the default) makes Go programs start
     /// several times faster, since a Go binary calls few of its functions.
+    ///
+    /// wasmi only: wasmtime always compiles the whole module (and caches
+    /// the result, see [`cache`](Self::cache)).
     pub fn eager_compilation(&mut self, enable: bool) -> &mut Self {
         self.eager = enable;
         self
     }
-}
 
-/// A compilation and execution environment shared by modules and instances.
-///
-/// Cheap to clone; clones share the same engine.
-#[derive(Debug, Clone)]
-pub struct Engine {
-    pub(crate) inner: wasmi::Engine,
-    pub(crate) fuel: bool,
-}
-
-impl Engine {
-    /// An engine with the given settings.
-    pub fn new(config: &Config) -> Self {
-        let mut c = wasmi::Config::default();
-        c.consume_fuel(config.fuel);
-        c.compilation_mode(if config.eager {
-            wasmi::CompilationMode::Eager
-        } else {
-            wasmi::CompilationMode::Lazy
-        });
-        Engine {
-            inner: wasmi::Engine::new(&c),
-            fuel: config.fuel,
-        }
+    /// Whether [`Module::from_file`] keeps compiled code in the module cache
+    /// and loads it from there next time (default: yes).
+    ///
+    /// wasmtime (`jit` feature) only; wasmi compiles lazily and has nothing
+    /// worth caching. Entries are keyed by a SHA-256 of the wasm bytes and a
+    /// fingerprint of wasmtime's version and compilation settings; an entry
+    /// that is corrupt, truncated or from another build is ignored and
+    /// rewritten. The directory is [`cache_dir`](Self::cache_dir), else
+    /// `$GOHOST_CACHE_DIR`, else `$XDG_CACHE_HOME/gohost`, else
+    /// `~/.cache/gohost`.
+    pub fn cache(&mut self, enable: bool) -> &mut Self {
+        self.cache = enable;
+        self
     }
-}
 
-impl Default for Engine {
-    fn default() -> Self {
-        Engine::new(&Config::default())
-    }
-}
-
-/// Turns an engine error from a call into gohost's error, keeping the
-/// engine's message (trap code or host message).
-pub(crate) fn call_error(e: wasmi::Error) -> crate::Error {
-    crate::Error::Trap {
-        message: e.to_string(),
+    /// The module cache's directory (see [`cache`](Self::cache)); created
+    /// when first written.
+    pub fn cache_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.cache_dir = Some(dir.into());
+        self
     }
 }

@@ -1,15 +1,23 @@
 //! One builder for everything a guest sees of the outside world through
 //! WASI preview 1: arguments, environment, directories and standard streams.
 //! The implementation is `wasi-common` (through `wasmi_wasi`); gohost only
-//! adds read-only preopens on top of it.
+//! adds read-only preopens on top of it. With the `jit` feature it is
+//! `wasmtime-wasi`'s preview 1, built from the same configuration in
+//! `wasmtime.rs`.
 
+#[cfg(not(feature = "jit"))]
 mod readonly;
+#[cfg(feature = "jit")]
+mod wasmtime;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
+#[cfg(not(feature = "jit"))]
 use wasmi_wasi::wasi_common::pipe::{ReadPipe, WritePipe};
+#[cfg(not(feature = "jit"))]
 use wasmi_wasi::wasi_common::sync::{ambient_authority, WasiCtxBuilder};
+#[cfg(not(feature = "jit"))]
 use wasmi_wasi::{WasiCtx, WasiFile};
 
 use crate::Error;
@@ -259,6 +267,7 @@ impl WasiConfig {
 
     /// Builds the WASI context for one instance, opening directories and
     /// files now.
+    #[cfg(not(feature = "jit"))]
     pub(crate) fn build(&self) -> Result<WasiCtx, Error> {
         let strings = |e: wasmi_wasi::wasi_common::StringArrayError| {
             Error::Wasi(format!("arguments or environment too large: {e}"))
@@ -319,6 +328,7 @@ fn check_strings(args: &[String], env: &[(String, String)]) -> Result<(), Error>
     Ok(())
 }
 
+#[cfg(not(feature = "jit"))]
 fn input(i: &Input) -> Result<Box<dyn WasiFile>, Error> {
     Ok(match i {
         Input::Null => Box::new(ReadPipe::from(Vec::new())),
@@ -338,12 +348,14 @@ fn input(i: &Input) -> Result<Box<dyn WasiFile>, Error> {
     })
 }
 
+#[cfg(not(feature = "jit"))]
 #[derive(Clone, Copy)]
 enum Stream {
     Stdout,
     Stderr,
 }
 
+#[cfg(not(feature = "jit"))]
 fn output(o: &Output, stream: Stream) -> Result<Box<dyn WasiFile>, Error> {
     use wasmi_wasi::wasi_common::sync::stdio;
     Ok(match o {

@@ -33,14 +33,16 @@ func init() {
 //go:wasmimport greeter __gohost_take
 func gohost_take(ptr unsafe.Pointer, n uint32) uint32
 
-// call_result returns the payload of the call that just returned: in sc when
-// it fit, else fetched from the host.
-func call_result(sc *gohost.Scratch) []byte {
-	if int(sc.N) <= len(sc.Buf) {
-		return sc.Buf[:sc.N]
+// take_result fetches the n-byte payload the host kept for the call that
+// just returned, into buf when it fits.
+func take_result(n uint32, buf []byte) []byte {
+	var b []byte
+	if int(n) <= len(buf) {
+		b = buf[:n]
+	} else {
+		b = make([]byte, n)
 	}
-	b := make([]byte, sc.N)
-	if gohost_take(unsafe.Pointer(unsafe.SliceData(b)), sc.N) != 0 {
+	if gohost_take(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
 		panic("gohost: " + module_name + ": the host kept no result to take")
 	}
 	runtime.KeepAlive(b)
@@ -50,22 +52,29 @@ func call_result(sc *gohost.Scratch) []byte {
 //go:wasmimport greeter greet
 func imp_Greet(name string, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
 
-// Returns a greeting for `name`, and counts it.
+// Greet returns a greeting for `name`, and counts it.
 func Greet(name string) (string, error) {
-	sc := gohost.AcquireScratch()
-	defer gohost.ReleaseScratch(sc)
-	st := imp_Greet(name, unsafe.Pointer(&sc.Buf), uint32(len(sc.Buf)), &sc.N)
+	sc := gohost.BeginCall()
+	st := imp_Greet(name, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(name)
 	runtime.KeepAlive(sc)
-	p := call_result(sc)
+	var p []byte
+	if int(sc.N) <= len(sc.Buf) {
+		p = sc.Buf[:sc.N]
+	} else {
+		p = take_result(sc.N, nil)
+	}
 	if st != 0 {
-		return "", gohost.CallError(module_name, "greet", st, p, nil)
+		err := gohost.CallError(module_name, "greet", st, p, nil)
+		gohost.EndCall(sc)
+		return "", err
 	}
 	r := gohost.NewReader(p)
 	v, err := r.String()
 	if err == nil {
 		err = r.Done()
 	}
+	gohost.EndCall(sc)
 	if err != nil {
 		return "", gohost.ResultError(module_name, "greet", err)
 	}
@@ -75,7 +84,7 @@ func Greet(name string) (string, error) {
 //go:wasmimport greeter add
 func imp_Add(a int32, b int32) int32
 
-// Adds two numbers, on the host.
+// Add adds two numbers, on the host.
 func Add(a int32, b int32) int32 {
 	return imp_Add(a, b)
 }

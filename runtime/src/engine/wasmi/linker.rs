@@ -1,9 +1,9 @@
-use std::collections::{BTreeMap, HashMap};
-
 use super::func::IntoHostFunc;
 use super::limiter::MemoryLimiter;
-use super::{link_check, Engine, Instance, Module, StoreData};
+use super::{Engine, Instance, Module, StoreData};
 use crate::abi::AbiState;
+use crate::engine::link_check::{self, HostFuncs};
+use crate::engine::sig::Import;
 use crate::{Error, Limits, WasiConfig};
 
 /// The host functions guests can import, WASI preview 1 included.
@@ -25,17 +25,19 @@ use crate::{Error, Limits, WasiConfig};
 pub struct Linker<S> {
     pub(crate) inner: wasmi::Linker<StoreData<S>>,
     pub(crate) engine: Engine,
-    /// The signatures of the functions registered with `func_wrap`, for
-    /// link-time diagnostics (the engine's linker cannot be asked).
-    pub(crate) host_funcs: HashMap<(String, String), wasmi::FuncType>,
-    /// Model fingerprints of the registered gohost modules, by module name.
-    pub(crate) fingerprints: BTreeMap<String, String>,
+    /// The signatures of the functions registered with `func_wrap` and the
+    /// registered modules' fingerprints, for link-time diagnostics (the
+    /// engine's linker cannot be asked).
+    pub(crate) host: HostFuncs,
 }
 
 impl<S> std::fmt::Debug for Linker<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Linker")
-            .field("modules", &self.fingerprints.keys().collect::<Vec<_>>())
+            .field(
+                "modules",
+                &self.host.fingerprints.keys().collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -51,8 +53,7 @@ impl<S: Send + 'static> Linker<S> {
         Linker {
             inner,
             engine: engine.clone(),
-            host_funcs: HashMap::new(),
-            fingerprints: BTreeMap::new(),
+            host: HostFuncs::default(),
         }
     }
 
@@ -73,15 +74,18 @@ impl<S: Send + 'static> Linker<S> {
         let ty = f
             .register(&mut self.inner, module, name)
             .map_err(|e| Error::Link(format!("cannot define `{module}.{name}`: {e}")))?;
-        self.host_funcs
-            .insert((module.to_owned(), name.to_owned()), ty);
+        self.host
+            .funcs
+            .insert((module.to_owned(), name.to_owned()), super::signature(&ty));
         Ok(self)
     }
 
     /// Records the model fingerprint of a gohost module, so that guests
     /// built against other bindings are refused with a clear message.
     pub(crate) fn set_fingerprint(&mut self, module: &str, hash: &str) {
-        self.fingerprints.insert(module.to_owned(), hash.to_owned());
+        self.host
+            .fingerprints
+            .insert(module.to_owned(), hash.to_owned());
     }
 
     /// Instantiates `module` with the given WASI configuration and state.
@@ -124,7 +128,14 @@ impl<S: Send + 'static> Linker<S> {
         };
         let mut store = wasmi::Store::new(&self.engine.inner, data);
         store.limiter(|d| &mut d.limiter);
-        link_check::check_imports(self, module)?;
+        link_check::check_imports(
+            &self.host,
+            module.inner.imports().map(|i| Import {
+                module: i.module(),
+                name: i.name(),
+                kind: super::import_kind(i.ty()),
+            }),
+        )?;
         let instance = self
             .inner
             .instantiate_and_start(&mut store, &module.inner)

@@ -10,7 +10,7 @@ use crate::Error;
 /// A Go guest cannot continue after a trap, an exit, a limit hit or a
 /// recovered panic in an export: the instance is then *poisoned* and every
 /// later call fails with [`Error::Poisoned`] instead of misbehaving.
-pub struct Instance<S> {
+pub struct Instance<S: 'static> {
     store: wasmi::Store<StoreData<S>>,
     inner: wasmi::Instance,
     /// Exports resolved by name once, not on every call.
@@ -239,7 +239,7 @@ impl<S> Instance<S> {
         func.typed::<P, R>(&self.store)
             .map_err(|_| Error::ExportType {
                 name: name.to_owned(),
-                found: super::link_check::signature(&func.ty(&self.store)),
+                found: super::signature(&func.ty(&self.store)).to_string(),
             })
     }
 

@@ -1,10 +1,12 @@
+use super::func::{WasmParams, WasmResults};
 use super::StoreData;
 use crate::abi::{CallCx, GuestMemory};
+use crate::Error;
 use crate::Trap;
 
 /// The context of one host call: the embedder's state and the calling
 /// instance's memory.
-pub struct Caller<'a, S> {
+pub struct Caller<'a, S: 'static> {
     inner: wasmi::Caller<'a, StoreData<S>>,
 }
 
@@ -37,6 +39,45 @@ impl<'a, S> Caller<'a, S> {
     ) -> Result<R, Trap> {
         let (mut cx, user) = self.__split()?;
         Ok(f(&mut cx.mem, user))
+    }
+
+    /// Calls the export `name` of the calling instance, from inside a host
+    /// function: the guest re-enters itself. Go allows this (the export runs
+    /// on the goroutine that made the host call); the generated wrappers keep
+    /// their buffers valid across it.
+    ///
+    /// ```
+    /// use gohost::{Caller, Linker, Trap};
+    ///
+    /// # let mut linker = Linker::<()>::new(&gohost::Engine::default());
+    /// linker.func_wrap("env", "twice", |mut caller: Caller<'_, ()>, n: i32| -> Result<i32, Trap> {
+    ///     let once: i32 = caller.call("double", (n,)).map_err(|e| Trap::new(e.to_string()))?;
+    ///     Ok(once * 2)
+    /// })?;
+    /// # Ok::<(), gohost::Error>(())
+    /// ```
+    pub fn call<P: WasmParams, R: WasmResults>(
+        &mut self,
+        name: &str,
+        params: P,
+    ) -> Result<R, Error> {
+        let func = self
+            .inner
+            .get_export(name)
+            .and_then(wasmi::Extern::into_func)
+            .ok_or_else(|| Error::MissingExport {
+                name: name.to_owned(),
+                expected: "a function".into(),
+            })?;
+        let typed = func
+            .typed::<P, R>(&self.inner)
+            .map_err(|_| Error::ExportType {
+                name: name.to_owned(),
+                found: super::signature(&func.ty(&self.inner)).to_string(),
+            })?;
+        typed
+            .call(&mut self.inner, params)
+            .map_err(super::call_error)
     }
 
     /// Splits the call into the ABI context (memory, handles) and the

@@ -1,0 +1,111 @@
+use super::func::{WasmParams, WasmResults};
+use super::StoreData;
+use crate::abi::{CallCx, GuestMemory};
+use crate::Error;
+use crate::Trap;
+
+/// The context of one host call: the embedder's state and the calling
+/// instance's memory.
+pub struct Caller<'a, S: 'static> {
+    inner: wasmtime::Caller<'a, StoreData<S>>,
+}
+
+impl<S> std::fmt::Debug for Caller<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller").finish_non_exhaustive()
+    }
+}
+
+impl<'a, S> Caller<'a, S> {
+    #[inline(always)]
+    pub(crate) fn new(inner: wasmtime::Caller<'a, StoreData<S>>) -> Self {
+        Caller { inner }
+    }
+
+    /// The embedder's state.
+    pub fn data(&self) -> &S {
+        &self.inner.data().user
+    }
+
+    /// The embedder's state, mutably.
+    pub fn data_mut(&mut self) -> &mut S {
+        &mut self.inner.data_mut().user
+    }
+
+    /// Runs `f` with the guest's memory and the embedder's state.
+    pub fn with_memory<R>(
+        &mut self,
+        f: impl FnOnce(&mut GuestMemory<'_>, &mut S) -> R,
+    ) -> Result<R, Trap> {
+        let (mut cx, user) = self.__split()?;
+        Ok(f(&mut cx.mem, user))
+    }
+
+    /// Calls the export `name` of the calling instance, from inside a host
+    /// function: the guest re-enters itself. Go allows this (the export runs
+    /// on the goroutine that made the host call); the generated wrappers keep
+    /// their buffers valid across it.
+    ///
+    /// ```
+    /// use gohost::{Caller, Linker, Trap};
+    ///
+    /// # let mut linker = Linker::<()>::new(&gohost::Engine::default());
+    /// linker.func_wrap("env", "twice", |mut caller: Caller<'_, ()>, n: i32| -> Result<i32, Trap> {
+    ///     let once: i32 = caller.call("double", (n,)).map_err(|e| Trap::new(e.to_string()))?;
+    ///     Ok(once * 2)
+    /// })?;
+    /// # Ok::<(), gohost::Error>(())
+    /// ```
+    pub fn call<P: WasmParams, R: WasmResults>(
+        &mut self,
+        name: &str,
+        params: P,
+    ) -> Result<R, Error> {
+        let func = self
+            .inner
+            .get_export(name)
+            .and_then(wasmtime::Extern::into_func)
+            .ok_or_else(|| Error::MissingExport {
+                name: name.to_owned(),
+                expected: "a function".into(),
+            })?;
+        let typed = func
+            .typed::<P, R>(&self.inner)
+            .map_err(|_| Error::ExportType {
+                name: name.to_owned(),
+                found: super::signature(&func.ty(&self.inner)).to_string(),
+            })?;
+        typed
+            .call(&mut self.inner, params)
+            .map_err(super::call_error)
+    }
+
+    /// Splits the call into the ABI context (memory, handles) and the
+    /// embedder's state. Used by generated glue.
+    #[doc(hidden)]
+    #[inline]
+    pub fn __split(&mut self) -> Result<(CallCx<'_>, &mut S), Trap> {
+        let memory = match self.inner.data().memory {
+            Some(m) => m,
+            None => {
+                let m = self
+                    .inner
+                    .get_export("memory")
+                    .and_then(wasmtime::Extern::into_memory)
+                    .ok_or_else(|| {
+                        Trap::new("gohost: the guest exports no memory named `memory`")
+                    })?;
+                self.inner.data_mut().memory = Some(m);
+                m
+            }
+        };
+        let (bytes, data) = memory.data_and_store_mut(&mut self.inner);
+        Ok((
+            CallCx {
+                mem: GuestMemory::new(bytes),
+                abi: &mut data.abi,
+            },
+            &mut data.user,
+        ))
+    }
+}

@@ -1,0 +1,153 @@
+//! Host closures of any arity as engine functions, through sealed traits and
+//! one macro over the arities (the wasmtime `IntoFunc` pattern).
+
+use super::{Caller, StoreData};
+use crate::engine::sig::{Signature, ValKind};
+use crate::Trap;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A wasm value type a host function can take: `i32`, `i64`, `f32`, `f64`.
+pub trait WasmValue: sealed::Sealed + wasmtime::WasmTy {
+    #[doc(hidden)]
+    const KIND: ValKind;
+}
+
+/// What a host function can return: nothing, or one wasm value.
+pub trait WasmResult: sealed::Sealed + Send + 'static {
+    #[doc(hidden)]
+    type Engine: wasmtime::WasmRet;
+    #[doc(hidden)]
+    const KINDS: &'static [ValKind];
+    #[doc(hidden)]
+    fn into_engine(self) -> Self::Engine;
+}
+
+macro_rules! values {
+    ($($t:ty => $k:ident),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl WasmValue for $t {
+            const KIND: ValKind = ValKind::$k;
+        }
+        impl WasmResult for $t {
+            type Engine = $t;
+            const KINDS: &'static [ValKind] = &[ValKind::$k];
+            #[inline(always)]
+            fn into_engine(self) -> $t { self }
+        }
+    )*};
+}
+values!(i32 => I32, i64 => I64, f32 => F32, f64 => F64);
+
+impl sealed::Sealed for () {}
+impl WasmResult for () {
+    type Engine = ();
+    const KINDS: &'static [ValKind] = &[];
+    #[inline(always)]
+    fn into_engine(self) {}
+}
+
+/// A Rust closure that can be registered as a host function with
+/// [`Linker::func_wrap`](super::Linker::func_wrap).
+///
+/// Implemented for `Fn(Caller<'_, S>, A1, .., An) -> Result<R, Trap>` with
+/// each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16 parameters.
+pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn register(
+        self,
+        linker: &mut wasmtime::Linker<StoreData<S>>,
+        module: &str,
+        name: &str,
+    ) -> Result<Signature, wasmtime::Error>;
+}
+
+#[inline(always)]
+fn to_engine<R: WasmResult>(r: Result<R, Trap>) -> Result<R::Engine, wasmtime::Error> {
+    match r {
+        Ok(v) => Ok(v.into_engine()),
+        Err(trap) => Err(wasmtime::Error::msg(trap.message().to_owned())),
+    }
+}
+
+macro_rules! into_host_func {
+    ($($a:ident)*) => {
+        impl<S, F, R, $($a,)*> IntoHostFunc<S, ($($a,)*), R> for F
+        where
+            S: Send + 'static,
+            F: Fn(Caller<'_, S>, $($a,)*) -> Result<R, Trap> + Send + Sync + 'static,
+            R: WasmResult,
+            $($a: WasmValue,)*
+        {
+            #[allow(non_snake_case)]
+            fn register(
+                self,
+                linker: &mut wasmtime::Linker<StoreData<S>>,
+                module: &str,
+                name: &str,
+            ) -> Result<Signature, wasmtime::Error> {
+                linker.func_wrap(
+                    module,
+                    name,
+                    move |caller: wasmtime::Caller<'_, StoreData<S>>, $($a: $a,)*| {
+                        to_engine(self(Caller::new(caller), $($a,)*))
+                    },
+                )?;
+                Ok(Signature {
+                    params: vec![$(<$a as WasmValue>::KIND,)*],
+                    results: R::KINDS.to_vec(),
+                })
+            }
+        }
+    };
+}
+
+into_host_func!();
+into_host_func!(A1);
+into_host_func!(A1 A2);
+into_host_func!(A1 A2 A3);
+into_host_func!(A1 A2 A3 A4);
+into_host_func!(A1 A2 A3 A4 A5);
+into_host_func!(A1 A2 A3 A4 A5 A6);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
+into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
+
+/// Parameters of a guest export called with [`Instance::call`](super::Instance::call):
+/// a tuple of up to 8 [`WasmValue`]s, `()` for none.
+pub trait WasmParams: sealed::Sealed + wasmtime::WasmParams {}
+
+/// What a guest export returns to [`Instance::call`](super::Instance::call):
+/// `()` or one [`WasmValue`].
+pub trait WasmResults: sealed::Sealed + wasmtime::WasmResults {}
+
+impl WasmResults for () {}
+macro_rules! single_results {
+    ($($t:ty),*) => {$( impl WasmResults for $t {} )*};
+}
+single_results!(i32, i64, f32, f64);
+
+macro_rules! params {
+    ($($a:ident)+) => {
+        impl<$($a: WasmValue,)+> sealed::Sealed for ($($a,)+) {}
+        impl<$($a: WasmValue,)+> WasmParams for ($($a,)+) {}
+    };
+}
+impl WasmParams for () {}
+params!(A1);
+params!(A1 A2);
+params!(A1 A2 A3);
+params!(A1 A2 A3 A4);
+params!(A1 A2 A3 A4 A5);
+params!(A1 A2 A3 A4 A5 A6);
+params!(A1 A2 A3 A4 A5 A6 A7);
+params!(A1 A2 A3 A4 A5 A6 A7 A8);

@@ -1,0 +1,283 @@
+use std::collections::HashMap;
+
+use super::func::{WasmParams, WasmResults};
+use super::StoreData;
+use crate::Error;
+
+/// A running guest: its memory, WASI context, limits and the embedder's
+/// state.
+///
+/// A Go guest cannot continue after a trap, an exit, a limit hit or a
+/// recovered panic in an export: the instance is then *poisoned* and every
+/// later call fails with [`Error::Poisoned`] instead of misbehaving.
+pub struct Instance<S: 'static> {
+    store: wasmtime::Store<StoreData<S>>,
+    inner: wasmtime::Instance,
+    /// Exports resolved by name once, not on every call.
+    exports: HashMap<String, wasmtime::Func>,
+    /// Whether the module is a reactor (exports `_initialize`).
+    reactor: bool,
+    initialized: bool,
+    poisoned: Option<String>,
+}
+
+impl<S> std::fmt::Debug for Instance<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance")
+            .field("initialized", &self.initialized)
+            .field("poisoned", &self.poisoned)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The export Go's reactor build (`-buildmode=c-shared`) provides to start
+/// its runtime.
+const INITIALIZE: &str = "_initialize";
+/// The generated Go package's allocator for export arguments.
+const ALLOC: &str = "__gohost_alloc";
+/// The reply status of an export whose Go implementation panicked.
+const PANICKED: u8 = 3;
+
+impl<S> Instance<S> {
+    pub(crate) fn new(mut store: wasmtime::Store<StoreData<S>>, inner: wasmtime::Instance) -> Self {
+        let reactor = inner.get_func(&mut store, INITIALIZE).is_some();
+        Instance {
+            store,
+            inner,
+            exports: HashMap::new(),
+            reactor,
+            initialized: false,
+            poisoned: None,
+        }
+    }
+
+    /// Runs the program (its `_start` export) and returns its exit code:
+    /// 0 when `_start` returns, `n` when it calls `proc_exit(n)` (Go's
+    /// `os.Exit(n)`). A trap is an error. A program runs once.
+    pub fn run(&mut self) -> Result<i32, Error> {
+        let start: wasmtime::TypedFunc<(), ()> = self.typed("_start")?;
+        self.refuel()?;
+        let result = start.call(&mut self.store, ());
+        let code = match result {
+            Ok(()) => 0,
+            Err(e) => match exit_status(&e) {
+                Some(code) => code,
+                None => return Err(self.fault("_start", e)),
+            },
+        };
+        self.poisoned = Some(format!("the program exited with code {code}"));
+        Ok(code)
+    }
+
+    /// Starts a reactor (a Go plugin built with `-buildmode=c-shared`) by
+    /// calling its `_initialize` export, which runs the Go runtime's setup and
+    /// the packages' `init` functions. Calling it again does nothing: Go
+    /// aborts if `_initialize` runs twice.
+    pub fn initialize(&mut self) -> Result<(), Error> {
+        if self.initialized {
+            return Ok(());
+        }
+        let init: wasmtime::TypedFunc<(), ()> = self.typed(INITIALIZE)?;
+        self.refuel()?;
+        init.call(&mut self.store, ())
+            .map_err(|e| self.fault(INITIALIZE, e))?;
+        self.initialized = true;
+        Ok(())
+    }
+
+    /// Calls the export `name` with wasm values.
+    ///
+    /// ```no_run
+    /// # fn f(instance: &mut gohost::Instance<()>) -> Result<(), gohost::Error> {
+    /// instance.initialize()?;
+    /// let sum: i32 = instance.call("add", (2i32, 3i32))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn call<P: WasmParams, R: WasmResults>(
+        &mut self,
+        name: &str,
+        params: P,
+    ) -> Result<R, Error> {
+        if self.reactor && !self.initialized {
+            // Go traps with a cryptic message otherwise.
+            return Err(Error::Config(format!(
+                "call initialize() before calling `{name}`: the module is a reactor and its runtime has not started"
+            )));
+        }
+        let f: wasmtime::TypedFunc<P, R> = self.typed(name)?;
+        self.refuel()?;
+        f.call(&mut self.store, params)
+            .map_err(|e| self.fault(name, e))
+    }
+
+    /// Calls an export that takes encoded arguments and returns a reply
+    /// (`docs/abi.md`, "Exports"): `(status, payload)`, copied out.
+    pub(crate) fn call_encoded(&mut self, name: &str, args: &[u8]) -> Result<(u8, Vec<u8>), Error> {
+        let len = i32::try_from(args.len())
+            .map_err(|_| Error::Config(format!("arguments of `{name}` exceed 2 GiB")))?;
+        let ptr: i32 = self.call(ALLOC, (len,))?;
+        let memory = self.memory()?;
+        memory
+            .write(&mut self.store, ptr as u32 as usize, args)
+            .map_err(|e| {
+                self.bad_reply(
+                    ALLOC,
+                    &format!("its buffer at {:#x} is not writable: {e}", ptr as u32),
+                )
+            })?;
+        let packed: i64 = self.call(name, (ptr, len))?;
+        let (ptr, len) = (
+            (packed as u64 >> 32) as usize,
+            (packed as u64 & 0xffff_ffff) as usize,
+        );
+        let data = memory.data(&self.store);
+        let reply = ptr
+            .checked_add(len)
+            .and_then(|end| data.get(ptr..end))
+            .ok_or_else(|| {
+                format!(
+                    "reply at {ptr:#x} with length {len} is outside guest memory of {} bytes",
+                    data.len()
+                )
+            });
+        match reply {
+            Ok([status, payload @ ..]) => {
+                if *status == PANICKED {
+                    // Go recovered, but the plugin's state is whatever the
+                    // panic left: don't trust this instance again.
+                    self.poisoned = Some(format!("the guest panicked in `{name}`"));
+                }
+                Ok((*status, payload.to_vec()))
+            }
+            Ok([]) => Err(self.bad_reply(name, "the reply is empty")),
+            Err(msg) => Err(self.bad_reply(name, &msg)),
+        }
+    }
+
+    /// Marks the instance poisoned because a reply did not decode.
+    pub(crate) fn bad_reply(&mut self, func: &str, message: &str) -> Error {
+        let err = Error::BadReply {
+            func: func.to_owned(),
+            message: message.to_owned(),
+        };
+        self.poisoned = Some(err.to_string());
+        err
+    }
+
+    /// Marks the instance poisoned with `err`'s description, returning it.
+    pub(crate) fn poison(&mut self, err: Error) -> Error {
+        self.poisoned = Some(err.to_string());
+        err
+    }
+
+    /// Whether the instance can still be called; `Some(reason)` if not.
+    pub fn poisoned(&self) -> Option<&str> {
+        self.poisoned.as_deref()
+    }
+
+    /// The embedder's state.
+    pub fn state(&self) -> &S {
+        &self.store.data().user
+    }
+
+    /// The embedder's state, mutably.
+    pub fn state_mut(&mut self) -> &mut S {
+        &mut self.store.data_mut().user
+    }
+
+    /// Ends the instance and gives back the embedder's state.
+    pub fn into_state(self) -> S {
+        self.store.into_data().user
+    }
+
+    /// How many host-object handles the guest holds open.
+    pub fn open_handles(&self) -> usize {
+        self.store.data().abi.handles.len()
+    }
+
+    /// The size of the guest's linear memory in bytes.
+    pub fn memory_size(&self) -> usize {
+        self.store
+            .data()
+            .memory
+            .map_or(0, |m| m.data(&self.store).len())
+    }
+
+    fn memory(&mut self) -> Result<wasmtime::Memory, Error> {
+        self.store
+            .data()
+            .memory
+            .ok_or_else(|| Error::MissingExport {
+                name: "memory".into(),
+                expected: "a memory".into(),
+            })
+    }
+
+    fn typed<P: wasmtime::WasmParams, R: wasmtime::WasmResults>(
+        &mut self,
+        name: &str,
+    ) -> Result<wasmtime::TypedFunc<P, R>, Error> {
+        if let Some(why) = &self.poisoned {
+            return Err(Error::Poisoned {
+                reason: why.clone(),
+            });
+        }
+        let func = match self.exports.get(name) {
+            Some(f) => *f,
+            None => {
+                let f = self.inner.get_func(&mut self.store, name).ok_or_else(|| {
+                    Error::MissingExport {
+                        name: name.to_owned(),
+                        expected: "a function".into(),
+                    }
+                })?;
+                self.exports.insert(name.to_owned(), f);
+                f
+            }
+        };
+        func.typed::<P, R>(&self.store)
+            .map_err(|_| Error::ExportType {
+                name: name.to_owned(),
+                found: super::signature(&func.ty(&self.store)).to_string(),
+            })
+    }
+
+    /// Gives the next call its full fuel budget (unlimited when the engine
+    /// meters fuel but this instance has no limit).
+    fn refuel(&mut self) -> Result<(), Error> {
+        if self.store.get_fuel().is_ok() {
+            let fuel = self.store.data().limits.fuel_per_call.unwrap_or(u64::MAX);
+            self.store
+                .set_fuel(fuel)
+                .map_err(|e| Error::Engine(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Classifies an engine error from a call and poisons the instance.
+    fn fault(&mut self, func: &str, e: wasmtime::Error) -> Error {
+        let data = self.store.data();
+        let err = if let Some(requested_bytes) = data.limiter.denied {
+            Error::MemoryLimit {
+                limit_bytes: data.limiter.max_bytes,
+                requested_bytes,
+            }
+        } else if let Some(code) = exit_status(&e) {
+            Error::Exited { code }
+        } else if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::OutOfFuel) {
+            Error::FuelExhausted {
+                func: func.to_owned(),
+                limit: data.limits.fuel_per_call.unwrap_or(0),
+            }
+        } else {
+            super::call_error(e)
+        };
+        self.poison(err)
+    }
+}
+
+/// The exit code if `e` is WASI's `proc_exit`.
+fn exit_status(e: &wasmtime::Error) -> Option<i32> {
+    e.downcast_ref::<wasmtime_wasi::I32Exit>()
+        .map(|exit| exit.0)
+}

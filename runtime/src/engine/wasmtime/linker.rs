@@ -1,0 +1,159 @@
+use super::func::IntoHostFunc;
+use super::limiter::MemoryLimiter;
+use super::{Engine, Instance, Module, StoreData};
+use crate::abi::AbiState;
+use crate::engine::link_check::{self, HostFuncs};
+use crate::engine::sig::Import;
+use crate::{Error, Limits, WasiConfig};
+
+/// The host functions guests can import, WASI preview 1 included.
+///
+/// A linker is built once and instantiates any number of modules; `S` is the
+/// embedder's state that host functions see through [`Caller`](super::Caller).
+///
+/// ```
+/// use gohost::{Caller, Engine, Linker, Trap};
+///
+/// let engine = Engine::default();
+/// let mut linker = Linker::<u32>::new(&engine);
+/// linker.func_wrap("env", "bump", |mut caller: Caller<'_, u32>, by: i32| -> Result<i32, Trap> {
+///     *caller.data_mut() += by as u32;
+///     Ok(*caller.data() as i32)
+/// })?;
+/// # Ok::<(), gohost::Error>(())
+/// ```
+pub struct Linker<S> {
+    pub(crate) inner: wasmtime::Linker<StoreData<S>>,
+    pub(crate) engine: Engine,
+    /// The signatures of the functions registered with `func_wrap` and the
+    /// registered modules' fingerprints, for link-time diagnostics.
+    pub(crate) host: HostFuncs,
+}
+
+impl<S> std::fmt::Debug for Linker<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Linker")
+            .field(
+                "modules",
+                &self.host.fingerprints.keys().collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Send + 'static> Linker<S> {
+    /// A linker providing WASI preview 1 (`wasi_snapshot_preview1`).
+    pub fn new(engine: &Engine) -> Self {
+        let mut inner = wasmtime::Linker::new(&engine.inner);
+        // Registering the fixed WASI function set on a fresh linker cannot
+        // collide with anything.
+        wasmtime_wasi::p1::add_to_linker_sync(&mut inner, |d: &mut StoreData<S>| &mut d.wasi)
+            .expect("gohost: WASI preview 1 must register on an empty linker");
+        Linker {
+            inner,
+            engine: engine.clone(),
+            host: HostFuncs::default(),
+        }
+    }
+
+    /// The engine this linker belongs to.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Registers `f` as the import `module.name`.
+    ///
+    /// Fails if that name is already defined.
+    pub fn func_wrap<Params, Results>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: impl IntoHostFunc<S, Params, Results>,
+    ) -> Result<&mut Self, Error> {
+        let sig = f
+            .register(&mut self.inner, module, name)
+            .map_err(|e| Error::Link(format!("cannot define `{module}.{name}`: {e}")))?;
+        self.host
+            .funcs
+            .insert((module.to_owned(), name.to_owned()), sig);
+        Ok(self)
+    }
+
+    /// Records the model fingerprint of a gohost module, so that guests
+    /// built against other bindings are refused with a clear message.
+    pub(crate) fn set_fingerprint(&mut self, module: &str, hash: &str) {
+        self.host
+            .fingerprints
+            .insert(module.to_owned(), hash.to_owned());
+    }
+
+    /// Instantiates `module` with the given WASI configuration and state.
+    ///
+    /// Every import is checked first; a missing or mistyped one is reported
+    /// by module, name and both signatures.
+    pub fn instantiate(
+        &self,
+        module: &Module,
+        wasi: &WasiConfig,
+        state: S,
+    ) -> Result<Instance<S>, Error> {
+        self.instantiate_limited(module, wasi, state, Limits::new())
+    }
+
+    /// Like [`instantiate`](Self::instantiate), with limits on memory and
+    /// execution. Memory taken during instantiation counts too.
+    pub fn instantiate_limited(
+        &self,
+        module: &Module,
+        wasi: &WasiConfig,
+        state: S,
+        limits: Limits,
+    ) -> Result<Instance<S>, Error> {
+        if limits.fuel_per_call.is_some() && !self.engine.fuel {
+            return Err(Error::Config(
+                "a fuel limit needs an engine built with Config::consume_fuel(true)".into(),
+            ));
+        }
+        let data = StoreData {
+            wasi: wasi.build()?,
+            abi: AbiState::default(),
+            memory: None,
+            limiter: MemoryLimiter {
+                max_bytes: limits.memory_bytes.unwrap_or(usize::MAX),
+                denied: None,
+            },
+            limits,
+            user: state,
+        };
+        let mut store = wasmtime::Store::new(&self.engine.inner, data);
+        store.limiter(|d| &mut d.limiter);
+        if self.engine.fuel {
+            // A start function runs with a full budget (as on wasmi, where a
+            // fresh store has no fuel limit until the first call sets one).
+            store
+                .set_fuel(limits.fuel_per_call.unwrap_or(u64::MAX))
+                .map_err(|e| Error::Engine(e.to_string()))?;
+        }
+        link_check::check_imports(
+            &self.host,
+            module.inner.imports().map(|i| Import {
+                module: i.module(),
+                name: i.name(),
+                kind: super::import_kind(&i.ty()),
+            }),
+        )?;
+        let instance =
+            self.inner
+                .instantiate(&mut store, &module.inner)
+                .map_err(|e| match store.data().limiter.denied {
+                    Some(requested_bytes) => Error::MemoryLimit {
+                        limit_bytes: store.data().limiter.max_bytes,
+                        requested_bytes,
+                    },
+                    None => Error::Link(super::message(&e)),
+                })?;
+        let memory = instance.get_memory(&mut store, "memory");
+        store.data_mut().memory = memory;
+        Ok(Instance::new(store, instance))
+    }
+}

@@ -1,0 +1,76 @@
+use std::path::Path;
+
+use super::Engine;
+use crate::Error;
+
+/// A validated, compiled WebAssembly module, ready to be instantiated any
+/// number of times.
+///
+/// Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Module {
+    pub(crate) inner: wasmtime::Module,
+}
+
+impl Module {
+    /// Validates and compiles `wasm` (binary format).
+    pub fn from_bytes(engine: &Engine, wasm: &[u8]) -> Result<Self, Error> {
+        check_magic(wasm, None)?;
+        Self::compile(engine, wasm, None)
+    }
+
+    /// Reads, validates and compiles the module at `path`.
+    ///
+    /// The compiled code is kept in the module cache (see
+    /// [`Config::cache`](crate::Config::cache)), and taken from there when
+    /// the same bytes are loaded again by an engine with the same settings.
+    pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let wasm = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let origin = Some(path.display().to_string());
+        check_magic(&wasm, origin.clone())?;
+        let Some(cache) = &engine.cache else {
+            return Self::compile(engine, &wasm, origin);
+        };
+        let key = cache.key(&wasm);
+        if let Some(inner) = cache.load(&engine.inner, &key) {
+            return Ok(Module { inner });
+        }
+        let module = Self::compile(engine, &wasm, origin)?;
+        cache.store(&key, &module.inner);
+        Ok(module)
+    }
+
+    fn compile(engine: &Engine, wasm: &[u8], origin: Option<String>) -> Result<Self, Error> {
+        wasmtime::Module::new(&engine.inner, wasm)
+            .map(|inner| Module { inner })
+            .map_err(|e| Error::InvalidModule {
+                origin,
+                message: format!("{e:#}"),
+            })
+    }
+
+    /// Whether the module exports a function named `name`.
+    pub fn has_export(&self, name: &str) -> bool {
+        matches!(
+            self.inner.get_export(name),
+            Some(wasmtime::ExternType::Func(_))
+        )
+    }
+}
+
+fn check_magic(wasm: &[u8], origin: Option<String>) -> Result<(), Error> {
+    if wasm.starts_with(b"\0asm") {
+        return Ok(());
+    }
+    Err(Error::InvalidModule {
+        origin,
+        message: format!(
+            "not a WebAssembly binary (it does not start with \\0asm; found {:02x?})",
+            &wasm[..wasm.len().min(4)]
+        ),
+    })
+}

@@ -1,0 +1,18 @@
+use super::limiter::MemoryLimiter;
+use crate::abi::AbiState;
+use crate::Limits;
+
+/// What an instance's store holds: WASI, the ABI state, the cached memory
+/// export, and the embedder's state.
+#[doc(hidden)]
+#[allow(missing_debug_implementations)] // holds the embedder's `S`, which need not be Debug
+pub struct StoreData<S> {
+    pub(crate) wasi: wasmtime_wasi::p1::WasiP1Ctx,
+    pub(crate) abi: AbiState,
+    /// The guest's `memory` export, resolved once after instantiation so
+    /// host calls don't look it up by name.
+    pub(crate) memory: Option<wasmtime::Memory>,
+    pub(crate) limiter: MemoryLimiter,
+    pub(crate) limits: Limits,
+    pub(crate) user: S,
+}
