@@ -55,7 +55,7 @@ if command -v go >/dev/null 2>&1; then
         go build -o "$seeds/module/go_wasi.wasm" .) \
         && echo "fuzz: seeded module with a Go guest ($(stat -c %s "$seeds/module/go_wasi.wasm") bytes)"
 else
-    echo "fuzz: go not on PATH; module starts from the committed tiny seeds only"
+    echo "fuzz: go not on PATH; module starts with no seed and finds its own inputs"
 fi
 
 per=$(( total / ${#targets[@]} ))
@@ -65,7 +65,9 @@ for t in "${targets[@]}"; do
     work="$here/target/corpus/$t"
     mkdir -p "$here/target"
     artifacts="$here/artifacts/$t"
-    mkdir -p "$work" "$artifacts"
+    # corpus/<target> holds the committed seeds; module has none committed
+    # (no .wasm binaries in the repository): its seed is the Go guest above.
+    mkdir -p "$work" "$artifacts" "$here/corpus/$t"
     extra=()
     [[ $t == module ]] && extra=("$seeds/module")
     max_len=4096

@@ -12,52 +12,11 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gohost::{Caller, Engine, Instance, Linker, Module, Trap, WasiConfig};
-use gohost_bench::benchapi;
+use gohost::{Engine, Module};
+use gohost_bench::{benchapi, gohost_instance};
 use wasmi_wasi::WasiCtx;
 
 const N: i32 = 1000;
-
-/// The guest on gohost: `benchapi` through the generated glue, `raw.*`
-/// through gohost's own `func_wrap`.
-fn gohost_instance(engine: &Engine, module: &Module) -> Instance<()> {
-    let mut linker = Linker::<()>::new(engine);
-    benchapi::add_to_linker(&mut linker).expect("benchapi");
-    linker
-        .func_wrap(
-            "raw",
-            "add",
-            |_: Caller<'_, ()>, a: i32, b: i32| -> Result<i32, Trap> { Ok(a.wrapping_add(b)) },
-        )
-        .expect("raw.add");
-    linker
-        .func_wrap(
-            "raw",
-            "text_len",
-            |mut c: Caller<'_, ()>, p: i32, l: i32| -> Result<i32, Trap> {
-                c.with_memory(|m, _| m.str(p, l).map_or(-1, |s| s.len() as i32))
-            },
-        )
-        .expect("raw.text_len");
-    linker
-        .func_wrap(
-            "raw",
-            "bytes_len",
-            |mut c: Caller<'_, ()>, p: i32, l: i32| -> Result<i32, Trap> {
-                c.with_memory(|m, _| {
-                    m.bytes(p, l).map_or(-1, |b| {
-                        b.len() as i32 + i32::from(b.first().copied().unwrap_or(0))
-                    })
-                })
-            },
-        )
-        .expect("raw.bytes_len");
-    let mut i = linker
-        .instantiate(module, &WasiConfig::new(), ())
-        .expect("instantiate");
-    i.initialize().expect("initialize");
-    i
-}
 
 /// What the raw wasmi host keeps: WASI and the memory export, resolved once
 /// (the best a hand-written host does).
@@ -208,14 +167,24 @@ fn host_calls(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("export_call");
-    group.bench_function("gohost", |b| {
-        b.iter(|| typed.call::<(i32,), i32>("loop_empty", (black_box(0),)))
+    group.bench_function("scalar/gohost_typed", |b| {
+        b.iter(|| benchapi::exports::guest_add(&mut typed, black_box(2), 3).expect("guest_add"))
     });
-    let f = raw
-        .get_typed_func::<i32, i32>(&raw_store, "loop_empty")
+    let add = raw
+        .get_typed_func::<(i32, i32), i32>(&raw_store, "guest_add")
         .expect("export");
-    group.bench_function("raw_wasmi", |b| {
-        b.iter(|| f.call(&mut raw_store, black_box(0)).expect("call"))
+    group.bench_function("scalar/raw_wasmi", |b| {
+        b.iter(|| add.call(&mut raw_store, (black_box(2), 3)).expect("call"))
+    });
+    let point = benchapi::Point {
+        x: 1.0,
+        y: 2.0,
+        name: "origin".into(),
+    };
+    group.bench_function("record/gohost_typed", |b| {
+        b.iter(|| {
+            benchapi::exports::guest_shift(&mut typed, black_box(&point)).expect("guest_shift")
+        })
     });
     group.finish();
 

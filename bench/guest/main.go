@@ -12,6 +12,19 @@ import (
 
 func main() {}
 
+// plugin implements the exports the host benchmarks call.
+type plugin struct{}
+
+func (plugin) GuestAdd(a, b int32) int32 { return a + b }
+
+func (plugin) GuestShift(p benchapi.Point) benchapi.Point {
+	p.X++
+	p.Y++
+	return p
+}
+
+func init() { benchapi.Register(plugin{}) }
+
 //go:wasmimport raw add
 func rawAdd(a, b int32) int32
 

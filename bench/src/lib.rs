@@ -13,6 +13,8 @@
 
 use std::path::{Path, PathBuf};
 
+use gohost::{Caller, Engine, Instance, Linker, Module, Trap, WasiConfig};
+
 /// The host module the benchmark guest calls through its generated package.
 #[gohost::host_module(name = "benchapi", go_package = "benchapi", go_out = "guest/benchapi")]
 pub mod benchapi {
@@ -69,6 +71,14 @@ pub mod benchapi {
     pub fn refuse(code: u32) -> Result<u32, BenchError> {
         Err(BenchError::Refused { code })
     }
+
+    /// What the benchmark plugin implements: the export-call benchmarks.
+    extern "Go" {
+        /// Adds two numbers in the guest: the scalar export call.
+        pub fn guest_add(a: i32, b: i32) -> i32;
+        /// Moves a point in the guest: the record export call.
+        pub fn guest_shift(p: &Point) -> Point;
+    }
 }
 
 /// The benchmark guest's directory (a Go module with the generated package).
@@ -83,4 +93,50 @@ pub fn build_guest() -> PathBuf {
         "bench-guest",
         gohost_build::BuildMode::Reactor,
     )
+}
+
+/// The benchmark guest on gohost, initialized: `benchapi` through the
+/// generated glue, and the `raw.*` imports written with gohost's own
+/// `func_wrap` (the same work as the raw-wasmi baselines).
+///
+/// # Panics
+///
+/// If the guest does not link or start; benchmarks have no better answer.
+pub fn gohost_instance(engine: &Engine, module: &Module) -> Instance<()> {
+    let mut linker = Linker::<()>::new(engine);
+    benchapi::add_to_linker(&mut linker).expect("benchapi");
+    linker
+        .func_wrap(
+            "raw",
+            "add",
+            |_: Caller<'_, ()>, a: i32, b: i32| -> Result<i32, Trap> { Ok(a.wrapping_add(b)) },
+        )
+        .expect("raw.add");
+    linker
+        .func_wrap(
+            "raw",
+            "text_len",
+            |mut c: Caller<'_, ()>, p: i32, l: i32| -> Result<i32, Trap> {
+                c.with_memory(|m, _| m.str(p, l).map_or(-1, |s| s.len() as i32))
+            },
+        )
+        .expect("raw.text_len");
+    linker
+        .func_wrap(
+            "raw",
+            "bytes_len",
+            |mut c: Caller<'_, ()>, p: i32, l: i32| -> Result<i32, Trap> {
+                c.with_memory(|m, _| {
+                    m.bytes(p, l).map_or(-1, |b| {
+                        b.len() as i32 + i32::from(b.first().copied().unwrap_or(0))
+                    })
+                })
+            },
+        )
+        .expect("raw.bytes_len");
+    let mut i = linker
+        .instantiate(module, &WasiConfig::new(), ())
+        .expect("instantiate");
+    i.initialize().expect("initialize");
+    i
 }

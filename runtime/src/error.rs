@@ -134,11 +134,11 @@ pub enum Error {
     },
 
     /// The module lacks an export the host needs.
-    #[error("module has no exported function `{name}` of type {expected}")]
+    #[error("module has no exported function `{name}`{}", missing_export_hint(.name, .expected))]
     MissingExport {
         /// The export's name.
         name: String,
-        /// The signature the host expected.
+        /// What the host expected: a signature, or a description.
         expected: String,
     },
 
@@ -171,6 +171,20 @@ impl Error {
                 | Error::GuestPanic { .. }
                 | Error::BadReply { .. }
         )
+    }
+}
+
+/// Says why a well-known export is missing, or which type was expected.
+fn missing_export_hint(name: &str, expected: &str) -> String {
+    match name {
+        "_initialize" => "; it is a command, not a plugin: build Go plugins as reactors \
+             (`GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared`)"
+            .to_owned(),
+        "_start" => "; it is a reactor (a plugin), not a program: call initialize() and its \
+             exports instead of run()"
+            .to_owned(),
+        _ if expected.contains("->") => format!(" of type {expected}"),
+        _ => String::new(),
     }
 }
 

@@ -79,13 +79,17 @@ pub fn call_export_encoded<S>(
 
 /// The error for an export's reply with status 2 (refused) or 3 (recovered
 /// panic); the payload is the guest's message.
+///
+/// Errors name exports as the engine does (`handle`, not `kv.handle`):
+/// export names are global to a wasm module, and limit errors, which the
+/// engine raises, can only name them that way.
 pub fn guest_error(
-    module: &'static str,
+    _module: &'static str,
     export: &'static str,
     status: u8,
     payload: &[u8],
 ) -> Error {
-    let func = format!("{module}.{export}");
+    let func = export.to_owned();
     let message = match decode_all::<&str>(payload) {
         Ok(m) => m.to_owned(),
         Err(e) => {
@@ -108,9 +112,9 @@ pub fn guest_error(
 /// The error for a reply that does not decode; poisons the instance.
 pub fn bad_reply<S>(
     instance: &mut crate::Instance<S>,
-    module: &'static str,
+    _module: &'static str,
     export: &'static str,
     e: AbiError,
 ) -> Error {
-    instance.bad_reply(&format!("{module}.{export}"), e.message())
+    instance.bad_reply(export, e.message())
 }

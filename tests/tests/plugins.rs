@@ -314,3 +314,83 @@ fn a_host_function_can_call_back_into_the_guest() {
     // And again: the instance is healthy.
     assert_eq!(p.call::<(i32,), i32>("outer", (0,)).ok(), Some(1001));
 }
+
+#[test]
+fn mixing_up_commands_and_plugins_says_how_to_build() {
+    let engine = engine();
+    let linker = Linker::<()>::new(&engine);
+    let command =
+        Module::from_file(&engine, gohost_tests::build_guest("wasi")).expect("load command");
+    let err = linker
+        .instantiate(&command, &WasiConfig::new(), ())
+        .and_then(|mut i| i.initialize())
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "module has no exported function `_initialize`; it is a command, not a plugin: build Go plugins \
+             as reactors (`GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared`)"
+        )
+    );
+    let plugin = Module::from_file(&engine, reactor()).expect("load plugin");
+    let err = linker
+        .instantiate(&plugin, &WasiConfig::new(), ())
+        .and_then(|mut i| i.run())
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "module has no exported function `_start`; it is a reactor (a plugin), not a program: \
+             call initialize() and its exports instead of run()"
+        )
+    );
+}
+
+/// Collects the `gohost::guest` events of a thread: (guest, message).
+#[derive(Default)]
+struct Events(Mutex<Vec<(String, String)>>);
+
+impl tracing::Subscriber for Events {
+    fn enabled(&self, meta: &tracing::Metadata<'_>) -> bool {
+        meta.target() == "gohost::guest"
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Fields(String, String);
+        impl tracing::field::Visit for Fields {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                match field.name() {
+                    "guest" => self.0 = format!("{value:?}"),
+                    "message" => self.1 = format!("{value:?}"),
+                    _ => {}
+                }
+            }
+        }
+        let mut f = Fields(String::new(), String::new());
+        event.record(&mut f);
+        self.0.lock().expect("lock").push((f.0, f.1));
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn plugin_output_can_go_to_tracing() {
+    let events = Arc::new(Events::default());
+    let mut wasi = WasiConfig::new();
+    wasi.stdout(Output::tracing("greeter"));
+    tracing::subscriber::with_default(events.clone(), || {
+        let mut p = instance_with(Limits::new(), &wasi);
+        p.call::<(), ()>("hello", ()).expect("hello");
+    });
+    assert_eq!(
+        *events.0.lock().expect("lock"),
+        [("greeter".to_owned(), "hello from the plugin".to_owned())]
+    );
+}

@@ -5,6 +5,8 @@
 // The host module the benchmark guest calls through its generated package.
 //
 // Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, a *gohost.Error.
+//
+// The host calls the guest through Exports: a plugin implements it, calls Register from an init function, and is built as a reactor: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared.
 package benchapi
 
 import (
@@ -20,11 +22,11 @@ const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "cbc8a4058597de31"
+const ModelHash = "ba6741625c50ad91"
 
 const module_name = "benchapi"
 
-//go:wasmimport benchapi __gohost_abi_1_cbc8a4058597de31
+//go:wasmimport benchapi __gohost_abi_1_ba6741625c50ad91
 func gohost_abi()
 
 func init() {
@@ -170,6 +172,64 @@ func Refuse(code uint32) (uint32, error) {
 		return 0, call_failed("refuse", error_BenchError)
 	}
 	return v, nil
+}
+
+// Exports is what a plugin implements: the functions the host calls
+// (the extern "Go" functions of the host module "benchapi"). Pass an
+// implementation to Register from an init function.
+//
+// A method that panics fails the host's call with the panic message; the
+// host then discards the instance.
+type Exports interface {
+	// GuestAdd adds two numbers in the guest: the scalar export call.
+	GuestAdd(a int32, b int32) int32
+
+	// GuestShift moves a point in the guest: the record export call.
+	GuestShift(p_ Point) Point
+}
+
+var registered Exports
+
+// Register makes impl the implementation the host calls. Call it from an init
+// function: a plugin is built as a reactor (GOOS=wasip1 GOARCH=wasm go build
+// -buildmode=c-shared), whose _initialize runs the init functions once before
+// the host calls any export; it does not run main.
+func Register(impl Exports) {
+	registered = impl
+}
+
+// implementation returns the registered Exports; without one a direct export
+// can only panic, which traps.
+func implementation() Exports {
+	if registered == nil {
+		panic(gohost.NotRegistered("benchapi"))
+	}
+	return registered
+}
+
+//go:wasmexport guest_add
+func exp_GuestAdd(a0 int32, a1 int32) int32 {
+	return implementation().GuestAdd(a0, a1)
+}
+
+//go:wasmexport guest_shift
+func exp_GuestShift(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("benchapi"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := decode_Point(r)
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v := registered.GuestShift(a0)
+	w := gohost.Reply()
+	encode_Point(w, v)
+	return gohost.Send(w)
 }
 
 func encode_Point(w *gohost.Writer, v Point) {

@@ -14,47 +14,8 @@
 //! with `n` iterations inside `measured`, the function to collect.
 //! Arguments: export name, n, and for the byte-slice loops the slice size.
 
-use gohost::{Caller, Engine, Instance, Linker, Module, Trap, WasiConfig};
-use gohost_bench::benchapi;
-
-fn instance(engine: &Engine, module: &Module) -> Instance<()> {
-    let mut linker = Linker::<()>::new(engine);
-    benchapi::add_to_linker(&mut linker).expect("benchapi");
-    linker
-        .func_wrap(
-            "raw",
-            "add",
-            |_: Caller<'_, ()>, a: i32, b: i32| -> Result<i32, Trap> { Ok(a.wrapping_add(b)) },
-        )
-        .expect("raw.add");
-    linker
-        .func_wrap(
-            "raw",
-            "text_len",
-            |mut c: Caller<'_, ()>, p: i32, l: i32| -> Result<i32, Trap> {
-                c.with_memory(|m, _| m.str(p, l).map_or(-1, |s| s.len() as i32))
-            },
-        )
-        .expect("raw.text_len");
-    linker
-        .func_wrap(
-            "raw",
-            "bytes_len",
-            |mut c: Caller<'_, ()>, p: i32, l: i32| -> Result<i32, Trap> {
-                c.with_memory(|m, _| {
-                    m.bytes(p, l).map_or(-1, |b| {
-                        b.len() as i32 + i32::from(b.first().copied().unwrap_or(0))
-                    })
-                })
-            },
-        )
-        .expect("raw.bytes_len");
-    let mut i = linker
-        .instantiate(module, &WasiConfig::new(), ())
-        .expect("instantiate");
-    i.initialize().expect("initialize");
-    i
-}
+use gohost::{Engine, Instance, Module};
+use gohost_bench::gohost_instance;
 
 fn call(i: &mut Instance<()>, export: &str, n: i32, size: Option<i32>) -> i32 {
     match size {
@@ -77,7 +38,7 @@ fn main() {
     let wasm = std::fs::read(gohost_bench::build_guest()).expect("read guest");
     let engine = Engine::default();
     let module = Module::from_bytes(&engine, &wasm).expect("module");
-    let mut i = instance(&engine, &module);
+    let mut i = gohost_instance(&engine, &module);
     call(&mut i, &export, 1, size);
     let r = measured(&mut i, &export, n, size);
     println!("{export}({n}) = {r}");

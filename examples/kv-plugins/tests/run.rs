@@ -56,7 +56,7 @@ fn kv_plugins_runs_end_to_end() {
     // Each bad plugin fails each request with one clear line, and its pool
     // makes a fresh instance each time (it never reports "poisoned").
     let failures = [
-        "  panicker: failed: guest panicked in `kv.handle`: assignment to entry in nil map",
+        "  panicker: failed: guest panicked in `handle`: assignment to entry in nil map",
         "  spinner: failed: guest exceeded its execution limit of 500000000 fuel units in `handle`",
     ];
     for f in failures {

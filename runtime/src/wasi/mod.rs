@@ -84,6 +84,27 @@ impl OutputCallback {
     }
 }
 
+impl Output {
+    /// Each write as a `tracing` event at INFO level, with target
+    /// `gohost::guest` and the field `guest` set to `name` (and a trailing
+    /// newline dropped), so plugin output joins the host's logs:
+    ///
+    /// ```
+    /// use gohost::{Output, WasiConfig};
+    ///
+    /// let mut wasi = WasiConfig::new();
+    /// wasi.stdout(Output::tracing("counter")).stderr(Output::tracing("counter"));
+    /// ```
+    pub fn tracing(name: impl Into<String>) -> Output {
+        let name: String = name.into();
+        Output::Callback(OutputCallback::new(move |bytes| {
+            let text = String::from_utf8_lossy(bytes);
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            tracing::info!(target: "gohost::guest", guest = %name, "{text}");
+        }))
+    }
+}
+
 impl std::fmt::Debug for OutputCallback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("OutputCallback")

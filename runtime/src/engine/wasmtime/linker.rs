@@ -150,7 +150,8 @@ impl<S: Send + 'static> Linker<S> {
                         limit_bytes: store.data().limiter.max_bytes,
                         requested_bytes,
                     },
-                    None => Error::Link(super::message(&e)),
+                    // With its context: which import did not match.
+                    None => Error::Link(format!("{e:#}")),
                 })?;
         let memory = instance.get_memory(&mut store, "memory");
         store.data_mut().memory = memory;

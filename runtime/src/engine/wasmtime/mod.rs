@@ -61,11 +61,18 @@ impl Default for Engine {
     }
 }
 
-/// The message of an engine error from a call: the trap's description, or
-/// the host function's message, without wasmtime's context lines.
+/// The message of an engine error from a call: the trap's description
+/// (`call stack exhausted`, as wasmi words it, without wasmtime's `wasm
+/// trap: ` prefix), or the host function's message.
 pub(crate) fn message(e: &wasmtime::Error) -> String {
     match e.downcast_ref::<wasmtime::Trap>() {
-        Some(trap) => trap.to_string(),
+        Some(trap) => {
+            let text = trap.to_string();
+            match text.strip_prefix("wasm trap: ") {
+                Some(rest) => rest.to_owned(),
+                None => text,
+            }
+        }
         None => e.root_cause().to_string(),
     }
 }
