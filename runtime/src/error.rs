@@ -226,3 +226,18 @@ impl fmt::Display for Trap {
 }
 
 impl std::error::Error for Trap {}
+
+/// Runs `f`, turning a panic into a [`Trap`] that names the host function
+/// and carries the panic's message: a panicking host function must fail the
+/// guest's call, not unwind through the engine into the embedder.
+#[inline(always)]
+pub(crate) fn catch_panic<R>(module: &str, func: &str, f: impl FnOnce() -> R) -> Result<R, Trap> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a non-text panic payload".to_owned());
+        Trap::new(format!("host function {module}.{func} panicked: {msg}"))
+    })
+}

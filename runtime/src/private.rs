@@ -2,8 +2,6 @@
 //! API: it changes with the generator, and generated code names it by
 //! absolute path (`::gohost::__private`).
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 pub use crate::abi::{
     decode_all, fail_abi, fail_message, fail_typed, ret_abi_error, ret_err_message, ret_err_typed,
     ret_ok, AbiError, AbiState, CallCx, Decode, Encode, GuestMemory, HandleTable, Reader, RetArea,
@@ -16,21 +14,16 @@ pub const ABI_VERSION: u32 = 1;
 
 /// Runs a host function, turning a panic into a trap that carries the
 /// panic's message, so that the host process survives and the guest's call
-/// fails.
+/// fails. (Every function registered with `Linker::func_wrap` is guarded
+/// like this too; generated glue guards the user's function alone so the
+/// message names it even when the glue is shared.)
 #[inline(always)]
 pub fn call_host<R>(
     module: &'static str,
     func: &'static str,
     f: impl FnOnce() -> R,
 ) -> Result<R, Trap> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        let msg = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a non-text panic payload".to_owned());
-        Trap::new(format!("host function {module}.{func} panicked: {msg}"))
-    })
+    crate::error::catch_panic(module, func, f)
 }
 
 /// Registers the imports every generated module has besides its functions:

@@ -394,3 +394,46 @@ fn plugin_output_can_go_to_tracing() {
         [("greeter".to_owned(), "hello from the plugin".to_owned())]
     );
 }
+
+#[test]
+fn a_panicking_host_function_fails_one_pool_call_and_the_next_succeeds() {
+    let engine = engine();
+    let module = Module::from_file(
+        &engine,
+        gohost_build::build_go_once(
+            &gohost_tests::guests_dir().join("reentrant"),
+            "reentrant",
+            gohost_build::BuildMode::Reactor,
+        ),
+    )
+    .expect("load");
+    let mut linker = Linker::<()>::new(&engine);
+    linker
+        .func_wrap(
+            "env",
+            "call_back",
+            |mut caller: gohost::Caller<'_, ()>, depth: i32| {
+                assert!(depth != 42, "the host refuses depth 42");
+                caller
+                    .call::<(i32,), i32>("inner", (depth,))
+                    .map_err(|e| gohost::Trap::new(e.to_string()))
+            },
+        )
+        .expect("define");
+    let pool = Pool::builder(linker, module, || ())
+        .max_instances(1)
+        .build();
+    let err = pool.call(|p| p.call::<(i32,), i32>("outer", (42,)));
+    match err {
+        Err(Error::Trap { message }) => assert!(
+            message.contains("host function env.call_back panicked: the host refuses depth 42"),
+            "{message}"
+        ),
+        other => panic!("expected a trap, got {other:?}"),
+    }
+    assert_eq!(
+        pool.call(|p| p.call::<(i32,), i32>("outer", (0,))).ok(),
+        Some(1001)
+    );
+    assert_eq!((pool.stats().created, pool.stats().discarded), (2, 1));
+}

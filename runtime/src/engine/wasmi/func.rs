@@ -83,11 +83,15 @@ macro_rules! into_host_func {
                     [$(<$a as wasmi::WasmTy>::ty(),)*],
                     <R::Engine as wasmi::WasmTyList>::types().as_ref().iter().copied(),
                 );
+                let (m, n) = (module.to_owned(), name.to_owned());
                 linker.func_wrap(
                     module,
                     name,
                     move |caller: wasmi::Caller<'_, StoreData<S>>, $($a: $a,)*| {
-                        to_engine(self(Caller::new(caller), $($a,)*))
+                        let result = crate::error::catch_panic(&m, &n, || {
+                            self(Caller::new(caller), $($a,)*)
+                        });
+                        to_engine(result.and_then(|r| r))
                     },
                 )?;
                 Ok(ty)

@@ -64,7 +64,9 @@ impl<S: Send + 'static> Linker<S> {
 
     /// Registers `f` as the import `module.name`.
     ///
-    /// Fails if that name is already defined.
+    /// A panic in `f` does not unwind into the engine: it fails the guest's
+    /// call with a trap naming `module.name` and carrying the panic's
+    /// message. Fails if that name is already defined.
     pub fn func_wrap<Params, Results>(
         &mut self,
         module: &str,

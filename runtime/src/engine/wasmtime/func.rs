@@ -88,11 +88,15 @@ macro_rules! into_host_func {
                 module: &str,
                 name: &str,
             ) -> Result<Signature, wasmtime::Error> {
+                let (m, n) = (module.to_owned(), name.to_owned());
                 linker.func_wrap(
                     module,
                     name,
                     move |caller: wasmtime::Caller<'_, StoreData<S>>, $($a: $a,)*| {
-                        to_engine(self(Caller::new(caller), $($a,)*))
+                        let result = crate::error::catch_panic(&m, &n, || {
+                            self(Caller::new(caller), $($a,)*)
+                        });
+                        to_engine(result.and_then(|r| r))
                     },
                 )?;
                 Ok(Signature {
