@@ -17,3 +17,12 @@ pub fn build_guest(name: &str) -> PathBuf {
         gohost_build::BuildMode::Command,
     )
 }
+
+/// Builds the plugin guest `guests/<name>` (a reactor) once per test process.
+pub fn build_plugin(name: &str) -> PathBuf {
+    gohost_build::build_go_once(
+        &guests_dir().join(name),
+        name,
+        gohost_build::BuildMode::Reactor,
+    )
+}

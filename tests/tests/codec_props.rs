@@ -3,7 +3,6 @@
 //! (import result) → Rust (export reply), and must come back unchanged.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use gohost::{Engine, Instance, Linker, Module, WasiConfig};
 use proptest::prelude::*;
@@ -53,15 +52,8 @@ pub mod props {
 
 use props::{Inner, Outer, Shape};
 
-fn plugin() -> &'static PathBuf {
-    static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(|| {
-        gohost_build::build_go_once(
-            &gohost_tests::guests_dir().join("props"),
-            "props",
-            gohost_build::BuildMode::Reactor,
-        )
-    })
+fn plugin() -> PathBuf {
+    gohost_tests::build_plugin("props")
 }
 
 fn instance() -> Instance<()> {

@@ -600,15 +600,8 @@ fn deep_recursion_in_wasm_is_a_stack_overflow_trap() {
     good_go_guest_runs();
 }
 
-fn reactor() -> &'static PathBuf {
-    static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(|| {
-        gohost_build::build_go_once(
-            &gohost_tests::guests_dir().join("reactor"),
-            "reactor",
-            gohost_build::BuildMode::Reactor,
-        )
-    })
+fn reactor() -> PathBuf {
+    gohost_tests::build_plugin("reactor")
 }
 
 fn plugin(limits: Limits) -> Instance<()> {

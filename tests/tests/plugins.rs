@@ -5,22 +5,15 @@ mod common;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use gohost::{
     Capture, Config, Engine, Error, Instance, Limits, Linker, Module, Output, OutputCallback, Pool,
     Reuse, WasiConfig,
 };
 
-fn reactor() -> &'static PathBuf {
-    static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(|| {
-        gohost_build::build_go_once(
-            &gohost_tests::guests_dir().join("reactor"),
-            "reactor",
-            gohost_build::BuildMode::Reactor,
-        )
-    })
+fn reactor() -> PathBuf {
+    gohost_tests::build_plugin("reactor")
 }
 
 fn engine() -> Engine {
@@ -282,15 +275,7 @@ fn the_pool_serves_many_threads_with_mixed_faults_exactly() {
 #[test]
 fn a_host_function_can_call_back_into_the_guest() {
     let engine = engine();
-    let module = Module::from_file(
-        &engine,
-        gohost_build::build_go_once(
-            &gohost_tests::guests_dir().join("reentrant"),
-            "reentrant",
-            gohost_build::BuildMode::Reactor,
-        ),
-    )
-    .expect("load");
+    let module = Module::from_file(&engine, gohost_tests::build_plugin("reentrant")).expect("load");
     let mut linker = Linker::<u32>::new(&engine);
     linker
         .func_wrap(
@@ -398,15 +383,7 @@ fn plugin_output_can_go_to_tracing() {
 #[test]
 fn a_panicking_host_function_fails_one_pool_call_and_the_next_succeeds() {
     let engine = engine();
-    let module = Module::from_file(
-        &engine,
-        gohost_build::build_go_once(
-            &gohost_tests::guests_dir().join("reentrant"),
-            "reentrant",
-            gohost_build::BuildMode::Reactor,
-        ),
-    )
-    .expect("load");
+    let module = Module::from_file(&engine, gohost_tests::build_plugin("reentrant")).expect("load");
     let mut linker = Linker::<()>::new(&engine);
     linker
         .func_wrap(

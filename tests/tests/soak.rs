@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use gohost::{Config, Engine, Error, Limits, Linker, Module, Pool, Reuse};
@@ -24,15 +24,8 @@ const WARM_UP: u64 = 1_000;
 /// this bound; one leaked memory bomb alone is 32 MiB.
 const RSS_BOUND: u64 = 32 << 20;
 
-fn reactor() -> &'static PathBuf {
-    static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(|| {
-        gohost_build::build_go_once(
-            &gohost_tests::guests_dir().join("reactor"),
-            "reactor",
-            gohost_build::BuildMode::Reactor,
-        )
-    })
+fn reactor() -> PathBuf {
+    gohost_tests::build_plugin("reactor")
 }
 
 /// Resident memory of this process, from /proc/self/statm (pages).
