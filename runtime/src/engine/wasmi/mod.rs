@@ -1,8 +1,10 @@
 //! The wasmi adapter (the default engine): everything that names `wasmi`
 //! lives under this module.
 
+#[path = "../caller.rs"]
 mod caller;
 mod func;
+#[path = "../instance.rs"]
 mod instance;
 mod limiter;
 mod linker;
@@ -84,5 +86,23 @@ pub(crate) fn import_kind(ty: &wasmi::ExternType) -> ImportKind {
         wasmi::ExternType::Memory(_) => ImportKind::Memory,
         wasmi::ExternType::Table(_) => ImportKind::Table,
         wasmi::ExternType::Global(_) => ImportKind::Global,
+    }
+}
+
+/// The engine's types, and the calls that differ between engines, for the
+/// code both adapters share (`../instance.rs`, `../caller.rs`).
+mod rt {
+    pub(crate) use wasmi::{
+        Caller, Error, Extern, Func, Instance, Memory, Store, TypedFunc, WasmParams, WasmResults,
+    };
+
+    /// The exit code if `e` is WASI's `proc_exit`.
+    pub(crate) fn exit_status(e: &Error) -> Option<i32> {
+        e.i32_exit_status()
+    }
+
+    /// Whether `e` is the trap of a call that ran out of fuel.
+    pub(crate) fn out_of_fuel(e: &Error) -> bool {
+        e.as_trap_code() == Some(wasmi::TrapCode::OutOfFuel)
     }
 }

@@ -2,8 +2,10 @@
 //! `wasmtime` lives under this module. Same API as the wasmi adapter.
 
 mod cache;
+#[path = "../caller.rs"]
 mod caller;
 mod func;
+#[path = "../instance.rs"]
 mod instance;
 mod limiter;
 mod linker;
@@ -114,5 +116,24 @@ pub(crate) fn import_kind(ty: &wasmtime::ExternType) -> ImportKind {
         wasmtime::ExternType::Table(_) => ImportKind::Table,
         wasmtime::ExternType::Global(_) => ImportKind::Global,
         wasmtime::ExternType::Tag(_) => ImportKind::Other("tag"),
+    }
+}
+
+/// The engine's types, and the calls that differ between engines, for the
+/// code both adapters share (`../instance.rs`, `../caller.rs`).
+mod rt {
+    pub(crate) use wasmtime::{
+        Caller, Error, Extern, Func, Instance, Memory, Store, TypedFunc, WasmParams, WasmResults,
+    };
+
+    /// The exit code if `e` is WASI's `proc_exit`.
+    pub(crate) fn exit_status(e: &Error) -> Option<i32> {
+        e.downcast_ref::<wasmtime_wasi::I32Exit>()
+            .map(|exit| exit.0)
+    }
+
+    /// Whether `e` is the trap of a call that ran out of fuel.
+    pub(crate) fn out_of_fuel(e: &Error) -> bool {
+        e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::OutOfFuel)
     }
 }

@@ -1,7 +1,10 @@
+//! The instance, shared by both engine adapters: each compiles this file
+//! against its own `rt` (the engine's types and the few calls that differ).
+
 use std::collections::HashMap;
 
 use super::func::{WasmParams, WasmResults};
-use super::StoreData;
+use super::{rt, StoreData};
 use crate::Error;
 
 /// A running guest: its memory, WASI context, limits and the embedder's
@@ -11,10 +14,10 @@ use crate::Error;
 /// recovered panic in an export: the instance is then *poisoned* and every
 /// later call fails with [`Error::Poisoned`] instead of misbehaving.
 pub struct Instance<S: 'static> {
-    store: wasmi::Store<StoreData<S>>,
-    inner: wasmi::Instance,
+    store: rt::Store<StoreData<S>>,
+    inner: rt::Instance,
     /// Exports resolved by name once, not on every call.
-    exports: HashMap<String, wasmi::Func>,
+    exports: HashMap<String, rt::Func>,
     /// Whether the module is a reactor (exports `_initialize`).
     reactor: bool,
     initialized: bool,
@@ -39,8 +42,8 @@ const ALLOC: &str = "__gohost_alloc";
 const PANICKED: u8 = 3;
 
 impl<S> Instance<S> {
-    pub(crate) fn new(store: wasmi::Store<StoreData<S>>, inner: wasmi::Instance) -> Self {
-        let reactor = inner.get_func(&store, INITIALIZE).is_some();
+    pub(crate) fn new(mut store: rt::Store<StoreData<S>>, inner: rt::Instance) -> Self {
+        let reactor = inner.get_func(&mut store, INITIALIZE).is_some();
         Instance {
             store,
             inner,
@@ -55,12 +58,12 @@ impl<S> Instance<S> {
     /// 0 when `_start` returns, `n` when it calls `proc_exit(n)` (Go's
     /// `os.Exit(n)`). A trap is an error. A program runs once.
     pub fn run(&mut self) -> Result<i32, Error> {
-        let start: wasmi::TypedFunc<(), ()> = self.typed("_start")?;
+        let start: rt::TypedFunc<(), ()> = self.typed("_start")?;
         self.refuel()?;
         let result = start.call(&mut self.store, ());
         let code = match result {
             Ok(()) => 0,
-            Err(e) => match e.i32_exit_status() {
+            Err(e) => match rt::exit_status(&e) {
                 Some(code) => code,
                 None => return Err(self.fault("_start", e)),
             },
@@ -77,7 +80,7 @@ impl<S> Instance<S> {
         if self.initialized {
             return Ok(());
         }
-        let init: wasmi::TypedFunc<(), ()> = self.typed(INITIALIZE)?;
+        let init: rt::TypedFunc<(), ()> = self.typed(INITIALIZE)?;
         self.refuel()?;
         init.call(&mut self.store, ())
             .map_err(|e| self.fault(INITIALIZE, e))?;
@@ -104,7 +107,7 @@ impl<S> Instance<S> {
                 "call initialize() before calling `{name}`: the module is a reactor and its runtime has not started"
             )));
         }
-        let f: wasmi::TypedFunc<P, R> = self.typed(name)?;
+        let f: rt::TypedFunc<P, R> = self.typed(name)?;
         self.refuel()?;
         f.call(&mut self.store, params)
             .map_err(|e| self.fault(name, e))
@@ -203,7 +206,7 @@ impl<S> Instance<S> {
             .map_or(0, |m| m.data(&self.store).len())
     }
 
-    fn memory(&mut self) -> Result<wasmi::Memory, Error> {
+    fn memory(&mut self) -> Result<rt::Memory, Error> {
         self.store
             .data()
             .memory
@@ -213,10 +216,10 @@ impl<S> Instance<S> {
             })
     }
 
-    fn typed<P: wasmi::WasmParams, R: wasmi::WasmResults>(
+    fn typed<P: rt::WasmParams, R: rt::WasmResults>(
         &mut self,
         name: &str,
-    ) -> Result<wasmi::TypedFunc<P, R>, Error> {
+    ) -> Result<rt::TypedFunc<P, R>, Error> {
         if let Some(why) = &self.poisoned {
             return Err(Error::Poisoned {
                 reason: why.clone(),
@@ -225,13 +228,12 @@ impl<S> Instance<S> {
         let func = match self.exports.get(name) {
             Some(f) => *f,
             None => {
-                let f =
-                    self.inner
-                        .get_func(&self.store, name)
-                        .ok_or_else(|| Error::MissingExport {
-                            name: name.to_owned(),
-                            expected: "a function".into(),
-                        })?;
+                let f = self.inner.get_func(&mut self.store, name).ok_or_else(|| {
+                    Error::MissingExport {
+                        name: name.to_owned(),
+                        expected: "a function".into(),
+                    }
+                })?;
                 self.exports.insert(name.to_owned(), f);
                 f
             }
@@ -256,16 +258,16 @@ impl<S> Instance<S> {
     }
 
     /// Classifies an engine error from a call and poisons the instance.
-    fn fault(&mut self, func: &str, e: wasmi::Error) -> Error {
+    fn fault(&mut self, func: &str, e: rt::Error) -> Error {
         let data = self.store.data();
         let err = if let Some(requested_bytes) = data.limiter.denied {
             Error::MemoryLimit {
                 limit_bytes: data.limiter.max_bytes,
                 requested_bytes,
             }
-        } else if let Some(code) = e.i32_exit_status() {
+        } else if let Some(code) = rt::exit_status(&e) {
             Error::Exited { code }
-        } else if e.as_trap_code() == Some(wasmi::TrapCode::OutOfFuel) {
+        } else if rt::out_of_fuel(&e) {
             Error::FuelExhausted {
                 func: func.to_owned(),
                 limit: data.limits.fuel_per_call.unwrap_or(0),

@@ -1,5 +1,7 @@
+//! The host-call context, shared by both engine adapters (see `instance.rs`).
+
 use super::func::{WasmParams, WasmResults};
-use super::StoreData;
+use super::{rt, StoreData};
 use crate::abi::{CallCx, GuestMemory};
 use crate::Error;
 use crate::Trap;
@@ -7,7 +9,7 @@ use crate::Trap;
 /// The context of one host call: the embedder's state and the calling
 /// instance's memory.
 pub struct Caller<'a, S: 'static> {
-    inner: wasmi::Caller<'a, StoreData<S>>,
+    inner: rt::Caller<'a, StoreData<S>>,
 }
 
 impl<S> std::fmt::Debug for Caller<'_, S> {
@@ -18,7 +20,7 @@ impl<S> std::fmt::Debug for Caller<'_, S> {
 
 impl<'a, S> Caller<'a, S> {
     #[inline(always)]
-    pub(crate) fn new(inner: wasmi::Caller<'a, StoreData<S>>) -> Self {
+    pub(crate) fn new(inner: rt::Caller<'a, StoreData<S>>) -> Self {
         Caller { inner }
     }
 
@@ -64,7 +66,7 @@ impl<'a, S> Caller<'a, S> {
         let func = self
             .inner
             .get_export(name)
-            .and_then(wasmi::Extern::into_func)
+            .and_then(rt::Extern::into_func)
             .ok_or_else(|| Error::MissingExport {
                 name: name.to_owned(),
                 expected: "a function".into(),
@@ -91,7 +93,7 @@ impl<'a, S> Caller<'a, S> {
                 let m = self
                     .inner
                     .get_export("memory")
-                    .and_then(wasmi::Extern::into_memory)
+                    .and_then(rt::Extern::into_memory)
                     .ok_or_else(|| {
                         Trap::new("gohost: the guest exports no memory named `memory`")
                     })?;
