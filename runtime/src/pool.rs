@@ -33,7 +33,8 @@ pub struct PoolStats {
 struct State<S: 'static> {
     idle: Vec<Instance<S>>,
     live: usize,
-    stats: PoolStats,
+    created: u64,
+    discarded: u64,
 }
 
 type StateFactory<S> = Box<dyn Fn() -> S + Send + Sync>;
@@ -148,7 +149,8 @@ impl<S: Send + 'static> Pool<S> {
                 state: Mutex::new(State {
                     idle: Vec::new(),
                     live: 0,
-                    stats: PoolStats::default(),
+                    created: 0,
+                    discarded: 0,
                 }),
                 freed: Condvar::new(),
             },
@@ -179,9 +181,10 @@ impl<S: Send + 'static> Pool<S> {
     pub fn stats(&self) -> PoolStats {
         let st = self.lock();
         PoolStats {
+            created: st.created,
+            discarded: st.discarded,
             live: st.live,
             idle: st.idle.len(),
-            ..st.stats
         }
     }
 
@@ -203,7 +206,7 @@ impl<S: Send + 'static> Pool<S> {
             }
             if st.live < self.max {
                 st.live += 1;
-                st.stats.created += 1;
+                st.created += 1;
                 break;
             }
             st = self.freed.wait(st).unwrap_or_else(|p| p.into_inner());
@@ -239,7 +242,7 @@ impl<S: Send + 'static> Pool<S> {
             Some(i) => st.idle.push(i),
             None => {
                 st.live -= 1;
-                st.stats.discarded += 1;
+                st.discarded += 1;
             }
         }
         drop(st);

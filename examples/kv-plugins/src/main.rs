@@ -341,10 +341,8 @@ fn build_plugins() -> PathBuf {
             .file_name()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        // Prefixed, so as not to overwrite another guest of the same name.
-        let built = format!("kv-plugins-{name}");
-        let wasm = gohost_build::build_go(dir, &built, gohost_build::BuildMode::Reactor);
-        std::fs::copy(&wasm, folder.join(format!("{name}.wasm"))).expect("copy the plugin");
+        let wasm = folder.join(format!("{name}.wasm"));
+        gohost_build::build_go_to(dir, &wasm, gohost_build::BuildMode::Reactor);
     }
     let names: Vec<_> = dirs
         .iter()
