@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use super::Engine;
+use super::{cache, Engine};
 use crate::Error;
 
 /// A validated, compiled WebAssembly module, ready to be instantiated any
@@ -26,6 +26,14 @@ impl Module {
     /// the same bytes are loaded again by an engine with the same settings.
     pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
+        if let Some(cache) = &engine.cache {
+            if let Some(inner) = cache.load_unchanged(&engine.inner, path) {
+                return Ok(Module { inner });
+            }
+        }
+        // Before reading: a file that changes while it is read must not be
+        // remembered as unchanged.
+        let id = engine.cache.as_ref().and_then(|_| cache::FileId::of(path));
         let wasm = std::fs::read(path).map_err(|source| Error::Io {
             path: path.to_owned(),
             source,
@@ -36,11 +44,15 @@ impl Module {
             return Self::compile(engine, &wasm, origin);
         };
         let key = cache.key(&wasm);
-        if let Some(inner) = cache.load(&engine.inner, &key) {
-            return Ok(Module { inner });
-        }
-        let module = Self::compile(engine, &wasm, origin)?;
-        cache.store(&key, &module.inner);
+        let module = match cache.load(&engine.inner, &key) {
+            Some(inner) => Module { inner },
+            None => {
+                let module = Self::compile(engine, &wasm, origin)?;
+                cache.store(&key, &module.inner);
+                module
+            }
+        };
+        cache.remember(path, id, &key);
         Ok(module)
     }
 
