@@ -2,21 +2,34 @@
 //! same work done with the raw engine in the same run, so that figures are
 //! ratios that hold on a noisy machine.
 //!
-//! - `benches/calls.rs` (criterion): host calls through the generated glue
-//!   against hand-written `func_wrap` functions on raw wasmi, export calls,
-//!   instance creation.
-//! - `raw-wasmi-run` (binary): the cold-start baseline for `gohost run`.
+//! - `perf-table` (binary): the whole performance table in one command —
+//!   host and export calls, cold start, compute against native Go, peak
+//!   memory, and the wazero peer — on both engines:
+//!   `cargo run --release -p gohost-bench --bin perf-table`.
+//! - `perf-probe` (binary): its in-process half, run once per engine.
+//! - `benches/calls.rs` (criterion): the call benchmarks with criterion's
+//!   statistics.
+//! - `raw-wasmi-run`, `raw-wasmtime-run` (binaries): the cold-start
+//!   baselines for `gohost run`.
+//! - `call-profile` (binary): one call loop for callgrind.
 //!
-//! ```text
-//! cargo bench -p gohost-bench
-//! ```
+//! Guests live in `guests/`: `calls` (the call benchmarks, a plugin),
+//! `hello` (cold start), `compute` (sha256 and JSON, also built natively).
+//! The wazero peer host is `peer/wazero`.
 
 use std::path::{Path, PathBuf};
+
+pub mod measure;
+pub mod raw;
 
 use gohost::{Caller, Engine, Instance, Linker, Module, Trap, WasiConfig};
 
 /// The host module the benchmark guest calls through its generated package.
-#[gohost::host_module(name = "benchapi", go_package = "benchapi", go_out = "guest/benchapi")]
+#[gohost::host_module(
+    name = "benchapi",
+    go_package = "benchapi",
+    go_out = "guests/calls/benchapi"
+)]
 pub mod benchapi {
     use std::fmt;
 
@@ -81,28 +94,30 @@ pub mod benchapi {
     }
 }
 
-/// The benchmark guest's directory (a Go module with the generated package).
-pub fn guest_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("guest")
+/// The directory of the bench guest `name` (a Go module under `guests/`).
+pub fn guest_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("guests")
+        .join(name)
 }
 
 /// Builds the benchmark guest (a reactor) and returns the wasm path.
 pub fn build_guest() -> PathBuf {
     gohost_build::build_go(
-        &guest_dir(),
-        "bench-guest",
+        &guest_dir("calls"),
+        "bench-calls",
         gohost_build::BuildMode::Reactor,
     )
 }
 
-/// The benchmark guest on gohost, initialized: `benchapi` through the
+/// The linker of the benchmark guest on gohost: `benchapi` through the
 /// generated glue, and the `raw.*` imports written with gohost's own
-/// `func_wrap` (the same work as the raw-wasmi baselines).
+/// `func_wrap` (the same work as the raw-engine baselines).
 ///
 /// # Panics
 ///
-/// If the guest does not link or start; benchmarks have no better answer.
-pub fn gohost_instance(engine: &Engine, module: &Module) -> Instance<()> {
+/// If a function does not register; benchmarks have no better answer.
+pub fn gohost_linker(engine: &Engine) -> Linker<()> {
     let mut linker = Linker::<()>::new(engine);
     benchapi::add_to_linker(&mut linker).expect("benchapi");
     linker
@@ -134,6 +149,15 @@ pub fn gohost_instance(engine: &Engine, module: &Module) -> Instance<()> {
             },
         )
         .expect("raw.bytes_len");
+    linker
+}
+
+/// A new instance of the benchmark guest on gohost, its Go runtime started.
+///
+/// # Panics
+///
+/// If the guest does not link or start.
+pub fn gohost_instance(linker: &Linker<()>, module: &Module) -> Instance<()> {
     let mut i = linker
         .instantiate(module, &WasiConfig::new(), ())
         .expect("instantiate");

@@ -1,7 +1,7 @@
-module gohost.bench/guest
+module gohost.bench/calls
 
 go 1.24
 
 require github.com/gohost/gohost/go v0.0.0
 
-replace github.com/gohost/gohost/go => ../../go
+replace github.com/gohost/gohost/go => ../../../go

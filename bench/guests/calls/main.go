@@ -1,4 +1,4 @@
-// Command guest is the benchmark plugin: each export loops n times over
+// Command calls is the benchmark plugin: each export loops n times over
 // one kind of host call, through the generated package (typed) or through a
 // hand-written raw import doing the same work (raw), so the host can time
 // both in one run.
@@ -7,7 +7,7 @@ package main
 import (
 	"unsafe"
 
-	"gohost.bench/guest/benchapi"
+	"gohost.bench/calls/benchapi"
 )
 
 func main() {}

@@ -13,9 +13,12 @@
 //! the export up with one iteration (lazy compilation), then runs it once
 //! with `n` iterations inside `measured`, the function to collect.
 //! Arguments: export name, n, and for the byte-slice loops the slice size.
+//! The name `export_calls` instead makes `n` typed calls of the guest's
+//! scalar export `guest_add` from the host, and `instances` creates and
+//! starts `n` instances.
 
-use gohost::{Engine, Instance, Module};
-use gohost_bench::gohost_instance;
+use gohost::{Engine, Instance, Linker, Module};
+use gohost_bench::{benchapi, gohost_instance, gohost_linker};
 
 fn call(i: &mut Instance<()>, export: &str, n: i32, size: Option<i32>) -> i32 {
     match size {
@@ -26,9 +29,32 @@ fn call(i: &mut Instance<()>, export: &str, n: i32, size: Option<i32>) -> i32 {
 }
 
 #[inline(never)]
-fn measured(i: &mut Instance<()>, export: &str, n: i32, size: Option<i32>) -> i32 {
+fn measured(
+    (linker, module): (&Linker<()>, &Module),
+    i: &mut Instance<()>,
+    export: &str,
+    n: i32,
+    size: Option<i32>,
+) -> i32 {
+    if export == INSTANCES {
+        return (0..n)
+            .map(|_| gohost_instance(linker, module).open_handles() as i32)
+            .sum();
+    }
+    if export == EXPORT_CALLS {
+        return (0..n)
+            .map(|k| benchapi::exports::guest_add(i, k, 1).expect("guest_add"))
+            .fold(0, i32::wrapping_add);
+    }
     call(i, export, n, size)
 }
+
+/// The pseudo-export that makes `n` typed export calls from the host
+/// instead of one guest loop.
+const EXPORT_CALLS: &str = "export_calls";
+
+/// The pseudo-export that creates and starts `n` instances.
+const INSTANCES: &str = "instances";
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -38,8 +64,14 @@ fn main() {
     let wasm = std::fs::read(gohost_bench::build_guest()).expect("read guest");
     let engine = Engine::default();
     let module = Module::from_bytes(&engine, &wasm).expect("module");
-    let mut i = gohost_instance(&engine, &module);
-    call(&mut i, &export, 1, size);
-    let r = measured(&mut i, &export, n, size);
+    let linker = gohost_linker(&engine);
+    let mut i = gohost_instance(&linker, &module);
+    // Warm up: lazy compilation of what is measured.
+    if export == EXPORT_CALLS {
+        benchapi::exports::guest_add(&mut i, 1, 1).expect("guest_add");
+    } else if export != INSTANCES {
+        call(&mut i, &export, 1, size);
+    }
+    let r = measured((&linker, &module), &mut i, &export, n, size);
     println!("{export}({n}) = {r}");
 }

@@ -1,0 +1,3 @@
+module gohost.bench/compute
+
+go 1.24

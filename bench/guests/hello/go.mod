@@ -1,0 +1,3 @@
+module gohost.bench/hello
+
+go 1.24

@@ -1,0 +1,436 @@
+//! The performance table: gohost against the raw engine it runs on, against
+//! native Go, and against a peer (wazero), every figure measured side by
+//! side in the same run.
+//!
+//! ```text
+//! cargo run --release -p gohost-bench --bin perf-table [-- --quick] [--engine wasmi|wasmtime]
+//! ```
+//!
+//! It builds what it measures (gohost and the probes for each engine, the
+//! wasmtime ones in `target/jit`; the Go guests; the native Go program; the
+//! wazero host), then measures, per engine:
+//!
+//! - host calls, export calls and new instances in one process
+//!   (`perf-probe calls`), each against hand-written code on the raw engine;
+//! - cold start of a Go hello, `gohost run` against a minimal raw host
+//!   (`raw-wasmi-run`, `raw-wasmtime-run`), and for wasmtime with a warm
+//!   module cache and without one;
+//! - compute (sha256 of 32 MiB, a JSON encode/decode loop) against the same
+//!   Go program built natively;
+//! - peak memory of the hello run and of idle plugin instances;
+//! - the same programs on wazero (its interpreter next to wasmi, its
+//!   compiler next to wasmtime).
+//!
+//! The table goes to stdout and to `target/perf-table.md`; progress to
+//! stderr. The first run builds wasmtime in release mode (minutes); later
+//! runs only measure.
+
+mod process;
+mod table;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use gohost_build::BuildMode;
+use process::{interleaved, Cmd};
+use table::{named, Row, Value};
+
+/// How many idle plugin instances the memory row keeps.
+const IDLE_INSTANCES: usize = 100;
+/// The compute workloads: MiB hashed, JSON round trips.
+const SHA256_MIB: u32 = 32;
+const JSON_ITERS: u32 = 2000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EngineKind {
+    Wasmi,
+    Wasmtime,
+}
+
+impl EngineKind {
+    fn name(self) -> &'static str {
+        match self {
+            EngineKind::Wasmi => "wasmi",
+            EngineKind::Wasmtime => "wasmtime",
+        }
+    }
+}
+
+struct Options {
+    quick: bool,
+    engines: Vec<EngineKind>,
+}
+
+/// Where things are.
+struct Paths {
+    workspace: PathBuf,
+    target: PathBuf,
+    scratch: PathBuf,
+}
+
+/// The binaries built for one engine.
+struct EngineBins {
+    kind: EngineKind,
+    gohost: PathBuf,
+    probe: PathBuf,
+    raw_run: PathBuf,
+}
+
+/// The Go programs.
+struct Programs {
+    hello: PathBuf,
+    compute: PathBuf,
+    compute_native: PathBuf,
+    plugin: PathBuf,
+    wazero: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!(
+                "perf-table: {msg}\nusage: perf-table [--quick] [--engine wasmi|wasmtime]..."
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("perf-table: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        quick: false,
+        engines: Vec::new(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--quick" => options.quick = true,
+            "--engine" => match args.next().as_deref() {
+                Some("wasmi") => options.engines.push(EngineKind::Wasmi),
+                Some("wasmtime") => options.engines.push(EngineKind::Wasmtime),
+                other => return Err(format!("unknown engine {other:?}")),
+            },
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    if options.engines.is_empty() {
+        options.engines = vec![EngineKind::Wasmi, EngineKind::Wasmtime];
+    }
+    Ok(options)
+}
+
+fn progress(what: &str) {
+    eprintln!("perf-table: {what}");
+}
+
+fn run(options: &Options) -> Result<(), String> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("no workspace")?
+        .to_owned();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace.join("target"));
+    let paths = Paths {
+        scratch: target.join("perf-table"),
+        workspace,
+        target,
+    };
+    std::fs::create_dir_all(&paths.scratch).map_err(|e| e.to_string())?;
+
+    let programs = build_programs(&paths)?;
+    let mut rows = Vec::new();
+    for &kind in &options.engines {
+        let bins = build_engine(&paths, kind)?;
+        measure_engine(options, &paths, &bins, &programs, &mut rows)?;
+    }
+
+    let text = table::markdown(&rows);
+    println!("{text}");
+    let file = paths.target.join("perf-table.md");
+    std::fs::write(&file, &text).map_err(|e| format!("{}: {e}", file.display()))?;
+    progress(&format!("table written to {}", file.display()));
+    Ok(())
+}
+
+fn build_programs(paths: &Paths) -> Result<Programs, String> {
+    progress("building the Go guests, the native Go program and the wazero host");
+    let guests = gohost_build::out_dir();
+    let go_build = |dir: &Path, out: &Path| {
+        Cmd::new("go")
+            .arg("-C")
+            .arg(dir.as_os_str())
+            .arg("build")
+            .arg("-o")
+            .arg(out.as_os_str())
+            .arg(".")
+            .output()
+            .map(drop)
+    };
+    let compute_native = guests.join("compute-native");
+    go_build(&gohost_bench::guest_dir("compute"), &compute_native)?;
+    let wazero = guests.join("wazero-host");
+    go_build(&paths.workspace.join("bench/peer/wazero"), &wazero)?;
+    Ok(Programs {
+        hello: gohost_build::build_go(
+            &gohost_bench::guest_dir("hello"),
+            "bench-hello",
+            BuildMode::Command,
+        ),
+        compute: gohost_build::build_go(
+            &gohost_bench::guest_dir("compute"),
+            "bench-compute",
+            BuildMode::Command,
+        ),
+        compute_native,
+        plugin: gohost_bench::build_guest(),
+        wazero,
+    })
+}
+
+/// Builds `gohost` and the probes for one engine (release mode).
+fn build_engine(paths: &Paths, kind: EngineKind) -> Result<EngineBins, String> {
+    progress(&format!(
+        "building gohost and the probes for {}",
+        kind.name()
+    ));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Cmd::new(PathBuf::from(cargo))
+        .arg("build")
+        .arg("--release")
+        .arg("--manifest-path")
+        .arg(paths.workspace.join("Cargo.toml").as_os_str())
+        .arg("-p")
+        .arg("gohost-cli")
+        .arg("-p")
+        .arg("gohost-bench")
+        .arg("--bins");
+    let out = match kind {
+        EngineKind::Wasmi => {
+            cmd = cmd.arg("--target-dir").arg(paths.target.as_os_str());
+            paths.target.join("release")
+        }
+        EngineKind::Wasmtime => {
+            let dir = paths.target.join("jit");
+            cmd = cmd
+                .arg("--features")
+                .arg("gohost-bench/jit")
+                .arg("--target-dir")
+                .arg(dir.as_os_str());
+            dir.join("release")
+        }
+    };
+    cmd.output()?;
+    Ok(EngineBins {
+        kind,
+        gohost: out.join("gohost"),
+        probe: out.join("perf-probe"),
+        raw_run: out.join(format!("raw-{}-run", kind.name())),
+    })
+}
+
+fn measure_engine(
+    options: &Options,
+    paths: &Paths,
+    bins: &EngineBins,
+    programs: &Programs,
+    rows: &mut Vec<Row>,
+) -> Result<(), String> {
+    let engine = bins.kind.name();
+    let row = |what: &str, gohost: Value, baseline, peer| Row {
+        engine,
+        what: what.to_owned(),
+        gohost,
+        baseline,
+        peer,
+    };
+
+    progress(&format!("{engine}: calls (perf-probe calls)"));
+    let mut probe = Cmd::new(&bins.probe).arg("calls");
+    if options.quick {
+        probe = probe.arg("--quick");
+    }
+    for line in probe.output()?.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let [what, g, base, b] = f[..] else {
+            return Err(format!("perf-probe printed an odd line: {line:?}"));
+        };
+        let num = |s: &str| s.parse::<f64>().map_err(|e| format!("{s:?}: {e}"));
+        rows.push(row(
+            what,
+            Value::Nanos(num(g)?),
+            named(base, Value::Nanos(num(b)?)),
+            None,
+        ));
+    }
+
+    let runs = if options.quick { 3 } else { 10 };
+    let wazero = |args: &[&str]| {
+        let mut c = Cmd::new(&programs.wazero);
+        for a in args {
+            c = c.arg(*a);
+        }
+        c
+    };
+    let interp = bins.kind == EngineKind::Wasmi;
+    let wazero_run = |cache: Option<&Path>| {
+        let mut c = wazero(&["run"]);
+        if interp {
+            c = c.arg("--interp");
+        }
+        if let Some(dir) = cache {
+            c = c.arg("--cache").arg(dir.as_os_str());
+        }
+        c
+    };
+    let peer_name = if interp {
+        "wazero interpreter"
+    } else {
+        "wazero compiler"
+    };
+
+    // Cold start: one scenario per engine (wasmi has nothing to cache).
+    let cache = paths.scratch.join(format!("cache-{engine}"));
+    let hello = programs.hello.as_os_str();
+    let raw_name = format!("raw-{engine}-run");
+    let mut scenarios = vec![];
+    match bins.kind {
+        EngineKind::Wasmi => scenarios.push((
+            "cold start: `gohost run` Go hello",
+            Cmd::new(&bins.gohost).arg("run").arg(hello),
+            Cmd::new(&bins.raw_run).arg(hello),
+            wazero_run(None).arg(hello),
+        )),
+        EngineKind::Wasmtime => {
+            scenarios.push((
+                "cold start: `gohost run` Go hello, module cache warm",
+                Cmd::new(&bins.gohost)
+                    .arg("run")
+                    .arg(hello)
+                    .env("GOHOST_CACHE_DIR", cache.join("gohost").as_os_str()),
+                Cmd::new(&bins.raw_run)
+                    .arg("--precompiled")
+                    .arg(cache.join("hello.cwasm").as_os_str())
+                    .arg(hello),
+                wazero_run(Some(&cache.join("wazero"))).arg(hello),
+            ));
+            scenarios.push((
+                "cold start: `gohost run --no-cache` Go hello (compiles)",
+                Cmd::new(&bins.gohost)
+                    .arg("run")
+                    .arg("--no-cache")
+                    .arg(hello),
+                Cmd::new(&bins.raw_run).arg(hello),
+                wazero_run(None).arg(hello),
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&cache);
+    std::fs::create_dir_all(&cache).map_err(|e| e.to_string())?;
+    for (i, (what, g, b, p)) in scenarios.iter().enumerate() {
+        progress(&format!("{engine}: {what}"));
+        let s = interleaved(runs, &[g, b, p])?;
+        rows.push(row(
+            what,
+            Value::Nanos(s[0].wall_ns),
+            named(&raw_name, Value::Nanos(s[1].wall_ns)),
+            named(peer_name, Value::Nanos(s[2].wall_ns)),
+        ));
+        if i == 0 {
+            rows.push(row(
+                "peak memory: `gohost run` Go hello",
+                Value::KiB(s[0].peak_kib),
+                named(&raw_name, Value::KiB(s[1].peak_kib)),
+                named(peer_name, Value::KiB(s[2].peak_kib)),
+            ));
+        }
+    }
+
+    // Compute against native Go (and the peer).
+    let compute_runs = if options.quick { 1 } else { 3 };
+    let (mib, iters) = if options.quick {
+        (SHA256_MIB / 8, JSON_ITERS / 8)
+    } else {
+        (SHA256_MIB, JSON_ITERS)
+    };
+    let workloads = [
+        (
+            format!("compute: sha256 of {mib} MiB"),
+            vec!["sha256".to_owned(), mib.to_string()],
+        ),
+        (
+            format!("compute: JSON encode + decode x{iters}"),
+            vec!["json".to_owned(), iters.to_string()],
+        ),
+    ];
+    for (what, args) in &workloads {
+        progress(&format!("{engine}: {what}"));
+        let with_args = |mut c: Cmd| {
+            for a in args {
+                c = c.arg(a.as_str());
+            }
+            c
+        };
+        let wasm = programs.compute.as_os_str();
+        let mut g = Cmd::new(&bins.gohost).arg("run");
+        if bins.kind == EngineKind::Wasmtime {
+            g = g.env("GOHOST_CACHE_DIR", cache.join("gohost").as_os_str());
+        }
+        let g = with_args(g.arg(wasm));
+        let n = with_args(Cmd::new(&programs.compute_native));
+        let cached = (!interp).then(|| cache.join("wazero"));
+        let p = with_args(wazero_run(cached.as_deref()).arg(wasm));
+        let s = interleaved(compute_runs, &[&g, &n, &p])?;
+        rows.push(row(
+            what,
+            Value::Nanos(s[0].wall_ns),
+            named("native Go", Value::Nanos(s[1].wall_ns)),
+            named(peer_name, Value::Nanos(s[2].wall_ns)),
+        ));
+    }
+
+    // Idle plugin instances: the peak of N, and what each adds to one.
+    progress(&format!("{engine}: {IDLE_INSTANCES} idle plugin instances"));
+    let plugin = programs.plugin.as_os_str();
+    let idle = |n: usize| -> Result<Vec<process::Stats>, String> {
+        let n = n.to_string();
+        let mut p = wazero(&["instances"]);
+        if interp {
+            p = p.arg("--interp");
+        }
+        interleaved(
+            if options.quick { 1 } else { 3 },
+            &[
+                &Cmd::new(&bins.probe).arg("instances").arg(n.as_str()),
+                &Cmd::new(&bins.probe).arg("raw-instances").arg(n.as_str()),
+                &p.arg(n.as_str()).arg(plugin),
+            ],
+        )
+    };
+    let one = idle(1)?;
+    let many = idle(IDLE_INSTANCES)?;
+    let per = |i: usize| {
+        Value::KiB(many[i].peak_kib.saturating_sub(one[i].peak_kib) / (IDLE_INSTANCES as u64 - 1))
+    };
+    rows.push(row(
+        &format!("peak memory: {IDLE_INSTANCES} idle plugin instances"),
+        Value::KiB(many[0].peak_kib),
+        named(format!("raw {engine}"), Value::KiB(many[1].peak_kib)),
+        named(peer_name, Value::KiB(many[2].peak_kib)),
+    ));
+    rows.push(row(
+        "memory per idle plugin instance",
+        per(0),
+        named(format!("raw {engine}"), per(1)),
+        named(peer_name, per(2)),
+    ));
+    Ok(())
+}
