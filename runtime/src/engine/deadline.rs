@@ -43,3 +43,124 @@ impl Deadline {
         self.expired
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::{Caller, Config, Engine, Error, Limits, Linker, Module, Trap, WasiConfig};
+
+    /// `spin(n)` runs a loop `n` times, `forever` never ends; `fail` and
+    /// `exit` call host functions that end the call.
+    const WAT: &str = r#"
+        (module
+          (import "env" "fail" (func $fail))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (func (export "spin") (param $n i32) (result i32)
+            (local $i i32)
+            (loop $again
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $again (i32.lt_u (local.get $i) (local.get $n))))
+            (local.get $i))
+          (func (export "forever") (loop $again (br $again)))
+          (func (export "fail") (call $fail))
+          (func (export "exit") (call $exit (i32.const 7))))
+    "#;
+
+    fn engine() -> Engine {
+        Engine::new(Config::new().consume_fuel(true).interruptible(true))
+    }
+
+    /// Calls `export(arg)` on a fresh instance with `limits`.
+    fn call(engine: &Engine, limits: Limits, export: &str, arg: Option<i32>) -> Result<i32, Error> {
+        let module = Module::from_bytes(engine, &wat::parse_str(WAT).expect("wat")).expect("load");
+        let mut linker = Linker::<()>::new(engine);
+        linker
+            .func_wrap("env", "fail", |_: Caller<'_, ()>| -> Result<(), Trap> {
+                Err(Trap::new("the host says no"))
+            })
+            .expect("define");
+        let mut i = linker
+            .instantiate_limited(&module, &WasiConfig::new(), (), limits)
+            .expect("instantiate");
+        match arg {
+            Some(n) => i.call(export, (n,)),
+            None => i.call::<(), ()>(export, ()).map(|()| 0),
+        }
+    }
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    #[test]
+    fn a_deadline_keeps_the_fuel_limit_exact() {
+        // Many slices' worth of work (wasmi hands out fuel in slices when a
+        // call has a deadline): the least fuel that completes it must be the
+        // same with and without a deadline.
+        let engine = engine();
+        let n = 3_000_000;
+        let fits = |fuel: u64, deadline: bool| {
+            let mut limits = Limits::new().fuel_per_call(fuel);
+            if deadline {
+                limits = limits.deadline(HOUR);
+            }
+            match call(&engine, limits, "spin", Some(n)) {
+                Ok(v) => {
+                    assert_eq!(v, n);
+                    true
+                }
+                Err(Error::FuelExhausted { limit, .. }) => {
+                    assert_eq!(limit, fuel);
+                    false
+                }
+                Err(e) => panic!("spin with {fuel} fuel: {e}"),
+            }
+        };
+        let (mut lo, mut hi) = (0u64, 1u64 << 30);
+        assert!(fits(hi, false));
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if fits(mid, false) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        assert!(hi > 2_000_000, "the loop should span slices: {hi}");
+        assert!(fits(hi, true), "{hi} fuel suffices without a deadline");
+        assert!(!fits(hi - 1, true), "{} fuel does not", hi - 1);
+    }
+
+    #[test]
+    fn host_errors_end_a_call_with_a_deadline_as_without() {
+        let engine = engine();
+        for deadline in [None, Some(HOUR)] {
+            let limits = deadline.map_or(Limits::new(), |d| Limits::new().deadline(d));
+            let err = call(&engine, limits, "fail", None)
+                .err()
+                .map(|e| e.to_string());
+            assert_eq!(
+                err.as_deref(),
+                Some("guest trapped: the host says no"),
+                "{deadline:?}"
+            );
+            let err = call(&engine, limits, "exit", None);
+            assert!(
+                matches!(err, Err(Error::Exited { code: 7 })),
+                "{deadline:?}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_call_that_runs_past_its_deadline_ends() {
+        let engine = engine();
+        let limits = Limits::new().deadline(Duration::from_millis(20));
+        let err = call(&engine, limits, "forever", None);
+        assert!(
+            matches!(&err, Err(Error::DeadlineExceeded { func, deadline })
+                if func == "forever" && *deadline == Duration::from_millis(20)),
+            "{err:?}"
+        );
+    }
+}

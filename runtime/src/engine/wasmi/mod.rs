@@ -39,6 +39,17 @@ impl Engine {
     pub fn new(config: &Config) -> Self {
         let mut c = wasmi::Config::default();
         c.consume_fuel(config.fuel || config.interruptible);
+        if config.interruptible {
+            // Calls with a deadline run in fuel slices, but wasmi cannot
+            // pause a call whose slice runs out while it compiles a function
+            // lazily (the call fails as out of fuel). So compiling costs no
+            // fuel on this engine, as on wasmtime; executing costs the same.
+            c.fuel_cost(wasmi::CustomFuelCosts {
+                bytes_copied_per_fuel: 64, // wasmi's default
+                fuel_per_bytes_translated: 0,
+                fuel_per_bytes_validated: 0,
+            });
+        }
         c.compilation_mode(if config.eager {
             wasmi::CompilationMode::Eager
         } else {
