@@ -51,7 +51,8 @@ mod tests {
     use crate::{Caller, Config, Engine, Error, Limits, Linker, Module, Trap, WasiConfig};
 
     /// `spin(n)` runs a loop `n` times, `forever` never ends; `fail` and
-    /// `exit` call host functions that end the call.
+    /// `exit` call host functions that end the call; `quick` and `stuck`
+    /// are encoded exports (`docs/abi.md`), one replying at once, one never.
     const WAT: &str = r#"
         (module
           (import "env" "fail" (func $fail))
@@ -64,6 +65,13 @@ mod tests {
               (br_if $again (i32.lt_u (local.get $i) (local.get $n))))
             (local.get $i))
           (func (export "forever") (loop $again (br $again)))
+          (data (i32.const 0x200) "\00ok")
+          (func (export "__gohost_alloc") (param i32) (result i32) (i32.const 0x100))
+          (func (export "quick") (param i32 i32) (result i64)
+            (i64.or (i64.shl (i64.const 0x200) (i64.const 32)) (i64.const 3)))
+          (func (export "stuck") (param i32 i32) (result i64)
+            (loop $again (br $again))
+            (i64.const 0))
           (func (export "fail") (call $fail))
           (func (export "exit") (call $exit (i32.const 7))))
     "#;
@@ -72,8 +80,7 @@ mod tests {
         Engine::new(Config::new().consume_fuel(true).interruptible(true))
     }
 
-    /// Calls `export(arg)` on a fresh instance with `limits`.
-    fn call(engine: &Engine, limits: Limits, export: &str, arg: Option<i32>) -> Result<i32, Error> {
+    fn instance(engine: &Engine, limits: Limits) -> crate::Instance<()> {
         let module = Module::from_bytes(engine, &wat::parse_str(WAT).expect("wat")).expect("load");
         let mut linker = Linker::<()>::new(engine);
         linker
@@ -81,9 +88,14 @@ mod tests {
                 Err(Trap::new("the host says no"))
             })
             .expect("define");
-        let mut i = linker
+        linker
             .instantiate_limited(&module, &WasiConfig::new(), (), limits)
-            .expect("instantiate");
+            .expect("instantiate")
+    }
+
+    /// Calls `export(arg)` on a fresh instance with `limits`.
+    fn call(engine: &Engine, limits: Limits, export: &str, arg: Option<i32>) -> Result<i32, Error> {
+        let mut i = instance(engine, limits);
         match arg {
             Some(n) => i.call(export, (n,)),
             None => i.call::<(), ()>(export, ()).map(|()| 0),
@@ -162,5 +174,20 @@ mod tests {
                 if func == "forever" && *deadline == Duration::from_millis(20)),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn an_encoded_call_has_one_deadline() {
+        let engine = engine();
+        let limits = Limits::new().deadline(Duration::from_millis(20));
+        let mut i = instance(&engine, limits);
+        let reply = i.call_encoded("quick", b"args").expect("quick");
+        assert_eq!(reply, (0, b"ok".to_vec()));
+        let err = i.call_encoded("stuck", b"args");
+        assert!(
+            matches!(&err, Err(Error::DeadlineExceeded { func, .. }) if func == "stuck"),
+            "{err:?}"
+        );
+        assert!(i.poisoned().is_some());
     }
 }

@@ -55,7 +55,8 @@ impl Engine {
             .flatten()
             .map(|dir| Arc::new(cache::Cache::new(dir, &inner)));
         if config.interruptible {
-            start_ticker(&inner);
+            // Detached: it ends by itself with the engine.
+            drop(start_ticker(&inner));
         }
         Engine {
             inner,
@@ -73,7 +74,7 @@ const TICK: Duration = Duration::from_millis(2);
 /// Starts the engine's ticker: a thread that advances the epoch every
 /// [`TICK`] for as long as the engine lives (its modules and stores hold it
 /// too), and ends within a tick after the last of them is dropped.
-fn start_ticker(engine: &wasmtime::Engine) {
+fn start_ticker(engine: &wasmtime::Engine) -> std::thread::JoinHandle<()> {
     let weak = engine.weak();
     let spawned = std::thread::Builder::new()
         .name("gohost-epoch".into())
@@ -87,7 +88,7 @@ fn start_ticker(engine: &wasmtime::Engine) {
     // Without a ticker, deadlines would never fire: calls would run
     // unlimited. Failing to start a thread means the process is out of
     // resources; say so rather than run without the limit.
-    spawned.expect("gohost: cannot start the epoch ticker thread");
+    spawned.expect("gohost: cannot start the epoch ticker thread")
 }
 
 impl Default for Engine {
@@ -223,5 +224,32 @@ mod rt {
     /// Whether `e` is the trap of a call that ran out of fuel.
     pub(crate) fn out_of_fuel(e: &Error) -> bool {
         e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::OutOfFuel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_ticker_ends_with_the_engine() {
+        let mut config = wasmtime::Config::new();
+        config.epoch_interruption(true);
+        let engine = wasmtime::Engine::new(&config).expect("engine");
+        let ticker = super::start_ticker(&engine);
+        // Something made from the engine keeps it (and the ticker) alive.
+        let store = wasmtime::Store::new(&engine, ());
+        drop(engine);
+        std::thread::sleep(super::TICK * 5);
+        assert!(!ticker.is_finished());
+        drop(store);
+        let started = Instant::now();
+        while !ticker.is_finished() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the ticker outlived its engine"
+            );
+            std::thread::sleep(super::TICK);
+        }
     }
 }
