@@ -83,15 +83,11 @@ impl<'a, S> Caller<'a, S> {
                 found: super::signature(&func.ty(&self.inner)).to_string(),
             })?;
         rt::call(&mut self.inner, &typed, params).map_err(|e| {
-            let data = self.inner.data();
-            if data.deadline.expired() {
-                Error::DeadlineExceeded {
-                    func: name.to_owned(),
-                    deadline: data.limits.deadline.unwrap_or_default(),
-                }
-            } else {
-                super::call_error(e)
-            }
+            self.inner
+                .data()
+                .deadline
+                .error(name)
+                .unwrap_or_else(|| super::call_error(e))
         })
     }
 

@@ -5,9 +5,13 @@
 
 use std::time::{Duration, Instant};
 
+use crate::Error;
+
 /// The deadline of the call in progress, kept in the store.
 #[derive(Debug, Default)]
 pub(crate) struct Deadline {
+    /// How long the running top-level call may take.
+    limit: Option<Duration>,
     /// When the running top-level call must end; `None` when it may run
     /// without limit.
     ends_at: Option<Instant>,
@@ -19,6 +23,7 @@ pub(crate) struct Deadline {
 impl Deadline {
     /// Starts a top-level call that may run for `limit` (no limit: `None`).
     pub(crate) fn arm(&mut self, limit: Option<Duration>) {
+        self.limit = limit;
         // A deadline too far to represent is no deadline.
         self.ends_at = limit.and_then(|d| Instant::now().checked_add(d));
         self.expired = false;
@@ -38,9 +43,13 @@ impl Deadline {
         self.expired
     }
 
-    /// Whether the running (or last) call was stopped by its deadline.
-    pub(crate) fn expired(&self) -> bool {
-        self.expired
+    /// [`Error::DeadlineExceeded`] for a call of `func`, if the running
+    /// (or last) call was stopped by its deadline.
+    pub(crate) fn error(&self, func: &str) -> Option<Error> {
+        self.expired.then(|| Error::DeadlineExceeded {
+            func: func.to_owned(),
+            deadline: self.limit.unwrap_or_default(),
+        })
     }
 }
 

@@ -298,11 +298,8 @@ impl<S> Instance<S> {
             }
         } else if let Some(code) = rt::exit_status(&e) {
             Error::Exited { code }
-        } else if data.deadline.expired() {
-            Error::DeadlineExceeded {
-                func: func.to_owned(),
-                deadline: data.limits.deadline.unwrap_or_default(),
-            }
+        } else if let Some(err) = data.deadline.error(func) {
+            err
         } else if rt::out_of_fuel(&e) {
             Error::FuelExhausted {
                 func: func.to_owned(),

@@ -189,7 +189,7 @@ mod rt {
     }
 
     /// The engine error of a call stopped at its deadline; the instance
-    /// tells it from other errors by `Deadline::expired`.
+    /// tells it from other errors by `Deadline::error`.
     fn deadline_error() -> Error {
         Error::new("the call's deadline passed")
     }
