@@ -18,6 +18,7 @@ Examples:
   GOOS=wasip1 GOARCH=wasm go build -o hello.wasm .
   gohost run hello.wasm arg1 arg2
   gohost run --dir ./data::/data --env MODE=fast prog.wasm
+  gohost run --timeout 2.5 prog.wasm
   GOOS=wasip1 GOARCH=wasm go test -exec \"gohost go-exec\" ./...
   gohost gen src/kv.rs --out guest/kv")]
 struct Cli {

@@ -2,21 +2,25 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use gohost::{Config, DirPerms, Engine, Linker, Module, WasiConfig};
+use gohost::{Config, DirPerms, Engine, Error, Limits, Linker, Module, WasiConfig};
 
 /// Exit code when gohost itself fails (unreadable, invalid or unlinkable
 /// module), as distinct from the guest's own exit codes.
 const EXIT_LOAD_FAILED: u8 = 125;
 /// Exit code when the guest traps (an abort, as a signal would give).
 const EXIT_TRAPPED: u8 = 134;
+/// Exit code when the program runs past `--timeout`, as coreutils'
+/// `timeout` gives.
+const EXIT_TIMED_OUT: u8 = 124;
 
 /// Run a Go wasip1 program (a WASI preview 1 command module).
 ///
 /// The guest sees only what is given: no directories, no environment, and
 /// the host's standard input, output and error. gohost exits with the
 /// guest's exit code; 125 if the module cannot be loaded or linked, 134 if it
-/// traps.
+/// traps, 124 if it runs past --timeout.
 #[derive(Debug, clap::Args)]
 #[command(trailing_var_arg = true)]
 pub struct RunArgs {
@@ -40,6 +44,13 @@ pub struct RunArgs {
     /// (wasmtime builds only; see GOHOST_CACHE_DIR).
     #[arg(long)]
     no_cache: bool,
+
+    /// Stop the program after SECONDS of wall-clock time (decimals allowed,
+    /// e.g. 0.5) and exit with 124, as coreutils' timeout does. A program
+    /// blocked in a system call (reading stdin, sleeping) is stopped when
+    /// the call returns.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    timeout: Option<Duration>,
 
     /// The program: a .wasm file built with GOOS=wasip1 GOARCH=wasm.
     program: PathBuf,
@@ -93,7 +104,20 @@ pub fn run(a: RunArgs) -> ExitCode {
         let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
         wasi.preopen_dir(host, guest, perms);
     }
-    execute(&a.program, &wasi, !a.no_cache)
+    execute(&a.program, &wasi, !a.no_cache, a.timeout)
+}
+
+/// A positive, finite number of seconds.
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds (e.g. 2 or 0.5)"))?;
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(format!(
+            "the timeout must be a positive number of seconds, not `{s}`"
+        ));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
 }
 
 pub fn go_exec(a: GoExecArgs) -> ExitCode {
@@ -112,7 +136,7 @@ pub fn go_exec(a: GoExecArgs) -> ExitCode {
             wasi.env(k, v);
         }
     }
-    execute(&a.program, &wasi, true)
+    execute(&a.program, &wasi, true, None)
 }
 
 fn program_name(p: &std::path::Path) -> String {
@@ -121,11 +145,20 @@ fn program_name(p: &std::path::Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-fn execute(program: &std::path::Path, wasi: &WasiConfig, cache: bool) -> ExitCode {
-    let engine = Engine::new(Config::new().cache(cache));
+fn execute(
+    program: &std::path::Path,
+    wasi: &WasiConfig,
+    cache: bool,
+    timeout: Option<Duration>,
+) -> ExitCode {
+    let engine = Engine::new(Config::new().cache(cache).interruptible(timeout.is_some()));
+    let limits = match timeout {
+        Some(t) => Limits::new().deadline(t),
+        None => Limits::new(),
+    };
     let loaded = Module::from_file(&engine, program).and_then(|module| {
         let linker = Linker::<()>::new(&engine);
-        linker.instantiate(&module, wasi, ())
+        linker.instantiate_limited(&module, wasi, (), limits)
     });
     let mut instance = match loaded {
         Ok(i) => i,
@@ -137,6 +170,10 @@ fn execute(program: &std::path::Path, wasi: &WasiConfig, cache: bool) -> ExitCod
     match instance.run() {
         // Exit codes are a byte on every platform Go targets.
         Ok(code) => ExitCode::from(code as u8),
+        Err(e @ Error::DeadlineExceeded { .. }) => {
+            eprintln!("gohost: {e}");
+            ExitCode::from(EXIT_TIMED_OUT)
+        }
         Err(e) => {
             eprintln!("gohost: {}: {e}", program.display());
             ExitCode::from(EXIT_TRAPPED)

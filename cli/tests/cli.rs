@@ -98,6 +98,63 @@ fn run_reports_failures_clearly() {
     assert!(text(&out.stderr).starts_with("panic: something went wrong"));
 }
 
+/// Runs gohost like `gohost`, but kills it if it is still running after a
+/// minute, so that a broken `--timeout` fails the test instead of hanging it.
+fn gohost_bounded(args: &[&str]) -> Output {
+    let mut child = Command::new(GOHOST)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run gohost");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().expect("kill");
+            panic!("gohost {args:?} was still running after a minute");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn run_timeout_stops_a_program_that_never_ends() {
+    let wasm = gohost_tests::build_guest("wasi");
+    let wasm = wasm.to_str().expect("utf-8");
+    let out = gohost_bounded(&["run", "--timeout", "0.5", wasm, "spin"]);
+    assert_eq!(out.status.code(), Some(124), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "spinning\n");
+    assert_eq!(
+        text(&out.stderr),
+        "gohost: guest exceeded its deadline of 500ms in `_start`\n"
+    );
+    // A program that ends in time is not affected.
+    let out = gohost_bounded(&["run", "--timeout", "60", wasm, "exit"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "exiting with 3\n");
+}
+
+#[test]
+fn run_timeout_must_be_a_positive_number_of_seconds() {
+    for bad in ["0", "-1", "nan", "inf", "soon", "1e300"] {
+        let arg = format!("--timeout={bad}");
+        let out = gohost(&["run", &arg, "prog.wasm"]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("invalid value") && err.contains("--timeout <SECONDS>"),
+            "{bad}: {err}"
+        );
+    }
+    let out = gohost(&["run", "--timeout=0", "prog.wasm"]);
+    assert!(
+        text(&out.stderr).contains("the timeout must be a positive number of seconds, not `0`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 /// The packages the foundation issue asks to pass; `-short` keeps the
 /// interpreter's run time reasonable (about 30 s on two cores).
 const STD_PACKAGES: &[&str] = &[
@@ -183,6 +240,7 @@ fn help_is_written_for_people() {
     }
     let out = gohost(&["run", "--help"]);
     assert!(text(&out.stdout).contains("HOST[::GUEST]"));
+    assert!(text(&out.stdout).contains("--timeout <SECONDS>"));
 }
 
 fn repo_path(rel: &str) -> std::path::PathBuf {

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Everything that can go wrong while loading, linking or running a guest.
 ///
@@ -67,6 +68,16 @@ pub enum Error {
         func: String,
         /// The fuel the call was given.
         limit: u64,
+    },
+
+    /// A call ran longer than its deadline (wall-clock time, see
+    /// [`Limits::deadline`](crate::Limits::deadline)).
+    #[error("guest exceeded its deadline of {deadline:?} in `{func}`")]
+    DeadlineExceeded {
+        /// The export that was called.
+        func: String,
+        /// The time the call was given.
+        deadline: Duration,
     },
 
     /// The guest tried to grow its memory past its limit.
@@ -165,6 +176,7 @@ impl Error {
             self,
             Error::Trap { .. }
                 | Error::FuelExhausted { .. }
+                | Error::DeadlineExceeded { .. }
                 | Error::MemoryLimit { .. }
                 | Error::Poisoned { .. }
                 | Error::Exited { .. }

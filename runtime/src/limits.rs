@@ -1,17 +1,27 @@
 //! Resource limits of one instance.
 
+use std::time::Duration;
+
+use crate::Error;
+
 /// How much a guest may use. The default is no limit at all; plugins from
-/// untrusted authors should always get both limits.
+/// untrusted authors should always get a memory limit and a limit on time
+/// (fuel, a deadline, or both).
 ///
 /// ```
+/// use std::time::Duration;
 /// use gohost::Limits;
 ///
-/// let limits = Limits::new().memory_bytes(64 << 20).fuel_per_call(2_000_000_000);
+/// let limits = Limits::new()
+///     .memory_bytes(64 << 20)
+///     .fuel_per_call(2_000_000_000)
+///     .deadline(Duration::from_millis(250));
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {
     pub(crate) memory_bytes: Option<usize>,
     pub(crate) fuel_per_call: Option<u64>,
+    pub(crate) deadline: Option<Duration>,
 }
 
 impl Limits {
@@ -37,5 +47,67 @@ impl Limits {
     pub fn fuel_per_call(mut self, fuel: u64) -> Self {
         self.fuel_per_call = Some(fuel);
         self
+    }
+
+    /// The longest one call may run, by the wall clock: [`Instance::run`]
+    /// (the whole program), [`Instance::initialize`], [`Instance::call`] and
+    /// the typed clients' calls each get this long, afresh; calls a host
+    /// function makes back into the guest ([`Caller::call`]) count within
+    /// the call that is running. When it passes, the call ends with
+    /// [`Error::DeadlineExceeded`] and the instance is poisoned.
+    ///
+    /// Needs an [`Engine`](crate::Engine) built with
+    /// [`Config::interruptible`](crate::Config::interruptible). The guest is
+    /// stopped within a few milliseconds of the deadline while it runs wasm
+    /// code; a guest blocked inside a host function (reading standard input,
+    /// sleeping) is stopped when that function returns.
+    ///
+    /// Unlike fuel, a deadline does not depend on how fast the engine is,
+    /// and it is not deterministic: the same call may pass on an idle
+    /// machine and fail on a loaded one.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use gohost::{Config, Engine, Error, Limits, Linker, Module, WasiConfig};
+    ///
+    /// let engine = Engine::new(Config::new().interruptible(true));
+    /// let module = Module::from_file(&engine, "plugin.wasm")?;
+    /// let limits = Limits::new().deadline(Duration::from_millis(250));
+    /// let mut plugin =
+    ///     Linker::<()>::new(&engine).instantiate_limited(&module, &WasiConfig::new(), (), limits)?;
+    /// plugin.initialize()?;
+    /// match plugin.call::<(), i32>("spin", ()) {
+    ///     Err(Error::DeadlineExceeded { func, deadline }) => {
+    ///         eprintln!("{func} ran longer than {deadline:?}; the instance is discarded")
+    ///     }
+    ///     other => println!("{other:?}"),
+    /// }
+    /// # Ok::<(), gohost::Error>(())
+    /// ```
+    ///
+    /// [`Instance::run`]: crate::Instance::run
+    /// [`Instance::initialize`]: crate::Instance::initialize
+    /// [`Instance::call`]: crate::Instance::call
+    /// [`Caller::call`]: crate::Caller::call
+    #[must_use]
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Refuses limits the engine cannot enforce, naming the setting to turn
+    /// on.
+    pub(crate) fn check(&self, fuel: bool, interruptible: bool) -> Result<(), Error> {
+        if self.fuel_per_call.is_some() && !fuel {
+            return Err(Error::Config(
+                "a fuel limit needs an engine built with Config::consume_fuel(true)".into(),
+            ));
+        }
+        if self.deadline.is_some() && !interruptible {
+            return Err(Error::Config(
+                "a deadline needs an engine built with Config::interruptible(true)".into(),
+            ));
+        }
+        Ok(())
     }
 }

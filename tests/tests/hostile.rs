@@ -11,6 +11,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use gohost::{
     Caller, Config, DirPerms, Engine, Error, Instance, Limits, Linker, Module, Trap, WasiConfig,
@@ -631,6 +632,29 @@ fn deep_recursion_in_go_is_an_error() {
         Some("guest trapped: call stack exhausted")
     );
     let mut fresh = plugin(Limits::new());
+    assert_eq!(fresh.call::<(i32, i32), i32>("add", (2, 3)).ok(), Some(5));
+}
+
+#[test]
+fn an_infinite_loop_with_a_deadline_is_deadline_exceeded() {
+    let engine = Engine::new(Config::new().interruptible(true));
+    let module = Module::from_file(&engine, reactor()).expect("load plugin");
+    let limits = Limits::new().deadline(Duration::from_millis(200));
+    let plugin = || {
+        let mut p = Linker::new(&engine)
+            .instantiate_limited(&module, &WasiConfig::new(), (), limits)
+            .expect("instantiate plugin");
+        p.initialize().expect("initialize plugin");
+        p
+    };
+    let mut p = plugin();
+    let err = p.call::<(), i32>("spin", ()).err().map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("guest exceeded its deadline of 200ms in `spin`")
+    );
+    assert!(p.poisoned().is_some());
+    let mut fresh = plugin();
     assert_eq!(fresh.call::<(i32, i32), i32>("add", (2, 3)).ok(), Some(5));
 }
 

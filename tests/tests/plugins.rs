@@ -6,6 +6,7 @@ mod common;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use gohost::{
     Capture, Config, Engine, Error, Instance, Limits, Linker, Module, Output, OutputCallback, Pool,
@@ -413,4 +414,197 @@ fn a_panicking_host_function_fails_one_pool_call_and_the_next_succeeds() {
         Some(1001)
     );
     assert_eq!((pool.stats().created, pool.stats().discarded), (2, 1));
+}
+
+/// An engine that meters fuel and can stop calls at their deadline.
+fn interruptible_engine() -> Engine {
+    Engine::new(Config::new().consume_fuel(true).interruptible(true))
+}
+
+fn interruptible_instance(limits: Limits) -> Instance<()> {
+    let engine = interruptible_engine();
+    let module = Module::from_file(&engine, reactor()).expect("load plugin");
+    let mut i = Linker::new(&engine)
+        .instantiate_limited(&module, &WasiConfig::new(), (), limits)
+        .expect("instantiate plugin");
+    i.initialize().expect("initialize plugin");
+    i
+}
+
+/// A generous bound on how long a call that must be stopped at its
+/// deadline may take: only there so that a broken deadline fails the test
+/// instead of hanging it.
+const NO_HANG: Duration = Duration::from_secs(60);
+
+#[test]
+fn a_deadline_stops_an_infinite_loop() {
+    let deadline = Duration::from_millis(200);
+    let mut p = interruptible_instance(Limits::new().deadline(deadline));
+    let started = Instant::now();
+    let err = p.call::<(), i32>("spin", ());
+    assert!(started.elapsed() < NO_HANG);
+    match &err {
+        Err(e @ Error::DeadlineExceeded { func, deadline: d }) => {
+            assert_eq!((func.as_str(), *d), ("spin", deadline));
+            assert_eq!(
+                e.to_string(),
+                "guest exceeded its deadline of 200ms in `spin`"
+            );
+            assert!(e.is_fault());
+        }
+        other => panic!("expected DeadlineExceeded, got {other:?}"),
+    }
+    let next = p.call::<(i32, i32), i32>("add", (1, 2));
+    assert!(matches!(next, Err(Error::Poisoned { .. })), "{next:?}");
+}
+
+#[test]
+fn each_call_gets_its_own_deadline() {
+    let deadline = Duration::from_millis(300);
+    let mut p = interruptible_instance(Limits::new().deadline(deadline));
+    // Together the calls take longer than the deadline; each alone does not.
+    let started = Instant::now();
+    let mut calls = 0;
+    while started.elapsed() < deadline * 2 {
+        assert_eq!(
+            p.call::<(i32, i32), i32>("add", (calls, 1)).ok(),
+            Some(calls + 1)
+        );
+        calls += 1;
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(p.call::<(), i32>("call_count", ()).ok(), Some(calls));
+    assert!(p.poisoned().is_none());
+}
+
+#[test]
+fn a_deadline_and_a_fuel_limit_report_whichever_comes_first() {
+    // Fuel first: the budget runs out long before the deadline.
+    let mut p = interruptible_instance(
+        Limits::new()
+            .fuel_per_call(50_000_000)
+            .deadline(Duration::from_secs(600)),
+    );
+    assert_eq!(p.call::<(i32, i32), i32>("add", (1, 2)).ok(), Some(3));
+    let started = Instant::now();
+    let err = p.call::<(), i32>("spin", ());
+    assert!(started.elapsed() < NO_HANG);
+    assert!(
+        matches!(&err, Err(Error::FuelExhausted { func, limit: 50_000_000 }) if func == "spin"),
+        "{err:?}"
+    );
+    // The deadline first: fuel enough for hours.
+    let mut p = interruptible_instance(
+        Limits::new()
+            .fuel_per_call(u64::MAX / 2)
+            .deadline(Duration::from_millis(200)),
+    );
+    let started = Instant::now();
+    let err = p.call::<(), i32>("spin", ());
+    assert!(started.elapsed() < NO_HANG);
+    assert!(
+        matches!(&err, Err(Error::DeadlineExceeded { func, .. }) if func == "spin"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_deadline_needs_an_interruptible_engine() {
+    let engine = engine(); // fuel, but not interruptible
+    let module = Module::from_file(&engine, reactor()).expect("load");
+    let err = Linker::new(&engine)
+        .instantiate_limited(
+            &module,
+            &WasiConfig::new(),
+            (),
+            Limits::new().deadline(Duration::from_secs(1)),
+        )
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "invalid configuration: a deadline needs an engine built with \
+             Config::interruptible(true)"
+        )
+    );
+}
+
+#[test]
+fn an_interruptible_engine_without_a_deadline_runs_unlimited() {
+    // Epoch interruption is on (wasmtime): calls without a deadline must
+    // not be interrupted, however long they take.
+    let mut p = interruptible_instance(Limits::new().fuel_per_call(300_000_000));
+    assert_eq!(p.call::<(i32, i32), i32>("add", (1, 2)).ok(), Some(3));
+    let err = p.call::<(), i32>("spin", ());
+    assert!(matches!(err, Err(Error::FuelExhausted { .. })), "{err:?}");
+}
+
+#[test]
+fn the_pool_replaces_an_instance_that_ran_past_its_deadline() {
+    let engine = interruptible_engine();
+    let module = Module::from_file(&engine, reactor()).expect("load");
+    let pool = Pool::builder(Linker::new(&engine), module, || ())
+        .max_instances(1)
+        .limits(Limits::new().deadline(Duration::from_millis(200)))
+        .build();
+    assert_eq!(
+        pool.call(|p| p.call::<(i32, i32), i32>("add", (1, 1))).ok(),
+        Some(2)
+    );
+    let err = pool.call(|p| p.call::<(), i32>("spin", ()));
+    assert!(
+        matches!(err, Err(Error::DeadlineExceeded { .. })),
+        "{err:?}"
+    );
+    // A fresh instance took its place.
+    assert_eq!(
+        pool.call(|p| p.call::<(), i32>("call_count", ())).ok(),
+        Some(0)
+    );
+    let stats = pool.stats();
+    assert_eq!((stats.created, stats.discarded), (2, 1));
+}
+
+#[test]
+fn a_call_back_into_the_guest_counts_within_the_outer_deadline() {
+    let deadline = Duration::from_millis(200);
+    let engine = interruptible_engine();
+    let module = Module::from_file(&engine, gohost_tests::build_plugin("reentrant")).expect("load");
+    let mut linker = Linker::<Option<Error>>::new(&engine);
+    linker
+        .func_wrap(
+            "env",
+            "call_back",
+            move |mut caller: gohost::Caller<'_, Option<Error>>, depth: i32| {
+                // The host takes the outer call's whole time, then re-enters.
+                std::thread::sleep(deadline + Duration::from_millis(50));
+                caller.call::<(i32,), i32>("inner", (depth,)).map_err(|e| {
+                    let trap = gohost::Trap::new(e.to_string());
+                    *caller.data_mut() = Some(e);
+                    trap
+                })
+            },
+        )
+        .expect("define");
+    let mut p = linker
+        .instantiate_limited(
+            &module,
+            &WasiConfig::new(),
+            None,
+            Limits::new().deadline(deadline),
+        )
+        .expect("instantiate");
+    p.initialize().expect("initialize");
+    let err = p.call::<(i32,), i32>("outer", (0,));
+    assert!(
+        matches!(&err, Err(Error::DeadlineExceeded { func, .. }) if func == "outer"),
+        "{err:?}"
+    );
+    // The host function saw the re-entered call fail the same way.
+    assert!(
+        matches!(p.state(), Some(Error::DeadlineExceeded { func, .. }) if func == "inner"),
+        "{:?}",
+        p.state()
+    );
 }

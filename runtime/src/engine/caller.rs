@@ -48,6 +48,11 @@ impl<'a, S> Caller<'a, S> {
     /// on the goroutine that made the host call); the generated wrappers keep
     /// their buffers valid across it.
     ///
+    /// The call runs within the deadline of the call that reached the host
+    /// function (see [`Limits::deadline`](crate::Limits::deadline)); when it
+    /// passes, this returns [`Error::DeadlineExceeded`], and the outer call
+    /// ends with it too.
+    ///
     /// ```
     /// use gohost::{Caller, Linker, Trap};
     ///
@@ -77,9 +82,13 @@ impl<'a, S> Caller<'a, S> {
                 name: name.to_owned(),
                 found: super::signature(&func.ty(&self.inner)).to_string(),
             })?;
-        typed
-            .call(&mut self.inner, params)
-            .map_err(super::call_error)
+        rt::call(&mut self.inner, &typed, params).map_err(|e| {
+            self.inner
+                .data()
+                .deadline
+                .error(name)
+                .unwrap_or_else(|| super::call_error(e))
+        })
     }
 
     /// Splits the call into the ABI context (memory, handles) and the

@@ -10,9 +10,10 @@ use crate::Error;
 /// A running guest: its memory, WASI context, limits and the embedder's
 /// state.
 ///
-/// A Go guest cannot continue after a trap, an exit, a limit hit or a
-/// recovered panic in an export: the instance is then *poisoned* and every
-/// later call fails with [`Error::Poisoned`] instead of misbehaving.
+/// A Go guest cannot continue after a trap, an exit, a limit hit (memory,
+/// fuel, deadline) or a recovered panic in an export: the instance is then
+/// *poisoned* and every later call fails with [`Error::Poisoned`] instead of
+/// misbehaving.
 pub struct Instance<S: 'static> {
     store: rt::Store<StoreData<S>>,
     inner: rt::Instance,
@@ -59,8 +60,9 @@ impl<S> Instance<S> {
     /// `os.Exit(n)`). A trap is an error. A program runs once.
     pub fn run(&mut self) -> Result<i32, Error> {
         let start: rt::TypedFunc<(), ()> = self.typed("_start")?;
+        self.arm_deadline();
         self.refuel()?;
-        let result = start.call(&mut self.store, ());
+        let result = rt::call(&mut self.store, &start, ());
         let code = match result {
             Ok(()) => 0,
             Err(e) => match rt::exit_status(&e) {
@@ -81,14 +83,17 @@ impl<S> Instance<S> {
             return Ok(());
         }
         let init: rt::TypedFunc<(), ()> = self.typed(INITIALIZE)?;
+        self.arm_deadline();
         self.refuel()?;
-        init.call(&mut self.store, ())
-            .map_err(|e| self.fault(INITIALIZE, e))?;
+        rt::call(&mut self.store, &init, ()).map_err(|e| self.fault(INITIALIZE, e))?;
         self.initialized = true;
         Ok(())
     }
 
     /// Calls the export `name` with wasm values.
+    ///
+    /// The call gets the instance's whole fuel budget and deadline (see
+    /// [`Limits`](crate::Limits)).
     ///
     /// ```no_run
     /// # fn f(instance: &mut gohost::Instance<()>) -> Result<(), gohost::Error> {
@@ -101,24 +106,44 @@ impl<S> Instance<S> {
         name: &str,
         params: P,
     ) -> Result<R, Error> {
+        self.check_started(name)?;
+        self.arm_deadline();
+        self.call_armed(name, params)
+    }
+
+    /// Calls `name` within the deadline armed by the top-level call in
+    /// progress, with a full fuel budget.
+    fn call_armed<P: WasmParams, R: WasmResults>(
+        &mut self,
+        name: &str,
+        params: P,
+    ) -> Result<R, Error> {
+        let f: rt::TypedFunc<P, R> = self.typed(name)?;
+        self.refuel()?;
+        rt::call(&mut self.store, &f, params).map_err(|e| self.fault(name, e))
+    }
+
+    fn check_started(&self, name: &str) -> Result<(), Error> {
         if self.reactor && !self.initialized {
             // Go traps with a cryptic message otherwise.
             return Err(Error::Config(format!(
                 "call initialize() before calling `{name}`: the module is a reactor and its runtime has not started"
             )));
         }
-        let f: rt::TypedFunc<P, R> = self.typed(name)?;
-        self.refuel()?;
-        f.call(&mut self.store, params)
-            .map_err(|e| self.fault(name, e))
+        Ok(())
     }
 
     /// Calls an export that takes encoded arguments and returns a reply
     /// (`docs/abi.md`, "Exports"): `(status, payload)`, copied out.
+    ///
+    /// One deadline covers both wasm calls (the argument buffer's allocation
+    /// and the export); each gets a full fuel budget, as separate calls do.
     pub(crate) fn call_encoded(&mut self, name: &str, args: &[u8]) -> Result<(u8, Vec<u8>), Error> {
         let len = i32::try_from(args.len())
             .map_err(|_| Error::Config(format!("arguments of `{name}` exceed 2 GiB")))?;
-        let ptr: i32 = self.call(ALLOC, (len,))?;
+        self.check_started(name)?;
+        self.arm_deadline();
+        let ptr: i32 = self.call_armed(ALLOC, (len,))?;
         let memory = self.memory()?;
         memory
             .write(&mut self.store, ptr as u32 as usize, args)
@@ -128,7 +153,7 @@ impl<S> Instance<S> {
                     &format!("its buffer at {:#x} is not writable: {e}", ptr as u32),
                 )
             })?;
-        let packed: i64 = self.call(name, (ptr, len))?;
+        let packed: i64 = self.call_armed(name, (ptr, len))?;
         let (ptr, len) = (
             (packed as u64 >> 32) as usize,
             (packed as u64 & 0xffff_ffff) as usize,
@@ -245,14 +270,20 @@ impl<S> Instance<S> {
             })
     }
 
+    /// Starts the clock of a top-level call: it (with every call a host
+    /// function makes back into the guest) may run until the deadline.
+    fn arm_deadline(&mut self) {
+        let limit = self.store.data().limits.deadline;
+        self.store.data_mut().deadline.arm(limit);
+        rt::arm_deadline(&mut self.store);
+    }
+
     /// Gives the next call its full fuel budget (unlimited when the engine
     /// meters fuel but this instance has no limit).
     fn refuel(&mut self) -> Result<(), Error> {
         if self.store.get_fuel().is_ok() {
             let fuel = self.store.data().limits.fuel_per_call.unwrap_or(u64::MAX);
-            self.store
-                .set_fuel(fuel)
-                .map_err(|e| Error::Engine(e.to_string()))?;
+            rt::set_call_fuel(&mut self.store, fuel).map_err(|e| Error::Engine(e.to_string()))?;
         }
         Ok(())
     }
@@ -267,6 +298,8 @@ impl<S> Instance<S> {
             }
         } else if let Some(code) = rt::exit_status(&e) {
             Error::Exited { code }
+        } else if let Some(err) = data.deadline.error(func) {
+            err
         } else if rt::out_of_fuel(&e) {
             Error::FuelExhausted {
                 func: func.to_owned(),

@@ -62,6 +62,11 @@ func main() {
 	case "cat":
 		_, err := io.Copy(os.Stdout, os.Stdin)
 		check(err)
+	case "spin":
+		// Never ends: for deadlines (gohost run --timeout).
+		fmt.Println("spinning")
+		for n := 0; ; n++ {
+		}
 	case "panic":
 		panic("something went wrong in the guest")
 	case "time-rand":

@@ -2,6 +2,7 @@ use super::func::IntoHostFunc;
 use super::limiter::MemoryLimiter;
 use super::{Engine, Instance, Module, StoreData};
 use crate::abi::AbiState;
+use crate::engine::deadline::Deadline;
 use crate::engine::link_check::{self, HostFuncs};
 use crate::engine::sig::Import;
 use crate::{Error, Limits, WasiConfig};
@@ -112,11 +113,7 @@ impl<S: Send + 'static> Linker<S> {
         state: S,
         limits: Limits,
     ) -> Result<Instance<S>, Error> {
-        if limits.fuel_per_call.is_some() && !self.engine.fuel {
-            return Err(Error::Config(
-                "a fuel limit needs an engine built with Config::consume_fuel(true)".into(),
-            ));
-        }
+        limits.check(self.engine.fuel, self.engine.interruptible)?;
         let data = StoreData {
             wasi: wasi.build()?,
             abi: AbiState::default(),
@@ -126,6 +123,8 @@ impl<S: Send + 'static> Linker<S> {
                 denied: None,
             },
             limits,
+            deadline: Deadline::default(),
+            fuel_reserve: 0,
             user: state,
         };
         let mut store = wasmi::Store::new(&self.engine.inner, data);

@@ -27,14 +27,29 @@ use super::Config;
 #[derive(Debug, Clone)]
 pub struct Engine {
     pub(crate) inner: wasmi::Engine,
+    /// Whether fuel limits were asked for ([`Config::consume_fuel`]).
     pub(crate) fuel: bool,
+    /// Whether calls can have deadlines ([`Config::interruptible`]); the
+    /// engine then meters fuel, to stop the guest between slices.
+    pub(crate) interruptible: bool,
 }
 
 impl Engine {
     /// An engine with the given settings.
     pub fn new(config: &Config) -> Self {
         let mut c = wasmi::Config::default();
-        c.consume_fuel(config.fuel);
+        c.consume_fuel(config.fuel || config.interruptible);
+        if config.interruptible {
+            // Calls with a deadline run in fuel slices, but wasmi cannot
+            // pause a call whose slice runs out while it compiles a function
+            // lazily (the call fails as out of fuel). So compiling costs no
+            // fuel on this engine, as on wasmtime; executing costs the same.
+            c.fuel_cost(wasmi::CustomFuelCosts {
+                bytes_copied_per_fuel: 64, // wasmi's default
+                fuel_per_bytes_translated: 0,
+                fuel_per_bytes_validated: 0,
+            });
+        }
         c.compilation_mode(if config.eager {
             wasmi::CompilationMode::Eager
         } else {
@@ -43,6 +58,7 @@ impl Engine {
         Engine {
             inner: wasmi::Engine::new(&c),
             fuel: config.fuel,
+            interruptible: config.interruptible,
         }
     }
 }
@@ -95,6 +111,101 @@ mod rt {
     pub(crate) use wasmi::{
         Caller, Error, Extern, Func, Instance, Memory, Store, TypedFunc, WasmParams, WasmResults,
     };
+
+    use super::StoreData;
+    use wasmi::{AsContextMut, TypedResumableCall};
+
+    /// The fuel a call with a deadline runs on between two looks at the
+    /// clock: a few milliseconds of interpretation.
+    const SLICE: u64 = 1_000_000;
+
+    /// Nothing to do on wasmi: the deadline is read between fuel slices.
+    pub(crate) fn arm_deadline<S>(_store: &mut Store<StoreData<S>>) {}
+
+    /// Gives the next call `fuel`; with a deadline, one slice of it now and
+    /// the rest in reserve for `call` to hand out.
+    pub(crate) fn set_call_fuel<S>(
+        store: &mut Store<StoreData<S>>,
+        fuel: u64,
+    ) -> Result<(), Error> {
+        let now = if store.data().deadline.armed() {
+            fuel.min(SLICE)
+        } else {
+            fuel
+        };
+        store.data_mut().fuel_reserve = fuel - now;
+        store.set_fuel(now)
+    }
+
+    /// Calls `f`. Without a deadline, plainly. With one, in slices of fuel:
+    /// each time a slice runs out, the call ends if its whole budget is
+    /// spent (an out-of-fuel trap, as without slices) or its deadline has
+    /// passed, and continues with the next slice otherwise.
+    pub(crate) fn call<S, P, R>(
+        mut cx: impl AsContextMut<Data = StoreData<S>>,
+        f: &TypedFunc<P, R>,
+        params: P,
+    ) -> Result<R, Error>
+    where
+        P: WasmParams,
+        R: WasmResults,
+    {
+        let mut store = cx.as_context_mut();
+        let deadline = &mut store.data_mut().deadline;
+        if !deadline.armed() {
+            return f.call(cx, params);
+        }
+        // A call re-entered from a host function that ran out the clock
+        // stops here, as on wasmtime, where entering wasm checks the epoch.
+        if deadline.passed() {
+            return Err(deadline_error());
+        }
+        let mut call = f.call_resumable(&mut cx, params)?;
+        loop {
+            call = match call {
+                TypedResumableCall::Finished(results) => return Ok(results),
+                // A host function failed: the call ends with its error, as
+                // a plain call would.
+                TypedResumableCall::HostTrap(trap) => return Err(owned(trap.host_error())),
+                TypedResumableCall::OutOfFuel(paused) => {
+                    let mut cx = cx.as_context_mut();
+                    let left = cx.get_fuel()?;
+                    let needed = paused.required_fuel();
+                    let data = cx.data_mut();
+                    let reserve = data.fuel_reserve;
+                    if left.saturating_add(reserve) < needed {
+                        return Err(Error::from(wasmi::TrapCode::OutOfFuel));
+                    }
+                    if data.deadline.passed() {
+                        return Err(deadline_error());
+                    }
+                    let more = reserve.min(SLICE.max(needed.saturating_sub(left)));
+                    data.fuel_reserve = reserve - more;
+                    cx.set_fuel(left + more)?;
+                    paused.resume(&mut cx)?
+                }
+            };
+        }
+    }
+
+    /// The engine error of a call stopped at its deadline; the instance
+    /// tells it from other errors by `Deadline::error`.
+    fn deadline_error() -> Error {
+        Error::new("the call's deadline passed")
+    }
+
+    /// The same error as `e`, as far as gohost looks at it (exit status,
+    /// trap code, message). wasmi only lends a typed resumable call's host
+    /// error; the errors host functions raise are these three kinds.
+    fn owned(e: &Error) -> Error {
+        if let Some(code) = e.i32_exit_status() {
+            Error::i32_exit(code)
+        } else if let Some(code) = e.as_trap_code() {
+            Error::from(code)
+        } else {
+            Error::new(e.to_string())
+        }
+    }
 
     /// The exit code if `e` is WASI's `proc_exit`.
     pub(crate) fn exit_status(e: &Error) -> Option<i32> {

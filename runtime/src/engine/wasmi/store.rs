@@ -1,5 +1,6 @@
 use super::limiter::MemoryLimiter;
 use crate::abi::AbiState;
+use crate::engine::deadline::Deadline;
 use crate::Limits;
 
 /// What an instance's store holds: WASI, the ABI state, the cached memory
@@ -14,5 +15,10 @@ pub struct StoreData<S> {
     pub(crate) memory: Option<wasmi::Memory>,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) limits: Limits,
+    /// The running call's wall-clock deadline.
+    pub(crate) deadline: Deadline,
+    /// Fuel of the running call's budget not yet given to the engine: with
+    /// a deadline, a call runs in slices of fuel (see `rt::call`).
+    pub(crate) fuel_reserve: u64,
     pub(crate) user: S,
 }

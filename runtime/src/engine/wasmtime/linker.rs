@@ -2,6 +2,7 @@ use super::func::IntoHostFunc;
 use super::limiter::MemoryLimiter;
 use super::{Engine, Instance, Module, StoreData};
 use crate::abi::AbiState;
+use crate::engine::deadline::Deadline;
 use crate::engine::link_check::{self, HostFuncs};
 use crate::engine::sig::Import;
 use crate::{Error, Limits, WasiConfig};
@@ -111,11 +112,7 @@ impl<S: Send + 'static> Linker<S> {
         state: S,
         limits: Limits,
     ) -> Result<Instance<S>, Error> {
-        if limits.fuel_per_call.is_some() && !self.engine.fuel {
-            return Err(Error::Config(
-                "a fuel limit needs an engine built with Config::consume_fuel(true)".into(),
-            ));
-        }
+        limits.check(self.engine.fuel, self.engine.interruptible)?;
         let data = StoreData {
             wasi: wasi.build()?,
             abi: AbiState::default(),
@@ -125,10 +122,14 @@ impl<S: Send + 'static> Linker<S> {
                 denied: None,
             },
             limits,
+            deadline: Deadline::default(),
             user: state,
         };
         let mut store = wasmtime::Store::new(&self.engine.inner, data);
         store.limiter(|d| &mut d.limiter);
+        if self.engine.interruptible {
+            super::rt::make_interruptible(&mut store);
+        }
         if self.engine.fuel {
             // A start function runs with a full budget (as on wasmi, where a
             // fresh store has no fuel limit until the first call sets one).

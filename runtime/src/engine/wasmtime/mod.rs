@@ -13,6 +13,7 @@ mod module;
 mod store;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use caller::Caller;
 pub use func::{IntoHostFunc, WasmParams, WasmResult, WasmResults, WasmValue};
@@ -31,6 +32,9 @@ use super::Config;
 pub struct Engine {
     pub(crate) inner: wasmtime::Engine,
     pub(crate) fuel: bool,
+    /// Whether calls can have deadlines ([`Config::interruptible`]): epoch
+    /// interruption is on and a ticker thread advances the epoch.
+    pub(crate) interruptible: bool,
     /// Where compiled modules are cached; `None` when the cache is off.
     pub(crate) cache: Option<Arc<cache::Cache>>,
 }
@@ -40,6 +44,7 @@ impl Engine {
     pub fn new(config: &Config) -> Self {
         let mut c = wasmtime::Config::new();
         c.consume_fuel(config.fuel);
+        c.epoch_interruption(config.interruptible);
         // Trap messages name the trap, as on wasmi, without a backtrace.
         c.wasm_backtrace_max_frames(None);
         let inner = wasmtime::Engine::new(&c)
@@ -49,12 +54,41 @@ impl Engine {
             .then(|| config.cache_dir.clone().or_else(cache::default_dir))
             .flatten()
             .map(|dir| Arc::new(cache::Cache::new(dir, &inner)));
+        if config.interruptible {
+            // Detached: it ends by itself with the engine.
+            drop(start_ticker(&inner));
+        }
         Engine {
             inner,
             fuel: config.fuel,
+            interruptible: config.interruptible,
             cache,
         }
     }
+}
+
+/// How often the ticker advances the epoch: how late past its deadline a
+/// call may be stopped.
+const TICK: Duration = Duration::from_millis(2);
+
+/// Starts the engine's ticker: a thread that advances the epoch every
+/// [`TICK`] for as long as the engine lives (its modules and stores hold it
+/// too), and ends within a tick after the last of them is dropped.
+fn start_ticker(engine: &wasmtime::Engine) -> std::thread::JoinHandle<()> {
+    let weak = engine.weak();
+    let spawned = std::thread::Builder::new()
+        .name("gohost-epoch".into())
+        .spawn(move || loop {
+            std::thread::sleep(TICK);
+            match weak.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => break,
+            }
+        });
+    // Without a ticker, deadlines would never fire: calls would run
+    // unlimited. Failing to start a thread means the process is out of
+    // resources; say so rather than run without the limit.
+    spawned.expect("gohost: cannot start the epoch ticker thread")
 }
 
 impl Default for Engine {
@@ -126,6 +160,61 @@ mod rt {
         Caller, Error, Extern, Func, Instance, Memory, Store, TypedFunc, WasmParams, WasmResults,
     };
 
+    use super::StoreData;
+    use wasmtime::{AsContextMut, UpdateDeadline};
+
+    /// An epoch deadline that is never reached.
+    const NEVER: u64 = u64::MAX / 2;
+
+    /// Lets the store's calls be interrupted: at each epoch tick the
+    /// running call reads the clock, and ends once its deadline passed.
+    /// Installed on every store of an interruptible engine: with epoch
+    /// interruption on, a store without this callback would trap at once.
+    pub(crate) fn make_interruptible<S>(store: &mut Store<StoreData<S>>) {
+        store.epoch_deadline_callback(|mut cx| {
+            let deadline = &mut cx.data_mut().deadline;
+            Ok(if deadline.passed() {
+                UpdateDeadline::Interrupt
+            } else if deadline.armed() {
+                UpdateDeadline::Continue(1)
+            } else {
+                UpdateDeadline::Continue(NEVER)
+            })
+        });
+        store.set_epoch_deadline(NEVER);
+    }
+
+    /// Makes the next tick look at the clock if the call has a deadline.
+    pub(crate) fn arm_deadline<S>(store: &mut Store<StoreData<S>>) {
+        let ticks = if store.data().deadline.armed() {
+            1
+        } else {
+            NEVER
+        };
+        store.set_epoch_deadline(ticks);
+    }
+
+    /// Gives the next call `fuel`.
+    pub(crate) fn set_call_fuel<S>(
+        store: &mut Store<StoreData<S>>,
+        fuel: u64,
+    ) -> Result<(), Error> {
+        store.set_fuel(fuel)
+    }
+
+    /// Calls `f`; the epoch callback stops it at its deadline.
+    pub(crate) fn call<S, P, R>(
+        cx: impl AsContextMut<Data = StoreData<S>>,
+        f: &TypedFunc<P, R>,
+        params: P,
+    ) -> Result<R, Error>
+    where
+        P: WasmParams,
+        R: WasmResults,
+    {
+        f.call(cx, params)
+    }
+
     /// The exit code if `e` is WASI's `proc_exit`.
     pub(crate) fn exit_status(e: &Error) -> Option<i32> {
         e.downcast_ref::<wasmtime_wasi::I32Exit>()
@@ -135,5 +224,32 @@ mod rt {
     /// Whether `e` is the trap of a call that ran out of fuel.
     pub(crate) fn out_of_fuel(e: &Error) -> bool {
         e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::OutOfFuel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_ticker_ends_with_the_engine() {
+        let mut config = wasmtime::Config::new();
+        config.epoch_interruption(true);
+        let engine = wasmtime::Engine::new(&config).expect("engine");
+        let ticker = super::start_ticker(&engine);
+        // Something made from the engine keeps it (and the ticker) alive.
+        let store = wasmtime::Store::new(&engine, ());
+        drop(engine);
+        std::thread::sleep(super::TICK * 5);
+        assert!(!ticker.is_finished());
+        drop(store);
+        let started = Instant::now();
+        while !ticker.is_finished() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the ticker outlived its engine"
+            );
+            std::thread::sleep(super::TICK);
+        }
     }
 }

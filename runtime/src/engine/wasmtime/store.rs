@@ -1,5 +1,6 @@
 use super::limiter::MemoryLimiter;
 use crate::abi::AbiState;
+use crate::engine::deadline::Deadline;
 use crate::Limits;
 
 /// What an instance's store holds: WASI, the ABI state, the cached memory
@@ -14,5 +15,7 @@ pub struct StoreData<S> {
     pub(crate) memory: Option<wasmtime::Memory>,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) limits: Limits,
+    /// The running call's wall-clock deadline.
+    pub(crate) deadline: Deadline,
     pub(crate) user: S,
 }
