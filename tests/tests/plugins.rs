@@ -36,6 +36,32 @@ fn instance(limits: Limits) -> Instance<()> {
 }
 
 #[test]
+fn an_export_called_with_the_wrong_types_is_a_clear_error_every_time() {
+    let mut p = instance(Limits::new());
+    // The typed function made for one call is kept for the next: calls
+    // with other types must still be checked, in any order.
+    for _ in 0..2 {
+        let err = p.call::<(i64, i64), i64>("add", (1, 2)).err();
+        assert!(
+            matches!(&err, Some(Error::ExportType { name, found }) if name == "add" && found == "(i32, i32) -> i32"),
+            "{err:?}"
+        );
+        assert_eq!(p.call::<(i32, i32), i32>("add", (40, 2)).ok(), Some(42));
+        assert_eq!(p.call::<(i32, i32), i32>("add", (1, 2)).ok(), Some(3));
+    }
+    assert_eq!(
+        p.poisoned(),
+        None,
+        "a host mistake does not poison the guest"
+    );
+    let err = p.call::<(), ()>("no_such_export", ()).err();
+    assert!(
+        matches!(&err, Some(Error::MissingExport { name, .. }) if name == "no_such_export"),
+        "{err:?}"
+    );
+}
+
+#[test]
 fn initialize_runs_once_and_exports_work() {
     let mut p = instance(Limits::new());
     p.initialize().expect("a second initialize is a no-op");

@@ -1,7 +1,10 @@
 //! The instance, shared by both engine adapters: each compiles this file
 //! against its own `rt` (the engine's types and the few calls that differ).
 
+use std::any::Any;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::func::{WasmParams, WasmResults};
 use super::{rt, StoreData};
@@ -18,7 +21,10 @@ pub struct Instance<S: 'static> {
     store: rt::Store<StoreData<S>>,
     inner: rt::Instance,
     /// Exports resolved by name once, not on every call.
-    exports: HashMap<String, rt::Func>,
+    exports: HashMap<Box<str>, Export, BuildHasherDefault<Fnv1a>>,
+    /// Whether the engine meters fuel (asked once: the engine's answer to
+    /// "how much fuel is left" is an allocated error when it does not).
+    metered: bool,
     /// Whether the module is a reactor (exports `_initialize`).
     reactor: bool,
     initialized: bool,
@@ -45,10 +51,12 @@ const PANICKED: u8 = 3;
 impl<S> Instance<S> {
     pub(crate) fn new(mut store: rt::Store<StoreData<S>>, inner: rt::Instance) -> Self {
         let reactor = inner.get_func(&mut store, INITIALIZE).is_some();
+        let metered = store.get_fuel().is_ok();
         Instance {
             store,
             inner,
-            exports: HashMap::new(),
+            exports: HashMap::default(),
+            metered,
             reactor,
             initialized: false,
             poisoned: None,
@@ -241,7 +249,9 @@ impl<S> Instance<S> {
             })
     }
 
-    fn typed<P: rt::WasmParams, R: rt::WasmResults>(
+    // A typed function is `Copy` on wasmi, only `Clone` on wasmtime.
+    #[allow(clippy::clone_on_copy)]
+    fn typed<P: rt::WasmParams + 'static, R: rt::WasmResults + 'static>(
         &mut self,
         name: &str,
     ) -> Result<rt::TypedFunc<P, R>, Error> {
@@ -250,24 +260,36 @@ impl<S> Instance<S> {
                 reason: why.clone(),
             });
         }
-        let func = match self.exports.get(name) {
-            Some(f) => *f,
-            None => {
-                let f = self.inner.get_func(&mut self.store, name).ok_or_else(|| {
+        let cached = self
+            .exports
+            .get(name)
+            .and_then(|e| e.typed.as_ref())
+            .and_then(|t| t.downcast_ref::<rt::TypedFunc<P, R>>());
+        if let Some(typed) = cached {
+            return Ok(typed.clone());
+        }
+        // The first call of this export, or with other types.
+        let export = match self.exports.entry(name.into()) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(v) => {
+                let func = self.inner.get_func(&mut self.store, name).ok_or_else(|| {
                     Error::MissingExport {
                         name: name.to_owned(),
                         expected: "a function".into(),
                     }
                 })?;
-                self.exports.insert(name.to_owned(), f);
-                f
+                v.insert(Export { func, typed: None })
             }
         };
-        func.typed::<P, R>(&self.store)
+        let func = export.func;
+        let typed = func
+            .typed::<P, R>(&self.store)
             .map_err(|_| Error::ExportType {
                 name: name.to_owned(),
                 found: super::signature(&func.ty(&self.store)).to_string(),
-            })
+            })?;
+        export.typed = Some(Box::new(typed.clone()));
+        Ok(typed)
     }
 
     /// Starts the clock of a top-level call: it (with every call a host
@@ -281,7 +303,7 @@ impl<S> Instance<S> {
     /// Gives the next call its full fuel budget (unlimited when the engine
     /// meters fuel but this instance has no limit).
     fn refuel(&mut self) -> Result<(), Error> {
-        if self.store.get_fuel().is_ok() {
+        if self.metered {
             let fuel = self.store.data().limits.fuel_per_call.unwrap_or(u64::MAX);
             rt::set_call_fuel(&mut self.store, fuel).map_err(|e| Error::Engine(e.to_string()))?;
         }
@@ -309,5 +331,35 @@ impl<S> Instance<S> {
             super::call_error(e)
         };
         self.poison(err)
+    }
+}
+
+/// An export resolved by name, with the typed function last made from it,
+/// so that calling it again checks its signature no more than the name.
+struct Export {
+    func: rt::Func,
+    typed: Option<Box<dyn Any + Send + Sync>>,
+}
+
+/// FNV-1a, for the export table: its keys are short names the host asks
+/// for (not chosen by the guest), so a fast hash does better than SipHash,
+/// whose resistance to crafted keys is not needed.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }

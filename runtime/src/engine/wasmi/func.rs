@@ -9,7 +9,7 @@ mod sealed {
 }
 
 /// A wasm value type a host function can take: `i32`, `i64`, `f32`, `f64`.
-pub trait WasmValue: sealed::Sealed + wasmi::WasmTy {}
+pub trait WasmValue: sealed::Sealed + wasmi::WasmTy + 'static {}
 
 /// What a host function can return: nothing, or one wasm value.
 pub trait WasmResult: sealed::Sealed + Send + 'static {
@@ -120,11 +120,11 @@ into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
 
 /// Parameters of a guest export called with [`Instance::call`](super::Instance::call):
 /// a tuple of up to 8 [`WasmValue`]s, `()` for none.
-pub trait WasmParams: sealed::Sealed + wasmi::WasmParams {}
+pub trait WasmParams: sealed::Sealed + wasmi::WasmParams + 'static {}
 
 /// What a guest export returns to [`Instance::call`](super::Instance::call):
 /// `()` or one [`WasmValue`].
-pub trait WasmResults: sealed::Sealed + wasmi::WasmResults {}
+pub trait WasmResults: sealed::Sealed + wasmi::WasmResults + 'static {}
 
 impl WasmResults for () {}
 macro_rules! single_results {

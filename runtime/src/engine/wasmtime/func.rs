@@ -10,7 +10,7 @@ mod sealed {
 }
 
 /// A wasm value type a host function can take: `i32`, `i64`, `f32`, `f64`.
-pub trait WasmValue: sealed::Sealed + wasmtime::WasmTy {
+pub trait WasmValue: sealed::Sealed + wasmtime::WasmTy + 'static {
     #[doc(hidden)]
     const KIND: ValKind;
 }
@@ -128,11 +128,11 @@ into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
 
 /// Parameters of a guest export called with [`Instance::call`](super::Instance::call):
 /// a tuple of up to 8 [`WasmValue`]s, `()` for none.
-pub trait WasmParams: sealed::Sealed + wasmtime::WasmParams {}
+pub trait WasmParams: sealed::Sealed + wasmtime::WasmParams + 'static {}
 
 /// What a guest export returns to [`Instance::call`](super::Instance::call):
 /// `()` or one [`WasmValue`].
-pub trait WasmResults: sealed::Sealed + wasmtime::WasmResults {}
+pub trait WasmResults: sealed::Sealed + wasmtime::WasmResults + 'static {}
 
 impl WasmResults for () {}
 macro_rules! single_results {
