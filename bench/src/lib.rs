@@ -41,6 +41,14 @@ pub mod benchapi {
         pub name: String,
     }
 
+    /// Three numbers: the record round trip without a string to allocate.
+    #[derive(Debug)]
+    pub struct Vec3 {
+        pub x: f64,
+        pub y: f64,
+        pub z: f64,
+    }
+
     /// The error of the error-path benchmark.
     #[derive(Debug)]
     pub enum BenchError {
@@ -77,6 +85,15 @@ pub mod benchapi {
             x: p.x + 1.0,
             y: p.y + 1.0,
             name: p.name,
+        }
+    }
+
+    /// Sends a vector back moved by one: the record round trip of scalars.
+    pub fn nudge(v: Vec3) -> Vec3 {
+        Vec3 {
+            x: v.x + 1.0,
+            y: v.y + 1.0,
+            z: v.z + 1.0,
         }
     }
 
@@ -149,6 +166,22 @@ pub fn gohost_linker(engine: &Engine) -> Linker<()> {
             },
         )
         .expect("raw.bytes_len");
+    linker
+        .func_wrap(
+            "raw",
+            "refuse",
+            |mut c: Caller<'_, ()>, code: i32, p: i32, cap: i32| -> Result<i32, Trap> {
+                let message = raw::refusal(code);
+                if message.len() > cap as u32 as usize {
+                    return Ok(-1);
+                }
+                c.with_memory(|m, _| {
+                    m.write(p, message.as_bytes())
+                        .map_or(-1, |()| message.len() as i32)
+                })
+            },
+        )
+        .expect("raw.refuse");
     linker
 }
 

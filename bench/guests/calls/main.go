@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"unsafe"
 
 	"gohost.bench/calls/benchapi"
@@ -122,11 +123,50 @@ func loopTypedRecord(n int32) int32 {
 	return int32(p.X)
 }
 
+//go:wasmexport loop_typed_vec3
+func loopTypedVec3(n int32) int32 {
+	v := benchapi.Vec3{X: 1, Y: 2, Z: 3}
+	for i := int32(0); i < n; i++ {
+		var err error
+		v, err = benchapi.Nudge(v)
+		if err != nil {
+			panic(err)
+		}
+	}
+	return int32(v.X)
+}
+
 //go:wasmexport loop_typed_error
 func loopTypedError(n int32) int32 {
 	s := int32(0)
 	for i := int32(0); i < n; i++ {
 		if _, err := benchapi.Refuse(uint32(i)); err != nil {
+			s++
+		}
+	}
+	return s
+}
+
+//go:wasmimport raw refuse
+func rawRefuseImport(code uint32, buf unsafe.Pointer, bufCap uint32) int32
+
+var refusalBuf [256]byte
+
+// rawRefuse is the hand-written equivalent of benchapi.Refuse: the host
+// writes the message into a buffer, and a Go error is made from it.
+func rawRefuse(code uint32) (uint32, error) {
+	n := rawRefuseImport(code, unsafe.Pointer(&refusalBuf[0]), uint32(len(refusalBuf)))
+	if n < 0 {
+		return 0, errors.New("refusal too long")
+	}
+	return 0, errors.New(string(refusalBuf[:n]))
+}
+
+//go:wasmexport loop_raw_error
+func loopRawError(n int32) int32 {
+	s := int32(0)
+	for i := int32(0); i < n; i++ {
+		if _, err := rawRefuse(uint32(i)); err != nil {
 			s++
 		}
 	}

@@ -9,7 +9,7 @@
 //! ```
 //!
 //! `calls` prints one tab-separated row per measurement: what, gohost's
-//! nanoseconds, the baseline, the baseline's nanoseconds. The `instances`
+//! nanoseconds, the baseline (`-` for none), the baseline's nanoseconds. The `instances`
 //! modes print `instances N: peak RSS K KiB` (the process's high-water
 //! mark, read from `/proc/self/status`).
 
@@ -42,6 +42,9 @@ fn usage() -> ExitCode {
     eprintln!("usage: perf-probe calls [--quick] | instances N | raw-instances N");
     ExitCode::from(2)
 }
+
+/// The baseline of a row that has none.
+const NONE: &str = "-";
 
 fn row(what: &str, gohost_ns: f64, baseline: &str, baseline_ns: f64) {
     println!("{what}\t{gohost_ns:.1}\t{baseline}\t{baseline_ns:.1}");
@@ -88,17 +91,24 @@ fn calls(samples: usize) {
             Some(64 << 10),
         ),
         (
-            "host call: 3-field record round trip shift(Point) -> Point",
+            "host call: 3-field record round trip shift(Point{x, y: f64, name: String}) -> Point",
             "loop_typed_record",
             raw_text,
             "loop_raw_text",
             None,
         ),
         (
-            "host call: error path, refuse(u32) -> Err(BenchError)",
-            "loop_typed_error",
+            "host call: 3-field record round trip nudge(Vec3{x, y, z: f64}) -> Vec3",
+            "loop_typed_vec3",
             raw_text,
             "loop_raw_text",
+            None,
+        ),
+        (
+            "host call: error path, refuse(u32) -> Result<u32, BenchError>, always Err",
+            "loop_typed_error",
+            "raw: host writes the message, Go makes an error of it",
+            "loop_raw_error",
             None,
         ),
     ];
@@ -120,28 +130,30 @@ fn calls(samples: usize) {
     }
 
     // What the guest side costs under this engine, for reading the rows
-    // above: one non-inlined Go call, one small Go string allocation.
+    // above: one non-inlined Go call, one small Go string allocation (each
+    // loop less the empty loop).
     let go_floor = |typed: &mut gohost::Instance<()>, export: &str| {
         // Both loops run in the one instance, so the closures share it.
         let cell = std::cell::RefCell::new(typed);
         let run = |export: &str| {
             black_box(cell.borrow_mut().call::<(i32,), i32>(export, (N,))).expect("loop");
         };
-        measure::pair(samples, || run(export), || run("loop_empty"))
+        let (with, without) = measure::pair(samples, || run(export), || run("loop_empty"));
+        (with - without).max(0.0) / f64::from(N)
     };
-    let (g, r) = go_floor(&mut typed, "loop_go_call");
+    let call = go_floor(&mut typed, "loop_go_call");
     row(
-        "guest floor: one non-inlined Go call",
-        g / f64::from(N),
-        "empty guest loop",
-        r / f64::from(N),
+        "guest alone: one non-inlined Go function call",
+        call,
+        NONE,
+        0.0,
     );
-    let (g, r) = go_floor(&mut typed, "loop_alloc_string");
+    let alloc = go_floor(&mut typed, "loop_alloc_string");
     row(
-        "guest floor: one 6-byte Go string allocation",
-        g / f64::from(N),
-        "empty guest loop",
-        r / f64::from(N),
+        "guest alone: one 6-byte Go string allocation",
+        alloc,
+        NONE,
+        0.0,
     );
 
     let (g, r) = measure::pair(

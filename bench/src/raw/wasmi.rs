@@ -80,6 +80,19 @@ impl RawModule {
                 },
             )
             .expect("raw.bytes_len");
+        linker
+            .func_wrap(
+                "raw",
+                "refuse",
+                |mut c: wasmi::Caller<'_, Raw>,
+                 code: i32,
+                 p: i32,
+                 cap: i32|
+                 -> Result<i32, wasmi::Error> {
+                    Ok(super::refuse(memory(&mut c)?, code, p, cap))
+                },
+            )
+            .expect("raw.refuse");
         for import in module.imports() {
             if import.module() == "benchapi" {
                 if let wasmi::ExternType::Func(ty) = import.ty() {

@@ -78,6 +78,19 @@ impl RawModule {
                 },
             )
             .expect("raw.bytes_len");
+        linker
+            .func_wrap(
+                "raw",
+                "refuse",
+                |mut c: wasmtime::Caller<'_, Raw>,
+                 code: i32,
+                 p: i32,
+                 cap: i32|
+                 -> wasmtime::Result<i32> {
+                    Ok(super::refuse(memory(&mut c)?, code, p, cap))
+                },
+            )
+            .expect("raw.refuse");
         for import in module.imports() {
             if import.module() == "benchapi" {
                 if let wasmtime::ExternType::Func(ty) = import.ty() {

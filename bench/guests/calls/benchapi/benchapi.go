@@ -22,11 +22,11 @@ const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "ba6741625c50ad91"
+const ModelHash = "aec9d1cc125e4b39"
 
 const module_name = "benchapi"
 
-//go:wasmimport benchapi __gohost_abi_1_ba6741625c50ad91
+//go:wasmimport benchapi __gohost_abi_1_aec9d1cc125e4b39
 func gohost_abi()
 
 func init() {
@@ -73,6 +73,13 @@ type Point struct {
 	X    float64
 	Y    float64
 	Name string
+}
+
+// Vec3 three numbers: the record round trip without a string to allocate.
+type Vec3 struct {
+	X float64
+	Y float64
+	Z float64
 }
 
 // BenchError is the error of the error-path benchmark.
@@ -162,6 +169,40 @@ func Shift(p_ Point) (Point, error) {
 	return v, nil
 }
 
+//go:wasmimport benchapi nudge
+func imp_Nudge(v_Ptr unsafe.Pointer, v_Len uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+
+// Nudge sends a vector back moved by one: the record round trip of scalars.
+func Nudge(v_ Vec3) (Vec3, error) {
+	sc := gohost.BeginCall()
+	encode_Vec3(&sc.Args, v_)
+	b0 := sc.Args.Bytes()
+	st := imp_Nudge(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	runtime.KeepAlive(b0)
+	runtime.KeepAlive(sc)
+	var p []byte
+	if int(sc.N) <= len(sc.Buf) {
+		p = sc.Buf[:sc.N]
+	} else {
+		p = take_result(sc.N, nil)
+	}
+	if st != 0 {
+		err := gohost.CallError(module_name, "nudge", st, p, nil)
+		gohost.EndCall(sc)
+		return Vec3{}, err
+	}
+	r := gohost.NewReader(p)
+	v, err := decode_Vec3(r)
+	if err == nil {
+		err = r.Done()
+	}
+	gohost.EndCall(sc)
+	if err != nil {
+		return Vec3{}, gohost.ResultError(module_name, "nudge", err)
+	}
+	return v, nil
+}
+
 //go:wasmimport benchapi refuse
 func imp_Refuse(code uint32, status *gohost.Status) uint32
 
@@ -246,6 +287,25 @@ func decode_Point(r *gohost.Reader) (v Point, err error) {
 		return v, err
 	}
 	if v.Name, err = r.String(); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+func encode_Vec3(w *gohost.Writer, v Vec3) {
+	w.PutFloat64(v.X)
+	w.PutFloat64(v.Y)
+	w.PutFloat64(v.Z)
+}
+
+func decode_Vec3(r *gohost.Reader) (v Vec3, err error) {
+	if v.X, err = r.Float64(); err != nil {
+		return v, err
+	}
+	if v.Y, err = r.Float64(); err != nil {
+		return v, err
+	}
+	if v.Z, err = r.Float64(); err != nil {
 		return v, err
 	}
 	return v, nil
