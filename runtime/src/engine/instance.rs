@@ -2,7 +2,6 @@
 //! against its own `rt` (the engine's types and the few calls that differ).
 
 use std::any::Any;
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -21,7 +20,7 @@ pub struct Instance<S: 'static> {
     store: rt::Store<StoreData<S>>,
     inner: rt::Instance,
     /// Exports resolved by name once, not on every call.
-    exports: HashMap<Box<str>, Export, BuildHasherDefault<Fnv1a>>,
+    exports: Exports,
     /// Whether the engine meters fuel (asked once: the engine's answer to
     /// "how much fuel is left" is an allocated error when it does not).
     metered: bool,
@@ -55,7 +54,7 @@ impl<S> Instance<S> {
         Instance {
             store,
             inner,
-            exports: HashMap::default(),
+            exports: Exports::default(),
             metered,
             reactor,
             initialized: false,
@@ -126,9 +125,12 @@ impl<S> Instance<S> {
         name: &str,
         params: P,
     ) -> Result<R, Error> {
-        let f: rt::TypedFunc<P, R> = self.typed(name)?;
+        self.check_poisoned()?;
         self.refuel()?;
-        rt::call(&mut self.store, &f, params).map_err(|e| self.fault(name, e))
+        // By reference: a typed function holds its type, which wasmtime
+        // counts references to (clone and drop take a lock).
+        let f = self.exports.typed(&self.inner, &mut self.store, name)?;
+        rt::call(&mut self.store, f, params).map_err(|e| self.fault(name, e))
     }
 
     fn check_started(&self, name: &str) -> Result<(), Error> {
@@ -249,47 +251,26 @@ impl<S> Instance<S> {
             })
     }
 
+    fn check_poisoned(&self) -> Result<(), Error> {
+        match &self.poisoned {
+            Some(why) => Err(Error::Poisoned {
+                reason: why.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     // A typed function is `Copy` on wasmi, only `Clone` on wasmtime.
     #[allow(clippy::clone_on_copy)]
     fn typed<P: rt::WasmParams + 'static, R: rt::WasmResults + 'static>(
         &mut self,
         name: &str,
     ) -> Result<rt::TypedFunc<P, R>, Error> {
-        if let Some(why) = &self.poisoned {
-            return Err(Error::Poisoned {
-                reason: why.clone(),
-            });
-        }
-        let cached = self
+        self.check_poisoned()?;
+        Ok(self
             .exports
-            .get(name)
-            .and_then(|e| e.typed.as_ref())
-            .and_then(|t| t.downcast_ref::<rt::TypedFunc<P, R>>());
-        if let Some(typed) = cached {
-            return Ok(typed.clone());
-        }
-        // The first call of this export, or with other types.
-        let export = match self.exports.entry(name.into()) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(v) => {
-                let func = self.inner.get_func(&mut self.store, name).ok_or_else(|| {
-                    Error::MissingExport {
-                        name: name.to_owned(),
-                        expected: "a function".into(),
-                    }
-                })?;
-                v.insert(Export { func, typed: None })
-            }
-        };
-        let func = export.func;
-        let typed = func
-            .typed::<P, R>(&self.store)
-            .map_err(|_| Error::ExportType {
-                name: name.to_owned(),
-                found: super::signature(&func.ty(&self.store)).to_string(),
-            })?;
-        export.typed = Some(Box::new(typed.clone()));
-        Ok(typed)
+            .typed(&self.inner, &mut self.store, name)?
+            .clone())
     }
 
     /// Starts the clock of a top-level call: it (with every call a host
@@ -334,11 +315,63 @@ impl<S> Instance<S> {
     }
 }
 
-/// An export resolved by name, with the typed function last made from it,
-/// so that calling it again checks its signature no more than the name.
+/// The exports called so far, resolved by name once, each with the typed
+/// function last made from it, so that calling it again checks its
+/// signature no more than its name.
+#[derive(Default)]
+struct Exports {
+    index: HashMap<Box<str>, usize, BuildHasherDefault<Fnv1a>>,
+    exports: Vec<Export>,
+}
+
 struct Export {
     func: rt::Func,
     typed: Option<Box<dyn Any + Send + Sync>>,
+}
+
+impl Exports {
+    /// The export `name` as a function taking `P` and returning `R`.
+    fn typed<S, P: rt::WasmParams + 'static, R: rt::WasmResults + 'static>(
+        &mut self,
+        instance: &rt::Instance,
+        store: &mut rt::Store<StoreData<S>>,
+        name: &str,
+    ) -> Result<&rt::TypedFunc<P, R>, Error> {
+        let i = match self.index.get(name) {
+            Some(&i) => i,
+            None => {
+                let func =
+                    instance
+                        .get_func(&mut *store, name)
+                        .ok_or_else(|| Error::MissingExport {
+                            name: name.to_owned(),
+                            expected: "a function".into(),
+                        })?;
+                self.exports.push(Export { func, typed: None });
+                self.index.insert(name.into(), self.exports.len() - 1);
+                self.exports.len() - 1
+            }
+        };
+        let export = &mut self.exports[i];
+        let cached = export
+            .typed
+            .as_ref()
+            .is_some_and(|t| t.is::<rt::TypedFunc<P, R>>());
+        if !cached {
+            // The first call of this export, or with other types.
+            let func = export.func;
+            let typed = func.typed::<P, R>(&*store).map_err(|_| Error::ExportType {
+                name: name.to_owned(),
+                found: super::signature(&func.ty(&*store)).to_string(),
+            })?;
+            export.typed = Some(Box::new(typed));
+        }
+        Ok(export
+            .typed
+            .as_ref()
+            .and_then(|t| t.downcast_ref())
+            .expect("the typed function was just checked or stored"))
+    }
 }
 
 /// FNV-1a, for the export table: its keys are short names the host asks
