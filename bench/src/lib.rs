@@ -118,6 +118,40 @@ pub fn guest_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Builds the Go program in `dir` for this machine (not wasm) as `name`
+/// next to the guests, and returns its path. With `-tags purego`, so that
+/// natively too crypto/sha256 runs Go's generic code rather than the CPU's
+/// SHA instructions, which wasm cannot use.
+///
+/// # Panics
+///
+/// If Go is missing or the build fails.
+pub fn build_native(dir: &Path, name: &str) -> PathBuf {
+    gohost_build::require_go();
+    let out = gohost_build::out_dir().join(name);
+    let status = std::process::Command::new("go")
+        .current_dir(dir)
+        .args(["build", "-tags", "purego", "-o"])
+        .arg(&out)
+        .arg(".")
+        .status()
+        .expect("run go build");
+    assert!(status.success(), "go build in {} failed", dir.display());
+    out
+}
+
+/// The wazero host of the performance table (`peer/wazero`), built.
+///
+/// # Panics
+///
+/// If Go is missing or older than wazero needs (1.25), or the build fails.
+pub fn build_wazero_host() -> PathBuf {
+    build_native(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("peer/wazero"),
+        "wazero-host",
+    )
+}
+
 /// Builds the benchmark guest (a reactor) and returns the wasm path.
 pub fn build_guest() -> PathBuf {
     gohost_build::build_go(

@@ -150,7 +150,7 @@ fn run(options: &Options) -> Result<(), String> {
     };
     std::fs::create_dir_all(&paths.scratch).map_err(|e| e.to_string())?;
 
-    let programs = build_programs(&paths)?;
+    let programs = build_programs()?;
     let mut rows = Vec::new();
     for &kind in &options.engines {
         let bins = build_engine(&paths, kind)?;
@@ -165,29 +165,11 @@ fn run(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-fn build_programs(paths: &Paths) -> Result<Programs, String> {
+fn build_programs() -> Result<Programs, String> {
     progress("building the Go guests, the native Go program and the wazero host");
-    let guests = gohost_build::out_dir();
-    let go_build = |dir: &Path, out: &Path| {
-        // purego: natively, crypto/sha256 would use the CPU's SHA
-        // instructions; wasm runs Go's generic code, and so does this
-        // (the wazero host has no code it changes).
-        Cmd::new("go")
-            .arg("-C")
-            .arg(dir.as_os_str())
-            .arg("build")
-            .arg("-tags")
-            .arg("purego")
-            .arg("-o")
-            .arg(out.as_os_str())
-            .arg(".")
-            .output()
-            .map(drop)
-    };
-    let compute_native = guests.join("compute-native");
-    go_build(&gohost_bench::guest_dir("compute"), &compute_native)?;
-    let wazero = guests.join("wazero-host");
-    go_build(&paths.workspace.join("bench/peer/wazero"), &wazero)?;
+    let compute_native =
+        gohost_bench::build_native(&gohost_bench::guest_dir("compute"), "compute-native");
+    let wazero = gohost_bench::build_wazero_host();
     Ok(Programs {
         hello: gohost_build::build_go(
             &gohost_bench::guest_dir("hello"),

@@ -34,6 +34,11 @@ impl Cmd {
 
     fn command(&self) -> Command {
         let mut c = Command::new(&self.program);
+        // A backtrace setting inherited from a developer's shell makes every
+        // error the WASI layers create capture a backtrace, which Go's
+        // start-up does several times: not what users run with.
+        c.env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE");
         c.args(&self.args);
         for (k, v) in &self.env {
             c.env(k, v);

@@ -1,0 +1,47 @@
+//! The benchmarks compare like with like: every typed loop and the raw
+//! baseline it is measured against compute the same result, on gohost and
+//! on the raw engine (wasmi, or wasmtime with `--features jit`).
+
+use gohost::{Engine, Module};
+use gohost_bench::raw::RawModule;
+use gohost_bench::{benchapi, gohost_instance, gohost_linker};
+
+#[test]
+fn typed_loops_and_their_raw_baselines_do_the_same_work() {
+    let wasm = std::fs::read(gohost_bench::build_guest()).expect("read the benchmark guest");
+    let engine = Engine::default();
+    let module = Module::from_bytes(&engine, &wasm).expect("compile");
+    let mut typed = gohost_instance(&gohost_linker(&engine), &module);
+    let mut raw = RawModule::new(&wasm).instantiate();
+    let n = 7;
+    let pairs = [
+        ("loop_typed_add", "loop_raw_add", None),
+        ("loop_typed_text", "loop_raw_text", None),
+        ("loop_typed_bytes", "loop_raw_bytes", Some(1024)),
+        ("loop_typed_bytes", "loop_raw_bytes", Some(64 << 10)),
+        ("loop_typed_error", "loop_raw_error", None),
+    ];
+    for (typed_export, raw_export, size) in pairs {
+        let on_gohost = |export: &str, i: &mut gohost::Instance<()>| match size {
+            Some(s) => i.call::<(i32, i32), i32>(export, (n, s)),
+            None => i.call::<(i32,), i32>(export, (n,)),
+        };
+        let expected = raw.call_loop(raw_export, n, size);
+        assert_eq!(
+            on_gohost(typed_export, &mut typed).ok(),
+            Some(expected),
+            "{typed_export} against {raw_export} on raw {}",
+            gohost::ENGINE_NAME
+        );
+        // The `raw.*` imports gohost provides for profiling agree too.
+        assert_eq!(on_gohost(raw_export, &mut typed).ok(), Some(expected));
+    }
+    // The records come back moved by one, n times.
+    for export in ["loop_typed_record", "loop_typed_vec3"] {
+        assert_eq!(typed.call::<(i32,), i32>(export, (n,)).ok(), Some(1 + n));
+    }
+    assert_eq!(
+        benchapi::exports::guest_add(&mut typed, 2, 3).ok(),
+        Some(raw.guest_add(2, 3))
+    );
+}
