@@ -124,7 +124,10 @@ impl Config {
     /// worth caching. Entries are keyed by a SHA-256 of the wasm bytes and a
     /// fingerprint of wasmtime's version and compilation settings; an entry
     /// that is corrupt, truncated or from another build is ignored and
-    /// rewritten. The directory is [`cache_dir`](Self::cache_dir), else
+    /// rewritten. Compiled code is mapped from its file rather than copied,
+    /// and a file unchanged since it was last loaded (same device, inode,
+    /// size, modification and change times, and left alone for 3 seconds)
+    /// is not read or hashed again. The directory is [`cache_dir`](Self::cache_dir), else
     /// `$GOHOST_CACHE_DIR`, else `$XDG_CACHE_HOME/gohost`, else
     /// `~/.cache/gohost`.
     pub fn cache(&mut self, enable: bool) -> &mut Self {
