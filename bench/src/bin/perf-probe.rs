@@ -77,6 +77,13 @@ fn calls(samples: usize) {
             None,
         ),
         (
+            "host call: the raw string function, registered with gohost's Linker::func_wrap",
+            "loop_raw_text",
+            &raw_name,
+            "loop_raw_text",
+            None,
+        ),
+        (
             "host call: &[u8] of 1 KiB",
             "loop_typed_bytes",
             &raw_name,

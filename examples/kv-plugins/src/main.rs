@@ -19,6 +19,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use gohost::{
     Config, Engine, Error, Limits, Linker, Module, Output, OutputCallback, Pool, WasiConfig,
@@ -36,6 +37,9 @@ const MEMORY_LIMIT: usize = 64 << 20;
 /// second or so for a plugin that never returns. Fuel is counted, not
 /// timed, so every run stops at the same point.
 const FUEL_PER_CALL: u64 = 500_000_000;
+/// And a wall-clock backstop for everything fuel does not count (a plugin
+/// could also wait in a host function); fuel ends a spinning plugin first.
+const DEADLINE: Duration = Duration::from_secs(10);
 
 /// The messages the host hands to every plugin, one request each.
 const MESSAGES: &[&str] = &[
@@ -281,7 +285,7 @@ fn run() -> Result<(), Error> {
         None => build_plugins(),
     };
 
-    let engine = Engine::new(Config::new().consume_fuel(true));
+    let engine = Engine::new(Config::new().consume_fuel(true).interruptible(true));
     let data = Shared::default();
     let mut plugins = Vec::new();
     for path in wasm_files(&folder)? {
@@ -295,8 +299,9 @@ fn run() -> Result<(), Error> {
         }
     }
     say(format_args!(
-        "loaded {} plugin(s); each call gets {FUEL_PER_CALL} fuel, each instance {} MiB",
+        "loaded {} plugin(s); each call gets {FUEL_PER_CALL} fuel and {} s, each instance {} MiB",
         plugins.len(),
+        DEADLINE.as_secs(),
         MEMORY_LIMIT >> 20
     ));
 
@@ -384,7 +389,8 @@ fn load(engine: &Engine, path: &Path, name: &str, data: &Shared) -> Result<Plugi
     .limits(
         Limits::new()
             .memory_bytes(MEMORY_LIMIT)
-            .fuel_per_call(FUEL_PER_CALL),
+            .fuel_per_call(FUEL_PER_CALL)
+            .deadline(DEADLINE),
     )
     .wasi(move || {
         let mut wasi = WasiConfig::new();

@@ -24,7 +24,7 @@ fn kv_plugins_runs_end_to_end() {
         1
     );
     assert_eq!(
-        has("loaded 5 plugin(s); each call gets 500000000 fuel, each instance 64 MiB"),
+        has("loaded 5 plugin(s); each call gets 500000000 fuel and 10 s, each instance 64 MiB"),
         1
     );
 
