@@ -29,6 +29,7 @@ impl<'a> GuestMemory<'a> {
         self.data.is_empty()
     }
 
+    #[inline]
     fn range(&self, ptr: i32, len: i32) -> Result<std::ops::Range<usize>, AbiError> {
         // wasm32 pointers and lengths are unsigned; Go passes them as i32.
         let (start, n) = (ptr as u32 as usize, len as u32 as usize);
@@ -42,12 +43,14 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// `len` bytes at `ptr`.
+    #[inline]
     pub fn bytes(&self, ptr: i32, len: i32) -> Result<&[u8], AbiError> {
         let r = self.range(ptr, len)?;
         Ok(&self.data[r])
     }
 
     /// `len` bytes at `ptr`, which must be UTF-8.
+    #[inline]
     pub fn str(&self, ptr: i32, len: i32) -> Result<&str, AbiError> {
         let bytes = self.bytes(ptr, len)?;
         std::str::from_utf8(bytes)

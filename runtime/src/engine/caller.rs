@@ -35,6 +35,7 @@ impl<'a, S> Caller<'a, S> {
     }
 
     /// Runs `f` with the guest's memory and the embedder's state.
+    #[inline]
     pub fn with_memory<R>(
         &mut self,
         f: impl FnOnce(&mut GuestMemory<'_>, &mut S) -> R,
@@ -94,7 +95,7 @@ impl<'a, S> Caller<'a, S> {
     /// Splits the call into the ABI context (memory, handles) and the
     /// embedder's state. Used by generated glue.
     #[doc(hidden)]
-    #[inline]
+    #[inline(always)]
     pub fn __split(&mut self) -> Result<(CallCx<'_>, &mut S), Trap> {
         let memory = match self.inner.data().memory {
             Some(m) => m,
