@@ -14,6 +14,7 @@
 use std::path::PathBuf;
 
 mod deadline;
+mod limiter;
 mod link_check;
 mod sig;
 

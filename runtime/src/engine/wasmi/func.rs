@@ -2,6 +2,7 @@
 //! one macro over the arities (the wasmtime `IntoFunc` pattern).
 
 use super::{Caller, StoreData};
+use crate::engine::sig::Signature;
 use crate::Trap;
 
 mod sealed {
@@ -51,7 +52,7 @@ pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
         linker: &mut wasmi::Linker<StoreData<S>>,
         module: &str,
         name: &str,
-    ) -> Result<wasmi::FuncType, wasmi::Error>;
+    ) -> Result<Signature, wasmi::Error>;
 }
 
 #[inline(always)]
@@ -78,7 +79,7 @@ macro_rules! into_host_func {
                 linker: &mut wasmi::Linker<StoreData<S>>,
                 module: &str,
                 name: &str,
-            ) -> Result<wasmi::FuncType, wasmi::Error> {
+            ) -> Result<Signature, wasmi::Error> {
                 let ty = wasmi::FuncType::new(
                     [$(<$a as wasmi::WasmTy>::ty(),)*],
                     <R::Engine as wasmi::WasmTyList>::types().as_ref().iter().copied(),
@@ -94,7 +95,7 @@ macro_rules! into_host_func {
                         to_engine(result.and_then(|r| r))
                     },
                 )?;
-                Ok(ty)
+                Ok(super::signature(&ty))
             }
         }
     };

@@ -1,14 +1,6 @@
-//! Per-instance memory limit, enforced by the engine when the guest grows
-//! its memory.
+//! wasmi's limiter trait over the shared [`MemoryLimiter`] policy.
 
-/// Denies memory growth past `max_bytes` and remembers that it did, so the
-/// resulting trap can be reported as a limit, not a mystery.
-#[derive(Debug)]
-pub(crate) struct MemoryLimiter {
-    pub(crate) max_bytes: usize,
-    /// The size the guest asked for when it was denied.
-    pub(crate) denied: Option<usize>,
-}
+use crate::engine::limiter::MemoryLimiter;
 
 impl wasmi::ResourceLimiter for MemoryLimiter {
     fn memory_growing(
@@ -17,10 +9,7 @@ impl wasmi::ResourceLimiter for MemoryLimiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> Result<bool, wasmi_core::LimiterError> {
-        if desired > self.max_bytes {
-            self.denied = Some(desired);
-            // Trap rather than let `memory.grow` return -1: Go would then
-            // print "out of memory" and die anyway, with a less clear story.
+        if !self.allow_memory(desired) {
             return Err(wasmi_core::LimiterError::ResourceLimiterDeniedAllocation);
         }
         Ok(true)
@@ -32,8 +21,7 @@ impl wasmi::ResourceLimiter for MemoryLimiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> Result<bool, wasmi_core::LimiterError> {
-        // Go's tables are fixed at link time; a growing table is not Go.
-        Ok(desired <= 100_000)
+        Ok(MemoryLimiter::allow_table(desired))
     }
 
     fn instances(&self) -> usize {

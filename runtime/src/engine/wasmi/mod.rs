@@ -7,6 +7,7 @@ mod func;
 #[path = "../instance.rs"]
 mod instance;
 mod limiter;
+#[path = "../linker.rs"]
 mod linker;
 mod module;
 mod store;
@@ -109,11 +110,44 @@ pub(crate) fn import_kind(ty: &wasmi::ExternType) -> ImportKind {
 /// code both adapters share (`../instance.rs`, `../caller.rs`).
 mod rt {
     pub(crate) use wasmi::{
-        Caller, Error, Extern, Func, Instance, Memory, Store, TypedFunc, WasmParams, WasmResults,
+        Caller, Error, Extern, Func, Instance, Linker, Memory, Store, TypedFunc, WasmParams,
+        WasmResults,
     };
 
     use super::StoreData;
     use wasmi::{AsContextMut, TypedResumableCall};
+
+    /// A linker with WASI preview 1.
+    pub(crate) fn wasi_linker<S: Send + 'static>(engine: &wasmi::Engine) -> Linker<StoreData<S>> {
+        let mut linker = Linker::new(engine);
+        // Registering the fixed WASI function set on a fresh linker cannot
+        // collide with anything.
+        wasmi_wasi::add_to_linker(&mut linker, |d: &mut StoreData<S>| &mut d.wasi)
+            .expect("gohost: WASI preview 1 must register on an empty linker");
+        linker
+    }
+
+    /// A store for a new instance, with its memory limiter.
+    pub(crate) fn new_store<S>(
+        engine: &super::Engine,
+        data: StoreData<S>,
+    ) -> Result<Store<StoreData<S>>, crate::Error> {
+        let mut store = Store::new(&engine.inner, data);
+        store.limiter(|d| &mut d.limiter);
+        Ok(store)
+    }
+
+    /// Instantiates `module` (running its start function, if any) and
+    /// finds its memory export.
+    pub(crate) fn instantiate<S>(
+        linker: &Linker<StoreData<S>>,
+        store: &mut Store<StoreData<S>>,
+        module: &wasmi::Module,
+    ) -> Result<(Instance, Option<Memory>), Error> {
+        let instance = linker.instantiate_and_start(&mut *store, module)?;
+        let memory = instance.get_memory(&*store, "memory");
+        Ok((instance, memory))
+    }
 
     /// The fuel a call with a deadline runs on between two looks at the
     /// clock: a few milliseconds of interpretation.

@@ -1,6 +1,6 @@
-use super::limiter::MemoryLimiter;
 use crate::abi::AbiState;
 use crate::engine::deadline::Deadline;
+use crate::engine::limiter::MemoryLimiter;
 use crate::Limits;
 
 /// What an instance's store holds: WASI, the ABI state, the cached memory
@@ -21,4 +21,21 @@ pub struct StoreData<S> {
     /// a deadline, a call runs in slices of fuel (see `rt::call`).
     pub(crate) fuel_reserve: u64,
     pub(crate) user: S,
+}
+
+impl<S> StoreData<S> {
+    /// The store data of a new instance: nothing resolved yet, no call
+    /// running.
+    pub(crate) fn new(wasi: wasmi_wasi::WasiCtx, limits: Limits, user: S) -> Self {
+        StoreData {
+            wasi,
+            abi: AbiState::default(),
+            memory: None,
+            limiter: MemoryLimiter::new(limits.memory_bytes.unwrap_or(usize::MAX)),
+            limits,
+            deadline: Deadline::default(),
+            fuel_reserve: 0,
+            user,
+        }
+    }
 }

@@ -1,14 +1,6 @@
-//! Per-instance memory limit, enforced by the engine when the guest grows
-//! its memory.
+//! wasmtime's limiter trait over the shared [`MemoryLimiter`] policy.
 
-/// Denies memory growth past `max_bytes` and remembers that it did, so the
-/// resulting trap can be reported as a limit, not a mystery.
-#[derive(Debug)]
-pub(crate) struct MemoryLimiter {
-    pub(crate) max_bytes: usize,
-    /// The size the guest asked for when it was denied.
-    pub(crate) denied: Option<usize>,
-}
+use crate::engine::limiter::MemoryLimiter;
 
 impl wasmtime::ResourceLimiter for MemoryLimiter {
     fn memory_growing(
@@ -17,10 +9,7 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.max_bytes {
-            self.denied = Some(desired);
-            // Trap rather than let `memory.grow` return -1: Go would then
-            // print "out of memory" and die anyway, with a less clear story.
+        if !self.allow_memory(desired) {
             return Err(wasmtime::Error::msg(format!(
                 "memory limit of {} bytes exceeded (the guest asked for {desired})",
                 self.max_bytes
@@ -35,8 +24,7 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        // Go's tables are fixed at link time; a growing table is not Go.
-        Ok(desired <= 100_000)
+        Ok(MemoryLimiter::allow_table(desired))
     }
 
     fn instances(&self) -> usize {

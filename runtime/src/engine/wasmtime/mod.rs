@@ -8,6 +8,7 @@ mod func;
 #[path = "../instance.rs"]
 mod instance;
 mod limiter;
+#[path = "../linker.rs"]
 mod linker;
 mod module;
 mod store;
@@ -143,9 +144,11 @@ pub(crate) fn signature(ty: &wasmtime::FuncType) -> Signature {
     }
 }
 
-pub(crate) fn import_kind(ty: &wasmtime::ExternType) -> ImportKind {
+/// The kind of an import, from what wasmtime's import iterator yields (an
+/// owned type; wasmi's lends one).
+pub(crate) fn import_kind(ty: wasmtime::ExternType) -> ImportKind {
     match ty {
-        wasmtime::ExternType::Func(f) => ImportKind::Func(signature(f)),
+        wasmtime::ExternType::Func(f) => ImportKind::Func(signature(&f)),
         wasmtime::ExternType::Memory(_) => ImportKind::Memory,
         wasmtime::ExternType::Table(_) => ImportKind::Table,
         wasmtime::ExternType::Global(_) => ImportKind::Global,
@@ -157,11 +160,58 @@ pub(crate) fn import_kind(ty: &wasmtime::ExternType) -> ImportKind {
 /// code both adapters share (`../instance.rs`, `../caller.rs`).
 mod rt {
     pub(crate) use wasmtime::{
-        Caller, Error, Extern, Func, Instance, Memory, Store, TypedFunc, WasmParams, WasmResults,
+        Caller, Error, Extern, Func, Instance, Linker, Memory, Store, TypedFunc, WasmParams,
+        WasmResults,
     };
 
     use super::StoreData;
     use wasmtime::{AsContextMut, UpdateDeadline};
+
+    /// A linker with WASI preview 1.
+    pub(crate) fn wasi_linker<S: Send + 'static>(
+        engine: &wasmtime::Engine,
+    ) -> Linker<StoreData<S>> {
+        let mut linker = Linker::new(engine);
+        // Registering the fixed WASI function set on a fresh linker cannot
+        // collide with anything.
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |d: &mut StoreData<S>| &mut d.wasi)
+            .expect("gohost: WASI preview 1 must register on an empty linker");
+        linker
+    }
+
+    /// A store for a new instance: its memory limiter, its epoch callback
+    /// on an interruptible engine, and fuel for a start function.
+    pub(crate) fn new_store<S>(
+        engine: &super::Engine,
+        data: StoreData<S>,
+    ) -> Result<Store<StoreData<S>>, crate::Error> {
+        let start_fuel = data.limits.fuel_per_call.unwrap_or(u64::MAX);
+        let mut store = Store::new(&engine.inner, data);
+        store.limiter(|d| &mut d.limiter);
+        if engine.interruptible {
+            make_interruptible(&mut store);
+        }
+        if engine.fuel {
+            // A start function runs with a full budget (as on wasmi, where a
+            // fresh store has no fuel limit until the first call sets one).
+            store
+                .set_fuel(start_fuel)
+                .map_err(|e| crate::Error::Engine(e.to_string()))?;
+        }
+        Ok(store)
+    }
+
+    /// Instantiates `module` (running its start function, if any) and
+    /// finds its memory export.
+    pub(crate) fn instantiate<S>(
+        linker: &Linker<StoreData<S>>,
+        store: &mut Store<StoreData<S>>,
+        module: &wasmtime::Module,
+    ) -> Result<(Instance, Option<Memory>), Error> {
+        let instance = linker.instantiate(&mut *store, module)?;
+        let memory = instance.get_memory(&mut *store, "memory");
+        Ok((instance, memory))
+    }
 
     /// An epoch deadline that is never reached.
     const NEVER: u64 = u64::MAX / 2;

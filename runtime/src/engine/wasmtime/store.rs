@@ -1,6 +1,6 @@
-use super::limiter::MemoryLimiter;
 use crate::abi::AbiState;
 use crate::engine::deadline::Deadline;
+use crate::engine::limiter::MemoryLimiter;
 use crate::Limits;
 
 /// What an instance's store holds: WASI, the ABI state, the cached memory
@@ -18,4 +18,20 @@ pub struct StoreData<S> {
     /// The running call's wall-clock deadline.
     pub(crate) deadline: Deadline,
     pub(crate) user: S,
+}
+
+impl<S> StoreData<S> {
+    /// The store data of a new instance: nothing resolved yet, no call
+    /// running.
+    pub(crate) fn new(wasi: wasmtime_wasi::p1::WasiP1Ctx, limits: Limits, user: S) -> Self {
+        StoreData {
+            wasi,
+            abi: AbiState::default(),
+            memory: None,
+            limiter: MemoryLimiter::new(limits.memory_bytes.unwrap_or(usize::MAX)),
+            limits,
+            deadline: Deadline::default(),
+            user,
+        }
+    }
 }

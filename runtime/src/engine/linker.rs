@@ -1,8 +1,7 @@
+//! The linker, shared by both engine adapters (see `instance.rs`).
+
 use super::func::IntoHostFunc;
-use super::limiter::MemoryLimiter;
-use super::{Engine, Instance, Module, StoreData};
-use crate::abi::AbiState;
-use crate::engine::deadline::Deadline;
+use super::{rt, Engine, Instance, Module, StoreData};
 use crate::engine::link_check::{self, HostFuncs};
 use crate::engine::sig::Import;
 use crate::{Error, Limits, WasiConfig};
@@ -24,10 +23,11 @@ use crate::{Error, Limits, WasiConfig};
 /// # Ok::<(), gohost::Error>(())
 /// ```
 pub struct Linker<S> {
-    pub(crate) inner: wasmtime::Linker<StoreData<S>>,
+    pub(crate) inner: rt::Linker<StoreData<S>>,
     pub(crate) engine: Engine,
     /// The signatures of the functions registered with `func_wrap` and the
-    /// registered modules' fingerprints, for link-time diagnostics.
+    /// registered modules' fingerprints, for link-time diagnostics (the
+    /// engine's linker cannot be asked).
     pub(crate) host: HostFuncs,
 }
 
@@ -45,13 +45,8 @@ impl<S> std::fmt::Debug for Linker<S> {
 impl<S: Send + 'static> Linker<S> {
     /// A linker providing WASI preview 1 (`wasi_snapshot_preview1`).
     pub fn new(engine: &Engine) -> Self {
-        let mut inner = wasmtime::Linker::new(&engine.inner);
-        // Registering the fixed WASI function set on a fresh linker cannot
-        // collide with anything.
-        wasmtime_wasi::p1::add_to_linker_sync(&mut inner, |d: &mut StoreData<S>| &mut d.wasi)
-            .expect("gohost: WASI preview 1 must register on an empty linker");
         Linker {
-            inner,
+            inner: rt::wasi_linker(&engine.inner),
             engine: engine.clone(),
             host: HostFuncs::default(),
         }
@@ -113,50 +108,27 @@ impl<S: Send + 'static> Linker<S> {
         limits: Limits,
     ) -> Result<Instance<S>, Error> {
         limits.check(self.engine.fuel, self.engine.interruptible)?;
-        let data = StoreData {
-            wasi: wasi.build()?,
-            abi: AbiState::default(),
-            memory: None,
-            limiter: MemoryLimiter {
-                max_bytes: limits.memory_bytes.unwrap_or(usize::MAX),
-                denied: None,
-            },
-            limits,
-            deadline: Deadline::default(),
-            user: state,
-        };
-        let mut store = wasmtime::Store::new(&self.engine.inner, data);
-        store.limiter(|d| &mut d.limiter);
-        if self.engine.interruptible {
-            super::rt::make_interruptible(&mut store);
-        }
-        if self.engine.fuel {
-            // A start function runs with a full budget (as on wasmi, where a
-            // fresh store has no fuel limit until the first call sets one).
-            store
-                .set_fuel(limits.fuel_per_call.unwrap_or(u64::MAX))
-                .map_err(|e| Error::Engine(e.to_string()))?;
-        }
+        let data = StoreData::new(wasi.build()?, limits, state);
+        let mut store = rt::new_store(&self.engine, data)?;
         link_check::check_imports(
             &self.host,
             module.inner.imports().map(|i| Import {
                 module: i.module(),
                 name: i.name(),
-                kind: super::import_kind(&i.ty()),
+                kind: super::import_kind(i.ty()),
             }),
         )?;
-        let instance =
-            self.inner
-                .instantiate(&mut store, &module.inner)
-                .map_err(|e| match store.data().limiter.denied {
+        let (instance, memory) =
+            rt::instantiate(&self.inner, &mut store, &module.inner).map_err(|e| {
+                match store.data().limiter.denied {
                     Some(requested_bytes) => Error::MemoryLimit {
                         limit_bytes: store.data().limiter.max_bytes,
                         requested_bytes,
                     },
                     // With its context: which import did not match.
                     None => Error::Link(format!("{e:#}")),
-                })?;
-        let memory = instance.get_memory(&mut store, "memory");
+                }
+            })?;
         store.data_mut().memory = memory;
         Ok(Instance::new(store, instance))
     }
