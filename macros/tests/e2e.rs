@@ -4,45 +4,16 @@
 
 include!("../../codegen/tests/golden/sample.rs");
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
 fn build_guest() -> Vec<u8> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let root = tmp.path();
-    let support = manifest
-        .join("../go")
-        .canonicalize()
-        .expect("support module");
-    std::fs::write(
-        root.join("go.mod"),
-        format!(
-            "module example.com/guest\n\ngo 1.24\n\nrequire github.com/gohost/gohost/go v0.0.0\n\nreplace github.com/gohost/gohost/go => {}\n",
-            support.display()
-        ),
+    common::build_generated(
+        "example.com/guest",
+        "kv",
+        kv::GO_FILES,
+        "tests/guest/main.go",
+        gohost_build::BuildMode::Command,
     )
-    .expect("go.mod");
-    std::fs::create_dir(root.join("kv")).expect("mkdir");
-    for (name, contents) in kv::GO_FILES {
-        std::fs::write(root.join("kv").join(name), contents).expect("write go");
-    }
-    std::fs::copy(manifest.join("tests/guest/main.go"), root.join("main.go")).expect("main.go");
-    let out = Command::new("go")
-        .args(["build", "-o", "guest.wasm", "."])
-        .current_dir(root)
-        .env("GOOS", "wasip1")
-        .env("GOARCH", "wasm")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOTOOLCHAIN", "local")
-        .output()
-        .expect("run go");
-    assert!(
-        out.status.success(),
-        "go build: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::read(root.join("guest.wasm")).expect("read wasm")
 }
 
 #[test]

@@ -4,8 +4,7 @@
 //! (`plug::exports`) on the real engine, for every type row, the error
 //! kinds, a recovered panic, and host functions called during an export.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
 /// The store data.
 #[derive(Debug, Default)]
@@ -102,41 +101,13 @@ pub mod plug {
 }
 
 fn build_plugin() -> Vec<u8> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let root = tmp.path();
-    let support = manifest
-        .join("../go")
-        .canonicalize()
-        .expect("support module");
-    std::fs::write(
-        root.join("go.mod"),
-        format!(
-            "module example.com/plugin\n\ngo 1.24\n\nrequire github.com/gohost/gohost/go v0.0.0\n\nreplace github.com/gohost/gohost/go => {}\n",
-            support.display()
-        ),
+    common::build_generated(
+        "example.com/plugin",
+        "plug",
+        plug::GO_FILES,
+        "tests/plugin/main.go",
+        gohost_build::BuildMode::Reactor,
     )
-    .expect("go.mod");
-    std::fs::create_dir(root.join("plug")).expect("mkdir");
-    for (name, contents) in plug::GO_FILES {
-        std::fs::write(root.join("plug").join(name), contents).expect("write go");
-    }
-    std::fs::copy(manifest.join("tests/plugin/main.go"), root.join("main.go")).expect("main.go");
-    let out = Command::new("go")
-        .args(["build", "-buildmode=c-shared", "-o", "plugin.wasm", "."])
-        .current_dir(root)
-        .env("GOOS", "wasip1")
-        .env("GOARCH", "wasm")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOTOOLCHAIN", "local")
-        .output()
-        .expect("run go");
-    assert!(
-        out.status.success(),
-        "go build: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::read(root.join("plugin.wasm")).expect("read wasm")
 }
 
 fn instance(engine: &gohost::Engine, module: &gohost::Module) -> gohost::Instance<Host> {
