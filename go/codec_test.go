@@ -178,3 +178,56 @@ func FuzzReader(f *testing.F) {
 		_ = r.Done()
 	})
 }
+
+func TestFixedMatchesWriter(t *testing.T) {
+	var w Writer
+	w.PutUint32(0xdeadbeef)
+	w.PutInt32(-7)
+	w.PutUint64(1<<63 | 5)
+	w.PutInt64(math.MinInt64)
+	w.PutFloat32(-1.5)
+	w.PutFloat64(math.Pi)
+	w.PutBool(true)
+	w.PutBool(false)
+
+	// The same values at their offsets, as a generated wrapper stores them;
+	// the array is filled first so that every byte must be written.
+	var a [38]byte
+	for i := range a {
+		a[i] = 0xaa
+	}
+	StoreUint32(&a[0], 0xdeadbeef)
+	neg32, neg64 := int32(-7), int64(math.MinInt64)
+	StoreUint32(&a[4], uint32(neg32))
+	StoreUint64(&a[8], 1<<63|5)
+	StoreUint64(&a[16], uint64(neg64))
+	StoreFloat32(&a[24], -1.5)
+	StoreFloat64(&a[28], math.Pi)
+	StoreBool(&a[36], true)
+	StoreBool(&a[37], false)
+	if !bytes.Equal(a[:], w.Bytes()) {
+		t.Fatalf("stores wrote % x\nthe Writer wrote % x", a[:], w.Bytes())
+	}
+
+	if got := LoadUint32(&a[0]); got != 0xdeadbeef {
+		t.Errorf("LoadUint32 = %#x", got)
+	}
+	if got := int32(LoadUint32(&a[4])); got != -7 {
+		t.Errorf("LoadUint32 as int32 = %d", got)
+	}
+	if got := LoadUint64(&a[8]); got != 1<<63|5 {
+		t.Errorf("LoadUint64 = %#x", got)
+	}
+	if got := int64(LoadUint64(&a[16])); got != math.MinInt64 {
+		t.Errorf("LoadUint64 as int64 = %d", got)
+	}
+	if got := LoadFloat32(&a[24]); got != -1.5 {
+		t.Errorf("LoadFloat32 = %v", got)
+	}
+	if got := LoadFloat64(&a[28]); got != math.Pi {
+		t.Errorf("LoadFloat64 = %v", got)
+	}
+	if !LoadBool(&a[36]) || LoadBool(&a[37]) {
+		t.Errorf("LoadBool of 1, 0 = %v, %v", LoadBool(&a[36]), LoadBool(&a[37]))
+	}
+}

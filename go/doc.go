@@ -3,8 +3,9 @@
 //
 // Generated packages call the host through //go:wasmimport functions and
 // use this package to encode parameters ([Writer]), decode results
-// ([Reader]), borrow the buffers of a call ([BeginCall], [Frame], [Status]) and report
-// failures ([Error]). For the functions the host calls (a plugin's
+// ([Reader]), read and write fixed-size values in place ([StoreFloat64],
+// [LoadFloat64] and the like), borrow the buffers of a call ([BeginCall],
+// [Frame], [Status]) and report failures ([Error]). For the functions the host calls (a plugin's
 // //go:wasmexport functions) they use it to read the arguments
 // ([ExportArgs]) and reply ([Reply], [Recover]); on GOOS=wasip1 the package
 // exports __gohost_alloc, where the host writes those arguments. The wire format is described in docs/abi.md of the

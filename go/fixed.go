@@ -1,0 +1,47 @@
+package gohost
+
+// Fixed-size values are numbers, booleans, enums without data and records
+// of them. Their encoding always has the same length, so a generated
+// wrapper keeps them in arrays on its stack and reads and writes each field
+// in place with the functions below: no Writer, no Reader, no shared frame.
+// On wasm each of them is a single load or store.
+//
+// p points to the first byte of the field inside such an array; the
+// caller guarantees the array holds the field's bytes.
+
+// StoreUint32 writes v at p, little endian.
+func StoreUint32(p *byte, v uint32) { store32(p, v) }
+
+// StoreUint64 writes v at p, little endian.
+func StoreUint64(p *byte, v uint64) { store64(p, v) }
+
+// StoreFloat32 writes the IEEE 754 bits of v at p, little endian.
+func StoreFloat32(p *byte, v float32) { storeF32(p, v) }
+
+// StoreFloat64 writes the IEEE 754 bits of v at p, little endian.
+func StoreFloat64(p *byte, v float64) { storeF64(p, v) }
+
+// StoreBool writes 1 at p for true, 0 for false.
+func StoreBool(p *byte, v bool) {
+	if v {
+		*p = 1
+	} else {
+		*p = 0
+	}
+}
+
+// LoadUint32 reads 4 bytes at p, little endian.
+func LoadUint32(p *byte) uint32 { return load32(p) }
+
+// LoadUint64 reads 8 bytes at p, little endian.
+func LoadUint64(p *byte) uint64 { return load64(p) }
+
+// LoadFloat32 reads the IEEE 754 bits of a float32 at p, little endian.
+func LoadFloat32(p *byte) float32 { return loadF32(p) }
+
+// LoadFloat64 reads the IEEE 754 bits of a float64 at p, little endian.
+func LoadFloat64(p *byte) float64 { return loadF64(p) }
+
+// LoadBool reports whether the byte at p is 1. A valid encoding is 0 or 1;
+// the caller checks that first (any other byte is malformed).
+func LoadBool(p *byte) bool { return *p == 1 }
