@@ -96,8 +96,18 @@ const RESERVED: &[&str] = &[
     "st",
     "w",
     "v",
-    "h", // wrapper locals
+    "h",
+    "ret", // wrapper locals; also a0, b0, e0, ... (see `escape`)
 ];
+
+/// True for the wrapper locals named after a parameter's position: `aN`
+/// (its fixed-size array), `bN` (its encoded bytes), `eN` (where they end).
+fn is_positional_local(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some('a' | 'b' | 'e'))
+        && !chars.as_str().is_empty()
+        && chars.all(|c| c.is_ascii_digit())
+}
 
 /// Splits a Rust identifier (`snake_case` or `CamelCase`) into words.
 fn words(ident: &str) -> Vec<String> {
@@ -174,7 +184,7 @@ pub fn unexported(ident: &str) -> String {
 
 /// Appends `_` to a Go keyword or an identifier the wrapper code needs.
 pub fn escape(s: String) -> String {
-    if KEYWORDS.contains(&s.as_str()) || RESERVED.contains(&s.as_str()) {
+    if KEYWORDS.contains(&s.as_str()) || RESERVED.contains(&s.as_str()) || is_positional_local(&s) {
         s + "_"
     } else {
         s
@@ -219,6 +229,11 @@ mod tests {
         assert_eq!(unexported("string"), "string_");
         assert_eq!(unexported("err"), "err_");
         assert_eq!(unexported("prefix"), "prefix");
+        assert_eq!(unexported("ret"), "ret_");
+        assert_eq!(unexported("a0"), "a0_");
+        assert_eq!(unexported("b12"), "b12_");
+        assert_eq!(unexported("a"), "a");
+        assert_eq!(unexported("e1x"), "e1x");
     }
 
     #[test]

@@ -39,18 +39,101 @@ pub mod props {
         pub unsigned: u64,
     }
 
+    /// A unit-only enum: four bytes, part of fixed-size values.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub enum Level {
+        Low,
+        Mid,
+        High,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Pos {
+        pub x: i32,
+        pub y: u64,
+        pub z: f32,
+    }
+
+    /// A fixed-size record (numbers, booleans, an enum, a nested record):
+    /// the Go wrappers keep it in arrays on the stack instead of the
+    /// shared frame.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Sample {
+        pub on: bool,
+        pub level: Level,
+        pub at: Pos,
+        pub count: i64,
+        pub weight: f64,
+        pub last: bool,
+    }
+
+    #[derive(Debug)]
+    pub enum PropsError {
+        /// Carries the sample back, to check the typed error's payload.
+        Rejected(i64),
+    }
+
+    impl std::fmt::Display for PropsError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            // Longer than a Sample, so the payload does not fit the
+            // wrapper's array and is fetched from the host.
+            write!(
+                f,
+                "{self:?}: the sample is off, which this host function does not accept"
+            )
+        }
+    }
+
     /// Gives its argument back: the Go plugin routes every value through it.
     pub fn host_echo(v: Outer) -> Outer {
         v
     }
 
+    /// Changes every field of `v` its own way ([`super::bumped`]), so a
+    /// field the Go side wrote or read at another field's offset shows.
+    pub fn host_bump(v: Sample) -> Result<Sample, PropsError> {
+        if !v.on {
+            return Err(PropsError::Rejected(v.count));
+        }
+        Ok(super::bumped(v))
+    }
+
+    /// The level of a sample: a fixed-size argument and an enum result.
+    pub fn host_level(v: &Sample) -> Level {
+        v.level
+    }
+
     extern "Go" {
         /// Returns `v` after a round trip through `host_echo`.
         pub fn echo(v: &Outer) -> Outer;
+
+        /// Returns `host_bump(v)`, with `host_level(v)` as its level when
+        /// that agrees, or the host's error as a message.
+        pub fn bump(v: &Sample) -> Result<Sample, String>;
     }
 }
 
-use props::{Inner, Outer, Shape};
+use props::{Inner, Level, Outer, Pos, Sample, Shape};
+
+/// What `host_bump` makes of a sample that is on.
+fn bumped(v: Sample) -> Sample {
+    Sample {
+        on: v.on,
+        level: match v.level {
+            Level::Low => Level::Mid,
+            Level::Mid => Level::High,
+            Level::High => Level::Low,
+        },
+        at: Pos {
+            x: v.at.x.wrapping_neg(),
+            y: v.at.y.rotate_left(8),
+            z: v.at.z * 2.0,
+        },
+        count: v.count.wrapping_add(1),
+        weight: -v.weight,
+        last: !v.last,
+    }
+}
 
 fn plugin() -> PathBuf {
     gohost_tests::build_plugin("props")
@@ -124,18 +207,56 @@ fn outer() -> impl Strategy<Value = Outer> {
         )
 }
 
+fn sample() -> impl Strategy<Value = Sample> {
+    (
+        any::<bool>(),
+        prop_oneof![Just(Level::Low), Just(Level::Mid), Just(Level::High)],
+        (any::<i32>(), any::<u64>(), -1e30f32..1e30),
+        any::<i64>(),
+        -1e300f64..1e300,
+        any::<bool>(),
+    )
+        .prop_map(|(on, level, (x, y, z), count, weight, last)| Sample {
+            on,
+            level,
+            at: Pos { x, y, z },
+            count,
+            weight,
+            last,
+        })
+}
+
+thread_local! {
+    /// One plugin instance per test thread, reused across cases.
+    static PLUGIN: std::cell::RefCell<Option<Instance<()>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn with_plugin<T>(f: impl FnOnce(&mut Instance<()>) -> T) -> T {
+    PLUGIN.with(|p| f(p.borrow_mut().get_or_insert_with(instance)))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
     fn values_survive_go_and_rust_in_both_directions(v in outer()) {
-        thread_local! {
-            static PLUGIN: std::cell::RefCell<Option<Instance<()>>> = const { std::cell::RefCell::new(None) };
-        }
-        let back = PLUGIN.with(|p| {
-            let mut p = p.borrow_mut();
-            props::exports::echo(p.get_or_insert_with(instance), &v)
-        });
+        let back = with_plugin(|p| props::exports::echo(p, &v));
         prop_assert_eq!(back.ok(), Some(v));
+    }
+
+    #[test]
+    fn fixed_size_values_cross_at_their_offsets(v in sample()) {
+        let back = with_plugin(|p| props::exports::bump(p, &v)).expect("call bump");
+        if v.on {
+            prop_assert_eq!(back, Ok(bumped(v)));
+        } else {
+            let err = back.expect_err("a sample that is off is rejected");
+            prop_assert!(
+                err.contains(&format!("Rejected({})", v.count))
+                    && err.contains("does not accept")
+                    && err.contains(&format!("typed: {}", v.count)),
+                "unexpected error: {err}"
+            );
+        }
     }
 }

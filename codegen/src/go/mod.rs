@@ -7,6 +7,7 @@
 mod codec;
 mod doc;
 mod exports;
+mod fixed;
 
 use std::fmt::Write as _;
 
@@ -15,7 +16,7 @@ use crate::naming;
 use crate::parse::go_field_name;
 use crate::{GoFile, ABI_VERSION};
 
-use codec::{composites, decode_expr, encode_stmt};
+use codec::{composites, decode_expr, encode_stmt, mangle, wire};
 
 /// The import path of the Go support package.
 pub const SUPPORT_IMPORT: &str = "github.com/gohost/gohost/go";
@@ -114,6 +115,19 @@ fn zero(m: &Module, t: &Ty) -> String {
     }
 }
 
+/// The size of `f`'s result when it comes back in an array on the
+/// wrapper's stack: a fixed-size value, from a function that cannot
+/// call back into the guest. A host function that takes the `Caller`
+/// can; the nested call may grow the goroutine's stack, which moves it,
+/// and the host would then write the result where the array was. Its
+/// result goes to the frame's buffer, in static memory.
+fn fixed_result(m: &Module, f: &Func) -> Option<usize> {
+    if !f.uses_ret_area() || f.state == StateUse::Caller {
+        return None;
+    }
+    fixed::size(m, &f.ret.ok)
+}
+
 pub(crate) struct Gen<'a> {
     m: &'a Module,
     hash: &'a str,
@@ -149,6 +163,7 @@ impl Gen<'_> {
         let status = m.funcs.iter().any(Func::uses_status);
         if status || m.funcs.iter().any(Func::uses_ret_area) {
             let _ = writeln!(o, "//go:wasmimport {} __gohost_take", m.name);
+            let _ = writeln!(o, "//go:noescape");
             let _ = writeln!(o, "func gohost_take(ptr unsafe.Pointer, n uint32) uint32\n");
             let _ = writeln!(
                 o,
@@ -164,6 +179,29 @@ impl Gen<'_> {
             );
             let _ = writeln!(o, "\t\tpanic(\"gohost: \" + module_name + \": the host kept no result to take\")\n\t}}");
             let _ = writeln!(o, "\truntime.KeepAlive(b)\n\treturn b\n}}\n");
+        }
+        if m.funcs.iter().any(|f| fixed_result(m, f).is_some()) {
+            let _ = writeln!(
+                o,
+                "// fixed_failed returns the error of a call to fn whose fixed-size result"
+            );
+            let _ = writeln!(
+                o,
+                "// did not arrive: the host's error (status st), or why the n-byte payload,"
+            );
+            let _ = writeln!(o, "// in buf when it fits, does not decode.");
+            let _ = writeln!(o, "func fixed_failed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {{");
+            let _ = writeln!(o, "\tvar p []byte");
+            let _ = writeln!(
+                o,
+                "\tif int(n) <= len(buf) {{\n\t\t// A copy: buf is an array on the caller's stack, which must not escape.\n\t\tp = append([]byte(nil), buf[:n]...)\n\t}} else {{\n\t\tp = take_result(n, nil)\n\t}}"
+            );
+            let _ = writeln!(
+                o,
+                "\tif st != 0 {{\n\t\treturn gohost.CallError(module_name, fn, st, p, typed)\n\t}}"
+            );
+            let _ = writeln!(o, "\tr := gohost.NewReader(p)\n\t_, err := decode(r)\n\tif err == nil {{\n\t\terr = r.Done()\n\t}}");
+            let _ = writeln!(o, "\treturn gohost.ResultError(module_name, fn, err)\n}}\n");
         }
         if status {
             let _ = writeln!(
@@ -440,6 +478,19 @@ impl Gen<'_> {
             }
         };
         let _ = writeln!(self.out, "//go:wasmimport {} {}", self.m.name, f.name);
+        // The host never keeps a pointer past the call, so what the
+        // arguments point to may live on the caller's stack.
+        let pointers = f.uses_status()
+            || f.uses_ret_area()
+            || f.params.iter().any(|p| {
+                matches!(
+                    p.ty.lowering(),
+                    Lowering::Text | Lowering::Bytes | Lowering::Encoded
+                )
+            });
+        if pointers {
+            let _ = writeln!(self.out, "//go:noescape");
+        }
         let _ = writeln!(
             self.out,
             "func imp_{}({}){result}\n",
@@ -470,14 +521,29 @@ impl Gen<'_> {
             (false, true) => format!(" ({ok}, error)"),
         };
         let _ = writeln!(self.out, "func {go}({}){results} {{", params.join(", "));
-        // Encoded parameters and encoded results use a frame (its argument
-        // writer and result buffer).
+        // Fixed-size encoded parameters go in arrays on the stack, the other
+        // encoded parameters into the frame's argument writer. An encoded
+        // result comes back in the frame's buffer unless it is fixed-size.
+        let m = self.m;
+        let fixed_args: Vec<(usize, usize)> = (0..f.params.len())
+            .filter(|&i| f.params[i].ty.lowering() == Lowering::Encoded)
+            .filter_map(|i| Some((i, fixed::size(m, &f.params[i].ty)?)))
+            .collect();
         let encoded: Vec<usize> = (0..f.params.len())
             .filter(|&i| f.params[i].ty.lowering() == Lowering::Encoded)
+            .filter(|&i| !fixed_args.iter().any(|&(j, _)| j == i))
             .collect();
-        let frame = f.uses_ret_area() || !encoded.is_empty();
+        let fixed_ret = fixed_result(m, f);
+        let frame = (f.uses_ret_area() && fixed_ret.is_none()) || !encoded.is_empty();
         if frame {
             let _ = writeln!(self.out, "\tsc := gohost.BeginCall()");
+        }
+        for &(i, size) in &fixed_args {
+            let p = &f.params[i];
+            let _ = writeln!(self.out, "\tvar a{i} [{size}]byte");
+            for stmt in fixed::store(m, &p.ty, &format!("a{i}"), &naming::unexported(&p.name)) {
+                let _ = writeln!(self.out, "\t{stmt}");
+            }
         }
         // Every encoded argument goes into the frame's writer; the slices are
         // taken once all are written, as the writer may grow.
@@ -522,12 +588,15 @@ impl Gen<'_> {
                     ));
                     alive.push(n);
                 }
-                Lowering::Encoded => {
-                    args.push(format!(
-                        "unsafe.Pointer(unsafe.SliceData(b{i})), uint32(len(b{i}))"
-                    ));
-                    alive.push(format!("b{i}"));
-                }
+                Lowering::Encoded => match fixed_args.iter().find(|&&(j, _)| j == i) {
+                    Some((_, size)) => args.push(format!("unsafe.Pointer(&a{i}), {size}")),
+                    None => {
+                        args.push(format!(
+                            "unsafe.Pointer(unsafe.SliceData(b{i})), uint32(len(b{i}))"
+                        ));
+                        alive.push(format!("b{i}"));
+                    }
+                },
                 Lowering::Handle => args.push(format!("{n}.h")),
                 _ => args.push(n),
             }
@@ -536,7 +605,9 @@ impl Gen<'_> {
             alive.push("sc".into());
         }
         let raw = format!("imp_{go}");
-        if f.uses_ret_area() {
+        if let Some(size) = fixed_ret {
+            self.fixed_area_body(f, &raw, args, alive, frame, size);
+        } else if f.uses_ret_area() {
             self.area_body(f, &raw, args, alive);
         } else if f.uses_status() {
             self.status_body(f, &raw, args, alive, frame);
@@ -629,6 +700,66 @@ impl Gen<'_> {
             None => {
                 let _ = writeln!(o, "\treturn nil");
             }
+        }
+    }
+
+    /// A call whose fixed-size result the host writes into an array on the
+    /// stack; anything unexpected (an error, a payload of another length,
+    /// invalid bytes) is handed to fixed_failed, which decodes it the
+    /// general way for the error.
+    fn fixed_area_body(
+        &mut self,
+        f: &Func,
+        raw: &str,
+        mut args: Vec<String>,
+        alive: Vec<String>,
+        frame: bool,
+        size: usize,
+    ) {
+        let m = self.m;
+        let o = &mut self.out;
+        let _ = writeln!(o, "\tvar ret [{size}]byte\n\tvar n uint32");
+        args.push(format!("unsafe.Pointer(&ret), {size}, &n"));
+        let _ = writeln!(o, "\tst := {raw}({})", args.join(", "));
+        for a in &alive {
+            let _ = writeln!(o, "\truntime.KeepAlive({a})");
+        }
+        if frame {
+            let _ = writeln!(o, "\tgohost.EndCall(sc)");
+        }
+        let mut bad = vec!["st != 0".to_string(), format!("n != {size}")];
+        bad.extend(fixed::invalid(m, &f.ret.ok, "ret"));
+        let typed = match &f.ret.err {
+            Some(ErrTy::Enum(e)) => format!("error_{}", naming::exported(e)),
+            _ => "nil".into(),
+        };
+        let failed = format!(
+            "fixed_failed(\"{}\", st, n, ret[:], {typed}, decode_{})",
+            f.name,
+            mangle(&wire(&f.ret.ok))
+        );
+        let _ = writeln!(o, "\tif {} {{", bad.join(" || "));
+        if f.can_fail() {
+            let _ = writeln!(o, "\t\treturn {}, {failed}\n\t}}", zero(m, &f.ret.ok));
+        } else {
+            let _ = writeln!(o, "\t\tpanic({failed})\n\t}}");
+        }
+        match fixed::load(m, &f.ret.ok, "ret", "v").as_slice() {
+            // A number or an enum: one expression.
+            [one] if !matches!(f.ret.ok, Ty::Record { .. }) => {
+                let _ = writeln!(o, "\t{}", one.replacen(" = ", " := ", 1));
+            }
+            fields => {
+                let _ = writeln!(o, "\tvar v {}", go_ty(&f.ret.ok));
+                for stmt in fields {
+                    let _ = writeln!(o, "\t{stmt}");
+                }
+            }
+        }
+        if f.can_fail() {
+            let _ = writeln!(o, "\treturn v, nil");
+        } else {
+            let _ = writeln!(o, "\treturn v");
         }
     }
 

@@ -1,12 +1,19 @@
 // Command props is the plugin of the codec property tests: Echo sends each
-// value through the host and back, so it crosses the codec four times.
+// value through the host and back, so it crosses the codec four times; Bump
+// does the same with a fixed-size value, which the generated wrappers pass
+// in arrays on the stack.
 package main
 
-import "gohost.test/props/props"
+import (
+	"errors"
+	"fmt"
 
-type echo struct{}
+	"gohost.test/props/props"
+)
 
-func (echo) Echo(v props.Outer) props.Outer {
+type plugin struct{}
+
+func (plugin) Echo(v props.Outer) props.Outer {
 	back, err := props.HostEcho(v)
 	if err != nil {
 		panic(err)
@@ -14,6 +21,22 @@ func (echo) Echo(v props.Outer) props.Outer {
 	return back
 }
 
-func init() { props.Register(echo{}) }
+func (plugin) Bump(v props.Sample) (props.Sample, error) {
+	level, err := props.HostLevel(v)
+	if err != nil {
+		return props.Sample{}, err
+	}
+	if level != v.Level {
+		return props.Sample{}, fmt.Errorf("host_level says %v, the sample has %v", level, v.Level)
+	}
+	back, err := props.HostBump(v)
+	var rejected props.PropsErrorRejected
+	if errors.As(err, &rejected) {
+		return props.Sample{}, fmt.Errorf("%w (typed: %d)", err, rejected.V0)
+	}
+	return back, err
+}
+
+func init() { props.Register(plugin{}) }
 
 func main() {}

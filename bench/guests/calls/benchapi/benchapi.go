@@ -34,6 +34,7 @@ func init() {
 }
 
 //go:wasmimport benchapi __gohost_take
+//go:noescape
 func gohost_take(ptr unsafe.Pointer, n uint32) uint32
 
 // take_result fetches the n-byte payload the host kept for the call that
@@ -50,6 +51,28 @@ func take_result(n uint32, buf []byte) []byte {
 	}
 	runtime.KeepAlive(b)
 	return b
+}
+
+// fixed_failed returns the error of a call to fn whose fixed-size result
+// did not arrive: the host's error (status st), or why the n-byte payload,
+// in buf when it fits, does not decode.
+func fixed_failed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {
+	var p []byte
+	if int(n) <= len(buf) {
+		// A copy: buf is an array on the caller's stack, which must not escape.
+		p = append([]byte(nil), buf[:n]...)
+	} else {
+		p = take_result(n, nil)
+	}
+	if st != 0 {
+		return gohost.CallError(module_name, fn, st, p, typed)
+	}
+	r := gohost.NewReader(p)
+	_, err := decode(r)
+	if err == nil {
+		err = r.Done()
+	}
+	return gohost.ResultError(module_name, fn, err)
 }
 
 // call_status is where the functions that return their result directly
@@ -112,6 +135,7 @@ func Add(a int32, b int32) int32 {
 }
 
 //go:wasmimport benchapi text_len
+//go:noescape
 func imp_TextLen(s string, status *gohost.Status) uint32
 
 // TextLen returns the length of a text: the string call.
@@ -125,6 +149,7 @@ func TextLen(s string) (uint32, error) {
 }
 
 //go:wasmimport benchapi bytes_len
+//go:noescape
 func imp_BytesLen(bPtr unsafe.Pointer, bLen uint32) uint32
 
 // BytesLen returns the first byte plus the length: the byte-slice call (the host reads
@@ -136,6 +161,7 @@ func BytesLen(b []byte) uint32 {
 }
 
 //go:wasmimport benchapi shift
+//go:noescape
 func imp_Shift(p_Ptr unsafe.Pointer, p_Len uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
 
 // Shift sends a record back moved by one: the record round trip.
@@ -170,40 +196,30 @@ func Shift(p_ Point) (Point, error) {
 }
 
 //go:wasmimport benchapi nudge
+//go:noescape
 func imp_Nudge(v_Ptr unsafe.Pointer, v_Len uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
 
 // Nudge sends a vector back moved by one: the record round trip of scalars.
 func Nudge(v_ Vec3) (Vec3, error) {
-	sc := gohost.BeginCall()
-	encode_Vec3(&sc.Args, v_)
-	b0 := sc.Args.Bytes()
-	st := imp_Nudge(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
-	runtime.KeepAlive(b0)
-	runtime.KeepAlive(sc)
-	var p []byte
-	if int(sc.N) <= len(sc.Buf) {
-		p = sc.Buf[:sc.N]
-	} else {
-		p = take_result(sc.N, nil)
+	var a0 [24]byte
+	gohost.StoreFloat64(&a0[0], v_.X)
+	gohost.StoreFloat64(&a0[8], v_.Y)
+	gohost.StoreFloat64(&a0[16], v_.Z)
+	var ret [24]byte
+	var n uint32
+	st := imp_Nudge(unsafe.Pointer(&a0), 24, unsafe.Pointer(&ret), 24, &n)
+	if st != 0 || n != 24 {
+		return Vec3{}, fixed_failed("nudge", st, n, ret[:], nil, decode_Vec3)
 	}
-	if st != 0 {
-		err := gohost.CallError(module_name, "nudge", st, p, nil)
-		gohost.EndCall(sc)
-		return Vec3{}, err
-	}
-	r := gohost.NewReader(p)
-	v, err := decode_Vec3(r)
-	if err == nil {
-		err = r.Done()
-	}
-	gohost.EndCall(sc)
-	if err != nil {
-		return Vec3{}, gohost.ResultError(module_name, "nudge", err)
-	}
+	var v Vec3
+	v.X = gohost.LoadFloat64(&ret[0])
+	v.Y = gohost.LoadFloat64(&ret[8])
+	v.Z = gohost.LoadFloat64(&ret[16])
 	return v, nil
 }
 
 //go:wasmimport benchapi refuse
+//go:noescape
 func imp_Refuse(code uint32, status *gohost.Status) uint32
 
 // Refuse always fails: the error path.

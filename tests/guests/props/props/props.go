@@ -22,11 +22,11 @@ const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "236bd6c7900409a3"
+const ModelHash = "c93a54a03d320aeb"
 
 const module_name = "props"
 
-//go:wasmimport props __gohost_abi_1_236bd6c7900409a3
+//go:wasmimport props __gohost_abi_1_c93a54a03d320aeb
 func gohost_abi()
 
 func init() {
@@ -34,6 +34,7 @@ func init() {
 }
 
 //go:wasmimport props __gohost_take
+//go:noescape
 func gohost_take(ptr unsafe.Pointer, n uint32) uint32
 
 // take_result fetches the n-byte payload the host kept for the call that
@@ -50,6 +51,28 @@ func take_result(n uint32, buf []byte) []byte {
 	}
 	runtime.KeepAlive(b)
 	return b
+}
+
+// fixed_failed returns the error of a call to fn whose fixed-size result
+// did not arrive: the host's error (status st), or why the n-byte payload,
+// in buf when it fits, does not decode.
+func fixed_failed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {
+	var p []byte
+	if int(n) <= len(buf) {
+		// A copy: buf is an array on the caller's stack, which must not escape.
+		p = append([]byte(nil), buf[:n]...)
+	} else {
+		p = take_result(n, nil)
+	}
+	if st != 0 {
+		return gohost.CallError(module_name, fn, st, p, typed)
+	}
+	r := gohost.NewReader(p)
+	_, err := decode(r)
+	if err == nil {
+		err = r.Done()
+	}
+	return gohost.ResultError(module_name, fn, err)
 }
 
 // Inner is the record Inner of the host module.
@@ -99,7 +122,68 @@ type Outer struct {
 	Unsigned uint64
 }
 
+// Level is a unit-only enum: four bytes, part of fixed-size values.
+type Level uint32
+
+const (
+	LevelLow Level = iota
+	LevelMid
+	LevelHigh
+)
+
+// String returns the variant's Rust name.
+func (v Level) String() string {
+	switch v {
+	case LevelLow:
+		return "Low"
+	case LevelMid:
+		return "Mid"
+	case LevelHigh:
+		return "High"
+	}
+	return fmt.Sprintf("Level(%d)", uint32(v))
+}
+
+// Pos is the record Pos of the host module.
+type Pos struct {
+	X int32
+	Y uint64
+	Z float32
+}
+
+// Sample is a fixed-size record (numbers, booleans, an enum, a nested record):
+// the Go wrappers keep it in arrays on the stack instead of the
+// shared frame.
+type Sample struct {
+	On     bool
+	Level  Level
+	At     Pos
+	Count  int64
+	Weight float64
+	Last   bool
+}
+
+// PropsError is one of PropsErrorRejected.
+type PropsError interface {
+	error
+	isPropsError()
+}
+
+// PropsErrorRejected carries the sample back, to check the typed error's payload.
+type PropsErrorRejected struct {
+	V0 int64
+}
+
+func (PropsErrorRejected) isPropsError() {}
+
+// Error returns the variant in words; the host's message is in the
+// *gohost.Error that wraps it.
+func (PropsErrorRejected) Error() string {
+	return "props: rejected"
+}
+
 //go:wasmimport props host_echo
+//go:noescape
 func imp_HostEcho(v_Ptr unsafe.Pointer, v_Len uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
 
 // HostEcho gives its argument back: the Go plugin routes every value through it.
@@ -133,6 +217,65 @@ func HostEcho(v_ Outer) (Outer, error) {
 	return v, nil
 }
 
+//go:wasmimport props host_bump
+//go:noescape
+func imp_HostBump(v_Ptr unsafe.Pointer, v_Len uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+
+// HostBump changes every field of `v` its own way ([`super::bumped`]), so a
+// field the Go side wrote or read at another field's offset shows.
+func HostBump(v_ Sample) (Sample, error) {
+	var a0 [38]byte
+	gohost.StoreBool(&a0[0], v_.On)
+	gohost.StoreUint32(&a0[1], uint32(v_.Level))
+	gohost.StoreUint32(&a0[5], uint32(v_.At.X))
+	gohost.StoreUint64(&a0[9], v_.At.Y)
+	gohost.StoreFloat32(&a0[17], v_.At.Z)
+	gohost.StoreUint64(&a0[21], uint64(v_.Count))
+	gohost.StoreFloat64(&a0[29], v_.Weight)
+	gohost.StoreBool(&a0[37], v_.Last)
+	var ret [38]byte
+	var n uint32
+	st := imp_HostBump(unsafe.Pointer(&a0), 38, unsafe.Pointer(&ret), 38, &n)
+	if st != 0 || n != 38 || ret[0] > 1 || gohost.LoadUint32(&ret[1]) >= 3 || ret[37] > 1 {
+		return Sample{}, fixed_failed("host_bump", st, n, ret[:], error_PropsError, decode_Sample)
+	}
+	var v Sample
+	v.On = gohost.LoadBool(&ret[0])
+	v.Level = Level(gohost.LoadUint32(&ret[1]))
+	v.At.X = int32(gohost.LoadUint32(&ret[5]))
+	v.At.Y = gohost.LoadUint64(&ret[9])
+	v.At.Z = gohost.LoadFloat32(&ret[17])
+	v.Count = int64(gohost.LoadUint64(&ret[21]))
+	v.Weight = gohost.LoadFloat64(&ret[29])
+	v.Last = gohost.LoadBool(&ret[37])
+	return v, nil
+}
+
+//go:wasmimport props host_level
+//go:noescape
+func imp_HostLevel(v_Ptr unsafe.Pointer, v_Len uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+
+// HostLevel returns the level of a sample: a fixed-size argument and an enum result.
+func HostLevel(v_ Sample) (Level, error) {
+	var a0 [38]byte
+	gohost.StoreBool(&a0[0], v_.On)
+	gohost.StoreUint32(&a0[1], uint32(v_.Level))
+	gohost.StoreUint32(&a0[5], uint32(v_.At.X))
+	gohost.StoreUint64(&a0[9], v_.At.Y)
+	gohost.StoreFloat32(&a0[17], v_.At.Z)
+	gohost.StoreUint64(&a0[21], uint64(v_.Count))
+	gohost.StoreFloat64(&a0[29], v_.Weight)
+	gohost.StoreBool(&a0[37], v_.Last)
+	var ret [4]byte
+	var n uint32
+	st := imp_HostLevel(unsafe.Pointer(&a0), 38, unsafe.Pointer(&ret), 4, &n)
+	if st != 0 || n != 4 || gohost.LoadUint32(&ret[0]) >= 3 {
+		return 0, fixed_failed("host_level", st, n, ret[:], nil, decode_Level)
+	}
+	v := Level(gohost.LoadUint32(&ret[0]))
+	return v, nil
+}
+
 // Exports is what a plugin implements: the functions the host calls
 // (the extern "Go" functions of the host module "props"). Pass an
 // implementation to Register from an init function.
@@ -142,6 +285,10 @@ func HostEcho(v_ Outer) (Outer, error) {
 type Exports interface {
 	// Echo returns `v` after a round trip through `host_echo`.
 	Echo(v_ Outer) Outer
+
+	// Bump returns `host_bump(v)`, with `host_level(v)` as its level when
+	// that agrees, or the host's error as a message.
+	Bump(v_ Sample) (Sample, error)
 }
 
 var registered Exports
@@ -171,6 +318,29 @@ func exp_Echo(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	v := registered.Echo(a0)
 	w := gohost.Reply()
 	encode_Outer(w, v)
+	return gohost.Send(w)
+}
+
+//go:wasmexport bump
+func exp_Bump(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("props"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := decode_Sample(r)
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v, err := registered.Bump(a0)
+	if err != nil {
+		return gohost.Send(gohost.ReplyError(err))
+	}
+	w := gohost.Reply()
+	encode_Sample(w, v)
 	return gohost.Send(w)
 }
 
@@ -283,6 +453,105 @@ func decode_Outer(r *gohost.Reader) (v Outer, err error) {
 	}
 	if v.Unsigned, err = r.Uint64(); err != nil {
 		return v, err
+	}
+	return v, nil
+}
+
+func encode_Level(w *gohost.Writer, v Level) {
+	w.PutUint32(uint32(v))
+}
+
+func decode_Level(r *gohost.Reader) (Level, error) {
+	n, err := r.Uint32()
+	if err != nil {
+		return 0, err
+	}
+	if n >= 3 {
+		return 0, gohost.BadVariant("Level", n)
+	}
+	return Level(n), nil
+}
+
+func encode_Pos(w *gohost.Writer, v Pos) {
+	w.PutInt32(v.X)
+	w.PutUint64(v.Y)
+	w.PutFloat32(v.Z)
+}
+
+func decode_Pos(r *gohost.Reader) (v Pos, err error) {
+	if v.X, err = r.Int32(); err != nil {
+		return v, err
+	}
+	if v.Y, err = r.Uint64(); err != nil {
+		return v, err
+	}
+	if v.Z, err = r.Float32(); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+func encode_Sample(w *gohost.Writer, v Sample) {
+	w.PutBool(v.On)
+	encode_Level(w, v.Level)
+	encode_Pos(w, v.At)
+	w.PutInt64(v.Count)
+	w.PutFloat64(v.Weight)
+	w.PutBool(v.Last)
+}
+
+func decode_Sample(r *gohost.Reader) (v Sample, err error) {
+	if v.On, err = r.Bool(); err != nil {
+		return v, err
+	}
+	if v.Level, err = decode_Level(r); err != nil {
+		return v, err
+	}
+	if v.At, err = decode_Pos(r); err != nil {
+		return v, err
+	}
+	if v.Count, err = r.Int64(); err != nil {
+		return v, err
+	}
+	if v.Weight, err = r.Float64(); err != nil {
+		return v, err
+	}
+	if v.Last, err = r.Bool(); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+func encode_PropsError(w *gohost.Writer, v PropsError) {
+	switch v := v.(type) {
+	case PropsErrorRejected:
+		w.PutUint32(0)
+		w.PutInt64(v.V0)
+	default:
+		panic(fmt.Sprintf("props: a PropsError must be one of PropsErrorRejected (not a pointer), found %T", v))
+	}
+}
+
+func decode_PropsError(r *gohost.Reader) (PropsError, error) {
+	n, err := r.Uint32()
+	if err != nil {
+		return nil, err
+	}
+	switch n {
+	case 0:
+		var v PropsErrorRejected
+		if v.V0, err = r.Int64(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+	return nil, gohost.BadVariant("PropsError", n)
+}
+
+func error_PropsError(r *gohost.Reader) (error, error) {
+	v, err := decode_PropsError(r)
+	if err != nil {
+		return nil, err
 	}
 	return v, nil
 }

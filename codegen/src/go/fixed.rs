@@ -1,0 +1,159 @@
+//! Fixed-size values: numbers, booleans, enums without data, and records of
+//! them. Their encoding has one length, known here, so a wrapper keeps them
+//! in arrays on its stack and reads and writes every field in place
+//! (`gohost.StoreFloat64(&a0[8], v.Y)`), instead of going through the
+//! shared frame, a `gohost.Writer` and a `gohost.Reader`. The bytes are the
+//! same (`docs/abi.md`, "Encoding"); in Go's wasm interpreter, where every
+//! function call counts, this is what makes a record cost about as much as
+//! a string.
+
+use crate::model::*;
+use crate::naming;
+use crate::parse::go_field_name;
+
+/// The largest fixed-size value kept on the stack; larger records take the
+/// general path.
+const MAX_SIZE: usize = 256;
+
+/// The length of `t`'s encoding when it is a fixed-size value of at most
+/// [`MAX_SIZE`] bytes and at least one.
+pub(super) fn size(m: &Module, t: &Ty) -> Option<usize> {
+    size_within(m, t, 0).filter(|&n| (1..=MAX_SIZE).contains(&n))
+}
+
+fn size_within(m: &Module, t: &Ty, depth: usize) -> Option<usize> {
+    // A record that contains itself is refused by rustc after the macro
+    // ran; stop here instead of recursing forever.
+    if depth > 32 {
+        return None;
+    }
+    match t {
+        Ty::Bool => Some(1),
+        Ty::I32 | Ty::U32 | Ty::F32 => Some(4),
+        Ty::I64 | Ty::U64 | Ty::F64 => Some(8),
+        Ty::Enum { name, .. } => match m.type_def(name) {
+            Some(TypeDef::Enum(e)) if e.is_unit_only() => Some(4),
+            _ => None,
+        },
+        Ty::Record { name, .. } => match m.type_def(name) {
+            Some(TypeDef::Record(r)) => r
+                .fields
+                .iter()
+                .map(|f| size_within(m, &f.ty, depth + 1))
+                .sum(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// One number, boolean or enum of a fixed-size value, at `offset` in its
+/// encoding.
+struct Leaf<'t> {
+    /// The Go expression of the leaf relative to the value: `""` for the
+    /// value itself, `.At.X` for a nested field.
+    path: String,
+    ty: &'t Ty,
+    offset: usize,
+}
+
+/// The leaves of `t` in encoding order.
+fn leaves<'m>(m: &'m Module, t: &'m Ty) -> Vec<Leaf<'m>> {
+    fn walk<'m>(
+        m: &'m Module,
+        t: &'m Ty,
+        path: String,
+        offset: &mut usize,
+        out: &mut Vec<Leaf<'m>>,
+    ) {
+        if let Ty::Record { name, .. } = t {
+            if let Some(TypeDef::Record(r)) = m.type_def(name) {
+                for f in &r.fields {
+                    walk(
+                        m,
+                        &f.ty,
+                        format!("{path}.{}", go_field_name(&f.name)),
+                        offset,
+                        out,
+                    );
+                }
+            }
+            return;
+        }
+        out.push(Leaf {
+            path,
+            ty: t,
+            offset: *offset,
+        });
+        *offset += size_within(m, t, 0).unwrap_or(0);
+    }
+    let mut out = Vec::new();
+    walk(m, t, String::new(), &mut 0, &mut out);
+    out
+}
+
+/// Statements that store `val` (a Go expression of type `t`) into the
+/// array `arr`, which is zeroed and `size(t)` bytes long.
+pub(super) fn store(m: &Module, t: &Ty, arr: &str, val: &str) -> Vec<String> {
+    leaves(m, t)
+        .into_iter()
+        .map(|l| {
+            let at = format!("&{arr}[{}]", l.offset);
+            let v = format!("{val}{}", l.path);
+            match l.ty {
+                Ty::Bool => format!("gohost.StoreBool({at}, {v})"),
+                Ty::U32 => format!("gohost.StoreUint32({at}, {v})"),
+                Ty::I32 | Ty::Enum { .. } => format!("gohost.StoreUint32({at}, uint32({v}))"),
+                Ty::U64 => format!("gohost.StoreUint64({at}, {v})"),
+                Ty::I64 => format!("gohost.StoreUint64({at}, uint64({v}))"),
+                Ty::F32 => format!("gohost.StoreFloat32({at}, {v})"),
+                _ => format!("gohost.StoreFloat64({at}, {v})"),
+            }
+        })
+        .collect()
+}
+
+/// Statements that load a `t` from the array `arr` into the variable
+/// `var`, whose bytes [`invalid`] has accepted.
+pub(super) fn load(m: &Module, t: &Ty, arr: &str, var: &str) -> Vec<String> {
+    leaves(m, t)
+        .into_iter()
+        .map(|l| {
+            let at = format!("&{arr}[{}]", l.offset);
+            let value = match l.ty {
+                Ty::Bool => format!("gohost.LoadBool({at})"),
+                Ty::U32 => format!("gohost.LoadUint32({at})"),
+                Ty::I32 => format!("int32(gohost.LoadUint32({at}))"),
+                Ty::Enum { name, .. } => {
+                    format!("{}(gohost.LoadUint32({at}))", naming::exported(name))
+                }
+                Ty::U64 => format!("gohost.LoadUint64({at})"),
+                Ty::I64 => format!("int64(gohost.LoadUint64({at}))"),
+                Ty::F32 => format!("gohost.LoadFloat32({at})"),
+                _ => format!("gohost.LoadFloat64({at})"),
+            };
+            format!("{var}{} = {value}", l.path)
+        })
+        .collect()
+}
+
+/// Conditions, each true when the bytes of a `t` in `arr` are not a valid
+/// encoding: a boolean that is not 0 or 1, an enum index out of range.
+/// Numbers accept any bytes.
+pub(super) fn invalid(m: &Module, t: &Ty, arr: &str) -> Vec<String> {
+    leaves(m, t)
+        .into_iter()
+        .filter_map(|l| match l.ty {
+            Ty::Bool => Some(format!("{arr}[{}] > 1", l.offset)),
+            Ty::Enum { name, .. } => match m.type_def(name) {
+                Some(TypeDef::Enum(e)) => Some(format!(
+                    "gohost.LoadUint32(&{arr}[{}]) >= {}",
+                    l.offset,
+                    e.variants.len()
+                )),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
