@@ -31,6 +31,7 @@ func init() {
 }
 
 //go:wasmimport greeter __gohost_take
+//go:noescape
 func gohost_take(ptr unsafe.Pointer, n uint32) uint32
 
 // take_result fetches the n-byte payload the host kept for the call that
@@ -50,6 +51,7 @@ func take_result(n uint32, buf []byte) []byte {
 }
 
 //go:wasmimport greeter greet
+//go:noescape
 func imp_Greet(name string, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
 
 // Greet returns a greeting for `name`, and counts it.

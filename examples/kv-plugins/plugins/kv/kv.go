@@ -35,6 +35,7 @@ func init() {
 }
 
 //go:wasmimport kv __gohost_take
+//go:noescape
 func gohost_take(ptr unsafe.Pointer, n uint32) uint32
 
 // take_result fetches the n-byte payload the host kept for the call that
@@ -162,6 +163,7 @@ type Response struct {
 }
 
 //go:wasmimport kv get
+//go:noescape
 func imp_Get(key string, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
 
 // Get returns the entry under `key`.
@@ -194,6 +196,7 @@ func Get(key string) (Entry, error) {
 }
 
 //go:wasmimport kv put
+//go:noescape
 func imp_Put(key string, valuePtr unsafe.Pointer, valueLen uint32, expectPtr unsafe.Pointer, expectLen uint32, status *gohost.Status) uint64
 
 // Put stores `value` under `key` and returns its new version. With
@@ -215,6 +218,7 @@ func Put(key string, value []byte, expect *uint64) (uint64, error) {
 }
 
 //go:wasmimport kv delete
+//go:noescape
 func imp_Delete(key string, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
 
 // Delete removes the entry under `key` and returns it.
@@ -247,6 +251,7 @@ func Delete(key string) (Entry, error) {
 }
 
 //go:wasmimport kv list
+//go:noescape
 func imp_List(prefix string, limitPtr unsafe.Pointer, limitLen uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
 
 // List returns the entries whose key starts with `prefix`, in key order, at most
