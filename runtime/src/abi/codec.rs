@@ -25,16 +25,19 @@ impl Writer {
     }
 
     /// One byte.
+    #[inline]
     pub fn u8(&mut self, v: u8) {
         self.buf.push(v);
     }
 
     /// A little-endian u32.
+    #[inline]
     pub fn u32(&mut self, v: u32) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
 
     /// A little-endian u64.
+    #[inline]
     pub fn u64(&mut self, v: u64) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
@@ -105,19 +108,29 @@ impl<'r> Reader<'r> {
         self.buf.len() - self.pos
     }
 
+    #[inline]
     fn take(&mut self, n: usize, what: &str) -> Result<&'r [u8], AbiError> {
         if n > self.remaining() {
-            return Err(AbiError::new(format!(
-                "malformed value: {what} needs {n} bytes at offset {}, only {} remain",
-                self.pos,
-                self.remaining()
-            )));
+            return Err(self.short(n, what));
         }
         let s = &self.buf[self.pos..self.pos + n];
         self.pos += n;
         Ok(s)
     }
 
+    /// The error of a read of `n` bytes past the end; out of line, so
+    /// that the reads themselves inline into the decoders.
+    #[cold]
+    #[inline(never)]
+    fn short(&self, n: usize, what: &str) -> AbiError {
+        AbiError::new(format!(
+            "malformed value: {what} needs {n} bytes at offset {}, only {} remain",
+            self.pos,
+            self.remaining()
+        ))
+    }
+
+    #[inline]
     fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], AbiError> {
         let s = self.take(N, what)?;
         let mut a = [0; N];
@@ -126,16 +139,19 @@ impl<'r> Reader<'r> {
     }
 
     /// One byte.
+    #[inline]
     pub fn u8(&mut self) -> Result<u8, AbiError> {
         Ok(self.array::<1>("u8")?[0])
     }
 
     /// A little-endian u32.
+    #[inline]
     pub fn u32(&mut self) -> Result<u32, AbiError> {
         self.array("u32").map(u32::from_le_bytes)
     }
 
     /// A little-endian u64.
+    #[inline]
     pub fn u64(&mut self) -> Result<u64, AbiError> {
         self.array("u64").map(u64::from_le_bytes)
     }
@@ -163,14 +179,21 @@ impl<'r> Reader<'r> {
     }
 
     /// Fails unless every byte was read.
+    #[inline]
     pub fn finish(&self) -> Result<(), AbiError> {
         match self.remaining() {
             0 => Ok(()),
-            n => Err(AbiError::new(format!(
-                "malformed value: {n} trailing bytes after offset {}",
-                self.pos
-            ))),
+            n => Err(self.trailing(n)),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn trailing(&self, n: usize) -> AbiError {
+        AbiError::new(format!(
+            "malformed value: {n} trailing bytes after offset {}",
+            self.pos
+        ))
     }
 }
 
@@ -202,12 +225,14 @@ pub fn decode_all<'r, T: Decode<'r>>(bytes: &'r [u8]) -> Result<T, AbiError> {
 macro_rules! number {
     ($($ty:ty => $wide:ident as $raw:ty),* $(,)?) => {$(
         impl Encode for $ty {
+            #[inline]
             fn encode(&self, w: &mut Writer) {
                 w.$wide(*self as $raw);
             }
         }
         impl Decode<'_> for $ty {
             const MIN_SIZE: usize = std::mem::size_of::<$ty>();
+            #[inline]
             fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
                 Ok(r.$wide()? as $ty)
             }
@@ -223,6 +248,7 @@ number! {
 }
 
 impl Encode for f32 {
+    #[inline]
     fn encode(&self, w: &mut Writer) {
         w.u32(self.to_bits());
     }
@@ -230,12 +256,14 @@ impl Encode for f32 {
 
 impl Decode<'_> for f32 {
     const MIN_SIZE: usize = 4;
+    #[inline]
     fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
         r.u32().map(f32::from_bits)
     }
 }
 
 impl Encode for f64 {
+    #[inline]
     fn encode(&self, w: &mut Writer) {
         w.u64(self.to_bits());
     }
@@ -243,18 +271,21 @@ impl Encode for f64 {
 
 impl Decode<'_> for f64 {
     const MIN_SIZE: usize = 8;
+    #[inline]
     fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
         r.u64().map(f64::from_bits)
     }
 }
 
 impl Encode for bool {
+    #[inline]
     fn encode(&self, w: &mut Writer) {
         w.u8(u8::from(*self));
     }
 }
 
 impl Decode<'_> for bool {
+    #[inline]
     fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
         match r.u8()? {
             0 => Ok(false),

@@ -63,6 +63,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Copies `bytes` to `ptr`.
+    #[inline]
     pub fn write(&mut self, ptr: i32, bytes: &[u8]) -> Result<(), AbiError> {
         let len = i32::try_from(bytes.len())
             .map_err(|_| AbiError::new("value larger than 2 GiB cannot be written"))?;
@@ -72,6 +73,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Writes a little-endian u32 at `ptr`.
+    #[inline]
     pub fn write_u32(&mut self, ptr: i32, v: u32) -> Result<(), AbiError> {
         self.write(ptr, &v.to_le_bytes())
     }
