@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use gohost::{Engine, Instance, Linker, Module, WasiConfig};
+use gohost::{Caller, Engine, Instance, Linker, Module, Trap, WasiConfig};
 use proptest::prelude::*;
 
 /// Values of every shape the codec knows, nested.
@@ -258,5 +258,166 @@ proptest! {
                 "unexpected error: {err}"
             );
         }
+    }
+}
+
+/// How the hand-written host below breaks the ABI in its results.
+#[derive(Debug, Clone, Copy)]
+enum Rogue {
+    /// `host_level` answers with variant index 7 of a 3-variant enum.
+    EnumOutOfRange,
+    /// `host_bump` answers with 2 for the bool `on`.
+    BoolNotZeroOrOne,
+    /// `host_bump` answers with one byte less than a `Sample`.
+    ShortPayload,
+    /// `host_bump` answers with one byte more than a `Sample`, which no
+    /// longer fits the wrapper's array and is fetched with `__gohost_take`.
+    LongPayload,
+}
+
+/// The encoding of `v`, as the generated host glue writes it.
+fn sample_bytes(v: &Sample) -> Vec<u8> {
+    let mut b = vec![u8::from(v.on)];
+    b.extend((v.level as u32).to_le_bytes());
+    b.extend(v.at.x.to_le_bytes());
+    b.extend(v.at.y.to_le_bytes());
+    b.extend(v.at.z.to_le_bytes());
+    b.extend(v.count.to_le_bytes());
+    b.extend(v.weight.to_le_bytes());
+    b.push(u8::from(v.last));
+    b
+}
+
+/// The props plugin on a host that implements the module's imports by hand
+/// and answers `host_level` and `host_bump` as `rogue` says.
+fn rogue_instance(rogue: Rogue, sample: Sample) -> Instance<Rogue> {
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, plugin()).expect("load plugin");
+    let mut linker = Linker::<Rogue>::new(&engine);
+    let fingerprint = format!("__gohost_abi_{}_{}", props::ABI_VERSION, props::MODEL_HASH);
+    linker
+        .func_wrap("props", &fingerprint, |_: Caller<'_, Rogue>| Ok(()))
+        .expect("define");
+    linker
+        .func_wrap(
+            "props",
+            "host_echo",
+            |_: Caller<'_, Rogue>, _: i32, _: i32, _: i32, _: i32, _: i32| -> Result<i32, Trap> {
+                Err(Trap::new("host_echo is not part of this test"))
+            },
+        )
+        .expect("define");
+    // Writes `payload` as a call's result: in the guest's array when it
+    // fits, else only its length (the guest then takes it).
+    fn answer(
+        caller: &mut Caller<'_, Rogue>,
+        payload: &[u8],
+        (ptr, cap, len_ptr): (i32, i32, i32),
+    ) -> Result<i32, Trap> {
+        caller.with_memory(|m, _| {
+            let n = payload.len() as u32;
+            m.write_u32(len_ptr, n).expect("length");
+            if n <= cap as u32 {
+                m.write(ptr, payload).expect("payload");
+            }
+        })?;
+        Ok(0)
+    }
+    let bumped_bytes = move |rogue: Rogue| {
+        let mut b = sample_bytes(&bumped(sample));
+        match rogue {
+            Rogue::BoolNotZeroOrOne => b[0] = 2,
+            Rogue::ShortPayload => {
+                b.pop();
+            }
+            Rogue::LongPayload => b.push(0),
+            Rogue::EnumOutOfRange => {}
+        }
+        b
+    };
+    linker
+        .func_wrap(
+            "props",
+            "host_level",
+            move |mut c: Caller<'_, Rogue>, _: i32, _: i32, rp: i32, rc: i32, rl: i32| {
+                let index = match *c.data() {
+                    Rogue::EnumOutOfRange => 7,
+                    _ => sample.level as u32,
+                };
+                answer(&mut c, &index.to_le_bytes(), (rp, rc, rl))
+            },
+        )
+        .expect("define");
+    linker
+        .func_wrap(
+            "props",
+            "host_bump",
+            move |mut c: Caller<'_, Rogue>, _: i32, _: i32, rp: i32, rc: i32, rl: i32| {
+                let payload = bumped_bytes(*c.data());
+                answer(&mut c, &payload, (rp, rc, rl))
+            },
+        )
+        .expect("define");
+    linker
+        .func_wrap(
+            "props",
+            "__gohost_take",
+            move |mut c: Caller<'_, Rogue>, ptr: i32, n: i32| -> Result<i32, Trap> {
+                let payload = bumped_bytes(*c.data());
+                if n as usize != payload.len() {
+                    return Ok(1);
+                }
+                c.with_memory(|m, _| m.write(ptr, &payload).map_or(1, |()| 0))
+            },
+        )
+        .expect("define");
+    let mut i = linker
+        .instantiate(&module, &WasiConfig::new(), rogue)
+        .expect("instantiate");
+    i.initialize().expect("initialize");
+    i
+}
+
+#[test]
+fn fixed_size_results_that_break_the_abi_are_go_errors() {
+    let sample = Sample {
+        on: true,
+        level: Level::Mid,
+        at: Pos { x: 1, y: 2, z: 3.0 },
+        count: 4,
+        weight: 5.0,
+        last: false,
+    };
+    for (rogue, func, reason) in [
+        (
+            Rogue::EnumOutOfRange,
+            "props.host_level",
+            "enum Level has no variant 7",
+        ),
+        (
+            Rogue::BoolNotZeroOrOne,
+            "props.host_bump",
+            "must be 0 or 1, found 2",
+        ),
+        (
+            Rogue::ShortPayload,
+            "props.host_bump",
+            "at offset 37 needs 1 bytes, 0 remain",
+        ),
+        (
+            Rogue::LongPayload,
+            "props.host_bump",
+            "1 trailing bytes after offset 38",
+        ),
+    ] {
+        let mut i = rogue_instance(rogue, sample);
+        let reply = props::exports::bump(&mut i, &sample).expect("the export runs");
+        let err = reply.expect_err("a broken result is an error");
+        assert!(
+            err.starts_with(func)
+                && err.contains("ABI error: bad result from the host")
+                && err.contains(reason),
+            "{rogue:?}: {err}"
+        );
     }
 }
