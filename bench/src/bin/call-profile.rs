@@ -14,8 +14,8 @@
 //! with `n` iterations inside `measured`, the function to collect.
 //! Arguments: export name, n, and for the byte-slice loops the slice size.
 //! The name `export_calls` instead makes `n` typed calls of the guest's
-//! scalar export `guest_add` from the host, and `instances` creates and
-//! starts `n` instances.
+//! scalar export `guest_add` from the host, `export_records` of its record
+//! export `guest_shift`, and `instances` creates and starts `n` instances.
 
 use gohost::{Engine, Instance, Linker, Module};
 use gohost_bench::{benchapi, gohost_instance, gohost_linker};
@@ -46,12 +46,31 @@ fn measured(
             .map(|k| benchapi::exports::guest_add(i, k, 1).expect("guest_add"))
             .fold(0, i32::wrapping_add);
     }
+    if export == EXPORT_RECORDS {
+        let mut p = point();
+        for _ in 0..n {
+            p = benchapi::exports::guest_shift(i, &p).expect("guest_shift");
+        }
+        return p.x as i32;
+    }
     call(i, export, n, size)
+}
+
+fn point() -> benchapi::Point {
+    benchapi::Point {
+        x: 1.0,
+        y: 2.0,
+        name: "origin".into(),
+    }
 }
 
 /// The pseudo-export that makes `n` typed export calls from the host
 /// instead of one guest loop.
 const EXPORT_CALLS: &str = "export_calls";
+
+/// The pseudo-export that makes `n` calls of the guest's record export
+/// `guest_shift` from the host.
+const EXPORT_RECORDS: &str = "export_records";
 
 /// The pseudo-export that creates and starts `n` instances.
 const INSTANCES: &str = "instances";
@@ -69,6 +88,8 @@ fn main() {
     // Warm up: lazy compilation of what is measured.
     if export == EXPORT_CALLS {
         benchapi::exports::guest_add(&mut i, 1, 1).expect("guest_add");
+    } else if export == EXPORT_RECORDS {
+        benchapi::exports::guest_shift(&mut i, &point()).expect("guest_shift");
     } else if export != INSTANCES {
         call(&mut i, &export, 1, size);
     }
