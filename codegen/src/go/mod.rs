@@ -128,6 +128,33 @@ fn fixed_result(m: &Module, f: &Func) -> Option<usize> {
     fixed::size(m, &f.ret.ok)
 }
 
+/// The Go helper of the wrappers whose fixed-size result did not arrive as
+/// expected (`fixed_area_body`): it decodes what came the general way, for
+/// the same errors as the other wrappers.
+const FIXED_FAILED: &str = r#"// fixed_failed returns the error of a call to fn whose fixed-size result
+// did not arrive: the host's error (status st), or why the n-byte payload,
+// in buf when it fits, does not decode.
+func fixed_failed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {
+	var p []byte
+	if int(n) <= len(buf) {
+		// A copy: buf is an array on the caller's stack, which must not escape.
+		p = append([]byte(nil), buf[:n]...)
+	} else {
+		p = take_result(n, nil)
+	}
+	if st != 0 {
+		return gohost.CallError(module_name, fn, st, p, typed)
+	}
+	r := gohost.NewReader(p)
+	_, err := decode(r)
+	if err == nil {
+		err = r.Done()
+	}
+	return gohost.ResultError(module_name, fn, err)
+}
+
+"#;
+
 pub(crate) struct Gen<'a> {
     m: &'a Module,
     hash: &'a str,
@@ -181,27 +208,7 @@ impl Gen<'_> {
             let _ = writeln!(o, "\truntime.KeepAlive(b)\n\treturn b\n}}\n");
         }
         if m.funcs.iter().any(|f| fixed_result(m, f).is_some()) {
-            let _ = writeln!(
-                o,
-                "// fixed_failed returns the error of a call to fn whose fixed-size result"
-            );
-            let _ = writeln!(
-                o,
-                "// did not arrive: the host's error (status st), or why the n-byte payload,"
-            );
-            let _ = writeln!(o, "// in buf when it fits, does not decode.");
-            let _ = writeln!(o, "func fixed_failed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {{");
-            let _ = writeln!(o, "\tvar p []byte");
-            let _ = writeln!(
-                o,
-                "\tif int(n) <= len(buf) {{\n\t\t// A copy: buf is an array on the caller's stack, which must not escape.\n\t\tp = append([]byte(nil), buf[:n]...)\n\t}} else {{\n\t\tp = take_result(n, nil)\n\t}}"
-            );
-            let _ = writeln!(
-                o,
-                "\tif st != 0 {{\n\t\treturn gohost.CallError(module_name, fn, st, p, typed)\n\t}}"
-            );
-            let _ = writeln!(o, "\tr := gohost.NewReader(p)\n\t_, err := decode(r)\n\tif err == nil {{\n\t\terr = r.Done()\n\t}}");
-            let _ = writeln!(o, "\treturn gohost.ResultError(module_name, fn, err)\n}}\n");
+            o.push_str(FIXED_FAILED);
         }
         if status {
             let _ = writeln!(
