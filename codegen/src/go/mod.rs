@@ -128,6 +128,15 @@ fn fixed_result(m: &Module, f: &Func) -> Option<usize> {
     fixed::size(m, &f.ret.ok)
 }
 
+/// The Go function that decodes `f`'s typed error value (`error_E` for an
+/// error enum of the module), or `nil` when its errors are only messages.
+fn typed_error(f: &Func) -> String {
+    match &f.ret.err {
+        Some(ErrTy::Enum(e)) => format!("error_{}", naming::exported(e)),
+        _ => "nil".into(),
+    }
+}
+
 /// The Go helper of the wrappers whose fixed-size result did not arrive as
 /// expected (`fixed_area_body`): it decodes what came the general way, for
 /// the same errors as the other wrappers.
@@ -690,10 +699,7 @@ impl Gen<'_> {
         if frame {
             let _ = writeln!(o, "\tgohost.EndCall(sc)");
         }
-        let typed = match &f.ret.err {
-            Some(ErrTy::Enum(e)) => format!("error_{}", naming::exported(e)),
-            _ => "nil".into(),
-        };
+        let typed = typed_error(f);
         let _ = writeln!(o, "\tif call_status.Code != 0 {{");
         let _ = writeln!(
             o,
@@ -736,10 +742,7 @@ impl Gen<'_> {
         }
         let mut bad = vec!["st != 0".to_string(), format!("n != {size}")];
         bad.extend(fixed::invalid(m, &f.ret.ok, "ret"));
-        let typed = match &f.ret.err {
-            Some(ErrTy::Enum(e)) => format!("error_{}", naming::exported(e)),
-            _ => "nil".into(),
-        };
+        let typed = typed_error(f);
         let failed = format!(
             "fixed_failed(\"{}\", st, n, ret[:], {typed}, decode_{})",
             f.name,
@@ -791,10 +794,7 @@ impl Gen<'_> {
             "\tif int(sc.N) <= len(sc.Buf) {{\n\t\tp = sc.Buf[:sc.N]\n\t}} else {{"
         );
         let _ = writeln!(o, "\t\tp = take_result(sc.N, nil)\n\t}}");
-        let typed = match &f.ret.err {
-            Some(ErrTy::Enum(e)) => format!("error_{}", naming::exported(e)),
-            _ => "nil".into(),
-        };
+        let typed = typed_error(f);
         let call_err = format!(
             "gohost.CallError(module_name, \"{}\", st, p, {typed})",
             f.name
