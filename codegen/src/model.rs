@@ -368,6 +368,39 @@ impl Module {
         self.types.iter().find(|t| t.name() == name)
     }
 
+    /// The length of `t`'s encoding when it is always the same: numbers,
+    /// `bool`, enums without data and records of such fields (`docs/abi.md`,
+    /// "Fixed-size values").
+    pub fn fixed_size(&self, t: &Ty) -> Option<usize> {
+        self.fixed_size_within(t, 0)
+    }
+
+    fn fixed_size_within(&self, t: &Ty, depth: usize) -> Option<usize> {
+        // A record that contains itself is refused by rustc after the macro
+        // ran; stop here instead of recursing forever.
+        if depth > 32 {
+            return None;
+        }
+        match t {
+            Ty::Bool => Some(1),
+            Ty::I32 | Ty::U32 | Ty::F32 => Some(4),
+            Ty::I64 | Ty::U64 | Ty::F64 => Some(8),
+            Ty::Enum { name, .. } => match self.type_def(name) {
+                Some(TypeDef::Enum(e)) if e.is_unit_only() => Some(4),
+                _ => None,
+            },
+            Ty::Record { name, .. } => match self.type_def(name) {
+                Some(TypeDef::Record(r)) => r
+                    .fields
+                    .iter()
+                    .map(|f| self.fixed_size_within(&f.ty, depth + 1))
+                    .sum(),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// True when any function borrows the state (`&S` / `&mut S`).
     pub fn uses_state(&self) -> bool {
         self.state.is_some()

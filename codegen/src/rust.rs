@@ -18,7 +18,7 @@ pub fn emit(m: &Module, hash: &str, go: &[GoFile]) -> TokenStream {
         quote!((#n, #c))
     });
     let codecs = m.types.iter().map(|t| match t {
-        TypeDef::Record(r) => record_codec(r),
+        TypeDef::Record(r) => record_codec(m, r),
         TypeDef::Enum(e) => enum_codec(e),
         TypeDef::Handle(_) => TokenStream::new(),
     });
@@ -80,11 +80,23 @@ fn rust_ty_in(t: &Ty, scope: &TokenStream) -> TokenStream {
     }
 }
 
-fn record_codec(r: &Record) -> TokenStream {
+/// True when `t` is a fixed-size value the glue reads and writes in place
+/// (`::gohost::__private::Fixed`).
+fn is_fixed(m: &Module, t: &Ty) -> bool {
+    m.fixed_size(t).is_some_and(|n| n > 0)
+}
+
+fn record_codec(m: &Module, r: &Record) -> TokenStream {
     let name = ident(&r.name);
     let fields: Vec<Ident> = r.fields.iter().map(|f| ident(&f.name)).collect();
     let tys: Vec<TokenStream> = r.fields.iter().map(|f| rust_ty(&f.ty)).collect();
+    let record = Ty::Record {
+        name: r.name.clone(),
+        by_ref: false,
+    };
+    let fixed = is_fixed(m, &record).then(|| record_fixed(m, r, &fields, &tys));
     quote! {
+        #fixed
         impl ::gohost::__private::Encode for #name {
             fn encode(&self, w: &mut ::gohost::__private::Writer) {
                 #(::gohost::__private::Encode::encode(&self.#fields, w);)*
@@ -98,6 +110,69 @@ fn record_codec(r: &Record) -> TokenStream {
                 ::core::result::Result::Ok(Self {
                     #(#fields: ::gohost::__private::Decode::decode(r)?,)*
                 })
+            }
+        }
+    }
+}
+
+/// `Fixed` for a record of fixed-size fields: each field at its constant
+/// offset.
+fn record_fixed(m: &Module, r: &Record, fields: &[Ident], tys: &[TokenStream]) -> TokenStream {
+    let name = ident(&r.name);
+    let mut ranges = Vec::new();
+    let mut offset = 0;
+    for f in &r.fields {
+        let end = offset + m.fixed_size(&f.ty).unwrap_or(0);
+        let (a, b) = (
+            Literal::usize_unsuffixed(offset),
+            Literal::usize_unsuffixed(end),
+        );
+        ranges.push(quote!(#a..#b));
+        offset = end;
+    }
+    let size = Literal::usize_unsuffixed(offset);
+    quote! {
+        impl ::gohost::__private::Fixed for #name {
+            const SIZE: usize = #size;
+            #[inline]
+            fn read(b: &[u8]) -> ::core::option::Option<Self> {
+                ::core::option::Option::Some(Self {
+                    #(#fields: <#tys as ::gohost::__private::Fixed>::read(b.get(#ranges)?)?,)*
+                })
+            }
+            #[inline]
+            fn write(&self, b: &mut [u8]) {
+                #(if let ::core::option::Option::Some(s) = b.get_mut(#ranges) {
+                    ::gohost::__private::Fixed::write(&self.#fields, s);
+                })*
+            }
+        }
+    }
+}
+
+/// `Fixed` for an enum without data: its variant index, a u32.
+fn unit_enum_fixed(e: &Enum) -> TokenStream {
+    let name = ident(&e.name);
+    let variants: Vec<Ident> = e.variants.iter().map(|v| ident(&v.name)).collect();
+    let indices: Vec<Literal> = (0..e.variants.len())
+        .map(|i| Literal::u32_unsuffixed(i as u32))
+        .collect();
+    quote! {
+        impl ::gohost::__private::Fixed for #name {
+            const SIZE: usize = 4;
+            #[inline]
+            fn read(b: &[u8]) -> ::core::option::Option<Self> {
+                match <u32 as ::gohost::__private::Fixed>::read(b)? {
+                    #(#indices => ::core::option::Option::Some(Self::#variants),)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+            #[inline]
+            fn write(&self, b: &mut [u8]) {
+                let index: u32 = match self {
+                    #(Self::#variants => #indices,)*
+                };
+                ::gohost::__private::Fixed::write(&index, b);
             }
         }
     }
@@ -145,7 +220,9 @@ fn enum_codec(e: &Enum) -> TokenStream {
         dec.push(quote!(#lit => ::core::result::Result::Ok(#build),));
     }
     let msg = format!("malformed value: enum {} has no variant {{}}", e.name);
+    let fixed = e.is_unit_only().then(|| unit_enum_fixed(e));
     quote! {
+        #fixed
         impl ::gohost::__private::Encode for #name {
             fn encode(&self, w: &mut ::gohost::__private::Writer) {
                 match self {
@@ -281,7 +358,12 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
                             t,
                             Ty::Record { by_ref: true, .. } | Ty::Enum { by_ref: true, .. }
                         );
-                        (quote!(__cx.mem.decode::<#rt>(#a, #alen)), false, by_ref)
+                        let decode = if is_fixed(m, t) {
+                            quote!(decode_fixed)
+                        } else {
+                            quote!(decode)
+                        };
+                        (quote!(__cx.mem.#decode::<#rt>(#a, #alen)), false, by_ref)
                     }
                 };
                 let to_owned = if owned && !matches!(p.ty.lowering(), Lowering::Encoded) {
@@ -358,6 +440,8 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
                     let __h: u32 = __cx.abi.handles.insert(#v);
                     ::gohost::__private::ret_ok(&mut __cx, __area, &__h)
                 }}
+            } else if is_fixed(m, &f.ret.ok) {
+                quote!(::gohost::__private::ret_ok_fixed(&mut __cx, __area, &#v))
             } else {
                 quote!(::gohost::__private::ret_ok(&mut __cx, __area, &#v))
             }

@@ -4,8 +4,8 @@
 
 pub use crate::abi::{
     decode_all, fail_abi, fail_message, fail_typed, ret_abi_error, ret_err_message, ret_err_typed,
-    ret_ok, AbiError, AbiState, CallCx, Decode, Encode, GuestMemory, HandleTable, Reader, RetArea,
-    Status, Writer,
+    ret_ok, ret_ok_fixed, AbiError, AbiState, CallCx, Decode, Encode, Fixed, GuestMemory,
+    HandleTable, Reader, RetArea, Status, Writer,
 };
 use crate::{Caller, Error, Linker, Trap};
 

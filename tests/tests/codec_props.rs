@@ -110,6 +110,11 @@ pub mod props {
         /// Returns `host_bump(v)`, with `host_level(v)` as its level when
         /// that agrees, or the host's error as a message.
         pub fn bump(v: &Sample) -> Result<Sample, String>;
+
+        /// Returns `host_level(v)` after setting `v`'s level to the raw
+        /// index `level`, which may be out of range, or the host's error as
+        /// a message.
+        pub fn level_of(v: &Sample, level: u32) -> Result<Level, String>;
     }
 }
 
@@ -420,4 +425,32 @@ fn fixed_size_results_that_break_the_abi_are_go_errors() {
             "{rogue:?}: {err}"
         );
     }
+}
+
+#[test]
+fn fixed_size_arguments_that_break_the_abi_are_refused_by_the_host() {
+    let sample = Sample {
+        on: true,
+        level: Level::Low,
+        at: Pos { x: 1, y: 2, z: 3.0 },
+        count: 4,
+        weight: 5.0,
+        last: false,
+    };
+    with_plugin(|p| {
+        let ok = props::exports::level_of(p, &sample, 2).expect("call level_of");
+        assert_eq!(ok, Ok(Level::High));
+        let err = props::exports::level_of(p, &sample, 7)
+            .expect("call level_of")
+            .expect_err("level 7 does not exist");
+        assert!(
+            err.starts_with("props.host_level: ABI error:")
+                && err.contains("parameter `v`")
+                && err.contains("enum Level has no variant 7"),
+            "{err}"
+        );
+        // The instance is still good.
+        let back = props::exports::bump(p, &sample).expect("call bump");
+        assert_eq!(back, Ok(bumped(sample)));
+    });
 }

@@ -18,33 +18,7 @@ const MAX_SIZE: usize = 256;
 /// The length of `t`'s encoding when it is a fixed-size value of at most
 /// [`MAX_SIZE`] bytes and at least one.
 pub(super) fn size(m: &Module, t: &Ty) -> Option<usize> {
-    size_within(m, t, 0).filter(|&n| (1..=MAX_SIZE).contains(&n))
-}
-
-fn size_within(m: &Module, t: &Ty, depth: usize) -> Option<usize> {
-    // A record that contains itself is refused by rustc after the macro
-    // ran; stop here instead of recursing forever.
-    if depth > 32 {
-        return None;
-    }
-    match t {
-        Ty::Bool => Some(1),
-        Ty::I32 | Ty::U32 | Ty::F32 => Some(4),
-        Ty::I64 | Ty::U64 | Ty::F64 => Some(8),
-        Ty::Enum { name, .. } => match m.type_def(name) {
-            Some(TypeDef::Enum(e)) if e.is_unit_only() => Some(4),
-            _ => None,
-        },
-        Ty::Record { name, .. } => match m.type_def(name) {
-            Some(TypeDef::Record(r)) => r
-                .fields
-                .iter()
-                .map(|f| size_within(m, &f.ty, depth + 1))
-                .sum(),
-            _ => None,
-        },
-        _ => None,
-    }
+    m.fixed_size(t).filter(|&n| (1..=MAX_SIZE).contains(&n))
 }
 
 /// One number, boolean or enum of a fixed-size value, at `offset` in its
@@ -85,7 +59,7 @@ fn leaves<'m>(m: &'m Module, t: &'m Ty) -> Vec<Leaf<'m>> {
             ty: t,
             offset: *offset,
         });
-        *offset += size_within(m, t, 0).unwrap_or(0);
+        *offset += m.fixed_size(t).unwrap_or(0);
     }
     let mut out = Vec::new();
     walk(m, t, String::new(), &mut 0, &mut out);

@@ -1,6 +1,7 @@
 //! Checked views into a guest's linear memory.
 
 use super::codec::{decode_all, Decode};
+use super::fixed::Fixed;
 use super::AbiError;
 
 /// The guest's linear memory during one host call.
@@ -60,6 +61,31 @@ impl<'a> GuestMemory<'a> {
     /// Decodes one value from exactly the `len` bytes at `ptr`.
     pub fn decode<'s, T: Decode<'s>>(&'s self, ptr: i32, len: i32) -> Result<T, AbiError> {
         decode_all(self.bytes(ptr, len)?)
+    }
+
+    /// Decodes a fixed-size value from exactly the `len` bytes at `ptr`:
+    /// read in place when `len` is its size and the bytes are valid, else
+    /// decoded the general way, for the same error.
+    #[inline]
+    pub fn decode_fixed<'s, T: Fixed + Decode<'s>>(
+        &'s self,
+        ptr: i32,
+        len: i32,
+    ) -> Result<T, AbiError> {
+        let bytes = self.bytes(ptr, len)?;
+        if bytes.len() == T::SIZE {
+            if let Some(v) = T::read(bytes) {
+                return Ok(v);
+            }
+        }
+        decode_all(bytes)
+    }
+
+    /// `len` bytes at `ptr`, to write to.
+    #[inline]
+    pub fn bytes_mut(&mut self, ptr: i32, len: i32) -> Result<&mut [u8], AbiError> {
+        let r = self.range(ptr, len)?;
+        Ok(&mut self.data[r])
     }
 
     /// Copies `bytes` to `ptr`.

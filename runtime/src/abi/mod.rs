@@ -4,6 +4,7 @@
 
 mod codec;
 mod error;
+mod fixed;
 mod handles;
 mod memory;
 #[cfg(test)]
@@ -12,12 +13,13 @@ mod ret;
 
 pub use codec::{decode_all, Decode, Encode, Reader, Writer};
 pub use error::AbiError;
+pub use fixed::Fixed;
 pub use handles::HandleTable;
 pub use memory::GuestMemory;
 pub(crate) use ret::take_pending;
 pub use ret::{
     fail_abi, fail_message, fail_typed, ret_abi_error, ret_err_message, ret_err_typed, ret_ok,
-    CallCx, RetArea, Status,
+    ret_ok_fixed, CallCx, RetArea, Status,
 };
 
 /// Per-instance state of the ABI.

@@ -4,6 +4,7 @@
 use std::fmt::{self, Display, Write as _};
 
 use super::codec::{Encode, Writer};
+use super::fixed::Fixed;
 use super::{AbiError, AbiState, GuestMemory};
 use crate::Trap;
 
@@ -94,6 +95,32 @@ pub fn ret_ok<T: Encode + ?Sized>(cx: &mut CallCx<'_>, area: RetArea, v: &T) -> 
     let mut w = cx.writer();
     v.encode(&mut w);
     cx.finish(area, Status::Ok, w)
+}
+
+/// Sends the fixed-size `v` as the successful result: encoded straight into
+/// the guest's buffer when it fits (the generated Go wrapper passes one of
+/// exactly its size), else as [`ret_ok`] does.
+#[inline]
+pub fn ret_ok_fixed<T: Fixed + Encode>(
+    cx: &mut CallCx<'_>,
+    area: RetArea,
+    v: &T,
+) -> Result<i32, Trap> {
+    let Ok(size) = i32::try_from(T::SIZE) else {
+        return ret_ok(cx, area, v);
+    };
+    if size > area.cap {
+        return ret_ok(cx, area, v);
+    }
+    v.write(
+        cx.mem
+            .bytes_mut(area.ptr, size)
+            .map_err(|e| return_area_trap(&e))?,
+    );
+    cx.mem
+        .write_u32(area.len_ptr, size as u32)
+        .map_err(|e| return_area_trap(&e))?;
+    Ok(Status::Ok as i32)
 }
 
 /// Sends an error of an enum declared in the module: its message, then the

@@ -37,6 +37,11 @@ func (plugin) Bump(v props.Sample) (props.Sample, error) {
 	return back, err
 }
 
+func (plugin) LevelOf(v props.Sample, level uint32) (props.Level, error) {
+	v.Level = props.Level(level)
+	return props.HostLevel(v)
+}
+
 func init() { props.Register(plugin{}) }
 
 func main() {}

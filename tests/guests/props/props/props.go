@@ -22,11 +22,11 @@ const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "c93a54a03d320aeb"
+const ModelHash = "2afd062660ac8633"
 
 const module_name = "props"
 
-//go:wasmimport props __gohost_abi_1_c93a54a03d320aeb
+//go:wasmimport props __gohost_abi_1_2afd062660ac8633
 func gohost_abi()
 
 func init() {
@@ -289,6 +289,11 @@ type Exports interface {
 	// Bump returns `host_bump(v)`, with `host_level(v)` as its level when
 	// that agrees, or the host's error as a message.
 	Bump(v_ Sample) (Sample, error)
+
+	// LevelOf returns `host_level(v)` after setting `v`'s level to the raw
+	// index `level`, which may be out of range, or the host's error as
+	// a message.
+	LevelOf(v_ Sample, level uint32) (Level, error)
 }
 
 var registered Exports
@@ -341,6 +346,33 @@ func exp_Bump(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	}
 	w := gohost.Reply()
 	encode_Sample(w, v)
+	return gohost.Send(w)
+}
+
+//go:wasmexport level_of
+func exp_LevelOf(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("props"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := decode_Sample(r)
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	a1, err := r.Uint32()
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v, err := registered.LevelOf(a0, a1)
+	if err != nil {
+		return gohost.Send(gohost.ReplyError(err))
+	}
+	w := gohost.Reply()
+	encode_Level(w, v)
 	return gohost.Send(w)
 }
 
