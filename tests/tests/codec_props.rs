@@ -103,6 +103,20 @@ pub mod props {
         v.level
     }
 
+    /// Calls the guest's export `grow(depth)` before answering, so the Go
+    /// stack that holds this call's arguments grows, and moves, while the
+    /// host function runs; the answer depends on every argument.
+    pub fn host_visit(
+        caller: &mut gohost::Caller<'_, ()>,
+        v: Sample,
+        label: &str,
+        data: &[u8],
+        depth: i32,
+    ) -> Result<Sample, String> {
+        let grown: i32 = caller.call("grow", (depth,)).map_err(|e| e.to_string())?;
+        Ok(super::visited(v, label, data, grown))
+    }
+
     extern "Go" {
         /// Returns `v` after a round trip through `host_echo`.
         pub fn echo(v: &Outer) -> Outer;
@@ -115,10 +129,27 @@ pub mod props {
         /// index `level`, which may be out of range, or the host's error as
         /// a message.
         pub fn level_of(v: &Sample, level: u32) -> Result<Level, String>;
+
+        /// Returns `host_visit` of `v`, a label and bytes that the Go side
+        /// keeps on its stack, and `depth`.
+        pub fn visit(v: &Sample, depth: i32) -> Result<Sample, String>;
     }
 }
 
 use props::{Inner, Level, Outer, Pos, Sample, Shape};
+
+/// The label and bytes the Go plugin's `Visit` passes to `host_visit`.
+const VISIT_LABEL: &str = "visited";
+const VISIT_DATA: [u8; 5] = [1, 2, 3, 4, 5];
+
+/// What `host_visit` answers.
+fn visited(v: Sample, label: &str, data: &[u8], grown: i32) -> Sample {
+    let sum: i64 = data.iter().map(|&b| i64::from(b)).sum();
+    Sample {
+        count: v.count + label.len() as i64 * 1000 + sum * 10 + i64::from(grown),
+        ..v
+    }
+}
 
 /// What `host_bump` makes of a sample that is on.
 fn bumped(v: Sample) -> Sample {
@@ -312,6 +343,28 @@ fn rogue_instance(rogue: Rogue, sample: Sample) -> Instance<Rogue> {
             },
         )
         .expect("define");
+    linker
+        .func_wrap(
+            "props",
+            "host_visit",
+            // v, label and data (pointer and length each), depth, and the
+            // return area.
+            |_: Caller<'_, Rogue>,
+             _: i32,
+             _: i32,
+             _: i32,
+             _: i32,
+             _: i32,
+             _: i32,
+             _: i32,
+             _: i32,
+             _: i32,
+             _: i32|
+             -> Result<i32, Trap> {
+                Err(Trap::new("host_visit is not part of this test"))
+            },
+        )
+        .expect("define");
     // Writes `payload` as a call's result: in the guest's array when it
     // fits, else only its length (the guest then takes it).
     fn answer(
@@ -452,5 +505,34 @@ fn fixed_size_arguments_that_break_the_abi_are_refused_by_the_host() {
         // The instance is still good.
         let back = props::exports::bump(p, &sample).expect("call bump");
         assert_eq!(back, Ok(bumped(sample)));
+    });
+}
+
+#[test]
+fn arguments_on_the_go_stack_survive_a_callback_that_moves_it() {
+    let sample = Sample {
+        on: true,
+        level: Level::Mid,
+        at: Pos {
+            x: -1,
+            y: 2,
+            z: 0.5,
+        },
+        count: 7,
+        weight: 1.5,
+        last: true,
+    };
+    let depth = 300;
+    // `grow` returns how many of the depths 1..=depth are odd.
+    let grown = (depth + 1) / 2;
+    with_plugin(|p| {
+        for _ in 0..3 {
+            let back = props::exports::visit(p, &sample, depth).expect("call visit");
+            assert_eq!(
+                back,
+                Ok(visited(sample, VISIT_LABEL, &VISIT_DATA, grown)),
+                "the host read its arguments or wrote its result in the wrong place"
+            );
+        }
     });
 }

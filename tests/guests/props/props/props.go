@@ -22,11 +22,11 @@ const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "2afd062660ac8633"
+const ModelHash = "f45e260c357c58ed"
 
 const module_name = "props"
 
-//go:wasmimport props __gohost_abi_1_2afd062660ac8633
+//go:wasmimport props __gohost_abi_1_f45e260c357c58ed
 func gohost_abi()
 
 func init() {
@@ -276,6 +276,51 @@ func HostLevel(v_ Sample) (Level, error) {
 	return v, nil
 }
 
+//go:wasmimport props host_visit
+//go:noescape
+func imp_HostVisit(v_Ptr unsafe.Pointer, v_Len uint32, label string, dataPtr unsafe.Pointer, dataLen uint32, depth int32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+
+// HostVisit calls the guest's export `grow(depth)` before answering, so the Go
+// stack that holds this call's arguments grows, and moves, while the
+// host function runs; the answer depends on every argument.
+func HostVisit(v_ Sample, label string, data []byte, depth int32) (Sample, error) {
+	sc := gohost.BeginCall()
+	var a0 [38]byte
+	gohost.StoreBool(&a0[0], v_.On)
+	gohost.StoreUint32(&a0[1], uint32(v_.Level))
+	gohost.StoreUint32(&a0[5], uint32(v_.At.X))
+	gohost.StoreUint64(&a0[9], v_.At.Y)
+	gohost.StoreFloat32(&a0[17], v_.At.Z)
+	gohost.StoreUint64(&a0[21], uint64(v_.Count))
+	gohost.StoreFloat64(&a0[29], v_.Weight)
+	gohost.StoreBool(&a0[37], v_.Last)
+	st := imp_HostVisit(unsafe.Pointer(&a0), 38, label, unsafe.Pointer(unsafe.SliceData(data)), uint32(len(data)), depth, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	runtime.KeepAlive(label)
+	runtime.KeepAlive(data)
+	runtime.KeepAlive(sc)
+	var p []byte
+	if int(sc.N) <= len(sc.Buf) {
+		p = sc.Buf[:sc.N]
+	} else {
+		p = take_result(sc.N, nil)
+	}
+	if st != 0 {
+		err := gohost.CallError(module_name, "host_visit", st, p, nil)
+		gohost.EndCall(sc)
+		return Sample{}, err
+	}
+	r := gohost.NewReader(p)
+	v, err := decode_Sample(r)
+	if err == nil {
+		err = r.Done()
+	}
+	gohost.EndCall(sc)
+	if err != nil {
+		return Sample{}, gohost.ResultError(module_name, "host_visit", err)
+	}
+	return v, nil
+}
+
 // Exports is what a plugin implements: the functions the host calls
 // (the extern "Go" functions of the host module "props"). Pass an
 // implementation to Register from an init function.
@@ -294,6 +339,10 @@ type Exports interface {
 	// index `level`, which may be out of range, or the host's error as
 	// a message.
 	LevelOf(v_ Sample, level uint32) (Level, error)
+
+	// Visit returns `host_visit` of `v`, a label and bytes that the Go side
+	// keeps on its stack, and `depth`.
+	Visit(v_ Sample, depth int32) (Sample, error)
 }
 
 var registered Exports
@@ -373,6 +422,33 @@ func exp_LevelOf(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	}
 	w := gohost.Reply()
 	encode_Level(w, v)
+	return gohost.Send(w)
+}
+
+//go:wasmexport visit
+func exp_Visit(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("props"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := decode_Sample(r)
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	a1, err := r.Int32()
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v, err := registered.Visit(a0, a1)
+	if err != nil {
+		return gohost.Send(gohost.ReplyError(err))
+	}
+	w := gohost.Reply()
+	encode_Sample(w, v)
 	return gohost.Send(w)
 }
 
