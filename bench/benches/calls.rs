@@ -55,14 +55,11 @@ fn host_calls(c: &mut Criterion) {
             "loop_raw_text",
             None,
         ),
-        ("error_path", "loop_typed_error", "loop_raw_text", None),
+        ("error_path", "loop_typed_error", "loop_raw_error", None),
     ];
     for &(name, typed_export, raw_export, size) in cases {
         group.bench_function(format!("{name}/gohost"), |b| {
-            b.iter(|| match size {
-                Some(s) => typed.call::<(i32, i32), i32>(typed_export, (N, s)),
-                None => typed.call::<(i32,), i32>(typed_export, (N,)),
-            })
+            b.iter(|| gohost_bench::call_loop(&mut typed, typed_export, N, size))
         });
         group.bench_function(format!("{name}/{raw_name}"), |b| {
             b.iter(|| raw.call_loop(raw_export, N, size))

@@ -144,7 +144,8 @@ pub fn build_native(dir: &Path, name: &str) -> PathBuf {
 ///
 /// # Panics
 ///
-/// If Go is missing or older than wazero needs (1.25), or the build fails.
+/// If Go is missing or older than its `go.mod` asks (1.24), or the build
+/// fails.
 pub fn build_wazero_host() -> PathBuf {
     build_native(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("peer/wazero"),
@@ -217,6 +218,25 @@ pub fn gohost_linker(engine: &Engine) -> Linker<()> {
         )
         .expect("raw.refuse");
     linker
+}
+
+/// Runs the guest loop `export` through gohost: `n` iterations, and for the
+/// byte-slice loops a slice of `size` bytes. The gohost counterpart of
+/// [`raw::RawGuest::call_loop`].
+///
+/// # Errors
+///
+/// If the export is missing, has another signature, or traps.
+pub fn call_loop(
+    i: &mut Instance<()>,
+    export: &str,
+    n: i32,
+    size: Option<i32>,
+) -> Result<i32, gohost::Error> {
+    match size {
+        Some(s) => i.call::<(i32, i32), i32>(export, (n, s)),
+        None => i.call::<(i32,), i32>(export, (n,)),
+    }
 }
 
 /// A new instance of the benchmark guest on gohost, its Go runtime started.

@@ -22,19 +22,16 @@ fn typed_loops_and_their_raw_baselines_do_the_same_work() {
         ("loop_typed_error", "loop_raw_error", None),
     ];
     for (typed_export, raw_export, size) in pairs {
-        let on_gohost = |export: &str, i: &mut gohost::Instance<()>| match size {
-            Some(s) => i.call::<(i32, i32), i32>(export, (n, s)),
-            None => i.call::<(i32,), i32>(export, (n,)),
-        };
+        let mut on_gohost = |export: &str| gohost_bench::call_loop(&mut typed, export, n, size);
         let expected = raw.call_loop(raw_export, n, size);
         assert_eq!(
-            on_gohost(typed_export, &mut typed).ok(),
+            on_gohost(typed_export).ok(),
             Some(expected),
             "{typed_export} against {raw_export} on raw {}",
             gohost::ENGINE_NAME
         );
         // The `raw.*` imports gohost provides for profiling agree too.
-        assert_eq!(on_gohost(raw_export, &mut typed).ok(), Some(expected));
+        assert_eq!(on_gohost(raw_export).ok(), Some(expected));
     }
     // The records come back moved by one, n times.
     for export in ["loop_typed_record", "loop_typed_vec3"] {

@@ -20,16 +20,19 @@
 use gohost::{Engine, Instance, Linker, Module};
 use gohost_bench::{benchapi, gohost_instance, gohost_linker};
 
-fn call(i: &mut Instance<()>, export: &str, n: i32, size: Option<i32>) -> i32 {
-    match size {
-        Some(s) => i.call::<(i32, i32), i32>(export, (n, s)),
-        None => i.call::<(i32,), i32>(export, (n,)),
-    }
-    .expect("call")
-}
-
+/// What callgrind counts: `run`, and nothing before it.
 #[inline(never)]
 fn measured(
+    guest: (&Linker<()>, &Module),
+    i: &mut Instance<()>,
+    export: &str,
+    n: i32,
+    size: Option<i32>,
+) -> i32 {
+    run(guest, i, export, n, size)
+}
+
+fn run(
     (linker, module): (&Linker<()>, &Module),
     i: &mut Instance<()>,
     export: &str,
@@ -53,7 +56,7 @@ fn measured(
         }
         return p.x as i32;
     }
-    call(i, export, n, size)
+    gohost_bench::call_loop(i, export, n, size).expect("call")
 }
 
 fn point() -> benchapi::Point {
@@ -86,13 +89,7 @@ fn main() {
     let linker = gohost_linker(&engine);
     let mut i = gohost_instance(&linker, &module);
     // Warm up: lazy compilation of what is measured.
-    if export == EXPORT_CALLS {
-        benchapi::exports::guest_add(&mut i, 1, 1).expect("guest_add");
-    } else if export == EXPORT_RECORDS {
-        benchapi::exports::guest_shift(&mut i, &point()).expect("guest_shift");
-    } else if export != INSTANCES {
-        call(&mut i, &export, 1, size);
-    }
+    run((&linker, &module), &mut i, &export, 1, size);
     let r = measured((&linker, &module), &mut i, &export, n, size);
     println!("{export}({n}) = {r}");
 }

@@ -8,12 +8,17 @@
 //! perf-probe raw-instances N   the same on the raw engine
 //! ```
 //!
+//! Each takes `--guest FILE`, the benchmark guest already built (what
+//! `perf-table` passes, so that no `go build` runs inside a measured
+//! process); without it the guest is built first.
+//!
 //! `calls` prints one tab-separated row per measurement: what, gohost's
 //! nanoseconds, the baseline (`-` for none), the baseline's nanoseconds. The `instances`
 //! modes print `instances N: peak RSS K KiB` (the process's high-water
 //! mark, read from `/proc/self/status`).
 
 use std::hint::black_box;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use gohost::{Engine, Module};
@@ -24,13 +29,22 @@ use gohost_bench::{benchapi, gohost_instance, gohost_linker, measure};
 const N: i32 = 1000;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let guest = match args.iter().position(|a| a == "--guest") {
+        Some(i) if i + 1 < args.len() => {
+            PathBuf::from(args.drain(i..=i + 1).nth(1).unwrap_or_default())
+        }
+        Some(_) => return usage(),
+        None => gohost_bench::build_guest(),
+    };
+    let wasm = std::fs::read(&guest)
+        .unwrap_or_else(|e| panic!("read the benchmark guest {}: {e}", guest.display()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
-        ["calls"] => calls(15),
-        ["calls", "--quick"] => calls(3),
+        ["calls"] => calls(&wasm, 15),
+        ["calls", "--quick"] => calls(&wasm, 3),
         ["instances", n] | ["raw-instances", n] => match n.parse::<usize>() {
-            Ok(n) => instances(n, args[0] == "raw-instances"),
+            Ok(n) => instances(&wasm, n, args[0] == "raw-instances"),
             Err(_) => return usage(),
         },
         _ => return usage(),
@@ -39,7 +53,9 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: perf-probe calls [--quick] | instances N | raw-instances N");
+    eprintln!(
+        "usage: perf-probe calls [--quick] | instances N | raw-instances N, each with [--guest FILE]"
+    );
     ExitCode::from(2)
 }
 
@@ -50,13 +66,12 @@ fn row(what: &str, gohost_ns: f64, baseline: &str, baseline_ns: f64) {
     println!("{what}\t{gohost_ns:.1}\t{baseline}\t{baseline_ns:.1}");
 }
 
-fn calls(samples: usize) {
-    let wasm = std::fs::read(gohost_bench::build_guest()).expect("read the benchmark guest");
+fn calls(wasm: &[u8], samples: usize) {
     let engine = Engine::default();
-    let module = Module::from_bytes(&engine, &wasm).expect("compile the benchmark guest");
+    let module = Module::from_bytes(&engine, wasm).expect("compile the benchmark guest");
     let linker = gohost_linker(&engine);
     let mut typed = gohost_instance(&linker, &module);
-    let raw_module = RawModule::new(&wasm);
+    let raw_module = RawModule::new(wasm);
     let mut raw = raw_module.instantiate();
     let raw_name = format!("raw {}, hand-written func_wrap", gohost::ENGINE_NAME);
 
@@ -123,11 +138,8 @@ fn calls(samples: usize) {
         let (g, r) = measure::pair(
             samples,
             || {
-                black_box(match size {
-                    Some(s) => typed.call::<(i32, i32), i32>(typed_export, (N, s)),
-                    None => typed.call::<(i32,), i32>(typed_export, (N,)),
-                })
-                .expect("typed loop");
+                black_box(gohost_bench::call_loop(&mut typed, typed_export, N, size))
+                    .expect("typed loop");
             },
             || {
                 black_box(raw.call_loop(raw_export, N, size));
@@ -223,16 +235,15 @@ fn calls(samples: usize) {
 
 /// Starts `n` instances of the benchmark guest and keeps them while the
 /// peak memory is read.
-fn instances(n: usize, raw: bool) {
-    let wasm = std::fs::read(gohost_bench::build_guest()).expect("read the benchmark guest");
+fn instances(wasm: &[u8], n: usize, raw: bool) {
     let kept = if raw {
-        let module = RawModule::new(&wasm);
+        let module = RawModule::new(wasm);
         (0..n)
             .map(|_| Box::new(module.instantiate()) as Box<dyn std::any::Any>)
             .collect::<Vec<_>>()
     } else {
         let engine = Engine::default();
-        let module = Module::from_bytes(&engine, &wasm).expect("compile the benchmark guest");
+        let module = Module::from_bytes(&engine, wasm).expect("compile the benchmark guest");
         let linker = gohost_linker(&engine);
         (0..n)
             .map(|_| Box::new(gohost_instance(&linker, &module)) as Box<dyn std::any::Any>)

@@ -140,9 +140,9 @@ fn run(options: &Options) -> Result<(), String> {
         .parent()
         .ok_or("no workspace")?
         .to_owned();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace.join("target"));
+    // Where gohost-build puts the guests: the target directory.
+    let guests = gohost_build::out_dir();
+    let target = guests.parent().ok_or("no target directory")?.to_owned();
     let paths = Paths {
         scratch: target.join("perf-table"),
         workspace,
@@ -245,7 +245,9 @@ fn measure_engine(
     };
 
     progress(&format!("{engine}: calls (perf-probe calls)"));
-    let mut probe = Cmd::new(&bins.probe).arg("calls");
+    let plugin = programs.plugin.as_os_str();
+    let probe_cmd = |mode: &str| Cmd::new(&bins.probe).arg("--guest").arg(plugin).arg(mode);
+    let mut probe = probe_cmd("calls");
     if options.quick {
         probe = probe.arg("--quick");
     }
@@ -263,19 +265,18 @@ fn measure_engine(
     }
 
     let runs = if options.quick { 3 } else { 10 };
-    let wazero = |args: &[&str]| {
-        let mut c = Cmd::new(&programs.wazero);
-        for a in args {
-            c = c.arg(*a);
-        }
-        c
-    };
     let interp = bins.kind == EngineKind::Wasmi;
-    let wazero_run = |cache: Option<&Path>| {
-        let mut c = wazero(&["run"]);
+    // The peer's subcommand, on the engine paired with this one.
+    let wazero = |sub: &str| {
+        let c = Cmd::new(&programs.wazero).arg(sub);
         if interp {
-            c = c.arg("--interp");
+            c.arg("--interp")
+        } else {
+            c
         }
+    };
+    let wazero_run = |cache: Option<&Path>| {
+        let mut c = wazero("run");
         if let Some(dir) = cache {
             c = c.arg("--cache").arg(dir.as_os_str());
         }
@@ -395,19 +396,14 @@ fn measure_engine(
 
     // Idle plugin instances: the peak of N, and what each adds to one.
     progress(&format!("{engine}: {IDLE_INSTANCES} idle plugin instances"));
-    let plugin = programs.plugin.as_os_str();
     let idle = |n: usize| -> Result<Vec<process::Stats>, String> {
         let n = n.to_string();
-        let mut p = wazero(&["instances"]);
-        if interp {
-            p = p.arg("--interp");
-        }
         interleaved(
             if options.quick { 1 } else { 3 },
             &[
-                &Cmd::new(&bins.probe).arg("instances").arg(n.as_str()),
-                &Cmd::new(&bins.probe).arg("raw-instances").arg(n.as_str()),
-                &p.arg(n.as_str()).arg(plugin),
+                &probe_cmd("instances").arg(n.as_str()),
+                &probe_cmd("raw-instances").arg(n.as_str()),
+                &wazero("instances").arg(n.as_str()).arg(plugin),
             ],
         )
     };

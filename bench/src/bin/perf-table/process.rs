@@ -62,12 +62,18 @@ impl Cmd {
     ///
     /// If it cannot start or does not exit with 0.
     pub fn measure(&self) -> Result<Sample, String> {
+        // Standard error goes to a file, read only on failure: a pipe read
+        // after wait4 would block a child that writes more than it holds.
+        let mut stderr = stderr_file().map_err(|e| format!("{}: {e}", self.display()))?;
+        let child_stderr = stderr
+            .try_clone()
+            .map_err(|e| format!("{}: {e}", self.display()))?;
         let start = Instant::now();
         let child = self
             .command()
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(child_stderr)
             .spawn()
             .map_err(|e| format!("{}: {e}", self.display()))?;
         let pid = child.id() as libc::pid_t;
@@ -82,16 +88,16 @@ impl Cmd {
         if waited != pid {
             return Err(format!("{}: wait4 failed", self.display()));
         }
+        drop(child);
         if !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-            let mut stderr = String::new();
-            if let Some(mut e) = child.stderr {
-                use std::io::Read;
-                let _ = e.read_to_string(&mut stderr);
-            }
+            use std::io::{Read, Seek};
+            let mut text = String::new();
+            let _ = stderr.rewind();
+            let _ = stderr.read_to_string(&mut text);
             return Err(format!(
                 "{} failed (wait status {status:#x}): {}",
                 self.display(),
-                stderr.trim()
+                text.trim()
             ));
         }
         Ok(Sample {
@@ -166,4 +172,19 @@ pub fn interleaved(runs: usize, cmds: &[&Cmd]) -> Result<Vec<Stats>, String> {
         }
     }
     Ok(samples.iter().map(|s| Stats::of(s)).collect())
+}
+
+/// An unnamed temporary file (created, then unlinked) for a child's
+/// standard error.
+fn stderr_file() -> std::io::Result<std::fs::File> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("perf-table-{}-{n}.stderr", std::process::id()));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    std::fs::remove_file(&path)?;
+    Ok(file)
 }
