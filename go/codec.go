@@ -196,14 +196,22 @@ func (r *Reader) Int64() (int64, error) {
 
 // Float32 reads 4 bytes of IEEE 754 bits, little endian.
 func (r *Reader) Float32() (float32, error) {
-	v, err := r.Uint32()
-	return math.Float32frombits(v), err
+	if len(r.buf)-r.off < 4 {
+		return 0, &shortError{"u32", r.off, 4, len(r.buf) - r.off}
+	}
+	v := loadF32(&r.buf[r.off])
+	r.off += 4
+	return v, nil
 }
 
 // Float64 reads 8 bytes of IEEE 754 bits, little endian.
 func (r *Reader) Float64() (float64, error) {
-	v, err := r.Uint64()
-	return math.Float64frombits(v), err
+	if len(r.buf)-r.off < 8 {
+		return 0, &shortError{"u64", r.off, 8, len(r.buf) - r.off}
+	}
+	v := loadF64(&r.buf[r.off])
+	r.off += 8
+	return v, nil
 }
 
 // Count reads a uint32 list count and checks it against the unread bytes,

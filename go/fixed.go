@@ -1,5 +1,7 @@
 package gohost
 
+import "unsafe"
+
 // Fixed-size values are numbers, booleans, enums without data and records
 // of them. Their encoding always has the same length, so a generated
 // wrapper keeps them in arrays on its stack and reads and writes each field
@@ -45,3 +47,9 @@ func LoadFloat64(p *byte) float64 { return loadF64(p) }
 // LoadBool reports whether the byte at p is 1. A valid encoding is 0 or 1;
 // the caller checks that first (any other byte is malformed).
 func LoadBool(p *byte) bool { return *p == 1 }
+
+// le32 and le64 read the first bytes of b, which holds at least 4 or 8.
+
+func le32(b []byte) uint32 { return load32(unsafe.SliceData(b)) }
+
+func le64(b []byte) uint64 { return load64(unsafe.SliceData(b)) }

@@ -8,10 +8,6 @@ import (
 	"unsafe"
 )
 
-func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
-
-func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
-
 func load32(p *byte) uint32 { return binary.LittleEndian.Uint32(unsafe.Slice(p, 4)) }
 
 func load64(p *byte) uint64 { return binary.LittleEndian.Uint64(unsafe.Slice(p, 8)) }

@@ -8,10 +8,6 @@ import "unsafe"
 // store, which keeps the Reader's fixed-size reads and the fixed-size
 // helpers small enough to be inlined. The caller guarantees the bytes.
 
-func le32(b []byte) uint32 { return *(*uint32)(unsafe.Pointer(unsafe.SliceData(b))) }
-
-func le64(b []byte) uint64 { return *(*uint64)(unsafe.Pointer(unsafe.SliceData(b))) }
-
 func load32(p *byte) uint32 { return *(*uint32)(unsafe.Pointer(p)) }
 
 func load64(p *byte) uint64 { return *(*uint64)(unsafe.Pointer(p)) }

@@ -83,18 +83,18 @@ fn rust_ty_in(t: &Ty, scope: &TokenStream) -> TokenStream {
 /// True when `t` is a fixed-size value the glue reads and writes in place
 /// (`::gohost::__private::Fixed`).
 fn is_fixed(m: &Module, t: &Ty) -> bool {
-    m.fixed_size(t).is_some_and(|n| n > 0)
+    m.fixed_size(t).is_some()
 }
 
 fn record_codec(m: &Module, r: &Record) -> TokenStream {
     let name = ident(&r.name);
     let fields: Vec<Ident> = r.fields.iter().map(|f| ident(&f.name)).collect();
     let tys: Vec<TokenStream> = r.fields.iter().map(|f| rust_ty(&f.ty)).collect();
-    let record = Ty::Record {
-        name: r.name.clone(),
-        by_ref: false,
-    };
-    let fixed = is_fixed(m, &record).then(|| record_fixed(m, r, &fields, &tys));
+    let fixed = r
+        .fields
+        .iter()
+        .all(|f| is_fixed(m, &f.ty))
+        .then(|| record_fixed(m, r, &fields, &tys));
     quote! {
         #fixed
         impl ::gohost::__private::Encode for #name {

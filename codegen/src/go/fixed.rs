@@ -7,8 +7,8 @@
 //! function call counts, this is what makes a record cost about as much as
 //! a string.
 
+use super::go_ty;
 use crate::model::*;
-use crate::naming;
 use crate::parse::go_field_name;
 
 /// The largest fixed-size value kept on the stack; larger records take the
@@ -16,9 +16,9 @@ use crate::parse::go_field_name;
 const MAX_SIZE: usize = 256;
 
 /// The length of `t`'s encoding when it is a fixed-size value of at most
-/// [`MAX_SIZE`] bytes and at least one.
+/// [`MAX_SIZE`] bytes.
 pub(super) fn size(m: &Module, t: &Ty) -> Option<usize> {
-    m.fixed_size(t).filter(|&n| (1..=MAX_SIZE).contains(&n))
+    m.fixed_size(t).filter(|&n| n <= MAX_SIZE)
 }
 
 /// One number, boolean or enum of a fixed-size value, at `offset` in its
@@ -87,9 +87,10 @@ pub(super) fn store(m: &Module, t: &Ty, arr: &str, val: &str) -> Vec<String> {
         .collect()
 }
 
-/// Statements that load a `t` from the array `arr` into the variable
-/// `var`, whose bytes [`invalid`] has accepted.
-pub(super) fn load(m: &Module, t: &Ty, arr: &str, var: &str) -> Vec<String> {
+/// The loads of a `t` from the array `arr`, whose bytes [`invalid`] has
+/// accepted: for each leaf, its path below the value (`""` for the value
+/// itself, `.At.X`) and the Go expression that reads it.
+pub(super) fn load(m: &Module, t: &Ty, arr: &str) -> Vec<(String, String)> {
     leaves(m, t)
         .into_iter()
         .map(|l| {
@@ -97,16 +98,13 @@ pub(super) fn load(m: &Module, t: &Ty, arr: &str, var: &str) -> Vec<String> {
             let value = match l.ty {
                 Ty::Bool => format!("gohost.LoadBool({at})"),
                 Ty::U32 => format!("gohost.LoadUint32({at})"),
-                Ty::I32 => format!("int32(gohost.LoadUint32({at}))"),
-                Ty::Enum { name, .. } => {
-                    format!("{}(gohost.LoadUint32({at}))", naming::exported(name))
-                }
+                Ty::I32 | Ty::Enum { .. } => format!("{}(gohost.LoadUint32({at}))", go_ty(l.ty)),
                 Ty::U64 => format!("gohost.LoadUint64({at})"),
                 Ty::I64 => format!("int64(gohost.LoadUint64({at}))"),
                 Ty::F32 => format!("gohost.LoadFloat32({at})"),
                 _ => format!("gohost.LoadFloat64({at})"),
             };
-            format!("{var}{} = {value}", l.path)
+            (l.path, value)
         })
         .collect()
 }

@@ -495,18 +495,9 @@ impl Gen<'_> {
         };
         let _ = writeln!(self.out, "//go:wasmimport {} {}", self.m.name, f.name);
         // The host never keeps a pointer past the call, so what the
-        // arguments point to may live on the caller's stack.
-        let pointers = f.uses_status()
-            || f.uses_ret_area()
-            || f.params.iter().any(|p| {
-                matches!(
-                    p.ty.lowering(),
-                    Lowering::Text | Lowering::Bytes | Lowering::Encoded
-                )
-            });
-        if pointers {
-            let _ = writeln!(self.out, "//go:noescape");
-        }
+        // arguments point to may live on the caller's stack (docs/abi.md,
+        // "Fixed-size values", says why that holds with callbacks).
+        let _ = writeln!(self.out, "//go:noescape");
         let _ = writeln!(
             self.out,
             "func imp_{}({}){result}\n",
@@ -541,20 +532,24 @@ impl Gen<'_> {
         // encoded parameters into the frame's argument writer. An encoded
         // result comes back in the frame's buffer unless it is fixed-size.
         let m = self.m;
-        let fixed_args: Vec<(usize, usize)> = (0..f.params.len())
-            .filter(|&i| f.params[i].ty.lowering() == Lowering::Encoded)
-            .filter_map(|i| Some((i, fixed::size(m, &f.params[i].ty)?)))
+        let fixed_args: Vec<Option<usize>> = f
+            .params
+            .iter()
+            .map(|p| match p.ty.lowering() {
+                Lowering::Encoded => fixed::size(m, &p.ty),
+                _ => None,
+            })
             .collect();
         let encoded: Vec<usize> = (0..f.params.len())
-            .filter(|&i| f.params[i].ty.lowering() == Lowering::Encoded)
-            .filter(|&i| !fixed_args.iter().any(|&(j, _)| j == i))
+            .filter(|&i| f.params[i].ty.lowering() == Lowering::Encoded && fixed_args[i].is_none())
             .collect();
         let fixed_ret = fixed_result(m, f);
         let frame = (f.uses_ret_area() && fixed_ret.is_none()) || !encoded.is_empty();
         if frame {
             let _ = writeln!(self.out, "\tsc := gohost.BeginCall()");
         }
-        for &(i, size) in &fixed_args {
+        for (i, size) in fixed_args.iter().enumerate() {
+            let Some(size) = size else { continue };
             let p = &f.params[i];
             let _ = writeln!(self.out, "\tvar a{i} [{size}]byte");
             for stmt in fixed::store(m, &p.ty, &format!("a{i}"), &naming::unexported(&p.name)) {
@@ -604,8 +599,8 @@ impl Gen<'_> {
                     ));
                     alive.push(n);
                 }
-                Lowering::Encoded => match fixed_args.iter().find(|&&(j, _)| j == i) {
-                    Some((_, size)) => args.push(format!("unsafe.Pointer(&a{i}), {size}")),
+                Lowering::Encoded => match fixed_args[i] {
+                    Some(size) => args.push(format!("unsafe.Pointer(&a{i}), {size}")),
                     None => {
                         args.push(format!(
                             "unsafe.Pointer(unsafe.SliceData(b{i})), uint32(len(b{i}))"
@@ -754,15 +749,15 @@ impl Gen<'_> {
         } else {
             let _ = writeln!(o, "\t\tpanic({failed})\n\t}}");
         }
-        match fixed::load(m, &f.ret.ok, "ret", "v").as_slice() {
-            // A number or an enum: one expression.
-            [one] if !matches!(f.ret.ok, Ty::Record { .. }) => {
-                let _ = writeln!(o, "\t{}", one.replacen(" = ", " := ", 1));
+        match fixed::load(m, &f.ret.ok, "ret").as_slice() {
+            // An enum: the value itself.
+            [(path, value)] if path.is_empty() => {
+                let _ = writeln!(o, "\tv := {value}");
             }
             fields => {
                 let _ = writeln!(o, "\tvar v {}", go_ty(&f.ret.ok));
-                for stmt in fields {
-                    let _ = writeln!(o, "\t{stmt}");
+                for (path, value) in fields {
+                    let _ = writeln!(o, "\tv{path} = {value}");
                 }
             }
         }

@@ -127,6 +127,7 @@ func (BenchErrorRefused) Error() string {
 }
 
 //go:wasmimport benchapi add
+//go:noescape
 func imp_Add(a int32, b int32) int32
 
 // Add adds two numbers: the scalar call.

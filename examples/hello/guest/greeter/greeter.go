@@ -84,6 +84,7 @@ func Greet(name string) (string, error) {
 }
 
 //go:wasmimport greeter add
+//go:noescape
 func imp_Add(a int32, b int32) int32
 
 // Add adds two numbers, on the host.
