@@ -76,8 +76,7 @@ impl FileId {
 fn entry_path(dir: &Path, path: &Path) -> Option<PathBuf> {
     let canonical = fs::canonicalize(path).ok()?;
     let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
-    let name: String = digest[..20].iter().map(|b| format!("{b:02x}")).collect();
-    Some(dir.join("index").join(name))
+    Some(dir.join("index").join(super::file_name(&digest)))
 }
 
 /// The SHA-256 of the bytes of the file at `path`, if it is recorded and

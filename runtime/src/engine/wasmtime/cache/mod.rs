@@ -145,10 +145,7 @@ impl Cache {
         let mut h = Sha256::new();
         h.update(key.wasm);
         h.update(key.engine);
-        let name: String = h.finalize()[..20]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let name = file_name(&h.finalize());
         (
             self.dir.join(format!("{name}.cwasm")),
             self.dir.join(format!("{name}.meta")),
@@ -311,6 +308,11 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
     b.create(dir)
+}
+
+/// A cache file's name from a SHA-256 digest: its first 20 bytes in hex.
+pub(crate) fn file_name(digest: &[u8]) -> String {
+    digest[..20].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
