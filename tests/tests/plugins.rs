@@ -634,3 +634,40 @@ fn a_call_back_into_the_guest_counts_within_the_outer_deadline() {
         p.state()
     );
 }
+
+/// A module whose start function spins `n` times, then exports its count.
+fn counting_start(n: u32) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module
+            (global $count (export "count") (mut i32) (i32.const 0))
+            (func $start
+                (loop $again
+                    (global.set $count (i32.add (global.get $count) (i32.const 1)))
+                    (br_if $again (i32.lt_u (global.get $count) (i32.const {n})))))
+            (start $start))"#
+    ))
+    .expect("a valid module")
+}
+
+#[test]
+fn a_start_function_runs_with_the_fuel_of_a_call() {
+    for (config, metered) in [
+        (Config::new().consume_fuel(true), true),
+        (Config::new().interruptible(true), false),
+    ] {
+        let engine = Engine::new(config);
+        let linker = Linker::<()>::new(&engine);
+        let module = Module::from_bytes(&engine, &counting_start(1_000)).expect("module");
+        linker
+            .instantiate(&module, &WasiConfig::new(), ())
+            .expect("a start function within its fuel instantiates");
+        if metered {
+            let limits = Limits::new().fuel_per_call(100);
+            let spin = Module::from_bytes(&engine, &counting_start(1_000_000)).expect("module");
+            let err = linker
+                .instantiate_limited(&spin, &WasiConfig::new(), (), limits)
+                .expect_err("a start function past its fuel fails");
+            assert!(err.to_string().contains("fuel"), "{err}");
+        }
+    }
+}

@@ -110,6 +110,13 @@ impl<S: Send + 'static> Linker<S> {
         limits.check(self.engine.fuel, self.engine.interruptible)?;
         let data = StoreData::new(wasi.build()?, limits, state);
         let mut store = rt::new_store(&self.engine, data)?;
+        // A start function runs with the budget of a call. (A new wasmi
+        // store holds no fuel at all, so without this a metered or
+        // interruptible engine could not run one.)
+        if store.get_fuel().is_ok() {
+            let fuel = store.data().limits.fuel_per_call.unwrap_or(u64::MAX);
+            rt::set_call_fuel(&mut store, fuel).map_err(|e| Error::Engine(e.to_string()))?;
+        }
         link_check::check_imports(
             &self.host,
             module.inner.imports().map(|i| Import {

@@ -185,18 +185,10 @@ mod rt {
         engine: &super::Engine,
         data: StoreData<S>,
     ) -> Result<Store<StoreData<S>>, crate::Error> {
-        let start_fuel = data.limits.fuel_per_call.unwrap_or(u64::MAX);
         let mut store = Store::new(&engine.inner, data);
         store.limiter(|d| &mut d.limiter);
         if engine.interruptible {
             make_interruptible(&mut store);
-        }
-        if engine.fuel {
-            // A start function runs with a full budget (as on wasmi, where a
-            // fresh store has no fuel limit until the first call sets one).
-            store
-                .set_fuel(start_fuel)
-                .map_err(|e| crate::Error::Engine(e.to_string()))?;
         }
         Ok(store)
     }
