@@ -107,17 +107,17 @@ pub fn run(a: RunArgs) -> ExitCode {
     execute(&a.program, &wasi, !a.no_cache, a.timeout)
 }
 
-/// A positive, finite number of seconds.
+/// A positive, finite number of seconds, at least a nanosecond.
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .parse()
         .map_err(|_| format!("`{s}` is not a number of seconds (e.g. 2 or 0.5)"))?;
-    if !secs.is_finite() || secs <= 0.0 {
-        return Err(format!(
-            "the timeout must be a positive number of seconds, not `{s}`"
-        ));
-    }
-    Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
+    // Rejects NaN, infinities, negatives and what overflows a Duration;
+    // what rounds down to zero (1e-10) is no timeout either.
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("the timeout must be a positive number of seconds, not `{s}`"))
 }
 
 pub fn go_exec(a: GoExecArgs) -> ExitCode {
