@@ -29,9 +29,9 @@ fn go(dir: &Path, args: &[&str]) -> std::process::Output {
         .expect("run go (is the Go toolchain on PATH?)")
 }
 
-/// A temporary Go module holding the generated package `kv` and a main
-/// program using it, with a `replace` to the local support module.
-fn guest_module() -> (tempfile::TempDir, PathBuf) {
+/// A temporary Go module `example.com/guest` holding the generated package
+/// `pkg` (from `go_src`), with a `replace` to the local support module.
+fn module_with(pkg: &str, go_src: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let support = manifest()
         .join("../go")
@@ -46,8 +46,15 @@ fn guest_module() -> (tempfile::TempDir, PathBuf) {
         ),
     )
     .expect("go.mod");
-    std::fs::create_dir(root.join("kv")).expect("mkdir");
-    std::fs::write(root.join("kv/kv.go"), sample_go()).expect("kv.go");
+    std::fs::create_dir(root.join(pkg)).expect("mkdir");
+    std::fs::write(root.join(pkg).join(format!("{pkg}.go")), go_src).expect("write the package");
+    (tmp, root)
+}
+
+/// A temporary Go module holding the generated package `kv` and a main
+/// program using it, with a `replace` to the local support module.
+fn guest_module() -> (tempfile::TempDir, PathBuf) {
+    let (tmp, root) = module_with("kv", &sample_go());
     std::fs::write(
         root.join("main.go"),
         r#"package main
@@ -175,4 +182,29 @@ fn generated_go_vets_and_builds_for_wasip1() {
         String::from_utf8_lossy(&plugin.stderr)
     );
     assert!(root.join("plugin.wasm").exists());
+}
+
+#[test]
+fn parameters_named_like_the_wires_of_raw_imports_still_vet() {
+    let src = r#"
+#[gohost::host_module(name = "clash")]
+pub mod clash {
+    pub struct Pair { pub a: u32, pub b: u32 }
+    pub fn status(status: u32, data: &[u8], data_len: u32, ret_ptr: u32) -> Result<u32, String> {
+        Ok(status + data.len() as u32 + data_len + ret_ptr)
+    }
+    pub fn area(ret_cap: &str, ret_len: Pair, a0: Pair, b0: u32) -> Vec<u8> {
+        vec![ret_cap.len() as u8, (ret_len.a + a0.b + b0) as u8]
+    }
+}
+"#;
+    let files = gohost_codegen::generate_from_file(src).expect("generate");
+    let (_tmp, root) = module_with("clash", &files[0].contents);
+    let vet = go(&root, &["vet", "./..."]);
+    assert!(
+        vet.status.success(),
+        "go vet failed:\n{}\n{}",
+        String::from_utf8_lossy(&vet.stderr),
+        files[0].contents
+    );
 }

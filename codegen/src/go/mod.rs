@@ -468,23 +468,26 @@ impl Gen<'_> {
     }
 
     fn raw_import(&mut self, f: &Func) {
+        // The parameters are unnamed: names derived from the Rust ones
+        // (`dataPtr`, `status`) could collide with other parameters, and
+        // the wrapper below says what each one is.
         let mut params = Vec::new();
         for p in &f.params {
-            let n = naming::unexported(&p.name);
             match p.ty.lowering() {
-                Lowering::Text => params.push(format!("{n} string")),
+                Lowering::Text => params.push("string".to_string()),
                 Lowering::Bytes | Lowering::Encoded => {
-                    params.push(format!("{n}Ptr unsafe.Pointer, {n}Len uint32"));
+                    params.push("unsafe.Pointer, uint32".into());
                 }
-                Lowering::Handle => params.push(format!("{n} uint32")),
-                _ => params.push(format!("{n} {}", go_ty(&p.ty))),
+                Lowering::Handle => params.push("uint32".into()),
+                _ => params.push(go_ty(&p.ty)),
             }
         }
         if f.uses_status() {
-            params.push("status *gohost.Status".into());
+            params.push("*gohost.Status".into());
         }
         let result = if f.uses_ret_area() {
-            params.push("retPtr unsafe.Pointer, retCap uint32, retLen *uint32".into());
+            // The return area: buffer, capacity, where the length goes.
+            params.push("unsafe.Pointer, uint32, *uint32".into());
             " uint32".to_string()
         } else {
             match &f.ret.ok {

@@ -128,7 +128,7 @@ func (BenchErrorRefused) Error() string {
 
 //go:wasmimport benchapi add
 //go:noescape
-func imp_Add(a int32, b int32) int32
+func imp_Add(int32, int32) int32
 
 // Add adds two numbers: the scalar call.
 func Add(a int32, b int32) int32 {
@@ -137,7 +137,7 @@ func Add(a int32, b int32) int32 {
 
 //go:wasmimport benchapi text_len
 //go:noescape
-func imp_TextLen(s string, status *gohost.Status) uint32
+func imp_TextLen(string, *gohost.Status) uint32
 
 // TextLen returns the length of a text: the string call.
 func TextLen(s string) (uint32, error) {
@@ -151,7 +151,7 @@ func TextLen(s string) (uint32, error) {
 
 //go:wasmimport benchapi bytes_len
 //go:noescape
-func imp_BytesLen(bPtr unsafe.Pointer, bLen uint32) uint32
+func imp_BytesLen(unsafe.Pointer, uint32) uint32
 
 // BytesLen returns the first byte plus the length: the byte-slice call (the host reads
 // the guest's bytes in place, so the work is the same for any size).
@@ -163,7 +163,7 @@ func BytesLen(b []byte) uint32 {
 
 //go:wasmimport benchapi shift
 //go:noescape
-func imp_Shift(p_Ptr unsafe.Pointer, p_Len uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+func imp_Shift(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // Shift sends a record back moved by one: the record round trip.
 func Shift(p_ Point) (Point, error) {
@@ -198,7 +198,7 @@ func Shift(p_ Point) (Point, error) {
 
 //go:wasmimport benchapi nudge
 //go:noescape
-func imp_Nudge(v_Ptr unsafe.Pointer, v_Len uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+func imp_Nudge(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // Nudge sends a vector back moved by one: the record round trip of scalars.
 func Nudge(v_ Vec3) (Vec3, error) {
@@ -221,7 +221,7 @@ func Nudge(v_ Vec3) (Vec3, error) {
 
 //go:wasmimport benchapi refuse
 //go:noescape
-func imp_Refuse(code uint32, status *gohost.Status) uint32
+func imp_Refuse(uint32, *gohost.Status) uint32
 
 // Refuse always fails: the error path.
 func Refuse(code uint32) (uint32, error) {

@@ -52,7 +52,7 @@ func take_result(n uint32, buf []byte) []byte {
 
 //go:wasmimport greeter greet
 //go:noescape
-func imp_Greet(name string, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+func imp_Greet(string, unsafe.Pointer, uint32, *uint32) uint32
 
 // Greet returns a greeting for `name`, and counts it.
 func Greet(name string) (string, error) {
@@ -85,7 +85,7 @@ func Greet(name string) (string, error) {
 
 //go:wasmimport greeter add
 //go:noescape
-func imp_Add(a int32, b int32) int32
+func imp_Add(int32, int32) int32
 
 // Add adds two numbers, on the host.
 func Add(a int32, b int32) int32 {

@@ -164,7 +164,7 @@ type Response struct {
 
 //go:wasmimport kv get
 //go:noescape
-func imp_Get(key string, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+func imp_Get(string, unsafe.Pointer, uint32, *uint32) uint32
 
 // Get returns the entry under `key`.
 func Get(key string) (Entry, error) {
@@ -197,7 +197,7 @@ func Get(key string) (Entry, error) {
 
 //go:wasmimport kv put
 //go:noescape
-func imp_Put(key string, valuePtr unsafe.Pointer, valueLen uint32, expectPtr unsafe.Pointer, expectLen uint32, status *gohost.Status) uint64
+func imp_Put(string, unsafe.Pointer, uint32, unsafe.Pointer, uint32, *gohost.Status) uint64
 
 // Put stores `value` under `key` and returns its new version. With
 // `expect`, only if the current version is that (0: no value yet).
@@ -219,7 +219,7 @@ func Put(key string, value []byte, expect *uint64) (uint64, error) {
 
 //go:wasmimport kv delete
 //go:noescape
-func imp_Delete(key string, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+func imp_Delete(string, unsafe.Pointer, uint32, *uint32) uint32
 
 // Delete removes the entry under `key` and returns it.
 func Delete(key string) (Entry, error) {
@@ -252,7 +252,7 @@ func Delete(key string) (Entry, error) {
 
 //go:wasmimport kv list
 //go:noescape
-func imp_List(prefix string, limitPtr unsafe.Pointer, limitLen uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+func imp_List(string, unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // List returns the entries whose key starts with `prefix`, in key order, at most
 // `limit` of them.

@@ -184,7 +184,7 @@ func (PropsErrorRejected) Error() string {
 
 //go:wasmimport props host_echo
 //go:noescape
-func imp_HostEcho(v_Ptr unsafe.Pointer, v_Len uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+func imp_HostEcho(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // HostEcho gives its argument back: the Go plugin routes every value through it.
 func HostEcho(v_ Outer) (Outer, error) {
@@ -219,7 +219,7 @@ func HostEcho(v_ Outer) (Outer, error) {
 
 //go:wasmimport props host_bump
 //go:noescape
-func imp_HostBump(v_Ptr unsafe.Pointer, v_Len uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+func imp_HostBump(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // HostBump changes every field of `v` its own way ([`super::bumped`]), so a
 // field the Go side wrote or read at another field's offset shows.
@@ -253,7 +253,7 @@ func HostBump(v_ Sample) (Sample, error) {
 
 //go:wasmimport props host_level
 //go:noescape
-func imp_HostLevel(v_Ptr unsafe.Pointer, v_Len uint32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+func imp_HostLevel(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // HostLevel returns the level of a sample: a fixed-size argument and an enum result.
 func HostLevel(v_ Sample) (Level, error) {
@@ -278,7 +278,7 @@ func HostLevel(v_ Sample) (Level, error) {
 
 //go:wasmimport props host_visit
 //go:noescape
-func imp_HostVisit(v_Ptr unsafe.Pointer, v_Len uint32, label string, dataPtr unsafe.Pointer, dataLen uint32, depth int32, retPtr unsafe.Pointer, retCap uint32, retLen *uint32) uint32
+func imp_HostVisit(unsafe.Pointer, uint32, string, unsafe.Pointer, uint32, int32, unsafe.Pointer, uint32, *uint32) uint32
 
 // HostVisit calls the guest's export `grow(depth)` before answering, so the Go
 // stack that holds this call's arguments grows, and moves, while the
