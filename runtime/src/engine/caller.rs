@@ -3,8 +3,13 @@
 use super::func::{WasmParams, WasmResults};
 use super::{rt, StoreData};
 use crate::abi::{CallCx, GuestMemory};
+use crate::engine::native_stack;
 use crate::Error;
 use crate::Trap;
+
+/// The native stack a call back into the guest must find free: room for
+/// the engine's own frames and the host functions it may call in turn.
+const CALL_BACK_STACK: usize = 256 << 10;
 
 /// The context of one host call: the embedder's state and the calling
 /// instance's memory.
@@ -69,6 +74,17 @@ impl<'a, S> Caller<'a, S> {
         name: &str,
         params: P,
     ) -> Result<R, Error> {
+        // Each call back nests the engine on this thread's stack; a guest
+        // that keeps calling back (its export calls the host, which calls
+        // the export, ...) ends here rather than overflow it. (wasmtime
+        // also counts these frames within the guest's own stack limit.)
+        if native_stack::remaining().is_some_and(|left| left < CALL_BACK_STACK) {
+            return Err(Error::Trap {
+                message: format!(
+                    "call stack exhausted: no room on the host thread's stack to call `{name}` back"
+                ),
+            });
+        }
         let func = self
             .inner
             .get_export(name)

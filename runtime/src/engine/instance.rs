@@ -7,6 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::func::{WasmParams, WasmResults};
 use super::{rt, StoreData};
+use crate::engine::native_stack;
 use crate::Error;
 
 /// A running guest: its memory, WASI context, limits and the embedder's
@@ -69,7 +70,7 @@ impl<S> Instance<S> {
         let start: rt::TypedFunc<(), ()> = self.typed("_start")?;
         self.arm_deadline();
         self.refuel()?;
-        let result = rt::call(&mut self.store, &start, ());
+        let result = enter(&mut self.store, &start, ());
         let code = match result {
             Ok(()) => 0,
             Err(e) => match rt::exit_status(&e) {
@@ -92,7 +93,7 @@ impl<S> Instance<S> {
         let init: rt::TypedFunc<(), ()> = self.typed(INITIALIZE)?;
         self.arm_deadline();
         self.refuel()?;
-        rt::call(&mut self.store, &init, ()).map_err(|e| self.fault(INITIALIZE, e))?;
+        enter(&mut self.store, &init, ()).map_err(|e| self.fault(INITIALIZE, e))?;
         self.initialized = true;
         Ok(())
     }
@@ -130,7 +131,7 @@ impl<S> Instance<S> {
         // By reference: a typed function holds its type, which wasmtime
         // counts references to (clone and drop take a lock).
         let f = self.exports.typed(&self.inner, &mut self.store, name)?;
-        rt::call(&mut self.store, f, params).map_err(|e| self.fault(name, e))
+        enter(&mut self.store, f, params).map_err(|e| self.fault(name, e))
     }
 
     fn check_started(&self, name: &str) -> Result<(), Error> {
@@ -313,6 +314,27 @@ impl<S> Instance<S> {
         };
         self.poison(err)
     }
+}
+
+/// Calls `f` from the host, on a native stack with room for all the guest
+/// may use (see `native_stack`). Calls a host function makes back into the
+/// guest are nested in this one and use `rt::call` directly.
+#[inline]
+fn enter<S, P, R>(
+    store: &mut rt::Store<StoreData<S>>,
+    f: &rt::TypedFunc<P, R>,
+    params: P,
+) -> Result<R, rt::Error>
+where
+    P: rt::WasmParams,
+    R: rt::WasmResults,
+{
+    let needed = store.data().entry_stack;
+    if native_stack::has_room(needed) {
+        return rt::call(store, f, params);
+    }
+    native_stack::on_spare_stack(needed, || rt::call(store, f, params))
+        .unwrap_or_else(|e| Err(rt::error(e.to_string())))
 }
 
 /// The exports called so far, resolved by name once, each with the typed

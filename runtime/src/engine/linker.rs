@@ -3,6 +3,7 @@
 use super::func::IntoHostFunc;
 use super::{rt, Engine, Instance, Module, StoreData};
 use crate::engine::link_check::{self, HostFuncs};
+use crate::engine::native_stack;
 use crate::engine::sig::Import;
 use crate::{Error, Limits, WasiConfig};
 
@@ -125,17 +126,22 @@ impl<S: Send + 'static> Linker<S> {
                 kind: super::import_kind(i.ty()),
             }),
         )?;
-        let (instance, memory) =
-            rt::instantiate(&self.inner, &mut store, &module.inner).map_err(|e| {
-                match store.data().limiter.denied {
-                    Some(requested_bytes) => Error::MemoryLimit {
-                        limit_bytes: store.data().limiter.max_bytes,
-                        requested_bytes,
-                    },
-                    // With its context: which import did not match.
-                    None => Error::Link(format!("{e:#}")),
-                }
-            })?;
+        // A start function is a call into the guest from the host.
+        let needed = store.data().entry_stack;
+        let instantiated = native_stack::with_stack(needed, || {
+            rt::instantiate(&self.inner, &mut store, &module.inner)
+        })
+        .map_err(|e| Error::Engine(e.to_string()))?;
+        let (instance, memory) = instantiated.map_err(|e| {
+            match store.data().limiter.denied {
+                Some(requested_bytes) => Error::MemoryLimit {
+                    limit_bytes: store.data().limiter.max_bytes,
+                    requested_bytes,
+                },
+                // With its context: which import did not match.
+                None => Error::Link(format!("{e:#}")),
+            }
+        })?;
         store.data_mut().memory = memory;
         Ok(Instance::new(store, instance))
     }

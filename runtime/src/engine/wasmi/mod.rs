@@ -33,6 +33,8 @@ pub struct Engine {
     /// Whether calls can have deadlines ([`Config::interruptible`]); the
     /// engine then meters fuel, to stop the guest between slices.
     pub(crate) interruptible: bool,
+    /// The native stack a call needs free when it enters the guest.
+    pub(crate) entry_stack: usize,
 }
 
 impl Engine {
@@ -51,6 +53,11 @@ impl Engine {
                 fuel_per_bytes_validated: 0,
             });
         }
+        // The guest's stack, sized from the bytes wasmtime would give it
+        // (see `Config::max_wasm_stack`). wasmi's defaults (1,000 frames)
+        // end ordinary Go recursion early.
+        c.set_max_recursion_depth(config.max_wasm_stack / MIN_FRAME_BYTES);
+        c.set_max_stack_height(config.max_wasm_stack.saturating_mul(VALUES_PER_FRAME_BYTE));
         c.compilation_mode(if config.eager {
             wasmi::CompilationMode::Eager
         } else {
@@ -60,9 +67,23 @@ impl Engine {
             inner: wasmi::Engine::new(&c),
             fuel: config.fuel,
             interruptible: config.interruptible,
+            entry_stack: config.entry_stack(),
         }
     }
 }
+
+/// The smallest frame wasmtime makes for a call on x86-64 and aarch64 (a
+/// return address and a frame pointer): no depth that fits in wasmtime's
+/// stack has more frames than its bytes over this.
+const MIN_FRAME_BYTES: usize = 16;
+
+/// wasmi's value stack in bytes for each byte of wasmtime's stack. Go's
+/// frames take less of wasmi's value stack than of wasmtime's native
+/// stack: with the same number of bytes, a plain recursive Go function and
+/// a recursive tree walk went twice as deep on wasmi (measured with
+/// `tests/guests/deep`; see `Config::max_wasm_stack`). 4 leaves room for
+/// functions that keep more values live than those.
+const VALUES_PER_FRAME_BYTE: usize = 4;
 
 impl Default for Engine {
     fn default() -> Self {
@@ -130,8 +151,9 @@ mod rt {
     /// A store for a new instance, with its memory limiter.
     pub(crate) fn new_store<S>(
         engine: &super::Engine,
-        data: StoreData<S>,
+        mut data: StoreData<S>,
     ) -> Result<Store<StoreData<S>>, crate::Error> {
+        data.entry_stack = engine.entry_stack;
         let mut store = Store::new(&engine.inner, data);
         store.limiter(|d| &mut d.limiter);
         Ok(store)
@@ -239,6 +261,11 @@ mod rt {
         } else {
             Error::new(e.to_string())
         }
+    }
+
+    /// An engine error with `message`, for what fails around a call.
+    pub(crate) fn error(message: String) -> Error {
+        Error::new(message)
     }
 
     /// The exit code if `e` is WASI's `proc_exit`.

@@ -17,6 +17,9 @@ pub struct StoreData<S> {
     pub(crate) limits: Limits,
     /// The running call's wall-clock deadline.
     pub(crate) deadline: Deadline,
+    /// The native stack a call needs free when it enters the guest (see
+    /// `native_stack`), from the engine.
+    pub(crate) entry_stack: usize,
     /// Fuel of the running call's budget not yet given to the engine: with
     /// a deadline, a call runs in slices of fuel (see `rt::call`).
     pub(crate) fuel_reserve: u64,
@@ -34,6 +37,7 @@ impl<S> StoreData<S> {
             limiter: MemoryLimiter::new(limits.memory_bytes.unwrap_or(usize::MAX)),
             limits,
             deadline: Deadline::default(),
+            entry_stack: 0,
             fuel_reserve: 0,
             user,
         }

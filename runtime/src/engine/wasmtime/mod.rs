@@ -38,6 +38,9 @@ pub struct Engine {
     pub(crate) interruptible: bool,
     /// Where compiled modules are cached; `None` when the cache is off.
     pub(crate) cache: Option<Arc<cache::Cache>>,
+    /// The native stack a call needs free when it enters the guest: the
+    /// guest's `max_wasm_stack` and room for host functions.
+    pub(crate) entry_stack: usize,
 }
 
 impl Engine {
@@ -48,6 +51,12 @@ impl Engine {
         c.epoch_interruption(config.interruptible);
         // Trap messages name the trap, as on wasmi, without a backtrace.
         c.wasm_backtrace_max_frames(None);
+        c.max_wasm_stack(config.max_wasm_stack);
+        // wasmtime-wasi turns on wasmtime's async support, which refuses a
+        // guest stack larger than its fibers' stacks; those fibers get the
+        // guest's stack and the host's room, as a thread does (see
+        // `native_stack`).
+        c.async_stack_size(config.entry_stack());
         let inner = wasmtime::Engine::new(&c)
             .expect("gohost: wasmtime rejected a fixed, valid configuration");
         let cache = config
@@ -64,6 +73,7 @@ impl Engine {
             fuel: config.fuel,
             interruptible: config.interruptible,
             cache,
+            entry_stack: config.entry_stack(),
         }
     }
 }
@@ -183,8 +193,9 @@ mod rt {
     /// on an interruptible engine, and fuel for a start function.
     pub(crate) fn new_store<S>(
         engine: &super::Engine,
-        data: StoreData<S>,
+        mut data: StoreData<S>,
     ) -> Result<Store<StoreData<S>>, crate::Error> {
+        data.entry_stack = engine.entry_stack;
         let mut store = Store::new(&engine.inner, data);
         store.limiter(|d| &mut d.limiter);
         if engine.interruptible {
@@ -255,6 +266,11 @@ mod rt {
         R: WasmResults,
     {
         f.call(cx, params)
+    }
+
+    /// An engine error with `message`, for what fails around a call.
+    pub(crate) fn error(message: String) -> Error {
+        Error::msg(message)
     }
 
     /// The exit code if `e` is WASI's `proc_exit`.
