@@ -12,6 +12,10 @@
 //! - `raw-wasmi-run`, `raw-wasmtime-run` (binaries): the cold-start
 //!   baselines for `gohost run`.
 //! - `call-profile` (binary): one call loop for callgrind.
+//! - `go-compat` (binary): Go's standard-library tests under gohost on
+//!   both engines and under Go's own runner, written to
+//!   `docs/compatibility.md`: `cargo run --release -p gohost-bench --bin
+//!   go-compat -- --short --jobs 2 --out docs/compatibility.md`.
 //!
 //! Guests live in `guests/`: `calls` (the call benchmarks, a plugin),
 //! `hello` (cold start), `compute` (sha256 and JSON, also built natively).
