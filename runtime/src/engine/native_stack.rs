@@ -6,9 +6,10 @@
 //! much left. A guest that recurses on a thread with less stack than that
 //! (a `std::thread` has 2 MiB, Go's runner gives the guest 8 MiB) would run
 //! into the thread's guard page, and the process aborts. So every call that
-//! enters guest code from the host goes through [`with_stack`], which runs
-//! it in place when the thread has room, and otherwise on a stack of known
-//! size that the thread keeps for the next such call.
+//! enters guest code from the host first asks [`has_room`], runs in place
+//! when the thread has room, and otherwise [`on_spare_stack`]: on a stack
+//! of known size that the thread keeps for the next such call
+//! ([`with_stack`] does both).
 //!
 //! wasmi keeps the guest's call stack on the heap, but each call a host
 //! function makes back into the guest nests the interpreter on the native
