@@ -80,6 +80,13 @@ pub enum Error {
         deadline: Duration,
     },
 
+    /// The call was stopped by a [`CancelHandle`](crate::CancelHandle); the
+    /// instance is poisoned.
+    #[error("the call to `{func}` was cancelled")]
+    Cancelled {
+        /// The export that was called.
+        func: String,
+    },
     /// The guest tried to grow its memory past its limit.
     #[error(
         "guest exceeded its memory limit of {limit_bytes} bytes (it asked for {requested_bytes})"
@@ -177,6 +184,7 @@ impl Error {
             Error::Trap { .. }
                 | Error::FuelExhausted { .. }
                 | Error::DeadlineExceeded { .. }
+                | Error::Cancelled { .. }
                 | Error::MemoryLimit { .. }
                 | Error::Poisoned { .. }
                 | Error::Exited { .. }

@@ -38,13 +38,13 @@ mod wasi;
 pub mod __private;
 
 pub use engine::{
-    Caller, Config, Engine, Instance, IntoHostFunc, Linker, Module, WasmParams, WasmResult,
-    WasmResults, WasmValue, ENGINE_NAME,
+    Caller, CancelHandle, Config, Engine, HostCall, Instance, IntoAsyncHostFunc, IntoHostFunc,
+    Linker, Module, WasmParams, WasmResult, WasmResults, WasmValue, ENGINE_NAME,
 };
 pub use error::{Error, Trap};
 pub use gohost_macros::host_module;
 pub use limits::Limits;
-pub use pool::{Pool, PoolBuilder, PoolStats, Reuse};
+pub use pool::{BoxFuture, Pool, PoolBuilder, PoolStats, Reuse};
 pub use wasi::{Capture, DirPerms, Input, Output, OutputCallback, WasiConfig};
 
 /// The README's Rust examples compile as doctests.

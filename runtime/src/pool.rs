@@ -1,8 +1,17 @@
 //! A bounded pool of plugin instances shared by threads.
 
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Mutex, MutexGuard};
 
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::engine::async_call::block_on;
 use crate::{Error, Instance, Limits, Linker, Module, WasiConfig};
+
+/// A boxed future that is `Send`: what [`Pool::call_async`]'s closure
+/// returns (`Box::pin(async move { ... })`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// When an instance goes back to the pool after a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,7 +40,10 @@ pub struct PoolStats {
 }
 
 struct State<S: 'static> {
+    /// Idle instances for sync calls, and for async calls
+    /// ([`Linker::instantiate_async`]).
     idle: Vec<Instance<S>>,
+    idle_async: Vec<Instance<S>>,
     live: usize,
     created: u64,
     discarded: u64,
@@ -58,6 +70,10 @@ type WasiFactory = Box<dyn Fn() -> WasiConfig + Send + Sync>;
 /// let sum: i32 = pool.call(|plugin| plugin.call("add", (2i32, 3i32)))?;
 /// # Ok::<(), gohost::Error>(())
 /// ```
+///
+/// Callers wait for an instance in the order they came, whether they call
+/// [`call`](Self::call) (blocking their thread) or
+/// [`call_async`](Self::call_async) (awaiting, without blocking one).
 pub struct Pool<S: 'static> {
     linker: Linker<S>,
     module: Module,
@@ -67,7 +83,9 @@ pub struct Pool<S: 'static> {
     reuse: Reuse,
     max: usize,
     state: Mutex<State<S>>,
-    freed: Condvar,
+    /// One permit per instance that may be in use; a fair (first come,
+    /// first served) queue for callers.
+    permits: Semaphore,
 }
 
 impl<S> std::fmt::Debug for Pool<S> {
@@ -96,7 +114,7 @@ impl<S: Send + 'static> PoolBuilder<S> {
     /// Callers beyond that wait for an instance to come free.
     #[must_use]
     pub fn max_instances(mut self, n: usize) -> Self {
-        self.pool.max = n.max(1);
+        self.pool.max = n.clamp(1, Semaphore::MAX_PERMITS);
         self
     }
 
@@ -124,7 +142,8 @@ impl<S: Send + 'static> PoolBuilder<S> {
     }
 
     /// The pool.
-    pub fn build(self) -> Pool<S> {
+    pub fn build(mut self) -> Pool<S> {
+        self.pool.permits = Semaphore::new(self.pool.max);
         self.pool
     }
 }
@@ -148,11 +167,12 @@ impl<S: Send + 'static> Pool<S> {
                 max: std::thread::available_parallelism().map_or(2, |n| n.get()),
                 state: Mutex::new(State {
                     idle: Vec::new(),
+                    idle_async: Vec::new(),
                     live: 0,
                     created: 0,
                     discarded: 0,
                 }),
-                freed: Condvar::new(),
+                permits: Semaphore::new(0),
             },
         }
     }
@@ -172,9 +192,44 @@ impl<S: Send + 'static> Pool<S> {
             .as_mut()
             .expect("a lease holds its instance until dropped");
         let result = f(instance);
-        let faulted = matches!(&result, Err(e) if e.is_fault());
-        lease.keep = !faulted && instance.poisoned().is_none() && self.reuse == Reuse::UntilFault;
+        lease.keep = self.keeps(instance, &result);
         result
+    }
+
+    /// Runs `f` with an initialized async instance to itself (made with
+    /// [`Linker::instantiate_async`]), awaiting one without blocking a
+    /// thread when all are busy.
+    ///
+    /// As with [`call`](Self::call), an instance whose call faulted is
+    /// dropped. So is one whose call was cancelled: dropping this future
+    /// before it completes leaves the guest half-run, and the pool makes a
+    /// fresh instance for a later call.
+    ///
+    /// ```no_run
+    /// # async fn f(pool: &gohost::Pool<()>) -> Result<(), gohost::Error> {
+    /// let sum: i32 = pool
+    ///     .call_async(|plugin| Box::pin(plugin.call_async("add", (2i32, 3i32))))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn call_async<R, F>(&self, f: F) -> Result<R, Error>
+    where
+        F: for<'i> FnOnce(&'i mut Instance<S>) -> BoxFuture<'i, Result<R, Error>>,
+    {
+        let mut lease = self.checkout_async().await?;
+        let instance = lease
+            .instance
+            .as_mut()
+            .expect("a lease holds its instance until dropped");
+        let result = f(instance).await;
+        lease.keep = self.keeps(instance, &result);
+        result
+    }
+
+    /// Whether an instance goes back to the pool after a call.
+    fn keeps<R>(&self, instance: &Instance<S>, result: &Result<R, Error>) -> bool {
+        let faulted = matches!(result, Err(e) if e.is_fault());
+        !faulted && instance.poisoned().is_none() && self.reuse == Reuse::UntilFault
     }
 
     /// Counts of the pool's life so far.
@@ -184,7 +239,7 @@ impl<S: Send + 'static> Pool<S> {
             created: st.created,
             discarded: st.discarded,
             live: st.live,
-            idle: st.idle.len(),
+            idle: st.idle.len() + st.idle_async.len(),
         }
     }
 
@@ -195,59 +250,105 @@ impl<S: Send + 'static> Pool<S> {
     }
 
     fn checkout(&self) -> Result<Lease<'_, S>, Error> {
-        let mut st = self.lock();
-        loop {
-            if let Some(instance) = st.idle.pop() {
-                return Ok(Lease {
-                    pool: self,
-                    instance: Some(instance),
-                    keep: false,
-                });
-            }
-            if st.live < self.max {
-                st.live += 1;
-                st.created += 1;
-                break;
-            }
-            st = self.freed.wait(st).unwrap_or_else(|p| p.into_inner());
-        }
-        drop(st);
+        let permit = block_on(self.permits.acquire()).map_err(closed)?;
+        let mut lease = match self.reserve(permit, false) {
+            Reserved::Idle(lease) => return Ok(lease),
+            Reserved::New(lease) => lease,
+        };
         // Create outside the lock: instantiation and Go's runtime start take
         // milliseconds, and other threads may return instances meanwhile.
-        let created = self
+        let mut instance = self.linker.instantiate_limited(
+            &self.module,
+            &(self.new_wasi)(),
+            (self.new_state)(),
+            self.limits,
+        )?;
+        instance.initialize()?;
+        lease.instance = Some(instance);
+        Ok(lease)
+    }
+
+    async fn checkout_async(&self) -> Result<Lease<'_, S>, Error> {
+        let permit = self.permits.acquire().await.map_err(closed)?;
+        let mut lease = match self.reserve(permit, true) {
+            Reserved::Idle(lease) => return Ok(lease),
+            Reserved::New(lease) => lease,
+        };
+        let mut instance = self
             .linker
-            .instantiate_limited(
+            .instantiate_limited_async(
                 &self.module,
                 &(self.new_wasi)(),
                 (self.new_state)(),
                 self.limits,
             )
-            .and_then(|mut i| i.initialize().map(|()| i));
-        match created {
-            Ok(instance) => Ok(Lease {
-                pool: self,
-                instance: Some(instance),
-                keep: false,
-            }),
-            Err(e) => {
-                self.release(None);
-                Err(e)
-            }
-        }
+            .await?;
+        instance.initialize_async().await?;
+        lease.instance = Some(instance);
+        Ok(lease)
     }
 
-    fn release(&self, instance: Option<Instance<S>>) {
+    /// With a permit in hand: an idle instance of the kind asked for, or
+    /// room to make one (dropping an idle instance of the other kind if
+    /// the pool is full of them). A lease without an instance counts as
+    /// discarded if it is dropped before one is put in.
+    fn reserve<'p>(&'p self, permit: SemaphorePermit<'p>, asynchronous: bool) -> Reserved<'p, S> {
+        let mut st = self.lock();
+        let idle = if asynchronous {
+            &mut st.idle_async
+        } else {
+            &mut st.idle
+        };
+        let lease = |instance| Lease {
+            pool: self,
+            instance,
+            asynchronous,
+            keep: false,
+            _permit: permit,
+        };
+        if let Some(instance) = idle.pop() {
+            return Reserved::Idle(lease(Some(instance)));
+        }
+        let evicted = if st.live >= self.max {
+            // The permit guarantees an instance not in use.
+            st.live -= 1;
+            st.discarded += 1;
+            if asynchronous {
+                st.idle.pop()
+            } else {
+                st.idle_async.pop()
+            }
+        } else {
+            None
+        };
+        st.live += 1;
+        st.created += 1;
+        drop(st);
+        drop(evicted);
+        Reserved::New(lease(None))
+    }
+
+    fn release(&self, instance: Option<Instance<S>>, asynchronous: bool) {
         let mut st = self.lock();
         match instance {
+            Some(i) if asynchronous => st.idle_async.push(i),
             Some(i) => st.idle.push(i),
             None => {
                 st.live -= 1;
                 st.discarded += 1;
             }
         }
-        drop(st);
-        self.freed.notify_one();
     }
+}
+
+/// The semaphore is never closed; say so if it somehow were.
+fn closed(_: tokio::sync::AcquireError) -> Error {
+    Error::Config("the pool is closed".into())
+}
+
+enum Reserved<'p, S: Send + 'static> {
+    Idle(Lease<'p, S>),
+    New(Lease<'p, S>),
 }
 
 /// An instance checked out of the pool; goes back (or is dropped) when the
@@ -255,12 +356,15 @@ impl<S: Send + 'static> Pool<S> {
 struct Lease<'p, S: Send + 'static> {
     pool: &'p Pool<S>,
     instance: Option<Instance<S>>,
+    asynchronous: bool,
     keep: bool,
+    /// Given back after the instance (fields drop after `drop`).
+    _permit: SemaphorePermit<'p>,
 }
 
 impl<S: Send + 'static> Drop for Lease<'_, S> {
     fn drop(&mut self) {
         let instance = self.instance.take().filter(|_| self.keep);
-        self.pool.release(instance);
+        self.pool.release(instance, self.asynchronous);
     }
 }

@@ -70,6 +70,38 @@ pub fn call_export_encoded<S>(
     instance.call_encoded(export, args)
 }
 
+/// [`call_export_encoded`] for async instances.
+pub async fn call_export_encoded_async<S: Send>(
+    instance: &mut crate::Instance<S>,
+    export: &'static str,
+    args: &[u8],
+) -> Result<(u8, Vec<u8>), Error> {
+    instance.call_encoded_async(export, args).await
+}
+
+/// Starts an async host call whose future's output `finish` writes into
+/// the guest's memory (generated glue of `async fn`s).
+pub fn host_call<S, R, F, O, Fin>(future: F, finish: Fin) -> crate::HostCall<S, R>
+where
+    S: 'static,
+    R: Send + 'static,
+    F: core::future::Future<Output = O> + Send + 'static,
+    O: Send + 'static,
+    Fin: FnOnce(O, CallCx<'_>, &mut S) -> Result<R, Trap> + Send + 'static,
+{
+    crate::HostCall::with_finish(future, finish)
+}
+
+/// Registers an async host function (generated glue of `async fn`s).
+pub fn func_wrap_async<S: Send + 'static, Params, Results>(
+    linker: &mut Linker<S>,
+    module: &str,
+    name: &str,
+    f: impl crate::IntoAsyncHostFunc<S, Params, Results>,
+) -> Result<(), Error> {
+    linker.func_wrap_async(module, name, f).map(drop)
+}
+
 /// The error for an export's reply with status 2 (refused) or 3 (recovered
 /// panic); the payload is the guest's message.
 ///

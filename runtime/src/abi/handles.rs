@@ -95,6 +95,19 @@ impl HandleTable {
             .map_err(|_| wrong_type::<T>(handle, found))
     }
 
+    /// Puts back an object [`take`](Self::take)n out of the table under its
+    /// old handle: an async host function borrows handles for as long as
+    /// it is awaited. Handles are never reused, so the number is still free.
+    pub fn restore<T: Send + 'static>(&mut self, handle: u32, value: T) {
+        self.objects.insert(
+            handle,
+            Entry {
+                type_name: type_name::<T>(),
+                value: Box::new(value),
+            },
+        );
+    }
+
     /// Drops the object behind `handle`; false if there was none.
     pub fn close(&mut self, handle: u32) -> bool {
         self.objects.remove(&handle).is_some()

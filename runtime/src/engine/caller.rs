@@ -29,6 +29,13 @@ impl<'a, S> Caller<'a, S> {
         Caller { inner }
     }
 
+    /// The whole store data, for the adapter's own use.
+    #[cfg(not(feature = "jit"))]
+    #[inline(always)]
+    pub(crate) fn store_mut(&mut self) -> &mut StoreData<S> {
+        self.inner.data_mut()
+    }
+
     /// The embedder's state.
     pub fn data(&self) -> &S {
         &self.inner.data().user
@@ -74,6 +81,14 @@ impl<'a, S> Caller<'a, S> {
         name: &str,
         params: P,
     ) -> Result<R, Error> {
+        if self.inner.data().asynchronous {
+            // wasmtime refuses a blocking call on the fiber of an async
+            // call, and a nested call could not yield on wasmi: the same
+            // rule for both.
+            return Err(Error::Trap {
+                message: format!("a host function cannot call `{name}` back during an async call"),
+            });
+        }
         // Each call back nests the engine on this thread's stack; a guest
         // that keeps calling back (its export calls the host, which calls
         // the export, ...) ends here rather than overflow it. (wasmtime

@@ -7,8 +7,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::func::{WasmParams, WasmResults};
 use super::{rt, StoreData};
+use crate::engine::async_call::{until_stopped, Stopped};
 use crate::engine::native_stack;
-use crate::Error;
+use crate::{CancelHandle, Error};
 
 /// A running guest: its memory, WASI context, limits and the embedder's
 /// state.
@@ -27,7 +28,14 @@ pub struct Instance<S: 'static> {
     metered: bool,
     /// Whether the module is a reactor (exports `_initialize`).
     reactor: bool,
+    /// Whether the instance is for async calls (`instantiate_async`).
+    asynchronous: bool,
+    /// Whether calls can be interrupted (deadlines, cancellation).
+    interruptible: bool,
     initialized: bool,
+    /// An async call is running; still set if its future was dropped
+    /// before it ended, which leaves the guest half-run.
+    in_flight: bool,
     poisoned: Option<String>,
 }
 
@@ -49,16 +57,24 @@ const ALLOC: &str = "__gohost_alloc";
 const PANICKED: u8 = 3;
 
 impl<S> Instance<S> {
-    pub(crate) fn new(mut store: rt::Store<StoreData<S>>, inner: rt::Instance) -> Self {
+    pub(crate) fn new(
+        mut store: rt::Store<StoreData<S>>,
+        inner: rt::Instance,
+        interruptible: bool,
+    ) -> Self {
         let reactor = inner.get_func(&mut store, INITIALIZE).is_some();
         let metered = store.get_fuel().is_ok();
+        let asynchronous = store.data().asynchronous;
         Instance {
             store,
             inner,
             exports: Exports::default(),
             metered,
             reactor,
+            asynchronous,
+            interruptible,
             initialized: false,
+            in_flight: false,
             poisoned: None,
         }
     }
@@ -67,10 +83,35 @@ impl<S> Instance<S> {
     /// 0 when `_start` returns, `n` when it calls `proc_exit(n)` (Go's
     /// `os.Exit(n)`). A trap is an error. A program runs once.
     pub fn run(&mut self) -> Result<i32, Error> {
+        self.check_mode(false, "run")?;
         let start: rt::TypedFunc<(), ()> = self.typed("_start")?;
         self.arm_deadline();
         self.refuel()?;
         let result = enter(&mut self.store, &start, ());
+        self.exited(result)
+    }
+
+    /// [`run`](Self::run) for an instance made with
+    /// [`Linker::instantiate_async`](super::Linker::instantiate_async): the
+    /// program awaits its async host functions and sleeps, and yields to the
+    /// executor while it computes.
+    pub async fn run_async(&mut self) -> Result<i32, Error>
+    where
+        S: Send,
+    {
+        self.check_mode(true, "run_async")?;
+        let start: rt::TypedFunc<(), ()> = self.typed("_start")?;
+        self.arm_deadline();
+        self.refuel()?;
+        let result = enter_async(&mut self.store, &mut self.in_flight, &start, ()).await;
+        match result {
+            Ok(result) => self.exited(result),
+            Err(stopped) => Err(self.stopped("_start", stopped)),
+        }
+    }
+
+    /// The exit code of a program's run.
+    fn exited(&mut self, result: Result<(), rt::Error>) -> Result<i32, Error> {
         let code = match result {
             Ok(()) => 0,
             Err(e) => match rt::exit_status(&e) {
@@ -87,6 +128,7 @@ impl<S> Instance<S> {
     /// the packages' `init` functions. Calling it again does nothing: Go
     /// aborts if `_initialize` runs twice.
     pub fn initialize(&mut self) -> Result<(), Error> {
+        self.check_mode(false, "initialize")?;
         if self.initialized {
             return Ok(());
         }
@@ -94,6 +136,27 @@ impl<S> Instance<S> {
         self.arm_deadline();
         self.refuel()?;
         enter(&mut self.store, &init, ()).map_err(|e| self.fault(INITIALIZE, e))?;
+        self.initialized = true;
+        Ok(())
+    }
+
+    /// [`initialize`](Self::initialize) for an async instance.
+    pub async fn initialize_async(&mut self) -> Result<(), Error>
+    where
+        S: Send,
+    {
+        self.check_mode(true, "initialize_async")?;
+        if self.initialized {
+            return Ok(());
+        }
+        let init: rt::TypedFunc<(), ()> = self.typed(INITIALIZE)?;
+        self.arm_deadline();
+        self.refuel()?;
+        match enter_async(&mut self.store, &mut self.in_flight, &init, ()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(self.fault(INITIALIZE, e)),
+            Err(stopped) => return Err(self.stopped(INITIALIZE, stopped)),
+        }
         self.initialized = true;
         Ok(())
     }
@@ -114,9 +177,102 @@ impl<S> Instance<S> {
         name: &str,
         params: P,
     ) -> Result<R, Error> {
+        self.check_mode(false, "call")?;
         self.check_started(name)?;
         self.arm_deadline();
         self.call_armed(name, params)
+    }
+
+    /// [`call`](Self::call) for an instance made with
+    /// [`Linker::instantiate_async`](super::Linker::instantiate_async).
+    ///
+    /// The guest's call awaits its async host functions, and yields to the
+    /// executor while it computes (between fuel slices of about a million
+    /// instructions on wasmi, every 2 ms epoch tick on wasmtime) and while
+    /// it sleeps. Its deadline counts the time spent awaiting.
+    ///
+    /// Dropping the future before it completes cancels the call: the guest
+    /// is left half-run, so the instance is poisoned and refuses further
+    /// calls ([`Pool`](crate::Pool)s replace it).
+    ///
+    /// ```no_run
+    /// # async fn f(instance: &mut gohost::Instance<()>) -> Result<(), gohost::Error> {
+    /// instance.initialize_async().await?;
+    /// let sum: i32 = instance.call_async("add", (2i32, 3i32)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn call_async<P: WasmParams + Sync, R: WasmResults + Sync>(
+        &mut self,
+        name: &str,
+        params: P,
+    ) -> Result<R, Error>
+    where
+        S: Send,
+    {
+        self.check_mode(true, "call_async")?;
+        self.check_started(name)?;
+        self.arm_deadline();
+        self.call_armed_async(name, params).await
+    }
+
+    /// [`call_async`](Self::call_async) within the deadline armed by the
+    /// top-level call in progress, with a full fuel budget.
+    async fn call_armed_async<P: WasmParams + Sync, R: WasmResults + Sync>(
+        &mut self,
+        name: &str,
+        params: P,
+    ) -> Result<R, Error>
+    where
+        S: Send,
+    {
+        self.check_poisoned()?;
+        self.refuel()?;
+        let f = self.exports.typed(&self.inner, &mut self.store, name)?;
+        match enter_async(&mut self.store, &mut self.in_flight, f, params).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => Err(self.fault(name, e)),
+            Err(stopped) => Err(self.stopped(name, stopped)),
+        }
+    }
+
+    /// The error of a call stopped while it awaited; poisons the instance.
+    fn stopped(&mut self, func: &str, why: Stopped) -> Error {
+        let deadline = &mut self.store.data_mut().deadline;
+        deadline.stop(why == Stopped::Cancelled);
+        let err = deadline.error(func).unwrap_or_else(|| Error::Cancelled {
+            func: func.to_owned(),
+        });
+        self.poison(err)
+    }
+
+    /// A handle that stops this instance's running call from another
+    /// thread or task (see [`CancelHandle`]). Needs an engine built with
+    /// [`Config::interruptible`](crate::Config::interruptible); once an
+    /// instance has a handle, every call checks it (at the cost of a
+    /// deadline: see [`Limits::deadline`](crate::Limits::deadline)).
+    pub fn cancel_handle(&mut self) -> Result<CancelHandle, Error> {
+        if !self.interruptible {
+            return Err(Error::Config(
+                "a cancel handle needs an engine built with Config::interruptible(true)".into(),
+            ));
+        }
+        Ok(CancelHandle::new(
+            self.store.data_mut().deadline.cancel_state(),
+        ))
+    }
+
+    /// Refuses a sync method on an async instance and the other way round.
+    fn check_mode(&self, asynchronous: bool, method: &str) -> Result<(), Error> {
+        match (self.asynchronous, asynchronous) {
+            (true, false) => Err(Error::Config(format!(
+                "{method}() on an instance made with instantiate_async: use {method}_async()"
+            ))),
+            (false, true) => Err(Error::Config(format!(
+                "{method}() on an instance made with instantiate: instantiate it with \
+                 instantiate_async to call it asynchronously"
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// Calls `name` within the deadline armed by the top-level call in
@@ -150,11 +306,37 @@ impl<S> Instance<S> {
     /// One deadline covers both wasm calls (the argument buffer's allocation
     /// and the export); each gets a full fuel budget, as separate calls do.
     pub(crate) fn call_encoded(&mut self, name: &str, args: &[u8]) -> Result<(u8, Vec<u8>), Error> {
-        let len = i32::try_from(args.len())
-            .map_err(|_| Error::Config(format!("arguments of `{name}` exceed 2 GiB")))?;
+        self.check_mode(false, "call")?;
+        let len = encoded_len(name, args)?;
         self.check_started(name)?;
         self.arm_deadline();
         let ptr: i32 = self.call_armed(ALLOC, (len,))?;
+        self.write_args(ptr, args)?;
+        let packed: i64 = self.call_armed(name, (ptr, len))?;
+        self.reply(name, packed)
+    }
+
+    /// [`call_encoded`](Self::call_encoded) for async instances.
+    pub(crate) async fn call_encoded_async(
+        &mut self,
+        name: &str,
+        args: &[u8],
+    ) -> Result<(u8, Vec<u8>), Error>
+    where
+        S: Send,
+    {
+        self.check_mode(true, "call")?;
+        let len = encoded_len(name, args)?;
+        self.check_started(name)?;
+        self.arm_deadline();
+        let ptr: i32 = self.call_armed_async(ALLOC, (len,)).await?;
+        self.write_args(ptr, args)?;
+        let packed: i64 = self.call_armed_async(name, (ptr, len)).await?;
+        self.reply(name, packed)
+    }
+
+    /// Copies encoded arguments into the buffer the guest allocated.
+    fn write_args(&mut self, ptr: i32, args: &[u8]) -> Result<(), Error> {
         let memory = self.memory()?;
         memory
             .write(&mut self.store, ptr as u32 as usize, args)
@@ -163,8 +345,12 @@ impl<S> Instance<S> {
                     ALLOC,
                     &format!("its buffer at {:#x} is not writable: {e}", ptr as u32),
                 )
-            })?;
-        let packed: i64 = self.call_armed(name, (ptr, len))?;
+            })
+    }
+
+    /// The `(status, payload)` of an encoded export's reply, copied out.
+    fn reply(&mut self, name: &str, packed: i64) -> Result<(u8, Vec<u8>), Error> {
+        let memory = self.memory()?;
         let (ptr, len) = (
             (packed as u64 >> 32) as usize,
             (packed as u64 & 0xffff_ffff) as usize,
@@ -253,6 +439,11 @@ impl<S> Instance<S> {
     }
 
     fn check_poisoned(&self) -> Result<(), Error> {
+        if self.in_flight {
+            return Err(Error::Poisoned {
+                reason: "an async call was cancelled (its future dropped) before it ended".into(),
+            });
+        }
         match &self.poisoned {
             Some(why) => Err(Error::Poisoned {
                 reason: why.clone(),
@@ -314,6 +505,33 @@ impl<S> Instance<S> {
         };
         self.poison(err)
     }
+}
+
+/// Calls `f` from an async method: until it ends, or its deadline or
+/// cancellation stops it while it awaits (see `until_stopped`).
+/// `in_flight` stays set if the future is dropped before the call ends.
+async fn enter_async<S: Send + 'static, P, R>(
+    store: &mut rt::Store<StoreData<S>>,
+    in_flight: &mut bool,
+    f: &rt::TypedFunc<P, R>,
+    params: P,
+) -> Result<Result<R, rt::Error>, Stopped>
+where
+    P: rt::WasmParams + Sync,
+    R: rt::WasmResults + Sync,
+{
+    let ends_at = store.data().deadline.ends_at();
+    let cancel = store.data().deadline.cancel();
+    *in_flight = true;
+    let result = until_stopped(rt::call_async(store, f, params), ends_at, cancel).await;
+    *in_flight = false;
+    result
+}
+
+/// The length of encoded arguments, as the guest's allocator takes it.
+fn encoded_len(name: &str, args: &[u8]) -> Result<i32, Error> {
+    i32::try_from(args.len())
+        .map_err(|_| Error::Config(format!("arguments of `{name}` exceed 2 GiB")))
 }
 
 /// Calls `f` from the host, on a native stack with room for all the guest

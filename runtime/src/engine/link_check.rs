@@ -2,7 +2,7 @@
 //! a mismatch is reported as a sentence rather than an engine error. Shared
 //! by the engine adapters, which describe imports in [`super::sig`] terms.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::sig::{Import, ImportKind, Signature};
 use crate::Error;
@@ -20,6 +20,8 @@ const WASI_MODULE: &str = "wasi_snapshot_preview1";
 pub(crate) struct HostFuncs {
     pub(crate) funcs: HashMap<(String, String), Signature>,
     pub(crate) fingerprints: BTreeMap<String, String>,
+    /// The functions registered with `func_wrap_async`.
+    pub(crate) asynchronous: HashSet<(String, String)>,
 }
 
 pub(crate) fn check_imports<'a>(

@@ -1,6 +1,8 @@
 //! The linker, shared by both engine adapters (see `instance.rs`).
 
-use super::func::IntoHostFunc;
+use std::sync::OnceLock;
+
+use super::func::{IntoAsyncHostFunc, IntoHostFunc};
 use super::{rt, Engine, Instance, Module, StoreData};
 use crate::engine::link_check::{self, HostFuncs};
 use crate::engine::native_stack;
@@ -30,6 +32,9 @@ pub struct Linker<S> {
     /// registered modules' fingerprints, for link-time diagnostics (the
     /// engine's linker cannot be asked).
     pub(crate) host: HostFuncs,
+    /// `inner` with async WASI, for async instances; made on first use,
+    /// dropped when a function is added.
+    inner_async: OnceLock<rt::Linker<StoreData<S>>>,
 }
 
 impl<S> std::fmt::Debug for Linker<S> {
@@ -50,6 +55,7 @@ impl<S: Send + 'static> Linker<S> {
             inner: rt::wasi_linker(&engine.inner),
             engine: engine.clone(),
             host: HostFuncs::default(),
+            inner_async: OnceLock::new(),
         }
     }
 
@@ -72,9 +78,42 @@ impl<S: Send + 'static> Linker<S> {
         let sig = f
             .register(&mut self.inner, module, name)
             .map_err(|e| Error::Link(format!("cannot define `{module}.{name}`: {e}")))?;
+        self.inner_async.take();
         self.host
             .funcs
             .insert((module.to_owned(), name.to_owned()), sig);
+        Ok(self)
+    }
+
+    /// Registers the async host function `f` as the import `module.name`.
+    ///
+    /// `f` runs in two parts: a synchronous start, which gets the
+    /// [`Caller`](super::Caller) and returns a [`HostCall`](crate::HostCall)
+    /// made from a `'static` future, and that future, which the guest's call
+    /// awaits: the calling goroutine blocks (as in every import) while the
+    /// executor runs other tasks. The future cannot hold the caller, the
+    /// state or a view of the guest's memory: copy what it needs first.
+    ///
+    /// Guests that import an async function run only in async calls:
+    /// instantiate them with [`instantiate_async`](Self::instantiate_async)
+    /// (a sync instantiation is refused, naming the function) and call them
+    /// with [`Instance::call_async`](super::Instance::call_async).
+    ///
+    /// A panic in `f` or in its future fails the guest's call with a trap,
+    /// as for [`func_wrap`](Self::func_wrap).
+    pub fn func_wrap_async<Params, Results>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: impl IntoAsyncHostFunc<S, Params, Results>,
+    ) -> Result<&mut Self, Error> {
+        let sig = f
+            .register(&mut self.inner, module, name)
+            .map_err(|e| Error::Link(format!("cannot define `{module}.{name}`: {e}")))?;
+        self.inner_async.take();
+        let key = (module.to_owned(), name.to_owned());
+        self.host.asynchronous.insert(key.clone());
+        self.host.funcs.insert(key, sig);
         Ok(self)
     }
 
@@ -108,8 +147,113 @@ impl<S: Send + 'static> Linker<S> {
         state: S,
         limits: Limits,
     ) -> Result<Instance<S>, Error> {
+        if let Some((m, name)) = self.async_import(module) {
+            return Err(Error::Config(format!(
+                "the guest imports `{m}.{name}`, an async host function: instantiate it with \
+                 instantiate_async and call it with call_async"
+            )));
+        }
+        let mut store = self.new_store(module, wasi, state, limits, false)?;
+        // A start function is a call into the guest from the host.
+        let needed = store.data().entry_stack;
+        let instantiated = native_stack::with_stack(needed, || {
+            rt::instantiate(&self.inner, &mut store, &module.inner)
+        })
+        .map_err(|e| Error::Engine(e.to_string()))?;
+        self.finish(store, instantiated)
+    }
+
+    /// Instantiates `module` for async calls: [`Instance::run_async`],
+    /// [`Instance::initialize_async`], [`Instance::call_async`] and the typed
+    /// clients' `_async` functions, which await host functions registered
+    /// with [`func_wrap_async`](Self::func_wrap_async) and yield to the
+    /// executor while the guest computes or sleeps. Its sync methods refuse
+    /// to run (the guest may need to await).
+    ///
+    /// Needs an engine built with [`Config::interruptible`](crate::Config::interruptible)
+    /// (what lets a busy guest yield) and a Tokio runtime (its timers serve
+    /// deadlines and sleeping guests).
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), gohost::Error> {
+    /// use gohost::{Config, Engine, Linker, Module, WasiConfig};
+    ///
+    /// let engine = Engine::new(Config::new().interruptible(true));
+    /// let module = Module::from_file(&engine, "plugin.wasm")?;
+    /// let linker = Linker::<()>::new(&engine);
+    /// let mut plugin = linker.instantiate_async(&module, &WasiConfig::new(), ()).await?;
+    /// plugin.initialize_async().await?;
+    /// let sum: i32 = plugin.call_async("add", (2i32, 3i32)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn instantiate_async(
+        &self,
+        module: &Module,
+        wasi: &WasiConfig,
+        state: S,
+    ) -> Result<Instance<S>, Error> {
+        self.instantiate_limited_async(module, wasi, state, Limits::new())
+            .await
+    }
+
+    /// Like [`instantiate_async`](Self::instantiate_async), with limits on
+    /// memory and execution.
+    pub async fn instantiate_limited_async(
+        &self,
+        module: &Module,
+        wasi: &WasiConfig,
+        state: S,
+        limits: Limits,
+    ) -> Result<Instance<S>, Error> {
+        if !self.engine.interruptible {
+            return Err(Error::Config(
+                "async instances need an engine built with Config::interruptible(true), \
+                 so that a busy guest yields to the executor"
+                    .into(),
+            ));
+        }
+        crate::engine::async_call::require_tokio()?;
+        let linker = match self.inner_async.get() {
+            Some(linker) => linker,
+            None => {
+                let linker = rt::async_linker(&self.inner)
+                    .map_err(|e| Error::Link(format!("cannot make the async linker: {e}")))?;
+                self.inner_async.get_or_init(|| linker)
+            }
+        };
+        let mut store = self.new_store(module, wasi, state, limits, true)?;
+        let instantiated = rt::instantiate_async(linker, &mut store, &module.inner).await;
+        self.finish(store, instantiated)
+    }
+
+    /// The first async host function `module` imports, if any.
+    fn async_import<'m>(&self, module: &'m Module) -> Option<(&'m str, &'m str)> {
+        if self.host.asynchronous.is_empty() {
+            return None;
+        }
+        module
+            .inner
+            .imports()
+            .map(|i| (i.module(), i.name()))
+            .find(|(m, n)| {
+                self.host
+                    .asynchronous
+                    .contains(&((*m).to_owned(), (*n).to_owned()))
+            })
+    }
+
+    /// A store for an instance of `module`, once its imports are checked.
+    fn new_store(
+        &self,
+        module: &Module,
+        wasi: &WasiConfig,
+        state: S,
+        limits: Limits,
+        asynchronous: bool,
+    ) -> Result<rt::Store<StoreData<S>>, Error> {
         limits.check(self.engine.fuel, self.engine.interruptible)?;
-        let data = StoreData::new(wasi.build()?, limits, state);
+        let mut data = StoreData::new(wasi.build(asynchronous)?, limits, state);
+        data.asynchronous = asynchronous;
         let mut store = rt::new_store(&self.engine, data)?;
         // A start function runs with the budget of a call. (A new wasmi
         // store holds no fuel at all, so without this a metered or
@@ -126,12 +270,15 @@ impl<S: Send + 'static> Linker<S> {
                 kind: super::import_kind(i.ty()),
             }),
         )?;
-        // A start function is a call into the guest from the host.
-        let needed = store.data().entry_stack;
-        let instantiated = native_stack::with_stack(needed, || {
-            rt::instantiate(&self.inner, &mut store, &module.inner)
-        })
-        .map_err(|e| Error::Engine(e.to_string()))?;
+        Ok(store)
+    }
+
+    /// The instance, from the engine's result of instantiating it.
+    fn finish(
+        &self,
+        mut store: rt::Store<StoreData<S>>,
+        instantiated: Result<(rt::Instance, Option<rt::Memory>), rt::Error>,
+    ) -> Result<Instance<S>, Error> {
         let (instance, memory) = instantiated.map_err(|e| {
             match store.data().limiter.denied {
                 Some(requested_bytes) => Error::MemoryLimit {
@@ -143,6 +290,6 @@ impl<S: Send + 'static> Linker<S> {
             }
         })?;
         store.data_mut().memory = memory;
-        Ok(Instance::new(store, instance))
+        Ok(Instance::new(store, instance, self.engine.interruptible))
     }
 }

@@ -13,7 +13,10 @@
 
 use std::path::PathBuf;
 
+pub(crate) mod async_call;
+mod cancel;
 mod deadline;
+pub(crate) mod host_call;
 mod limiter;
 mod link_check;
 mod native_stack;
@@ -29,10 +32,14 @@ mod wasmtime;
 #[cfg(feature = "jit")]
 use self::wasmtime as adapter;
 
+#[cfg(not(feature = "jit"))]
+pub(crate) use adapter::StoreData;
 pub use adapter::{
-    Caller, Engine, Instance, IntoHostFunc, Linker, Module, WasmParams, WasmResult, WasmResults,
-    WasmValue,
+    Caller, Engine, Instance, IntoAsyncHostFunc, IntoHostFunc, Linker, Module, WasmParams,
+    WasmResult, WasmResults, WasmValue,
 };
+pub use cancel::CancelHandle;
+pub use host_call::HostCall;
 
 /// The name of the engine gohost was built with: `"wasmi"` (the default) or
 /// `"wasmtime"` (the `jit` feature).

@@ -6,6 +6,8 @@
 //! `wasmtime.rs`.
 
 #[cfg(not(feature = "jit"))]
+pub(crate) mod poll;
+#[cfg(not(feature = "jit"))]
 mod readonly;
 #[cfg(feature = "jit")]
 mod wasmtime;
@@ -287,9 +289,10 @@ impl WasiConfig {
     }
 
     /// Builds the WASI context for one instance, opening directories and
-    /// files now.
+    /// files now. (For async calls too: their blocking functions are
+    /// replaced on the linker, see `poll`.)
     #[cfg(not(feature = "jit"))]
-    pub(crate) fn build(&self) -> Result<WasiCtx, Error> {
+    pub(crate) fn build(&self, _asynchronous: bool) -> Result<WasiCtx, Error> {
         let strings = |e: wasmi_wasi::wasi_common::StringArrayError| {
             Error::Wasi(format!("arguments or environment too large: {e}"))
         };

@@ -19,18 +19,22 @@ use crate::Error;
 
 impl WasiConfig {
     /// Builds the WASI context for one instance, opening directories and
-    /// files now.
-    pub(crate) fn build(&self) -> Result<WasiP1Ctx, Error> {
+    /// files now; for async calls if `asynchronous`.
+    pub(crate) fn build(&self, asynchronous: bool) -> Result<WasiP1Ctx, Error> {
         let env = self.environment();
         check_strings(&self.args, &env)?;
         let mut b = WasiCtxBuilder::new();
-        // Host calls are synchronous: do file system work on the calling
-        // thread rather than hopping to a blocking pool for each call.
-        b.allow_blocking_current_thread(true);
+        // Sync calls: do file system work (and sleep) on the calling thread
+        // rather than hop to a blocking pool for each call. Async calls
+        // must not block the executor's thread: they await instead.
+        b.allow_blocking_current_thread(!asynchronous);
         b.args(self.args.as_slice());
         b.envs(env.as_slice());
         match &self.stdin {
             Input::Null => b.stdin(std::io::empty()),
+            // wasmtime-wasi's own stdin reads on a thread of its own, so
+            // that an async call awaits it.
+            Input::Inherit if asynchronous => b.inherit_stdin(),
             Input::Inherit => b.stdin(std::io::stdin()),
             Input::Bytes(bytes) => b.stdin(MemoryInputPipe::new(bytes.clone())),
             Input::File(path) => {

@@ -67,6 +67,18 @@ func main() {
 		fmt.Println("spinning")
 		for n := 0; ; n++ {
 		}
+	case "sleep":
+		// Sleeps, with two goroutines and a timer, then says so: every
+		// goroutine waits, so Go polls WASI for the time until the timer.
+		d, err := time.ParseDuration(args[0])
+		check(err)
+		done := make(chan struct{})
+		go func() {
+			time.Sleep(d)
+			close(done)
+		}()
+		<-done
+		fmt.Println("slept", d)
 	case "panic":
 		panic("something went wrong in the guest")
 	case "time-rand":

@@ -1,7 +1,9 @@
 //! Host closures of any arity as engine functions, through sealed traits and
 //! one macro over the arities (the wasmtime `IntoFunc` pattern).
 
+use super::suspend::{self, Names};
 use super::{Caller, StoreData};
+use crate::engine::host_call::HostCall;
 use crate::engine::sig::Signature;
 use crate::Trap;
 
@@ -18,6 +20,8 @@ pub trait WasmResult: sealed::Sealed + Send + 'static {
     type Engine: wasmi::WasmTyList;
     #[doc(hidden)]
     fn into_engine(self) -> Self::Engine;
+    #[doc(hidden)]
+    fn into_vals(self) -> Vec<wasmi::Val>;
 }
 
 macro_rules! values {
@@ -28,6 +32,7 @@ macro_rules! values {
             type Engine = $t;
             #[inline(always)]
             fn into_engine(self) -> $t { self }
+            fn into_vals(self) -> Vec<wasmi::Val> { vec![self.into()] }
         }
     )*};
 }
@@ -38,6 +43,9 @@ impl WasmResult for () {
     type Engine = ();
     #[inline(always)]
     fn into_engine(self) {}
+    fn into_vals(self) -> Vec<wasmi::Val> {
+        Vec::new()
+    }
 }
 
 /// A Rust closure that can be registered as a host function with
@@ -118,6 +126,80 @@ into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
 into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
 into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
 into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
+
+/// A Rust closure that can be registered as an async host function with
+/// [`Linker::func_wrap_async`](super::Linker::func_wrap_async).
+///
+/// Implemented for `Fn(&mut Caller<'_, S>, A1, .., An) -> HostCall<S, R>`
+/// with each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16
+/// parameters.
+pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn register(
+        self,
+        linker: &mut wasmi::Linker<StoreData<S>>,
+        module: &str,
+        name: &str,
+    ) -> Result<Signature, wasmi::Error>;
+}
+
+macro_rules! into_async_host_func {
+    ($($a:ident)*) => {
+        impl<S, F, R, $($a,)*> IntoAsyncHostFunc<S, ($($a,)*), R> for F
+        where
+            S: Send + 'static,
+            F: Fn(&mut Caller<'_, S>, $($a,)*) -> HostCall<S, R> + Send + Sync + 'static,
+            R: WasmResult,
+            $($a: WasmValue,)*
+            Result<R::Engine, wasmi::Error>: wasmi::WasmRet,
+        {
+            #[allow(non_snake_case)]
+            fn register(
+                self,
+                linker: &mut wasmi::Linker<StoreData<S>>,
+                module: &str,
+                name: &str,
+            ) -> Result<Signature, wasmi::Error> {
+                let ty = wasmi::FuncType::new(
+                    [$(<$a as wasmi::WasmTy>::ty(),)*],
+                    <R::Engine as wasmi::WasmTyList>::types().as_ref().iter().copied(),
+                );
+                let names: Names = std::sync::Arc::new((module.to_owned(), name.to_owned()));
+                linker.func_wrap(
+                    module,
+                    name,
+                    move |caller: wasmi::Caller<'_, StoreData<S>>, $($a: $a,)*| {
+                        let mut caller = Caller::new(caller);
+                        let (m, n) = &*names;
+                        match crate::error::catch_panic(m, n, || self(&mut caller, $($a,)*)) {
+                            Ok(call) => suspend::start(&mut caller, call, &names).map(R::into_engine),
+                            Err(trap) => Err(wasmi::Error::new(trap.message().to_owned())),
+                        }
+                    },
+                )?;
+                Ok(super::signature(&ty))
+            }
+        }
+    };
+}
+
+into_async_host_func!();
+into_async_host_func!(A1);
+into_async_host_func!(A1 A2);
+into_async_host_func!(A1 A2 A3);
+into_async_host_func!(A1 A2 A3 A4);
+into_async_host_func!(A1 A2 A3 A4 A5);
+into_async_host_func!(A1 A2 A3 A4 A5 A6);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
 
 /// Parameters of a guest export called with [`Instance::call`](super::Instance::call):
 /// a tuple of up to 8 [`WasmValue`]s, `()` for none.

@@ -11,9 +11,10 @@ mod limiter;
 mod linker;
 mod module;
 mod store;
+mod suspend;
 
 pub use caller::Caller;
-pub use func::{IntoHostFunc, WasmParams, WasmResult, WasmResults, WasmValue};
+pub use func::{IntoAsyncHostFunc, IntoHostFunc, WasmParams, WasmResult, WasmResults, WasmValue};
 pub use instance::Instance;
 pub use linker::Linker;
 pub use module::Module;
@@ -135,7 +136,10 @@ mod rt {
         WasmResults,
     };
 
+    use super::suspend::Suspend;
     use super::StoreData;
+    use crate::engine::async_call::yield_now;
+    use crate::engine::native_stack;
     use wasmi::{AsContextMut, TypedResumableCall};
 
     /// A linker with WASI preview 1.
@@ -146,6 +150,18 @@ mod rt {
         wasmi_wasi::add_to_linker(&mut linker, |d: &mut StoreData<S>| &mut d.wasi)
             .expect("gohost: WASI preview 1 must register on an empty linker");
         linker
+    }
+
+    /// The linker of async instances: `sync`'s functions, with the WASI
+    /// functions that block (`poll_oneoff`, which Go calls to sleep) made
+    /// async. wasmi's WASI is synchronous; see `wasi::poll`.
+    pub(crate) fn async_linker<S: Send + 'static>(
+        sync: &Linker<StoreData<S>>,
+    ) -> Result<Linker<StoreData<S>>, Error> {
+        let mut linker = sync.clone();
+        linker.allow_shadowing(true);
+        crate::wasi::poll::add_async_poll_oneoff(&mut linker)?;
+        Ok(linker)
     }
 
     /// A store for a new instance, with its memory limiter.
@@ -171,9 +187,20 @@ mod rt {
         Ok((instance, memory))
     }
 
-    /// The fuel a call with a deadline runs on between two looks at the
-    /// clock: a few milliseconds of interpretation.
-    const SLICE: u64 = 1_000_000;
+    /// Instantiates `module` for async calls. A start function, if any,
+    /// runs synchronously (Go modules have none).
+    pub(crate) async fn instantiate_async<S>(
+        linker: &Linker<StoreData<S>>,
+        store: &mut Store<StoreData<S>>,
+        module: &wasmi::Module,
+    ) -> Result<(Instance, Option<Memory>), Error> {
+        instantiate(linker, store, module)
+    }
+
+    /// The fuel a call runs on between two looks at the clock (with a
+    /// deadline) and two yields to the executor (async calls): a few
+    /// milliseconds of interpretation.
+    pub(crate) const SLICE: u64 = 1_000_000;
 
     /// Nothing to do on wasmi: the deadline is read between fuel slices.
     pub(crate) fn arm_deadline<S>(_store: &mut Store<StoreData<S>>) {}
@@ -184,7 +211,8 @@ mod rt {
         store: &mut Store<StoreData<S>>,
         fuel: u64,
     ) -> Result<(), Error> {
-        let now = if store.data().deadline.armed() {
+        let data = store.data();
+        let now = if data.deadline.armed() || data.asynchronous {
             fuel.min(SLICE)
         } else {
             fuel
@@ -224,24 +252,106 @@ mod rt {
                 // a plain call would.
                 TypedResumableCall::HostTrap(trap) => return Err(owned(trap.host_error())),
                 TypedResumableCall::OutOfFuel(paused) => {
-                    let mut cx = cx.as_context_mut();
-                    let left = cx.get_fuel()?;
-                    let needed = paused.required_fuel();
-                    let data = cx.data_mut();
-                    let reserve = data.fuel_reserve;
-                    if left.saturating_add(reserve) < needed {
-                        return Err(Error::from(wasmi::TrapCode::OutOfFuel));
-                    }
-                    if data.deadline.passed() {
-                        return Err(deadline_error());
-                    }
-                    let more = reserve.min(SLICE.max(needed.saturating_sub(left)));
-                    data.fuel_reserve = reserve - more;
-                    cx.set_fuel(left + more)?;
+                    next_slice(cx.as_context_mut(), paused.required_fuel())?;
                     paused.resume(&mut cx)?
                 }
             };
         }
+    }
+
+    /// Ends a call whose slice of fuel ran out if its whole budget is spent
+    /// (an out-of-fuel trap, as without slices) or its deadline has passed;
+    /// otherwise gives it the next slice.
+    fn next_slice<S>(
+        mut cx: impl AsContextMut<Data = StoreData<S>>,
+        needed: u64,
+    ) -> Result<(), Error> {
+        let mut cx = cx.as_context_mut();
+        let left = cx.get_fuel()?;
+        let data = cx.data_mut();
+        let reserve = data.fuel_reserve;
+        if left.saturating_add(reserve) < needed {
+            return Err(Error::from(wasmi::TrapCode::OutOfFuel));
+        }
+        if data.deadline.passed() {
+            return Err(deadline_error());
+        }
+        let more = reserve.min(SLICE.max(needed.saturating_sub(left)));
+        data.fuel_reserve = reserve - more;
+        cx.set_fuel(left + more)
+    }
+
+    /// Calls `f` from an async call: in fuel slices, yielding to the
+    /// executor between two; when an async host function's future is
+    /// pending (it paused the call with `Suspend`), awaits it, finishes it
+    /// and resumes the call with its result.
+    pub(crate) async fn call_async<S: Send + 'static, P, R>(
+        store: &mut Store<StoreData<S>>,
+        f: &TypedFunc<P, R>,
+        params: P,
+    ) -> Result<R, Error>
+    where
+        P: WasmParams,
+        R: WasmResults,
+    {
+        if store.data_mut().deadline.passed() {
+            return Err(deadline_error());
+        }
+        let mut call = step(store, |s| f.call_resumable(s, params)).await?;
+        loop {
+            call = match call {
+                TypedResumableCall::Finished(results) => return Ok(results),
+                TypedResumableCall::OutOfFuel(paused) => {
+                    next_slice(&mut *store, paused.required_fuel())?;
+                    yield_now().await;
+                    step(store, |s| paused.resume(s)).await?
+                }
+                TypedResumableCall::HostTrap(trap) => {
+                    if trap.host_error().downcast_ref::<Suspend>().is_none() {
+                        return Err(owned(trap.host_error()));
+                    }
+                    let mut parked = store
+                        .data_mut()
+                        .parked
+                        .take()
+                        .ok_or_else(|| Error::new("gohost: a paused call has no host call"))?;
+                    std::future::poll_fn(|cx| parked.poll(cx))
+                        .await
+                        .map_err(|t| Error::new(t.message().to_owned()))?;
+                    let results = parked
+                        .finish(store)
+                        .map_err(|t| Error::new(t.message().to_owned()))?;
+                    step(store, |s| trap.resume(s, &results)).await?
+                }
+            };
+        }
+    }
+
+    /// Runs one synchronous stretch of an async call (until it finishes,
+    /// pauses or runs out of its fuel slice) within a single poll, with the
+    /// poll's waker in the store for async host functions, on a native
+    /// stack with room for the host functions it calls.
+    async fn step<S, T>(
+        store: &mut Store<StoreData<S>>,
+        f: impl FnOnce(&mut Store<StoreData<S>>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut f = Some(f);
+        std::future::poll_fn(|cx| {
+            let data = store.data_mut();
+            if !data.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                data.waker = Some(cx.waker().clone());
+            }
+            let needed = data.entry_stack;
+            let Some(f) = f.take() else {
+                return std::task::Poll::Ready(Err(Error::new(
+                    "gohost: a call step was polled twice",
+                )));
+            };
+            let out = native_stack::with_stack(needed, || f(store))
+                .unwrap_or_else(|e| Err(Error::new(e.to_string())));
+            std::task::Poll::Ready(out)
+        })
+        .await
     }
 
     /// The engine error of a call stopped at its deadline; the instance

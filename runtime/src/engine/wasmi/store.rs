@@ -1,3 +1,6 @@
+use std::task::Waker;
+
+use super::suspend::Parked;
 use crate::abi::AbiState;
 use crate::engine::deadline::Deadline;
 use crate::engine::limiter::MemoryLimiter;
@@ -23,6 +26,13 @@ pub struct StoreData<S> {
     /// Fuel of the running call's budget not yet given to the engine: with
     /// a deadline, a call runs in slices of fuel (see `rt::call`).
     pub(crate) fuel_reserve: u64,
+    /// Whether the instance was made for async calls (`instantiate_async`).
+    pub(crate) asynchronous: bool,
+    /// The waker of the async call being polled, for async host functions
+    /// to poll their futures with; `None` outside a poll.
+    pub(crate) waker: Option<Waker>,
+    /// The async host call the running call waits for (see `suspend`).
+    pub(crate) parked: Option<Box<dyn Parked<S>>>,
     pub(crate) user: S,
 }
 
@@ -39,6 +49,9 @@ impl<S> StoreData<S> {
             deadline: Deadline::default(),
             entry_stack: 0,
             fuel_reserve: 0,
+            asynchronous: false,
+            waker: None,
+            parked: None,
             user,
         }
     }

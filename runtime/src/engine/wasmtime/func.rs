@@ -2,6 +2,7 @@
 //! one macro over the arities (the wasmtime `IntoFunc` pattern).
 
 use super::{Caller, StoreData};
+use crate::engine::host_call::{CallState, HostCall};
 use crate::engine::sig::{Signature, ValKind};
 use crate::Trap;
 
@@ -125,6 +126,108 @@ into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
 into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
 into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
 into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
+
+/// A Rust closure that can be registered as an async host function with
+/// [`Linker::func_wrap_async`](super::Linker::func_wrap_async).
+///
+/// Implemented for `Fn(&mut Caller<'_, S>, A1, .., An) -> HostCall<S, R>`
+/// with each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16
+/// parameters.
+pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn register(
+        self,
+        linker: &mut wasmtime::Linker<StoreData<S>>,
+        module: &str,
+        name: &str,
+    ) -> Result<Signature, wasmtime::Error>;
+}
+
+/// Awaits an async host call on the call's fiber, then finishes it with
+/// the guest's memory. wasmtime polls the future with the call's context.
+async fn complete<S: Send + 'static, R: WasmResult>(
+    caller: &mut Caller<'_, S>,
+    call: Result<HostCall<S, R>, Trap>,
+    module: &str,
+    name: &str,
+) -> Result<R::Engine, wasmtime::Error> {
+    let mut pending = match call.map(|c| c.state) {
+        Err(trap) => return to_engine::<R>(Err(trap)),
+        Ok(CallState::Ready(result)) => return to_engine(result),
+        Ok(CallState::Pending(pending)) => pending,
+    };
+    let polled = std::future::poll_fn(|cx| {
+        match crate::error::catch_panic(module, name, || pending.as_mut().poll(cx)) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(())) => std::task::Poll::Ready(Ok(())),
+            Err(trap) => std::task::Poll::Ready(Err(trap)),
+        }
+    })
+    .await;
+    let result = polled.and_then(|()| {
+        let (cx, state) = caller.__split()?;
+        crate::error::catch_panic(module, name, || pending.as_mut().finish(cx, state))?
+    });
+    to_engine(result)
+}
+
+macro_rules! into_async_host_func {
+    ($($a:ident)*) => {
+        impl<S, F, R, $($a,)*> IntoAsyncHostFunc<S, ($($a,)*), R> for F
+        where
+            S: Send + 'static,
+            F: Fn(&mut Caller<'_, S>, $($a,)*) -> HostCall<S, R> + Send + Sync + 'static,
+            R: WasmResult,
+            $($a: WasmValue,)*
+        {
+            #[allow(non_snake_case)]
+            fn register(
+                self,
+                linker: &mut wasmtime::Linker<StoreData<S>>,
+                module: &str,
+                name: &str,
+            ) -> Result<Signature, wasmtime::Error> {
+                let names = std::sync::Arc::new((module.to_owned(), name.to_owned()));
+                linker.func_wrap_async(
+                    module,
+                    name,
+                    move |caller: wasmtime::Caller<'_, StoreData<S>>, ($($a,)*): ($($a,)*)| {
+                        let mut caller = Caller::new(caller);
+                        let names = names.clone();
+                        let call = crate::error::catch_panic(&names.0, &names.1, || {
+                            self(&mut caller, $($a,)*)
+                        });
+                        Box::new(async move {
+                            complete(&mut caller, call, &names.0, &names.1).await
+                        })
+                    },
+                )?;
+                Ok(Signature {
+                    params: vec![$(<$a as WasmValue>::KIND,)*],
+                    results: R::KINDS.to_vec(),
+                })
+            }
+        }
+    };
+}
+
+into_async_host_func!();
+into_async_host_func!(A1);
+into_async_host_func!(A1 A2);
+into_async_host_func!(A1 A2 A3);
+into_async_host_func!(A1 A2 A3 A4);
+into_async_host_func!(A1 A2 A3 A4 A5);
+into_async_host_func!(A1 A2 A3 A4 A5 A6);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
+into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
 
 /// Parameters of a guest export called with [`Instance::call`](super::Instance::call):
 /// a tuple of up to 8 [`WasmValue`]s, `()` for none.

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use caller::Caller;
-pub use func::{IntoHostFunc, WasmParams, WasmResult, WasmResults, WasmValue};
+pub use func::{IntoAsyncHostFunc, IntoHostFunc, WasmParams, WasmResult, WasmResults, WasmValue};
 pub use instance::Instance;
 pub use linker::Linker;
 pub use module::Module;
@@ -189,6 +189,17 @@ mod rt {
         linker
     }
 
+    /// The linker of async instances: `sync`'s functions, with
+    /// wasmtime-wasi's async preview 1 (whose blocking functions await).
+    pub(crate) fn async_linker<S: Send + 'static>(
+        sync: &Linker<StoreData<S>>,
+    ) -> Result<Linker<StoreData<S>>, Error> {
+        let mut linker = sync.clone();
+        linker.allow_shadowing(true);
+        wasmtime_wasi::p1::add_to_linker_async(&mut linker, |d: &mut StoreData<S>| &mut d.wasi)?;
+        Ok(linker)
+    }
+
     /// A store for a new instance: its memory limiter, its epoch callback
     /// on an interruptible engine, and fuel for a start function.
     pub(crate) fn new_store<S>(
@@ -216,6 +227,17 @@ mod rt {
         Ok((instance, memory))
     }
 
+    /// Instantiates `module` for async calls.
+    pub(crate) async fn instantiate_async<S: Send + 'static>(
+        linker: &Linker<StoreData<S>>,
+        store: &mut Store<StoreData<S>>,
+        module: &wasmtime::Module,
+    ) -> Result<(Instance, Option<Memory>), Error> {
+        let instance = linker.instantiate_async(&mut *store, module).await?;
+        let memory = instance.get_memory(&mut *store, "memory");
+        Ok((instance, memory))
+    }
+
     /// An epoch deadline that is never reached.
     const NEVER: u64 = u64::MAX / 2;
 
@@ -225,9 +247,15 @@ mod rt {
     /// interruption on, a store without this callback would trap at once.
     pub(crate) fn make_interruptible<S>(store: &mut Store<StoreData<S>>) {
         store.epoch_deadline_callback(|mut cx| {
-            let deadline = &mut cx.data_mut().deadline;
+            let data = cx.data_mut();
+            let asynchronous = data.asynchronous;
+            let deadline = &mut data.deadline;
             Ok(if deadline.passed() {
                 UpdateDeadline::Interrupt
+            } else if asynchronous {
+                // Let the executor run other tasks between two ticks of a
+                // guest that computes.
+                UpdateDeadline::Yield(1)
             } else if deadline.armed() {
                 UpdateDeadline::Continue(1)
             } else {
@@ -239,7 +267,8 @@ mod rt {
 
     /// Makes the next tick look at the clock if the call has a deadline.
     pub(crate) fn arm_deadline<S>(store: &mut Store<StoreData<S>>) {
-        let ticks = if store.data().deadline.armed() {
+        let data = store.data();
+        let ticks = if data.deadline.armed() || data.asynchronous {
             1
         } else {
             NEVER
@@ -266,6 +295,20 @@ mod rt {
         R: WasmResults,
     {
         f.call(cx, params)
+    }
+
+    /// Calls `f` from an async call, on a fiber: host futures are awaited
+    /// and epoch ticks yield to the executor.
+    pub(crate) async fn call_async<S: Send + 'static, P, R>(
+        store: &mut Store<StoreData<S>>,
+        f: &TypedFunc<P, R>,
+        params: P,
+    ) -> Result<R, Error>
+    where
+        P: WasmParams + Sync,
+        R: WasmResults + Sync,
+    {
+        f.call_async(store, params).await
     }
 
     /// An engine error with `message`, for what fails around a call.

@@ -20,6 +20,9 @@ pub struct StoreData<S> {
     /// The native stack a call needs free when it enters the guest (see
     /// `native_stack`), from the engine.
     pub(crate) entry_stack: usize,
+    /// Whether the instance was made for async calls (`instantiate_async`):
+    /// its calls then yield to the executor at epoch ticks.
+    pub(crate) asynchronous: bool,
     pub(crate) user: S,
 }
 
@@ -35,6 +38,7 @@ impl<S> StoreData<S> {
             limits,
             deadline: Deadline::default(),
             entry_stack: 0,
+            asynchronous: false,
             user,
         }
     }

@@ -1,0 +1,104 @@
+//! The pieces of async calls that do not depend on the engine: yielding to
+//! the executor, ending a call at its deadline or cancellation while it
+//! awaits, and the Tokio runtime they need.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use super::cancel::CancelState;
+use crate::Error;
+
+/// Returns `Pending` once, after asking to be polled again: the executor
+/// runs other tasks in between. (wasmtime yields on its own, at epoch ticks.)
+#[cfg(not(feature = "jit"))]
+pub(crate) async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx: &mut Context<'_>| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await;
+}
+
+/// Why [`until_stopped`] ended a call early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stopped {
+    Deadline,
+    Cancelled,
+}
+
+/// Runs `call` until it completes, its deadline passes or it is cancelled,
+/// whichever comes first. The engines stop guest code themselves (fuel
+/// slices, epoch ticks); this ends a call that awaits a host function, which
+/// no engine can interrupt, by dropping it.
+pub(crate) async fn until_stopped<F: Future>(
+    call: F,
+    ends_at: Option<Instant>,
+    cancel: Option<Arc<CancelState>>,
+) -> Result<F::Output, Stopped> {
+    let mut call = pin!(call);
+    let mut sleep = pin!(ends_at.map(|t| tokio::time::sleep_until(t.into())));
+    let cancelled = cancel.as_ref().map(|c| c.wake.notified());
+    let mut cancelled = pin!(cancelled);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = call.as_mut().poll(cx) {
+            return Poll::Ready(Ok(out));
+        }
+        if let Some(notified) = cancelled.as_mut().as_pin_mut() {
+            if notified.poll(cx).is_ready() || cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+                return Poll::Ready(Err(Stopped::Cancelled));
+            }
+        }
+        if let Some(sleep) = sleep.as_mut().as_pin_mut() {
+            if sleep.poll(cx).is_ready() {
+                return Poll::Ready(Err(Stopped::Deadline));
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Async calls use Tokio's timers (deadlines, guests that sleep); say so
+/// plainly rather than let Tokio panic deep inside a call.
+pub(crate) fn require_tokio() -> Result<(), Error> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Error::Config(
+            "async calls must run inside a Tokio runtime (gohost uses its timers for \
+             deadlines and for guests that sleep)"
+                .into(),
+        )),
+    }
+}
+
+/// Runs `future` to completion on this thread, parking between polls: the
+/// sync side of what both sync and async callers wait for (the pool's fair
+/// queue).
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Arc::new(Unpark(std::thread::current())).into();
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::park();
+    }
+}

@@ -1,0 +1,172 @@
+//! WASI's `poll_oneoff` for async calls on wasmi. Go calls it to sleep:
+//! when every goroutine waits (`time.Sleep`, a timer, a channel with a
+//! timeout), its scheduler polls one clock subscription for the time until
+//! the next timer. `wasi-common`, wasmi's WASI, is synchronous and would
+//! block the executor's thread for that long; in an async call this version
+//! awaits a Tokio timer instead. (wasmtime-wasi has an async preview 1 of
+//! its own, which the `jit` engine uses.)
+//!
+//! Only clock subscriptions wait. A poll that also subscribes to file
+//! descriptors (Go does for sockets and non-blocking files, not for its
+//! standard streams) reports them ready at once: a read or write that
+//! follows finds out, as after any spurious wakeup.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::abi::GuestMemory;
+use crate::engine::StoreData;
+use crate::engine::{Caller, HostCall, IntoAsyncHostFunc};
+use crate::Trap;
+
+const SUBSCRIPTION_SIZE: usize = 48;
+const EVENT_SIZE: usize = 32;
+const EVENTTYPE_CLOCK: u8 = 0;
+const CLOCKID_REALTIME: u32 = 0;
+const CLOCKID_MONOTONIC: u32 = 1;
+const SUBCLOCKFLAGS_ABSTIME: u16 = 1;
+const ERRNO_SUCCESS: i32 = 0;
+const ERRNO_FAULT: i32 = 21;
+const ERRNO_INVAL: i32 = 28;
+
+/// One subscription: its userdata, its kind, and when it fires.
+#[derive(Debug, Clone, Copy)]
+struct Subscription {
+    userdata: u64,
+    kind: u8,
+    fires_at: Instant,
+}
+
+/// Replaces `wasi_snapshot_preview1.poll_oneoff` on an async instance's
+/// linker (which allows shadowing).
+pub(crate) fn add_async_poll_oneoff<S: Send + 'static>(
+    linker: &mut wasmi::Linker<StoreData<S>>,
+) -> Result<(), wasmi::Error> {
+    IntoAsyncHostFunc::register(
+        poll_oneoff::<S>,
+        linker,
+        "wasi_snapshot_preview1",
+        "poll_oneoff",
+    )
+    .map(drop)
+}
+
+fn poll_oneoff<S: Send + 'static>(
+    caller: &mut Caller<'_, S>,
+    subscriptions: i32,
+    events: i32,
+    count: i32,
+    nevents: i32,
+) -> HostCall<S, i32> {
+    let now = Instant::now();
+    let monotonic_now = monotonic_now(caller);
+    let subs = match caller.__split() {
+        Ok((cx, _)) => read_subscriptions(&cx.mem, subscriptions, count, now, monotonic_now),
+        Err(trap) => return HostCall::ready(Err(trap)),
+    };
+    let subs = match subs {
+        Ok(subs) => subs,
+        Err(errno) => return HostCall::ready(Ok(errno)),
+    };
+    let Some(first) = subs.iter().map(|s| s.fires_at).min() else {
+        return HostCall::ready(Ok(ERRNO_INVAL));
+    };
+    HostCall::with_finish(
+        async move {
+            if first > Instant::now() {
+                tokio::time::sleep_until(first.into()).await;
+            }
+            subs
+        },
+        move |subs, mut cx, _| -> Result<i32, Trap> {
+            let now = Instant::now();
+            let fired = subs.iter().filter(|s| s.fires_at <= now);
+            Ok(write_events(&mut cx.mem, fired, events, nevents).unwrap_or(ERRNO_FAULT))
+        },
+    )
+}
+
+/// The guest's monotonic clock now (WASI's clocks start with the context),
+/// to place absolute monotonic deadlines.
+fn monotonic_now<S>(caller: &mut Caller<'_, S>) -> Option<Duration> {
+    let clock = caller.store_mut().wasi.clocks.monotonic().ok()?;
+    let now = clock.abs_clock.now(Duration::ZERO);
+    Some(now.duration_since(clock.creation_time))
+}
+
+fn read_subscriptions(
+    mem: &GuestMemory<'_>,
+    ptr: i32,
+    count: i32,
+    now: Instant,
+    monotonic_now: Option<Duration>,
+) -> Result<Vec<Subscription>, i32> {
+    let n = usize::try_from(count).map_err(|_| ERRNO_INVAL)?;
+    let len = n
+        .checked_mul(SUBSCRIPTION_SIZE)
+        .and_then(|l| i32::try_from(l).ok())
+        .ok_or(ERRNO_INVAL)?;
+    let bytes = mem.bytes(ptr, len).map_err(|_| ERRNO_FAULT)?;
+    bytes
+        .chunks_exact(SUBSCRIPTION_SIZE)
+        .map(|s| {
+            let u64_at = |o: usize| u64::from_le_bytes(s[o..o + 8].try_into().unwrap_or_default());
+            let userdata = u64_at(0);
+            let kind = s[8];
+            if kind != EVENTTYPE_CLOCK {
+                return Ok(Subscription {
+                    userdata,
+                    kind,
+                    fires_at: now,
+                });
+            }
+            let id = u32::from_le_bytes(s[16..20].try_into().unwrap_or_default());
+            let timeout = Duration::from_nanos(u64_at(24));
+            let flags = u16::from_le_bytes(s[40..42].try_into().unwrap_or_default());
+            let wait = if flags & SUBCLOCKFLAGS_ABSTIME == 0 {
+                timeout
+            } else {
+                match id {
+                    CLOCKID_REALTIME => {
+                        let since_epoch = SystemTime::now()
+                            .duration_since(SystemTime::UNIX_EPOCH)
+                            .unwrap_or_default();
+                        timeout.saturating_sub(since_epoch)
+                    }
+                    CLOCKID_MONOTONIC => timeout.saturating_sub(monotonic_now.unwrap_or_default()),
+                    _ => return Err(ERRNO_INVAL),
+                }
+            };
+            Ok(Subscription {
+                userdata,
+                kind,
+                // A time too far to represent never comes.
+                fires_at: now
+                    .checked_add(wait)
+                    .unwrap_or(now + Duration::from_secs(1 << 32)),
+            })
+        })
+        .collect()
+}
+
+/// Writes one event per fired subscription and their count.
+fn write_events<'a>(
+    mem: &mut GuestMemory<'_>,
+    fired: impl Iterator<Item = &'a Subscription>,
+    events: i32,
+    nevents: i32,
+) -> Option<i32> {
+    let mut written: u32 = 0;
+    for sub in fired {
+        let mut event = [0u8; EVENT_SIZE];
+        event[0..8].copy_from_slice(&sub.userdata.to_le_bytes());
+        event[10] = sub.kind;
+        let at = (written as usize)
+            .checked_mul(EVENT_SIZE)
+            .and_then(|o| i32::try_from(o).ok())
+            .and_then(|o| events.checked_add(o))?;
+        mem.write(at, &event).ok()?;
+        written += 1;
+    }
+    mem.write_u32(nevents, written).ok()?;
+    Some(ERRNO_SUCCESS)
+}

@@ -1,0 +1,443 @@
+//! Async calls with real Go guests: host functions that await, guests that
+//! compute or sleep without starving the executor, deadlines and
+//! cancellation while awaiting, and pools under concurrent async load. The
+//! same suite runs on both engines.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use gohost::{
+    Caller, Capture, Config, Engine, Error, HostCall, Instance, Limits, Linker, Module, Output,
+    Pool, Trap, WasiConfig,
+};
+
+fn asyncplug() -> &'static PathBuf {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| gohost_tests::build_plugin("asyncplug"))
+}
+
+fn wasi_guest() -> &'static PathBuf {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| gohost_tests::build_guest("wasi"))
+}
+
+fn engine() -> Engine {
+    Engine::new(Config::new().interruptible(true))
+}
+
+/// The host functions `asyncplug` imports: async ones that sleep, answer at
+/// once, fail, panic or never finish, and a sync one.
+fn linker(engine: &Engine) -> Linker<()> {
+    let mut linker = Linker::<()>::new(engine);
+    linker
+        .func_wrap_async("env", "wait", |_: &mut Caller<'_, ()>, ms: i32| {
+            HostCall::new(async move {
+                tokio::time::sleep(Duration::from_millis(ms as u64)).await;
+                Ok(ms)
+            })
+        })
+        .expect("wait");
+    linker
+        .func_wrap_async("env", "now", |_: &mut Caller<'_, ()>, n: i32| {
+            HostCall::new(async move { Ok(n) })
+        })
+        .expect("now");
+    linker
+        .func_wrap("env", "add", |_: Caller<'_, ()>, a: i32, b: i32| Ok(a + b))
+        .expect("add");
+    linker
+        .func_wrap_async("env", "fail", |_: &mut Caller<'_, ()>| {
+            HostCall::<(), i32>::new(async {
+                tokio::task::yield_now().await;
+                Err(Trap::new("the database is down"))
+            })
+        })
+        .expect("fail");
+    linker
+        .func_wrap_async("env", "boom", |_: &mut Caller<'_, ()>| {
+            HostCall::<(), i32>::new(async {
+                tokio::task::yield_now().await;
+                panic!("the host function broke")
+            })
+        })
+        .expect("boom");
+    linker
+        .func_wrap_async("env", "forever", |_: &mut Caller<'_, ()>| {
+            HostCall::<(), i32>::new(std::future::pending())
+        })
+        .expect("forever");
+    linker
+}
+
+fn module(engine: &Engine) -> Module {
+    Module::from_file(engine, asyncplug()).expect("load asyncplug")
+}
+
+async fn plugin(limits: Limits) -> Instance<()> {
+    let engine = engine();
+    let module = module(&engine);
+    let mut instance = linker(&engine)
+        .instantiate_limited_async(&module, &WasiConfig::new(), (), limits)
+        .await
+        .expect("instantiate");
+    instance.initialize_async().await.expect("initialize");
+    instance
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime")
+}
+
+/// Counts ticks every 10 ms on the runtime while `work` runs on it.
+async fn ticks_during<T>(work: impl std::future::Future<Output = T>) -> (T, u64, Duration) {
+    let ticks = Arc::new(AtomicU64::new(0));
+    let counter = ticks.clone();
+    let ticker = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_millis(10));
+        loop {
+            every.tick().await;
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    let started = Instant::now();
+    let out = work.await;
+    let took = started.elapsed();
+    ticker.abort();
+    (out, ticks.load(Ordering::Relaxed), took)
+}
+
+#[test]
+fn async_host_functions_sync_ones_and_errors_in_one_module() {
+    current_thread().block_on(async {
+        let mut p = plugin(Limits::new()).await;
+        let total: i32 = p.call_async("chain", (3i32, 5i32)).await.expect("chain");
+        assert_eq!(total, 15);
+        let sum: i32 = p.call_async("sum", (2i32, 3i32)).await.expect("sum");
+        assert_eq!(sum, 5);
+        let quick: i32 = p.call_async("quick", (1000i32,)).await.expect("quick");
+        assert_eq!(quick, 1000);
+
+        let err = p
+            .call_async::<(), i32>("failing", ())
+            .await
+            .expect_err("must fail");
+        assert_eq!(err.to_string(), "guest trapped: the database is down");
+        assert!(p.poisoned().is_some());
+
+        let mut p = plugin(Limits::new()).await;
+        let err = p
+            .call_async::<(), i32>("panicking", ())
+            .await
+            .expect_err("must fail");
+        assert_eq!(
+            err.to_string(),
+            "guest trapped: host function env.boom panicked: the host function broke"
+        );
+    });
+}
+
+#[test]
+fn an_async_host_function_slower_than_the_deadline_ends_the_call() {
+    current_thread().block_on(async {
+        let deadline = Duration::from_millis(200);
+        let mut p = plugin(Limits::new().deadline(deadline)).await;
+        let started = Instant::now();
+        let err = p.call_async::<(), i32>("hang", ()).await.expect_err("must fail");
+        assert!(
+            matches!(&err, Error::DeadlineExceeded { func, deadline: d } if func == "hang" && *d == deadline),
+            "{err:?}"
+        );
+        assert!(started.elapsed() >= deadline);
+        let again = p.call_async::<(i32, i32), i32>("sum", (1, 2)).await;
+        assert!(matches!(again, Err(Error::Poisoned { .. })), "{again:?}");
+    });
+}
+
+#[test]
+fn a_guest_that_computes_does_not_starve_the_executor() {
+    current_thread().block_on(async {
+        let mut p = plugin(Limits::new().deadline(Duration::from_secs(1))).await;
+        let (result, ticks, took) = ticks_during(p.call_async::<(i64,), i64>("spin", (-1,))).await;
+        assert!(
+            matches!(result, Err(Error::DeadlineExceeded { .. })),
+            "{result:?}"
+        );
+        println!("spin: {ticks} ticks of 10 ms in {took:?}");
+        // A starved ticker would not tick at all; allow for a slow machine.
+        assert!(ticks >= 20, "{ticks} ticks in {took:?}");
+    });
+}
+
+#[test]
+fn a_guest_that_sleeps_does_not_block_the_executor() {
+    current_thread().block_on(async {
+        let mut p = plugin(Limits::new()).await;
+        let (result, ticks, took) =
+            ticks_during(p.call_async::<(i32,), i32>("sleep", (2000,))).await;
+        assert_eq!(result.expect("sleep"), 2000);
+        assert!(took >= Duration::from_millis(2000), "{took:?}");
+        println!("sleep: {ticks} ticks of 10 ms in {took:?}");
+        assert!(ticks >= 50, "{ticks} ticks in {took:?}");
+    });
+}
+
+#[test]
+fn a_program_runs_async_and_sleeps_without_blocking() {
+    current_thread().block_on(async {
+        let engine = engine();
+        let module = Module::from_file(&engine, wasi_guest()).expect("load");
+        let out = Capture::new();
+        let mut wasi = WasiConfig::new();
+        wasi.args(["wasi", "sleep", "300ms"])
+            .stdout(Output::Capture(out.clone()));
+        let mut program = Linker::<()>::new(&engine)
+            .instantiate_async(&module, &wasi, ())
+            .await
+            .expect("instantiate");
+        let (code, ticks, took) = ticks_during(program.run_async()).await;
+        assert_eq!(code.expect("run"), 0);
+        assert_eq!(out.to_string_lossy(), "slept 300ms\n");
+        println!("run_async sleep: {ticks} ticks of 10 ms in {took:?}");
+        assert!(ticks >= 8, "{ticks} ticks in {took:?}");
+    });
+}
+
+#[test]
+fn a_hundred_concurrent_calls_through_a_pool_of_four() {
+    current_thread().block_on(async {
+        let engine = engine();
+        let pool = Arc::new(
+            Pool::builder(linker(&engine), module(&engine), || ())
+                .max_instances(4)
+                .build(),
+        );
+        // Make the instances first, so that the timing below is the calls'.
+        let warm: Vec<_> = (0..4)
+            .map(|_| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    pool.call_async(|p| Box::pin(p.call_async::<(i32, i32), i32>("chain", (1, 50))))
+                        .await
+                })
+            })
+            .collect();
+        for w in warm {
+            assert_eq!(w.await.expect("join").expect("warm"), 50);
+        }
+        let started = Instant::now();
+        let calls: Vec<_> = (0..100)
+            .map(|_| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    pool.call_async(|p| Box::pin(p.call_async::<(i32, i32), i32>("chain", (3, 20))))
+                        .await
+                })
+            })
+            .collect();
+        for c in calls {
+            assert_eq!(c.await.expect("join").expect("chain"), 60);
+        }
+        let took = started.elapsed();
+        // One after another: 100 chains of 60 ms, 6 s. Four at a time: 25
+        // rounds, 1.5 s.
+        println!("100 calls of a 60 ms chain through 4 instances: {took:?}");
+        assert!(took < Duration::from_secs(3), "{took:?}");
+        let stats = pool.stats();
+        assert_eq!((stats.created, stats.discarded), (4, 0), "{stats:?}");
+    });
+}
+
+#[test]
+fn dropping_a_call_mid_await_or_mid_compute_discards_the_instance() {
+    current_thread().block_on(async {
+        let engine = engine();
+        let pool = Pool::builder(linker(&engine), module(&engine), || ())
+            .max_instances(1)
+            .build();
+        for (export, arg) in [("hang", None), ("spin", Some(-1i64))] {
+            let call = pool.call_async(|p| {
+                Box::pin(async move {
+                    match arg {
+                        Some(n) => p.call_async::<(i64,), i64>(export, (n,)).await.map(drop),
+                        None => p.call_async::<(), i32>(export, ()).await.map(drop),
+                    }
+                })
+            });
+            let cut = tokio::time::timeout(Duration::from_millis(200), call).await;
+            assert!(cut.is_err(), "{export} should still be running");
+            let sum: i32 = pool
+                .call_async(|p| Box::pin(p.call_async("sum", (2i32, 3i32))))
+                .await
+                .expect("the pool recovers");
+            assert_eq!(sum, 5);
+        }
+        let stats = pool.stats();
+        assert_eq!(
+            (stats.created, stats.discarded, stats.live),
+            (3, 2, 1),
+            "{stats:?}"
+        );
+    });
+}
+
+#[test]
+fn a_dropped_call_poisons_its_instance() {
+    current_thread().block_on(async {
+        let mut p = plugin(Limits::new()).await;
+        let cut = tokio::time::timeout(
+            Duration::from_millis(50),
+            p.call_async::<(), i32>("hang", ()),
+        )
+        .await;
+        assert!(cut.is_err());
+        let err = p.call_async::<(i32, i32), i32>("sum", (1, 2)).await;
+        assert!(
+            matches!(&err, Err(Error::Poisoned { reason }) if reason.contains("cancelled")),
+            "{err:?}"
+        );
+    });
+}
+
+#[test]
+fn a_cancel_handle_stops_async_and_sync_calls_from_another_thread() {
+    let cancel_soon = |handle: gohost::CancelHandle| {
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            handle.cancel();
+        })
+    };
+    current_thread().block_on(async {
+        for export in ["hang", "spin"] {
+            let mut p = plugin(Limits::new()).await;
+            let handle = p.cancel_handle().expect("cancel handle");
+            let thread = cancel_soon(handle);
+            let err = if export == "spin" {
+                p.call_async::<(i64,), i64>("spin", (-1,)).await.map(drop)
+            } else {
+                p.call_async::<(), i32>("hang", ()).await.map(drop)
+            };
+            thread.join().expect("join");
+            assert!(
+                matches!(&err, Err(Error::Cancelled { func }) if func == export),
+                "{export}: {err:?}"
+            );
+        }
+    });
+
+    // A sync call, on a sync instance of a module without async imports.
+    let engine = engine();
+    let module = Module::from_file(&engine, wasi_guest()).expect("load");
+    let mut wasi = WasiConfig::new();
+    wasi.args(["wasi", "spin"]).stdout(Output::Null);
+    let mut program = Linker::<()>::new(&engine)
+        .instantiate(&module, &wasi, ())
+        .expect("instantiate");
+    let thread = cancel_soon(program.cancel_handle().expect("cancel handle"));
+    let err = program.run();
+    thread.join().expect("join");
+    assert!(
+        matches!(&err, Err(Error::Cancelled { func }) if func == "_start"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn sync_and_async_uses_that_cannot_work_are_clear_errors() {
+    let engine = engine();
+    let module = module(&engine);
+    let err = linker(&engine)
+        .instantiate(&module, &WasiConfig::new(), ())
+        .expect_err("must fail");
+    assert!(
+        err.to_string()
+            .contains("`env.wait`, an async host function")
+            && err.to_string().contains("instantiate_async"),
+        "{err}"
+    );
+
+    // Async calls need a Tokio runtime, and an interruptible engine.
+    let outside =
+        current_thread_free(linker(&engine).instantiate_async(&module, &WasiConfig::new(), ()));
+    assert!(
+        matches!(&outside, Err(Error::Config(m)) if m.contains("Tokio runtime")),
+        "{outside:?}"
+    );
+    current_thread().block_on(async {
+        let plain = Engine::default();
+        let module = Module::from_file(&plain, asyncplug()).expect("load");
+        let err = linker(&plain)
+            .instantiate_async(&module, &WasiConfig::new(), ())
+            .await
+            .expect_err("must fail");
+        assert!(err.to_string().contains("Config::interruptible"), "{err}");
+
+        let mut p = plugin(Limits::new()).await;
+        let err = p
+            .call::<(i32, i32), i32>("sum", (1, 2))
+            .expect_err("must fail");
+        assert!(err.to_string().contains("use call_async()"), "{err}");
+    });
+    let plain = Engine::default();
+    let module = Module::from_file(&plain, wasi_guest()).expect("load");
+    let mut program = Linker::<()>::new(&plain)
+        .instantiate(&module, &WasiConfig::new(), ())
+        .expect("instantiate");
+    let err = program.cancel_handle().expect_err("must fail");
+    assert!(err.to_string().contains("Config::interruptible"), "{err}");
+}
+
+/// Polls `future` to completion outside any Tokio runtime.
+fn current_thread_free<F: std::future::Future>(future: F) -> F::Output {
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+    let waker = Arc::new(Noop).into();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
+
+#[test]
+fn async_calls_are_send_for_multi_thread_runtimes() {
+    fn is_send<T: Send>(_: &T) {}
+    let engine = engine();
+    let pool = Pool::builder(linker(&engine), module(&engine), || ()).build();
+    let call = pool.call_async(|p| Box::pin(p.call_async::<(i32, i32), i32>("sum", (1, 2))));
+    is_send(&call);
+    drop(call);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let pool = Arc::new(pool);
+    let sums = runtime.block_on(async {
+        let calls: Vec<_> = (0..20)
+            .map(|i| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    pool.call_async(|p| Box::pin(p.call_async::<(i32, i32), i32>("sum", (i, 1))))
+                        .await
+                })
+            })
+            .collect();
+        let mut sums = Vec::new();
+        for c in calls {
+            sums.push(c.await.expect("join").expect("sum"));
+        }
+        sums
+    });
+    assert_eq!(sums, (1..=20).collect::<Vec<i32>>());
+}
