@@ -121,6 +121,9 @@ pub struct Func {
     /// The Rust name, which is also the wasm import name.
     pub name: String,
     pub docs: Vec<String>,
+    /// An `async fn`: the guest's call awaits it (in async calls only).
+    /// The Go side does not change.
+    pub is_async: bool,
     /// How the first parameter reaches host state, if it does.
     pub state: StateUse,
     /// Guest-visible parameters.

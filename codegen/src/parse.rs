@@ -422,9 +422,6 @@ impl Cx {
         for a in f.attrs.iter().filter(|a| a.path().is_ident("gohost")) {
             local.at(a, "`#[gohost(handle)]` only applies to structs");
         }
-        if let Some(t) = &sig.asyncness {
-            local.at(t, "`async fn` is not supported: host calls are synchronous; block on the future inside the function");
-        }
         if let Some(t) = &sig.unsafety {
             local.at(t, "`unsafe fn` is not supported: the guest cannot uphold safety contracts; make the function safe");
         }
@@ -484,6 +481,7 @@ impl Cx {
         let func = Func {
             name: sig.ident.to_string(),
             docs: docs(&f.attrs),
+            is_async: sig.asyncness.is_some(),
             state,
             params,
             ret: ret.unwrap_or(Ret {
@@ -675,6 +673,21 @@ impl Cx {
                 &sig.ident,
                 "a function that takes a handle by `&mut` cannot borrow other handles; take the others by value or use one handle",
             );
+        }
+        if func.is_async {
+            match func.state {
+                StateUse::Mut => errs.at(
+                    &sig.ident,
+                    "an `async fn` cannot hold the state mutably across `.await`: take `&State` \
+                     (cloned for each call, so make it cheap to clone: an `Arc`, a connection pool)",
+                ),
+                StateUse::Caller => errs.at(
+                    &sig.ident,
+                    "an `async fn` cannot take the `Caller`: its future must not hold the store; \
+                     take `&State` (cloned for each call) and the values it needs",
+                ),
+                StateUse::None | StateUse::Ref => {}
+            }
         }
         if func.state == StateUse::Caller && borrowed > 0 {
             errs.at(

@@ -229,6 +229,16 @@ pub mod kv {
         Ok(Txn { writes: Vec::new() })
     }
 
+    /// Finds the last write to key in a transaction, as an async host
+    /// would: the guest's call awaits it.
+    pub async fn txn_find(txn: &mut Txn, key: &str) -> Result<Vec<u8>, KvError> {
+        std::future::ready(()).await;
+        match txn.writes.iter().rev().find(|(k, _)| k == key) {
+            Some((_, v)) => Ok(v.clone()),
+            None => Err(KvError::NotFound),
+        }
+    }
+
     /// Returns its argument.
     pub fn echo(data: Vec<u8>) -> Vec<u8> {
         data

@@ -1,0 +1,243 @@
+//! End to end for `async fn` host functions: a Go plugin
+//! (`tests/asyncplugin/main.go`) calls host functions that await Tokio
+//! timers with every kind of parameter and result (text, records, typed
+//! errors, handles borrowed across `.await`, state), next to a sync one;
+//! the host drives it through the generated async clients.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The store data: a catalogue the async functions read after a delay, as
+/// a database would answer.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    pub prices: Arc<HashMap<String, u32>>,
+}
+
+#[gohost::host_module(name = "shop", go_interface = "Shop")]
+pub mod shop {
+    use std::fmt;
+    use std::time::Duration;
+
+    /// An item for sale.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Item {
+        pub name: String,
+        pub price: u32,
+    }
+
+    /// Why the shop refused.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum ShopError {
+        NotFound { name: String },
+        Empty,
+    }
+
+    impl fmt::Display for ShopError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                ShopError::NotFound { name } => write!(f, "no item named {name:?}"),
+                ShopError::Empty => f.write_str("the cart is empty"),
+            }
+        }
+    }
+
+    /// A shopping cart the guest holds by handle.
+    #[gohost(handle)]
+    #[derive(Debug, Default)]
+    pub struct Cart {
+        pub items: Vec<Item>,
+    }
+
+    /// Looks an item up, after a database's delay.
+    pub async fn lookup(db: &super::Catalogue, name: &str) -> Result<Item, ShopError> {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        match db.prices.get(name) {
+            Some(&price) => Ok(Item {
+                name: name.to_owned(),
+                price,
+            }),
+            None => Err(ShopError::NotFound {
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    /// A new, empty cart.
+    pub async fn open_cart() -> Cart {
+        tokio::task::yield_now().await;
+        Cart::default()
+    }
+
+    /// Adds an item to the cart; returns how many it holds.
+    pub async fn cart_add(cart: &mut Cart, item: Item) -> u32 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        cart.items.push(item);
+        cart.items.len() as u32
+    }
+
+    /// The cart's total.
+    pub async fn cart_total(cart: &Cart) -> Result<u32, ShopError> {
+        tokio::task::yield_now().await;
+        if cart.items.is_empty() {
+            return Err(ShopError::Empty);
+        }
+        Ok(cart.items.iter().map(|i| i.price).sum())
+    }
+
+    /// Echoes `text` after `ms` milliseconds.
+    pub async fn slow_echo(text: String, ms: u32) -> String {
+        tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
+        text
+    }
+
+    /// Panics while awaited.
+    pub async fn broken() -> u32 {
+        tokio::task::yield_now().await;
+        panic!("the shop is on fire")
+    }
+
+    /// A sync function in the same module.
+    pub fn double(n: i32) -> i32 {
+        n * 2
+    }
+
+    extern "Go" {
+        /// Buys the named items: looks each up, adds it to a new cart, and
+        /// returns the total.
+        pub fn checkout(names: Vec<String>) -> Result<u32, String>;
+        /// Echoes through the host, slowly.
+        pub fn echo(text: &str, ms: u32) -> String;
+        /// Calls the host function that panics.
+        pub fn burn() -> u32;
+        /// Doubles through the sync host function.
+        pub fn twice(n: i32) -> i32;
+    }
+}
+
+fn build_plugin() -> Vec<u8> {
+    common::build_generated(
+        "example.com/asyncplugin",
+        "shop",
+        shop::GO_FILES,
+        "tests/asyncplugin/main.go",
+        gohost_build::BuildMode::Reactor,
+    )
+}
+
+fn catalogue() -> Catalogue {
+    let prices = [("apple", 3), ("pear", 4), ("melon", 12)]
+        .into_iter()
+        .map(|(n, p)| (n.to_owned(), p))
+        .collect();
+    Catalogue {
+        prices: Arc::new(prices),
+    }
+}
+
+async fn instance(engine: &gohost::Engine, module: &gohost::Module) -> gohost::Instance<Catalogue> {
+    let mut linker = gohost::Linker::<Catalogue>::new(engine);
+    shop::add_to_linker(&mut linker, |c: &mut Catalogue| c).expect("link");
+    let mut i = linker
+        .instantiate_async(module, &gohost::WasiConfig::new(), catalogue())
+        .await
+        .expect("instantiate");
+    i.initialize_async().await.expect("initialize");
+    i
+}
+
+#[test]
+fn async_host_functions_through_generated_bindings() {
+    use shop::exports as x;
+
+    let wasm = build_plugin();
+    let engine = gohost::Engine::new(gohost::Config::new().interruptible(true));
+    let module = gohost::Module::from_bytes(&engine, &wasm).expect("module");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut i = instance(&engine, &module).await;
+        let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            x::checkout_async(&mut i, names(&["apple", "pear", "melon"]))
+                .await
+                .expect("call"),
+            Ok(19)
+        );
+        // The guest closed its cart: the handle, lent to each async call
+        // and put back, is gone now.
+        assert_eq!(i.open_handles(), 0);
+        assert_eq!(
+            x::checkout_async(&mut i, names(&["apple", "kiwi"]))
+                .await
+                .expect("call"),
+            Err("shop.lookup: no item named \"kiwi\"".to_owned())
+        );
+        assert_eq!(
+            x::checkout_async(&mut i, Vec::new()).await.expect("call"),
+            Err("shop.cart_total: the cart is empty".to_owned())
+        );
+        assert_eq!(
+            x::echo_async(&mut i, "naïve 🦀", 20).await.expect("echo"),
+            "naïve 🦀"
+        );
+        assert_eq!(x::twice_async(&mut i, 21).await.expect("twice"), 42);
+
+        // Sync clients refuse an async instance.
+        let err = x::twice(&mut i, 1).expect_err("must fail");
+        assert!(err.to_string().contains("call_async"), "{err}");
+
+        let err = x::burn_async(&mut i).await.expect_err("must fail");
+        assert!(
+            err.to_string()
+                .contains("host function shop.broken panicked: the shop is on fire"),
+            "{err}"
+        );
+
+        // Many plugins at once on one thread: the waits overlap.
+        let mut plugins = Vec::new();
+        for _ in 0..8 {
+            plugins.push(instance(&engine, &module).await);
+        }
+        let started = std::time::Instant::now();
+        let echoes = plugins.iter_mut().map(|p| x::echo_async(p, "hi", 200));
+        for echo in futures_join(echoes).await {
+            assert_eq!(echo.expect("echo"), "hi");
+        }
+        let took = started.elapsed();
+        println!("8 plugins, each awaiting 200 ms: {took:?}");
+        assert!(took < Duration::from_millis(8 * 200 / 2), "{took:?}");
+    });
+}
+
+/// Awaits all `futures` concurrently on this task.
+async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut futures: Vec<_> = futures.map(|f| Some(Box::pin(f))).collect();
+    let mut out: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, o) in futures.iter_mut().zip(out.iter_mut()) {
+            if let Some(fut) = f {
+                match fut.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        *o = Some(v);
+                        *f = None;
+                    }
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}

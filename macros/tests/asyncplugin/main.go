@@ -1,0 +1,47 @@
+// Asyncplugin implements shop.Shop for macros/tests/async_e2e.rs. The host
+// functions it calls are async on the host; to Go they are ordinary calls
+// that block the calling goroutine.
+package main
+
+import (
+	"errors"
+
+	"example.com/asyncplugin/shop"
+)
+
+type plugin struct{}
+
+func (plugin) Checkout(names []string) (uint32, error) {
+	cart := shop.OpenCart()
+	defer cart.Close()
+	for _, name := range names {
+		item, err := shop.Lookup(name)
+		if err != nil {
+			var missing shop.ShopErrorNotFound
+			if !errors.As(err, &missing) || missing.Name != name {
+				return 0, errors.New("lookup failed without a typed error: " + err.Error())
+			}
+			return 0, err
+		}
+		if _, err := shop.CartAdd(cart, item); err != nil {
+			return 0, err
+		}
+	}
+	return shop.CartTotal(cart)
+}
+
+func (plugin) Echo(text string, ms uint32) string {
+	out, err := shop.SlowEcho(text, ms)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+func (plugin) Burn() uint32 { return shop.Broken() }
+
+func (plugin) Twice(n int32) int32 { return shop.Double(n) }
+
+func init() { shop.Register(plugin{}) }
+
+func main() {}
