@@ -1,6 +1,6 @@
 //! The ABI model of one host module: what crosses the wire, nothing else.
 //!
-//! Built from a `syn::ItemMod` by [`crate::parse`], consumed by the Rust
+//! Built from a `syn::ItemMod` by the parser (`parse`), consumed by the Rust
 //! emitter, the Go emitter and the fingerprint. The model is versioned by
 //! [`crate::ABI_VERSION`]; see `docs/abi.md` for the wire contract.
 
