@@ -23,6 +23,12 @@
 //! # Ok::<(), gohost::Error>(())
 //! ```
 //!
+//! Async hosts: host functions may be `async fn`s that await I/O, and
+//! guests are called from async code with
+//! [`Linker::instantiate_async`], [`Instance::call_async`] and
+//! [`Pool::call_async`], which yield to the executor while the guest
+//! computes or sleeps (see the README's "Async hosts").
+//!
 //! [wasmi]: https://docs.rs/wasmi
 //! [wasmtime]: https://docs.rs/wasmtime
 

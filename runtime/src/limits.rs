@@ -59,8 +59,10 @@ impl Limits {
     /// Needs an [`Engine`](crate::Engine) built with
     /// [`Config::interruptible`](crate::Config::interruptible). The guest is
     /// stopped within a few milliseconds of the deadline while it runs wasm
-    /// code; a guest blocked inside a host function (reading standard input,
-    /// sleeping) is stopped when that function returns.
+    /// code. In a sync call, a guest blocked inside a host function (reading
+    /// standard input, sleeping) is stopped when that function returns; an
+    /// async call ([`Instance::call_async`]) that awaits a host function or
+    /// a sleep is stopped at the deadline.
     ///
     /// Unlike fuel, a deadline does not depend on how fast the engine is,
     /// and it is not deterministic: the same call may pass on an idle
@@ -88,6 +90,7 @@ impl Limits {
     /// [`Instance::run`]: crate::Instance::run
     /// [`Instance::initialize`]: crate::Instance::initialize
     /// [`Instance::call`]: crate::Instance::call
+    /// [`Instance::call_async`]: crate::Instance::call_async
     /// [`Caller::call`]: crate::Caller::call
     #[must_use]
     pub fn deadline(mut self, deadline: Duration) -> Self {

@@ -255,36 +255,59 @@ fn a_hundred_concurrent_calls_through_a_pool_of_four() {
 }
 
 #[test]
-fn dropping_a_call_mid_await_or_mid_compute_discards_the_instance() {
+fn dropping_calls_mid_await_or_mid_compute_discards_the_instances() {
     current_thread().block_on(async {
         let engine = engine();
         let pool = Pool::builder(linker(&engine), module(&engine), || ())
             .max_instances(1)
             .build();
-        for (export, arg) in [("hang", None), ("spin", Some(-1i64))] {
+        const DROPS: u64 = 20;
+        for round in 0..DROPS {
+            let spin = round % 2 == 1;
             let call = pool.call_async(|p| {
                 Box::pin(async move {
-                    match arg {
-                        Some(n) => p.call_async::<(i64,), i64>(export, (n,)).await.map(drop),
-                        None => p.call_async::<(), i32>(export, ()).await.map(drop),
+                    if spin {
+                        p.call_async::<(i64,), i64>("spin", (-1,)).await.map(drop)
+                    } else {
+                        p.call_async::<(), i32>("hang", ()).await.map(drop)
                     }
                 })
             });
-            let cut = tokio::time::timeout(Duration::from_millis(200), call).await;
-            assert!(cut.is_err(), "{export} should still be running");
-            let sum: i32 = pool
-                .call_async(|p| Box::pin(p.call_async("sum", (2i32, 3i32))))
-                .await
-                .expect("the pool recovers");
-            assert_eq!(sum, 5);
+            let cut = tokio::time::timeout(Duration::from_millis(20), call).await;
+            assert!(cut.is_err(), "round {round} should still be running");
         }
+        let sum: i32 = pool
+            .call_async(|p| Box::pin(p.call_async("sum", (2i32, 3i32))))
+            .await
+            .expect("the pool recovers");
+        assert_eq!(sum, 5);
+        // Each dropped call took its instance with it; nothing else is left.
         let stats = pool.stats();
         assert_eq!(
-            (stats.created, stats.discarded, stats.live),
-            (3, 2, 1),
+            (stats.created, stats.discarded, stats.live, stats.idle),
+            (DROPS + 1, DROPS, 1, 1),
             "{stats:?}"
         );
     });
+}
+
+#[test]
+fn one_pool_serves_sync_and_async_callers() {
+    let engine = engine();
+    let module = Module::from_file(&engine, gohost_tests::build_plugin("reactor")).expect("load");
+    let pool = Arc::new(
+        Pool::builder(Linker::<()>::new(&engine), module, || ())
+            .max_instances(1)
+            .build(),
+    );
+    let sync: i32 = pool.call(|p| p.call("add", (2i32, 3i32))).expect("sync");
+    let asynchronous: i32 = current_thread()
+        .block_on(pool.call_async(|p| Box::pin(p.call_async("add", (4i32, 5i32)))))
+        .expect("async");
+    assert_eq!((sync, asynchronous), (5, 9));
+    // One instance at most: the async call replaced the idle sync one.
+    let stats = pool.stats();
+    assert_eq!((stats.created, stats.live), (2, 1), "{stats:?}");
 }
 
 #[test]

@@ -53,6 +53,8 @@ impl<S> std::fmt::Debug for Instance<S> {
 const INITIALIZE: &str = "_initialize";
 /// The generated Go package's allocator for export arguments.
 const ALLOC: &str = "__gohost_alloc";
+/// Why an instance whose async call was dropped mid-run refuses calls.
+const DROPPED: &str = "an async call was cancelled (its future dropped) before it ended";
 /// The reply status of an export whose Go implementation panicked.
 const PANICKED: u8 = 3;
 
@@ -397,6 +399,9 @@ impl<S> Instance<S> {
 
     /// Whether the instance can still be called; `Some(reason)` if not.
     pub fn poisoned(&self) -> Option<&str> {
+        if self.in_flight {
+            return Some(DROPPED);
+        }
         self.poisoned.as_deref()
     }
 
@@ -439,14 +444,9 @@ impl<S> Instance<S> {
     }
 
     fn check_poisoned(&self) -> Result<(), Error> {
-        if self.in_flight {
-            return Err(Error::Poisoned {
-                reason: "an async call was cancelled (its future dropped) before it ended".into(),
-            });
-        }
-        match &self.poisoned {
+        match self.poisoned() {
             Some(why) => Err(Error::Poisoned {
-                reason: why.clone(),
+                reason: why.to_owned(),
             }),
             None => Ok(()),
         }
