@@ -168,50 +168,37 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
                     HandleMode::Mut => quote!(get_mut),
                     _ => quote!(get),
                 };
-                match mode {
-                    HandleMode::Owned | HandleMode::Ref | HandleMode::Mut if f.is_async => {
-                        // Checked with the rest, then lent out of the table
-                        // once nothing can fail.
-                        checks.push(quote! {
-                            if let ::core::result::Result::Err(__e) = __cx.abi.handles.get::<#h>(#a as u32) {
-                                #on_err;
-                            }
-                        });
-                        takes.push(quote! {
-                            let #v = match __cx.abi.handles.take::<#h>(#a as u32) {
-                                ::core::result::Result::Ok(__v) => __v,
-                                ::core::result::Result::Err(__e) => #on_err,
-                            };
-                        });
-                        if *mode != HandleMode::Owned {
-                            lent.push((a.clone(), v.clone()));
-                            let arg = match mode {
-                                HandleMode::Mut => quote!(&mut #v),
-                                _ => quote!(&#v),
-                            };
-                            call_args.push(arg);
-                            continue;
+                // A consumed handle, or one an async function holds across
+                // `.await`, is checked with the rest and taken out of the
+                // table once nothing can fail.
+                if *mode == HandleMode::Owned || f.is_async {
+                    checks.push(quote! {
+                        if let ::core::result::Result::Err(__e) = __cx.abi.handles.get::<#h>(#a as u32) {
+                            #on_err;
                         }
-                    }
-                    HandleMode::Owned => {
-                        checks.push(quote! {
-                            if let ::core::result::Result::Err(__e) = __cx.abi.handles.get::<#h>(#a as u32) {
-                                #on_err;
-                            }
-                        });
-                        takes.push(quote! {
-                            let #v = match __cx.abi.handles.take::<#h>(#a as u32) {
-                                ::core::result::Result::Ok(__v) => __v,
-                                ::core::result::Result::Err(__e) => #on_err,
-                            };
-                        });
-                    }
-                    _ => checks.push(quote! {
+                    });
+                    takes.push(quote! {
+                        let #v = match __cx.abi.handles.take::<#h>(#a as u32) {
+                            ::core::result::Result::Ok(__v) => __v,
+                            ::core::result::Result::Err(__e) => #on_err,
+                        };
+                    });
+                } else {
+                    checks.push(quote! {
                         let #v = match __cx.abi.handles.#get::<#h>(#a as u32) {
                             ::core::result::Result::Ok(__v) => __v,
                             ::core::result::Result::Err(__e) => #on_err,
                         };
-                    }),
+                    });
+                }
+                // Lent to an async function, and put back when it is done.
+                if *mode != HandleMode::Owned && f.is_async {
+                    lent.push((a.clone(), v.clone()));
+                    call_args.push(match mode {
+                        HandleMode::Mut => quote!(&mut #v),
+                        _ => quote!(&#v),
+                    });
+                    continue;
                 }
                 call_args.push(quote!(#v));
             }

@@ -86,9 +86,7 @@ impl<S> Instance<S> {
     /// `os.Exit(n)`). A trap is an error. A program runs once.
     pub fn run(&mut self) -> Result<i32, Error> {
         self.check_mode(false, "run")?;
-        let start: rt::TypedFunc<(), ()> = self.typed("_start")?;
-        self.arm_deadline();
-        self.refuel()?;
+        let start = self.begin("_start")?;
         let result = enter(&mut self.store, &start, ());
         self.exited(result)
     }
@@ -102,14 +100,21 @@ impl<S> Instance<S> {
         S: Send,
     {
         self.check_mode(true, "run_async")?;
-        let start: rt::TypedFunc<(), ()> = self.typed("_start")?;
-        self.arm_deadline();
-        self.refuel()?;
+        let start = self.begin("_start")?;
         let result = enter_async(&mut self.store, &mut self.in_flight, &start, ()).await;
         match result {
             Ok(result) => self.exited(result),
             Err(stopped) => Err(self.stopped("_start", stopped)),
         }
+    }
+
+    /// The entry point `name` (`_start`, `_initialize`), with the clock and
+    /// the fuel of a new top-level call.
+    fn begin(&mut self, name: &str) -> Result<rt::TypedFunc<(), ()>, Error> {
+        let f = self.typed(name)?;
+        self.arm_deadline();
+        self.refuel()?;
+        Ok(f)
     }
 
     /// The exit code of a program's run.
@@ -134,9 +139,7 @@ impl<S> Instance<S> {
         if self.initialized {
             return Ok(());
         }
-        let init: rt::TypedFunc<(), ()> = self.typed(INITIALIZE)?;
-        self.arm_deadline();
-        self.refuel()?;
+        let init = self.begin(INITIALIZE)?;
         enter(&mut self.store, &init, ()).map_err(|e| self.fault(INITIALIZE, e))?;
         self.initialized = true;
         Ok(())
@@ -151,9 +154,7 @@ impl<S> Instance<S> {
         if self.initialized {
             return Ok(());
         }
-        let init: rt::TypedFunc<(), ()> = self.typed(INITIALIZE)?;
-        self.arm_deadline();
-        self.refuel()?;
+        let init = self.begin(INITIALIZE)?;
         match enter_async(&mut self.store, &mut self.in_flight, &init, ()).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(self.fault(INITIALIZE, e)),

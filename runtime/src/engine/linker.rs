@@ -6,7 +6,7 @@ use super::func::{IntoAsyncHostFunc, IntoHostFunc};
 use super::{rt, Engine, Instance, Module, StoreData};
 use crate::engine::link_check::{self, HostFuncs};
 use crate::engine::native_stack;
-use crate::engine::sig::Import;
+use crate::engine::sig::{Import, Signature};
 use crate::{Error, Limits, WasiConfig};
 
 /// The host functions guests can import, WASI preview 1 included.
@@ -75,14 +75,8 @@ impl<S: Send + 'static> Linker<S> {
         name: &str,
         f: impl IntoHostFunc<S, Params, Results>,
     ) -> Result<&mut Self, Error> {
-        let sig = f
-            .register(&mut self.inner, module, name)
-            .map_err(|e| Error::Link(format!("cannot define `{module}.{name}`: {e}")))?;
-        self.inner_async.take();
-        self.host
-            .funcs
-            .insert((module.to_owned(), name.to_owned()), sig);
-        Ok(self)
+        let sig = f.register(&mut self.inner, module, name);
+        self.defined(module, name, sig, false)
     }
 
     /// Registers the async host function `f` as the import `module.name`.
@@ -107,12 +101,25 @@ impl<S: Send + 'static> Linker<S> {
         name: &str,
         f: impl IntoAsyncHostFunc<S, Params, Results>,
     ) -> Result<&mut Self, Error> {
-        let sig = f
-            .register(&mut self.inner, module, name)
-            .map_err(|e| Error::Link(format!("cannot define `{module}.{name}`: {e}")))?;
+        let sig = f.register(&mut self.inner, module, name);
+        self.defined(module, name, sig, true)
+    }
+
+    /// Records a function the engine's linker defined (or says why it did
+    /// not), for link-time checks; the async linker is made anew.
+    fn defined(
+        &mut self,
+        module: &str,
+        name: &str,
+        sig: Result<Signature, rt::Error>,
+        asynchronous: bool,
+    ) -> Result<&mut Self, Error> {
+        let sig = sig.map_err(|e| Error::Link(format!("cannot define `{module}.{name}`: {e}")))?;
         self.inner_async.take();
         let key = (module.to_owned(), name.to_owned());
-        self.host.asynchronous.insert(key.clone());
+        if asynchronous {
+            self.host.asynchronous.insert(key.clone());
+        }
         self.host.funcs.insert(key, sig);
         Ok(self)
     }

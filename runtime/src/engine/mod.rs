@@ -13,6 +13,32 @@
 
 use std::path::PathBuf;
 
+/// Invokes `$m!` once for each arity a host function may have, 0 to 16
+/// parameters (wasmtime's `for_each_function_signature!` pattern), so that
+/// each adapter lists the arities once, for sync and async functions.
+macro_rules! for_each_host_arity {
+    ($m:ident) => {
+        $m!();
+        $m!(A1);
+        $m!(A1 A2);
+        $m!(A1 A2 A3);
+        $m!(A1 A2 A3 A4);
+        $m!(A1 A2 A3 A4 A5);
+        $m!(A1 A2 A3 A4 A5 A6);
+        $m!(A1 A2 A3 A4 A5 A6 A7);
+        $m!(A1 A2 A3 A4 A5 A6 A7 A8);
+        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
+        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
+        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
+        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12);
+        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
+        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
+        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
+        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
+    };
+}
+pub(crate) use for_each_host_arity;
+
 pub(crate) mod async_call;
 mod cancel;
 mod deadline;

@@ -109,23 +109,7 @@ macro_rules! into_host_func {
     };
 }
 
-into_host_func!();
-into_host_func!(A1);
-into_host_func!(A1 A2);
-into_host_func!(A1 A2 A3);
-into_host_func!(A1 A2 A3 A4);
-into_host_func!(A1 A2 A3 A4 A5);
-into_host_func!(A1 A2 A3 A4 A5 A6);
-into_host_func!(A1 A2 A3 A4 A5 A6 A7);
-into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8);
-into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
-into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
-into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
-into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12);
-into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
-into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
-into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
-into_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
+crate::engine::for_each_host_arity!(into_host_func);
 
 /// A Rust closure that can be registered as an async host function with
 /// [`Linker::func_wrap_async`](super::Linker::func_wrap_async).
@@ -183,23 +167,7 @@ macro_rules! into_async_host_func {
     };
 }
 
-into_async_host_func!();
-into_async_host_func!(A1);
-into_async_host_func!(A1 A2);
-into_async_host_func!(A1 A2 A3);
-into_async_host_func!(A1 A2 A3 A4);
-into_async_host_func!(A1 A2 A3 A4 A5);
-into_async_host_func!(A1 A2 A3 A4 A5 A6);
-into_async_host_func!(A1 A2 A3 A4 A5 A6 A7);
-into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8);
-into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
-into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
-into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
-into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12);
-into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
-into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
-into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
-into_async_host_func!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
+crate::engine::for_each_host_arity!(into_async_host_func);
 
 /// Parameters of a guest export called with [`Instance::call`](super::Instance::call):
 /// a tuple of up to 8 [`WasmValue`]s, `()` for none.
