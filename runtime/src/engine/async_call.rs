@@ -11,22 +11,6 @@ use std::time::Instant;
 use super::cancel::CancelState;
 use crate::Error;
 
-/// Returns `Pending` once, after asking to be polled again: the executor
-/// runs other tasks in between. (wasmtime yields on its own, at epoch ticks.)
-#[cfg(not(feature = "jit"))]
-pub(crate) async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx: &mut Context<'_>| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    })
-    .await;
-}
-
 /// Why [`until_stopped`] ended a call early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stopped {

@@ -138,7 +138,6 @@ mod rt {
 
     use super::suspend::Suspend;
     use super::StoreData;
-    use crate::engine::async_call::yield_now;
     use crate::engine::native_stack;
     use wasmi::{AsContextMut, TypedResumableCall};
 
@@ -303,7 +302,10 @@ mod rt {
                 TypedResumableCall::Finished(results) => return Ok(results),
                 TypedResumableCall::OutOfFuel(paused) => {
                     next_slice(&mut *store, paused.required_fuel())?;
-                    yield_now().await;
+                    // Tokio's yield lets the runtime poll its I/O and
+                    // timers before this task runs again (a plain
+                    // self-wake would wait for its `event_interval`).
+                    tokio::task::yield_now().await;
                     step(store, |s| paused.resume(s)).await?
                 }
                 TypedResumableCall::HostTrap(trap) => {

@@ -254,8 +254,11 @@ mod rt {
                 UpdateDeadline::Interrupt
             } else if asynchronous {
                 // Let the executor run other tasks between two ticks of a
-                // guest that computes.
-                UpdateDeadline::Yield(1)
+                // guest that computes. Tokio's yield (as wasmtime advises)
+                // lets the runtime poll its I/O and timers first; a plain
+                // self-wake would leave them for its `event_interval` (61
+                // polls, here 120 ms of guest code).
+                UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
             } else if deadline.armed() {
                 UpdateDeadline::Continue(1)
             } else {
