@@ -2,6 +2,7 @@
 //! `#[gohost::host_module]` modules.
 
 mod gen;
+mod inspect;
 mod run;
 
 use std::ffi::OsString;
@@ -20,7 +21,8 @@ Examples:
   gohost run --dir ./data::/data --env MODE=fast prog.wasm
   gohost run --timeout 2.5 prog.wasm
   GOOS=wasip1 GOARCH=wasm go test -exec \"gohost go-exec\" ./...
-  gohost gen src/kv.rs --out guest/kv")]
+  gohost gen src/kv.rs --out guest/kv
+  gohost inspect plugin.wasm --host src/kv.rs")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,6 +33,7 @@ enum Command {
     Run(run::RunArgs),
     GoExec(run::GoExecArgs),
     Gen(gen::GenArgs),
+    Inspect(inspect::InspectArgs),
 }
 
 /// The name Go's `go test` and `go run` look for on `PATH` when
@@ -53,5 +56,6 @@ fn main() -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::GoExec(a) => run::go_exec(a),
         Command::Gen(a) => gen::gen(a),
+        Command::Inspect(a) => inspect::inspect(a),
     }
 }

@@ -30,6 +30,7 @@ pub mod model;
 pub mod naming;
 mod parse;
 mod rust;
+pub mod wasm;
 
 use std::path::Path;
 
@@ -174,6 +175,12 @@ pub fn expand_to_file(attr: TokenStream, item: TokenStream) -> Result<syn::File,
 /// Finds every `#[gohost::host_module(...)]` / `#[host_module(...)]` module
 /// in a Rust source file (at any depth) and generates its Go files.
 pub fn generate_from_file(src: &str) -> Result<Vec<GoFile>, Error> {
+    Ok(modules_from_file(src)?.iter().flat_map(go_files).collect())
+}
+
+/// The models of every `#[gohost::host_module]` in a Rust source file, in
+/// the order they appear (nested modules included).
+pub fn modules_from_file(src: &str) -> Result<Vec<Module>, Error> {
     let file = syn::parse_file(src).map_err(|e| {
         let start = e.span().start();
         Error::Syntax {
@@ -202,7 +209,7 @@ fn is_host_module_attr(a: &syn::Attribute) -> bool {
         || matches!(segs.as_slice(), [g, h] if g == "gohost" && h == "host_module")
 }
 
-fn visit(items: &[syn::Item], out: &mut Vec<GoFile>, errors: &mut Option<syn::Error>) {
+fn visit(items: &[syn::Item], out: &mut Vec<Module>, errors: &mut Option<syn::Error>) {
     let push = |e: syn::Error, errors: &mut Option<syn::Error>| match errors {
         Some(all) => all.combine(e),
         None => *errors = Some(e),
@@ -220,7 +227,7 @@ fn visit(items: &[syn::Item], out: &mut Vec<GoFile>, errors: &mut Option<syn::Er
             _ => TokenStream::new(),
         };
         match Args::parse(tokens).and_then(|a| parse::build(&a, m)) {
-            Ok(model) => out.extend(go_files(&model)),
+            Ok(model) => out.push(model),
             Err(e) => push(e, errors),
         }
     }
