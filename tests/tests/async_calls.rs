@@ -464,3 +464,56 @@ fn async_calls_are_send_for_multi_thread_runtimes() {
     });
     assert_eq!(sums, (1..=20).collect::<Vec<i32>>());
 }
+
+#[test]
+fn a_guest_that_polls_wasi_with_bad_arguments_gets_errors() {
+    // poll(in, n): poll_oneoff with n subscriptions at `in`, events at
+    // 0x8000, the count at 0x9000. At 0x100, one clock subscription of 10 ms.
+    const WAT: &str = r#"
+        (module
+          (import "wasi_snapshot_preview1" "poll_oneoff"
+            (func $poll (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 0x100)
+            "\07\00\00\00\00\00\00\00"            ;; userdata 7
+            "\00\00\00\00\00\00\00\00"            ;; tag: clock
+            "\01\00\00\00\00\00\00\00"            ;; monotonic
+            "\80\96\98\00\00\00\00\00"            ;; 10 ms, relative
+            "\00\00\00\00\00\00\00\00"            ;; precision
+            "\00\00\00\00\00\00\00\00")           ;; flags
+          (func (export "_initialize"))
+          (func (export "poll") (param $in i32) (param $n i32) (result i32)
+            (call $poll (local.get $in) (i32.const 0x8000) (local.get $n) (i32.const 0x9000)))
+          (func (export "count") (result i32) (i32.load (i32.const 0x9000))))
+    "#;
+    current_thread().block_on(async {
+        let engine = engine();
+        let module =
+            Module::from_bytes(&engine, &wat::parse_str(WAT).expect("wat")).expect("module");
+        let linker = Linker::<()>::new(&engine);
+        let mut p = linker
+            .instantiate_async(&module, &WasiConfig::new(), ())
+            .await
+            .expect("instantiate");
+        p.initialize_async().await.expect("initialize");
+        let ok: i32 = p.call_async("poll", (0x100i32, 1i32)).await.expect("poll");
+        assert_eq!(ok, 0);
+        assert_eq!(
+            p.call_async::<(), i32>("count", ()).await.expect("count"),
+            1
+        );
+        // No subscriptions, subscriptions past the end of memory, and more
+        // than memory could hold: an errno or a trap, never a crash.
+        for (at, n) in [(0x100, 0), (0xfff0, 1), (0, i32::MAX)] {
+            let mut p = linker
+                .instantiate_async(&module, &WasiConfig::new(), ())
+                .await
+                .expect("instantiate");
+            p.initialize_async().await.expect("initialize");
+            match p.call_async::<(i32, i32), i32>("poll", (at, n)).await {
+                Ok(errno) => assert_ne!(errno, 0, "poll({at:#x}, {n})"),
+                Err(e) => assert!(matches!(e, Error::Trap { .. }), "poll({at:#x}, {n}): {e}"),
+            }
+        }
+    });
+}

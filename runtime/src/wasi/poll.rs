@@ -27,6 +27,10 @@ const SUBCLOCKFLAGS_ABSTIME: u16 = 1;
 const ERRNO_SUCCESS: i32 = 0;
 const ERRNO_FAULT: i32 = 21;
 const ERRNO_INVAL: i32 = 28;
+/// The most subscriptions one poll may have. Go polls one clock and the
+/// descriptors it waits on; the cap keeps a hostile guest from making the
+/// host allocate for billions.
+const MAX_SUBSCRIPTIONS: usize = 1 << 16;
 
 /// One subscription: its userdata, its kind, and when it fires.
 #[derive(Debug, Clone, Copy)]
@@ -100,7 +104,10 @@ fn read_subscriptions(
     now: Instant,
     monotonic_now: Option<Duration>,
 ) -> Result<Vec<Subscription>, i32> {
-    let n = usize::try_from(count).map_err(|_| ERRNO_INVAL)?;
+    let n = usize::try_from(count)
+        .ok()
+        .filter(|&n| n <= MAX_SUBSCRIPTIONS)
+        .ok_or(ERRNO_INVAL)?;
     let len = n
         .checked_mul(SUBSCRIPTION_SIZE)
         .and_then(|l| i32::try_from(l).ok())

@@ -187,13 +187,16 @@ mod rt {
     }
 
     /// Instantiates `module` for async calls. A start function, if any,
-    /// runs synchronously (Go modules have none).
+    /// runs synchronously (Go modules have none), on a native stack with
+    /// room for it, as in a sync instantiation.
     pub(crate) async fn instantiate_async<S>(
         linker: &Linker<StoreData<S>>,
         store: &mut Store<StoreData<S>>,
         module: &wasmi::Module,
     ) -> Result<(Instance, Option<Memory>), Error> {
-        instantiate(linker, store, module)
+        let needed = store.data().entry_stack;
+        native_stack::with_stack(needed, || instantiate(linker, store, module))
+            .unwrap_or_else(|e| Err(Error::new(e.to_string())))
     }
 
     /// The fuel a call runs on between two looks at the clock (with a
