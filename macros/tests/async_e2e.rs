@@ -88,6 +88,12 @@ pub mod shop {
         Ok(cart.items.iter().map(|i| i.price).sum())
     }
 
+    /// The total of two carts.
+    pub async fn carts_total(a: &Cart, b: &Cart) -> u32 {
+        tokio::task::yield_now().await;
+        a.items.iter().chain(&b.items).map(|i| i.price).sum()
+    }
+
     /// Echoes `text` after `ms` milliseconds.
     pub async fn slow_echo(text: String, ms: u32) -> String {
         tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
@@ -115,6 +121,8 @@ pub mod shop {
         pub fn burn() -> u32;
         /// Doubles through the sync host function.
         pub fn twice(n: i32) -> i32;
+        /// Totals one cart passed twice to an async host function.
+        pub fn same_cart_twice() -> Result<u32, String>;
     }
 }
 
@@ -187,6 +195,16 @@ fn async_host_functions_through_generated_bindings() {
             "naïve 🦀"
         );
         assert_eq!(x::twice_async(&mut i, 21).await.expect("twice"), 42);
+        // An async function cannot borrow one handle twice (it lends each
+        // out of the table): refused, and the cart is still there to close.
+        let twice = x::same_cart_twice_async(&mut i).await.expect("call");
+        assert!(
+            twice
+                .as_ref()
+                .is_err_and(|e| e.contains("the same handle is passed twice")),
+            "{twice:?}"
+        );
+        assert_eq!(i.open_handles(), 0);
 
         // Sync clients refuse an async instance.
         let err = x::twice(&mut i, 1).expect_err("must fail");

@@ -73,7 +73,10 @@ type WasiFactory = Box<dyn Fn() -> WasiConfig + Send + Sync>;
 ///
 /// Callers wait for an instance in the order they came, whether they call
 /// [`call`](Self::call) (blocking their thread) or
-/// [`call_async`](Self::call_async) (awaiting, without blocking one).
+/// [`call_async`](Self::call_async) (awaiting, without blocking one). In
+/// async code, use `call_async` (or `call` inside `spawn_blocking`): a
+/// blocking `call` on a runtime's worker could wait for an instance that
+/// only a task of that worker can give back.
 pub struct Pool<S: 'static> {
     linker: Linker<S>,
     module: Module,
@@ -306,9 +309,21 @@ impl<S: Send + 'static> Pool<S> {
             keep: false,
             _permit: permit,
         };
-        if let Some(instance) = idle.pop() {
-            return Reserved::Idle(lease(Some(instance)));
+        // An idle instance can have become unusable since its last call
+        // (its cancel handle was used late): drop those.
+        let mut stale = Vec::new();
+        while let Some(instance) = idle.pop() {
+            if instance.poisoned().is_none() {
+                st.live -= stale.len();
+                st.discarded += stale.len() as u64;
+                drop(st);
+                drop(stale);
+                return Reserved::Idle(lease(Some(instance)));
+            }
+            stale.push(instance);
         }
+        st.live -= stale.len();
+        st.discarded += stale.len() as u64;
         let evicted = if st.live >= self.max {
             // The permit guarantees an instance not in use.
             st.live -= 1;
@@ -324,7 +339,7 @@ impl<S: Send + 'static> Pool<S> {
         st.live += 1;
         st.created += 1;
         drop(st);
-        drop(evicted);
+        drop((evicted, stale));
         Reserved::New(lease(None))
     }
 

@@ -517,3 +517,74 @@ fn a_guest_that_polls_wasi_with_bad_arguments_gets_errors() {
         }
     });
 }
+
+#[test]
+fn a_late_cancel_retires_a_pooled_instance_instead_of_failing_the_next_caller() {
+    let engine = engine();
+    let module = Module::from_file(&engine, gohost_tests::build_plugin("reactor")).expect("load");
+    let pool = Pool::builder(Linker::<()>::new(&engine), module, || ())
+        .max_instances(1)
+        .build();
+    let mut handle = None;
+    let sum: i32 = pool
+        .call(|p| {
+            handle = Some(p.cancel_handle()?);
+            p.call("add", (1i32, 2i32))
+        })
+        .expect("add");
+    assert_eq!(sum, 3);
+    // The call is over; a timeout task fires too late.
+    handle.expect("handle").cancel();
+    let sum: i32 = pool
+        .call(|p| p.call("add", (2i32, 2i32)))
+        .expect("the next caller gets a fresh instance");
+    assert_eq!(sum, 4);
+    let stats = pool.stats();
+    assert_eq!(
+        (stats.created, stats.discarded, stats.live),
+        (2, 1, 1),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn an_async_call_has_the_same_fuel_limit_as_a_sync_one() {
+    current_thread().block_on(async {
+        let engine = Engine::new(Config::new().consume_fuel(true).interruptible(true));
+        let module = module(&engine);
+        let fuel = 20_000_000;
+        let mut p = linker(&engine)
+            .instantiate_limited_async(
+                &module,
+                &WasiConfig::new(),
+                (),
+                Limits::new().fuel_per_call(fuel),
+            )
+            .await
+            .expect("instantiate");
+        p.initialize_async().await.expect("initialize");
+        let err = p.call_async::<(i64,), i64>("spin", (-1,)).await;
+        assert!(
+            matches!(&err, Err(Error::FuelExhausted { func, limit }) if func == "spin" && *limit == fuel),
+            "{err:?}"
+        );
+    });
+}
+
+#[test]
+fn a_runtime_without_timers_is_a_clear_error() {
+    let no_timers = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let err = no_timers.block_on(async {
+        let engine = engine();
+        linker(&engine)
+            .instantiate_async(&module(&engine), &WasiConfig::new(), ())
+            .await
+            .expect_err("no timers")
+    });
+    assert!(
+        matches!(&err, Error::Config(m) if m.contains("enable_time()")),
+        "{err:?}"
+    );
+}

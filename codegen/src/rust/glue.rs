@@ -63,6 +63,9 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
     // Borrowed handles an async function holds across `.await`: lent out
     // of the table for the call and put back when it is done.
     let mut lent = Vec::new(); // (handle argument, value)
+                               // The handle arguments of an async function so far, to refuse one
+                               // handle passed twice (it can be taken out of the table once).
+    let mut handle_args: Vec<Ident> = Vec::new();
 
     let mut wasm_args = Vec::new(); // `__a0: i32`, ...
     let mut checks = Vec::new(); // validation statements
@@ -160,6 +163,19 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
             Lowering::Handle => {
                 needs_cx = true;
                 wasm_args.push(quote!(#a: i32));
+                if f.is_async {
+                    for earlier in &handle_args {
+                        checks.push(quote! {
+                            if #earlier == #a {
+                                let __e = ::gohost::__private::AbiError::new(
+                                    "the same handle is passed twice to an async function",
+                                );
+                                #on_err;
+                            }
+                        });
+                    }
+                    handle_args.push(a.clone());
+                }
                 let Ty::Handle { name, mode } = &p.ty else {
                     continue;
                 };

@@ -42,6 +42,15 @@ func (plugin) Burn() uint32 { return shop.Broken() }
 
 func (plugin) Twice(n int32) int32 { return shop.Double(n) }
 
+func (plugin) SameCartTwice() (uint32, error) {
+	cart := shop.OpenCart()
+	total, err := shop.CartsTotal(cart, cart)
+	if cerr := cart.Close(); cerr != nil {
+		return 0, errors.New("the cart was lost: " + cerr.Error())
+	}
+	return total, err
+}
+
 func init() { shop.Register(plugin{}) }
 
 func main() {}

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::cancel::CancelState;
 use crate::Error;
@@ -51,16 +51,27 @@ pub(crate) async fn until_stopped<F: Future>(
 }
 
 /// Async calls use Tokio's timers (deadlines, guests that sleep); say so
-/// plainly rather than let Tokio panic deep inside a call.
+/// plainly rather than let Tokio panic deep inside a call. Checked when an
+/// async instance is made and when an async call starts (a thread-local
+/// read, and a timer made and dropped).
 pub(crate) fn require_tokio() -> Result<(), Error> {
-    match tokio::runtime::Handle::try_current() {
-        Ok(_) => Ok(()),
-        Err(_) => Err(Error::Config(
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err(Error::Config(
             "async calls must run inside a Tokio runtime (gohost uses its timers for \
              deadlines and for guests that sleep)"
                 .into(),
-        )),
+        ));
     }
+    // Tokio offers no way to ask whether the runtime has timers but to
+    // make one: it panics without them.
+    let timers = std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO)));
+    timers.map_err(|_| {
+        Error::Config(
+            "async calls need a Tokio runtime with timers: build it with enable_time() \
+             (or enable_all(); #[tokio::main] does)"
+                .into(),
+        )
+    })
 }
 
 /// Runs `future` to completion on this thread, parking between polls: the

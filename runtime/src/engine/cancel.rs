@@ -7,8 +7,11 @@ use std::sync::Arc;
 /// task, a signal handler's helper thread. Cheap to clone, `Send + Sync`.
 ///
 /// [`cancel`](Self::cancel) ends the call running now (sync or async) with
-/// [`Error::Cancelled`](crate::Error::Cancelled), or the next one if none
-/// is running; the instance is poisoned either way, like after a deadline.
+/// [`Error::Cancelled`](crate::Error::Cancelled), and leaves the instance
+/// unusable, like a deadline does: its later calls fail with
+/// [`Error::Poisoned`](crate::Error::Poisoned), and
+/// [`Instance::poisoned`](crate::Instance::poisoned) says why (so a pool
+/// drops it), also when no call was running.
 /// A guest running wasm code is stopped within a few milliseconds (at its
 /// next fuel slice on wasmi, its next epoch tick on wasmtime); an async
 /// call awaiting a host function is stopped at once; a sync call blocked

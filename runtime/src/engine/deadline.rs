@@ -54,6 +54,11 @@ impl Deadline {
         self.cancel.clone()
     }
 
+    /// Whether the instance's cancel handle was used: it is then unusable.
+    pub(crate) fn cancel_requested(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|c| c.is_cancelled())
+    }
+
     /// The instance's cancellation state, made on first use.
     pub(crate) fn cancel_state(&mut self) -> Arc<CancelState> {
         self.cancel.get_or_insert_with(Default::default).clone()

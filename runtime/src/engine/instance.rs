@@ -55,6 +55,8 @@ const INITIALIZE: &str = "_initialize";
 const ALLOC: &str = "__gohost_alloc";
 /// Why an instance whose async call was dropped mid-run refuses calls.
 const DROPPED: &str = "an async call was cancelled (its future dropped) before it ended";
+/// Why an instance whose cancel handle was used refuses calls.
+const CANCELLED: &str = "it was cancelled with its CancelHandle";
 /// The reply status of an export whose Go implementation panicked.
 const PANICKED: u8 = 3;
 
@@ -274,7 +276,8 @@ impl<S> Instance<S> {
                 "{method}() on an instance made with instantiate: instantiate it with \
                  instantiate_async to call it asynchronously"
             ))),
-            _ => Ok(()),
+            (true, true) => crate::engine::async_call::require_tokio(),
+            (false, false) => Ok(()),
         }
     }
 
@@ -402,6 +405,11 @@ impl<S> Instance<S> {
     pub fn poisoned(&self) -> Option<&str> {
         if self.in_flight {
             return Some(DROPPED);
+        }
+        if self.poisoned.is_none() && self.store.data().deadline.cancel_requested() {
+            // Cancelled after its last call ended: unusable all the same,
+            // so that a pool does not hand it to the next caller.
+            return Some(CANCELLED);
         }
         self.poisoned.as_deref()
     }

@@ -259,8 +259,7 @@ impl<S: Send + 'static> Linker<S> {
         asynchronous: bool,
     ) -> Result<rt::Store<StoreData<S>>, Error> {
         limits.check(self.engine.fuel, self.engine.interruptible)?;
-        let mut data = StoreData::new(wasi.build(asynchronous)?, limits, state);
-        data.asynchronous = asynchronous;
+        let data = StoreData::new(wasi.build(asynchronous)?, limits, state);
         let mut store = rt::new_store(&self.engine, data)?;
         // A start function runs with the budget of a call. (A new wasmi
         // store holds no fuel at all, so without this a metered or
@@ -269,6 +268,9 @@ impl<S: Send + 'static> Linker<S> {
             let fuel = store.data().limits.fuel_per_call.unwrap_or(u64::MAX);
             rt::set_call_fuel(&mut store, fuel).map_err(|e| Error::Engine(e.to_string()))?;
         }
+        // Set after the start function's fuel, which it gets in one go: a
+        // start function is not resumable, even in an async instance.
+        store.data_mut().asynchronous = asynchronous;
         link_check::check_imports(
             &self.host,
             module.inner.imports().map(|i| Import {

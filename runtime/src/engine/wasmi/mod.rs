@@ -342,21 +342,37 @@ mod rt {
     ) -> Result<T, Error> {
         let mut f = Some(f);
         std::future::poll_fn(|cx| {
-            let data = store.data_mut();
-            if !data.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                data.waker = Some(cx.waker().clone());
-            }
-            let needed = data.entry_stack;
             let Some(f) = f.take() else {
                 return std::task::Poll::Ready(Err(Error::new(
                     "gohost: a call step was polled twice",
                 )));
             };
+            let data = store.data_mut();
+            data.waker = Some(cx.waker().clone());
+            let needed = data.entry_stack;
             let out = native_stack::with_stack(needed, || f(store))
                 .unwrap_or_else(|e| Err(Error::new(e.to_string())));
-            std::task::Poll::Ready(out)
+            // Not kept past the poll: an idle instance would hold its last
+            // task alive, and a stale waker would never wake anything.
+            store.data_mut().waker = None;
+            std::task::Poll::Ready(out.map_err(|e| unexpected_suspend(store, e)))
         })
         .await
+    }
+
+    /// An error that is the `Suspend` of an async host function wasmi did not
+    /// pause the call for (a host function called in tail position, which
+    /// Go never emits), which gohost cannot resume: a clear error, and the
+    /// parked host call dropped.
+    fn unexpected_suspend<S>(store: &mut Store<StoreData<S>>, e: Error) -> Error {
+        if e.downcast_ref::<Suspend>().is_none() {
+            return e;
+        }
+        store.data_mut().parked = None;
+        Error::new(
+            "an async host function was tail-called (return_call); gohost can only await \
+             async host functions reached by an ordinary call",
+        )
     }
 
     /// The engine error of a call stopped at its deadline; the instance

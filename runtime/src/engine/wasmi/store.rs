@@ -29,7 +29,7 @@ pub struct StoreData<S> {
     /// Whether the instance was made for async calls (`instantiate_async`).
     pub(crate) asynchronous: bool,
     /// The waker of the async call being polled, for async host functions
-    /// to poll their futures with; `None` outside a poll.
+    /// to poll their futures with; `None` outside a poll (see `rt::step`).
     pub(crate) waker: Option<Waker>,
     /// The async host call the running call waits for (see `suspend`).
     pub(crate) parked: Option<Box<dyn Parked<S>>>,
