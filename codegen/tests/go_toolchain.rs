@@ -208,3 +208,25 @@ pub mod clash {
         files[0].contents
     );
 }
+
+#[test]
+fn a_module_of_scalar_functions_alone_builds() {
+    // Nothing in it uses the support package; Go refuses an unused import.
+    let src = r#"
+#[gohost::host_module(name = "scalars")]
+pub mod scalars {
+    pub fn add(a: i32, b: i32) -> i32 { a + b }
+    pub async fn later(a: i64) -> i64 { a }
+}
+"#;
+    let files = gohost_codegen::generate_from_file(src).expect("generate");
+    assert!(!files[0].contents.contains("gohost/gohost/go"), "{}", files[0].contents);
+    let (_tmp, root) = module_with("scalars", &files[0].contents);
+    let vet = go(&root, &["vet", "./..."]);
+    assert!(
+        vet.status.success(),
+        "go vet failed:\n{}\n{}",
+        String::from_utf8_lossy(&vet.stderr),
+        files[0].contents
+    );
+}

@@ -59,14 +59,22 @@ pub fn emit(m: &Module, hash: &str) -> Vec<GoFile> {
             std_imports.push(pkg);
         }
     }
-    head.push_str("import (\n");
-    for pkg in &std_imports {
-        let _ = writeln!(head, "\t\"{pkg}\"");
+    // Only what the body uses: Go refuses an unused import (a module of
+    // scalar functions alone needs none of the support code).
+    let support = body.contains("gohost.");
+    if !std_imports.is_empty() || support {
+        head.push_str("import (\n");
+        for pkg in &std_imports {
+            let _ = writeln!(head, "\t\"{pkg}\"");
+        }
+        if support {
+            if !std_imports.is_empty() {
+                head.push('\n');
+            }
+            let _ = writeln!(head, "\tgohost \"{SUPPORT_IMPORT}\"");
+        }
+        head.push_str(")\n\n");
     }
-    if !std_imports.is_empty() {
-        head.push('\n');
-    }
-    let _ = writeln!(head, "\tgohost \"{SUPPORT_IMPORT}\"\n)\n");
     let mut contents = head + &body;
     while contents.ends_with("\n\n") {
         contents.pop();
