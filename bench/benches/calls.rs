@@ -7,6 +7,8 @@
 //! one call, so criterion's per-element time is the time of one call plus
 //! the guest's loop (`loop_only` measures that loop alone).
 //!
+//! `async_host_call` runs the async guest's loops by `call_async`.
+//!
 //! ```text
 //! cargo bench -p gohost-bench --bench calls
 //! cargo bench -p gohost-bench --bench calls --features jit
@@ -93,5 +95,43 @@ fn host_calls(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, host_calls);
+/// Async host calls: the async guest's loops over an async host function
+/// (ready at once) and a sync one, each run by `call_async`, next to the
+/// sync loop run by `call` (`perf-table` has the same rows, and the pool's
+/// throughput).
+fn async_host_calls(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let wasm = std::fs::read(gohost_bench::build_guest()).expect("read guest");
+    let engine = Engine::default();
+    let module = Module::from_bytes(&engine, &wasm).expect("module");
+    let mut typed = gohost_instance(&gohost_linker(&engine), &module);
+    let async_wasm = std::fs::read(gohost_bench::build_async_guest()).expect("read async guest");
+    let async_engine = gohost_bench::async_engine();
+    let async_module = Module::from_bytes(&async_engine, &async_wasm).expect("module");
+    let linker = gohost_bench::async_linker(&async_engine);
+    let mut instance = rt.block_on(gohost_bench::gohost_async_instance(&linker, &async_module));
+
+    let mut group = c.benchmark_group("async_host_call");
+    group.throughput(Throughput::Elements(N as u64));
+    for (name, export) in [
+        ("async_add/gohost_call_async", "loop_async_add"),
+        ("sync_add/gohost_call_async", "loop_sync_add"),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                rt.block_on(instance.call_async::<(i32,), i32>(export, (N,)))
+                    .expect("async loop")
+            })
+        });
+    }
+    group.bench_function("sync_add/gohost_call", |b| {
+        b.iter(|| gohost_bench::call_loop(&mut typed, "loop_typed_add", N, None))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, host_calls, async_host_calls);
 criterion_main!(benches);

@@ -18,7 +18,8 @@
 //!   go-compat -- --short --jobs 2 --out docs/compatibility.md`.
 //!
 //! Guests live in `guests/`: `calls` (the call benchmarks, a plugin),
-//! `hello` (cold start), `compute` (sha256 and JSON, also built natively).
+//! `asynccalls` (the async-call benchmarks), `hello` (cold start),
+//! `compute` (sha256 and JSON, also built natively).
 //! The wazero peer host is `peer/wazero`.
 
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ use std::path::{Path, PathBuf};
 pub mod measure;
 pub mod raw;
 
-use gohost::{Caller, Engine, Instance, Linker, Module, Trap, WasiConfig};
+use gohost::{Caller, Config, Engine, Instance, Linker, Module, Trap, WasiConfig};
 
 /// The host module the benchmark guest calls through its generated package.
 #[gohost::host_module(
@@ -115,6 +116,29 @@ pub mod benchapi {
     }
 }
 
+/// The host module of the async-call benchmarks (guest `asynccalls`): the
+/// addition of the scalar host-call row, once as an async function whose
+/// future is ready at once (what an async call costs beyond the function)
+/// and once sync, called from an async call. A guest that imports an async
+/// function runs only in async instances, so it has its own module and
+/// guest: the sync rows keep `benchapi`.
+#[gohost::host_module(
+    name = "benchasync",
+    go_package = "benchasync",
+    go_out = "guests/asynccalls/benchasync"
+)]
+pub mod benchasync {
+    /// Adds two numbers in a future that completes at once.
+    pub async fn add_later(a: i32, b: i32) -> i32 {
+        a.wrapping_add(b)
+    }
+
+    /// Adds two numbers: the sync function of an async instance.
+    pub fn add(a: i32, b: i32) -> i32 {
+        a.wrapping_add(b)
+    }
+}
+
 /// The directory of the bench guest `name` (a Go module under `guests/`).
 pub fn guest_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -164,6 +188,48 @@ pub fn build_guest() -> PathBuf {
         "bench-calls",
         gohost_build::BuildMode::Reactor,
     )
+}
+
+/// Builds the async-call benchmark guest (a reactor importing
+/// [`benchasync`]) and returns the wasm path.
+pub fn build_async_guest() -> PathBuf {
+    gohost_build::build_go(
+        &guest_dir("asynccalls"),
+        "bench-asynccalls",
+        gohost_build::BuildMode::Reactor,
+    )
+}
+
+/// An engine for async instances: interruptible, as they need.
+pub fn async_engine() -> Engine {
+    Engine::new(Config::new().interruptible(true))
+}
+
+/// The linker of the async-call guest: [`benchasync`] through the
+/// generated glue.
+///
+/// # Panics
+///
+/// If a function does not register.
+pub fn async_linker(engine: &Engine) -> Linker<()> {
+    let mut linker = Linker::<()>::new(engine);
+    benchasync::add_to_linker(&mut linker).expect("benchasync");
+    linker
+}
+
+/// A new async instance of `module` (made with `instantiate_async`), its
+/// Go runtime started. Needs a Tokio runtime.
+///
+/// # Panics
+///
+/// If the guest does not link or start.
+pub async fn gohost_async_instance(linker: &Linker<()>, module: &Module) -> Instance<()> {
+    let mut i = linker
+        .instantiate_async(module, &WasiConfig::new(), ())
+        .await
+        .expect("instantiate_async");
+    i.initialize_async().await.expect("initialize_async");
+    i
 }
 
 /// The linker of the benchmark guest on gohost: `benchapi` through the

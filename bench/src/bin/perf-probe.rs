@@ -3,14 +3,17 @@
 //! the raw engine, timed alternately in one process.
 //!
 //! ```text
-//! perf-probe calls [--quick]   host calls, export calls, new instances
+//! perf-probe calls [--quick]   host calls, export calls, new instances,
+//!                              async calls and pools
 //! perf-probe instances N       keep N started instances of the benchmark guest
 //! perf-probe raw-instances N   the same on the raw engine
 //! ```
 //!
 //! Each takes `--guest FILE`, the benchmark guest already built (what
 //! `perf-table` passes, so that no `go build` runs inside a measured
-//! process); without it the guest is built first.
+//! process); without it the guest is built first. `calls` also takes
+//! `--async-guest FILE`, the async-call guest (`guests/asynccalls`), built
+//! first without it.
 //!
 //! `calls` prints one tab-separated row per measurement: what, gohost's
 //! nanoseconds, the baseline (`-` for none), the baseline's nanoseconds. The `instances`
@@ -18,31 +21,59 @@
 //! mark, read from `/proc/self/status`).
 
 use std::hint::black_box;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
 
-use gohost::{Engine, Module};
+use gohost::{Engine, Instance, Module, Pool};
 use gohost_bench::raw::RawModule;
-use gohost_bench::{benchapi, gohost_instance, gohost_linker, measure};
+use gohost_bench::{
+    async_engine, async_linker, benchapi, gohost_async_instance, gohost_instance, gohost_linker,
+    measure,
+};
 
 /// Calls per guest loop: each host-call figure is one loop divided by this.
 const N: i32 = 1000;
 
+/// The pool rows: instances and threads (tokio workers, or plain threads).
+const POOL_THREADS: usize = 2;
+/// Concurrent tasks of the async pool row, each making calls in turn.
+const POOL_TASKS: usize = 16;
+/// Calls per timed batch of a pool row: each figure is one batch divided
+/// by this (the inverse of the throughput).
+const POOL_BATCH: usize = 512;
+/// Iterations of the guest loop each pooled call runs (`loop_empty`).
+const POOL_WORK: i32 = 1000;
+
+/// Removes `--flag VALUE` from `args`: `Ok(None)` if absent, `Err` if the
+/// value is missing.
+fn take_option(args: &mut Vec<String>, flag: &str) -> Result<Option<PathBuf>, ()> {
+    match args.iter().position(|a| a == flag) {
+        Some(i) if i + 1 < args.len() => Ok(args.drain(i..=i + 1).nth(1).map(PathBuf::from)),
+        Some(_) => Err(()),
+        None => Ok(None),
+    }
+}
+
+fn read_guest(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("read the guest {}: {e}", path.display()))
+}
+
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let guest = match args.iter().position(|a| a == "--guest") {
-        Some(i) if i + 1 < args.len() => {
-            PathBuf::from(args.drain(i..=i + 1).nth(1).unwrap_or_default())
-        }
-        Some(_) => return usage(),
-        None => gohost_bench::build_guest(),
+    let (Ok(guest), Ok(async_guest)) = (
+        take_option(&mut args, "--guest"),
+        take_option(&mut args, "--async-guest"),
+    ) else {
+        return usage();
     };
-    let wasm = std::fs::read(&guest)
-        .unwrap_or_else(|e| panic!("read the benchmark guest {}: {e}", guest.display()));
+    let wasm = read_guest(&guest.unwrap_or_else(gohost_bench::build_guest));
+    let async_wasm = || read_guest(&async_guest.unwrap_or_else(gohost_bench::build_async_guest));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
-        ["calls"] => calls(&wasm, 15),
-        ["calls", "--quick"] => calls(&wasm, 3),
+        ["calls"] => calls(&wasm, &async_wasm(), 15),
+        ["calls", "--quick"] => calls(&wasm, &async_wasm(), 3),
         ["instances", n] | ["raw-instances", n] => match n.parse::<usize>() {
             Ok(n) => instances(&wasm, n, args[0] == "raw-instances"),
             Err(_) => return usage(),
@@ -54,7 +85,8 @@ fn main() -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: perf-probe calls [--quick] | instances N | raw-instances N, each with [--guest FILE]"
+        "usage: perf-probe calls [--quick] [--async-guest FILE] | instances N | raw-instances N, \
+         each with [--guest FILE]"
     );
     ExitCode::from(2)
 }
@@ -66,7 +98,7 @@ fn row(what: &str, gohost_ns: f64, baseline: &str, baseline_ns: f64) {
     println!("{what}\t{gohost_ns:.1}\t{baseline}\t{baseline_ns:.1}");
 }
 
-fn calls(wasm: &[u8], samples: usize) {
+fn calls(wasm: &[u8], async_wasm: &[u8], samples: usize) {
     let engine = Engine::default();
     let module = Module::from_bytes(&engine, wasm).expect("compile the benchmark guest");
     let linker = gohost_linker(&engine);
@@ -231,6 +263,199 @@ fn calls(wasm: &[u8], samples: usize) {
         &format!("raw {}", gohost::ENGINE_NAME),
         r,
     );
+
+    async_host_calls(async_wasm, &mut typed, samples);
+    pooled_calls(wasm, samples);
+}
+
+/// Async host calls: the guest's loop of 1000 calls to an async host
+/// function (whose future is ready at once), and to a sync one, each run
+/// by `call_async` on a current-thread runtime, against the sync loop of
+/// the calls guest (`typed`, on the default engine) run by `call`.
+fn async_host_calls(async_wasm: &[u8], typed: &mut Instance<()>, samples: usize) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a tokio runtime");
+    let engine = async_engine();
+    let module = Module::from_bytes(&engine, async_wasm).expect("compile the async guest");
+    let linker = async_linker(&engine);
+    let mut instance = rt.block_on(gohost_async_instance(&linker, &module));
+    let baseline = "the same function sync, sync call";
+    let cases = [
+        (
+            "host call: async add_later(i32, i32) -> i32 that completes at once, async call",
+            "loop_async_add",
+        ),
+        (
+            "host call: sync add(i32, i32) -> i32 inside an async call",
+            "loop_sync_add",
+        ),
+    ];
+    for (what, export) in cases {
+        let (a, s) = measure::pair(
+            samples,
+            || {
+                black_box(rt.block_on(instance.call_async::<(i32,), i32>(export, (N,))))
+                    .expect("async loop");
+            },
+            || {
+                black_box(typed.call::<(i32,), i32>("loop_typed_add", (N,))).expect("sync loop");
+            },
+        );
+        row(what, a / f64::from(N), baseline, s / f64::from(N));
+    }
+}
+
+/// Pool throughput: `loop_empty(1000)` through a pool of
+/// [`POOL_THREADS`] instances, by [`POOL_TASKS`] tasks with
+/// `Pool::call_async` on a runtime of as many workers, against
+/// `Pool::call` from as many plain threads (on the default engine); then
+/// the same sync calls on an interruptible engine, the engine async pools
+/// need, to tell its cost from the async calls'. Each figure is the time of
+/// a batch of calls divided by their number.
+fn pooled_calls(wasm: &[u8], samples: usize) {
+    let pool = |engine: Engine| {
+        let module = Module::from_bytes(&engine, wasm).expect("compile the benchmark guest");
+        Arc::new(
+            Pool::builder(gohost_linker(&engine), module, || ())
+                .max_instances(POOL_THREADS)
+                .build(),
+        )
+    };
+    let async_pool = pool(async_engine());
+    let sync_pool = pool(Engine::default());
+    let interruptible_pool = pool(async_engine());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(POOL_THREADS)
+        .enable_time()
+        .build()
+        .expect("a tokio runtime");
+    let crew = Crew::new(&sync_pool, POOL_THREADS);
+    let (a, s) = measure::pair(
+        samples,
+        || rt.block_on(async_batch(&async_pool)),
+        || crew.run(POOL_BATCH),
+    );
+    let interruptible_crew = Crew::new(&interruptible_pool, POOL_THREADS);
+    let (i, s2) = measure::pair(
+        samples,
+        || interruptible_crew.run(POOL_BATCH),
+        || crew.run(POOL_BATCH),
+    );
+    drop((crew, interruptible_crew));
+    for (kind, pool) in [
+        ("async", &async_pool),
+        ("sync", &sync_pool),
+        ("interruptible sync", &interruptible_pool),
+    ] {
+        let stats = pool.stats();
+        assert!(
+            stats.created == POOL_THREADS as u64 && stats.discarded == 0,
+            "the {kind} pool made or dropped instances while measured: {stats:?}"
+        );
+    }
+    let per_call = |t: f64| t / POOL_BATCH as f64;
+    let baseline = format!("sync Pool::call from {POOL_THREADS} threads");
+    row(
+        &format!(
+            "pooled export calls: loop_empty({POOL_WORK}) through Pool::call_async, \
+             max_instances {POOL_THREADS}, {POOL_THREADS} tokio worker threads, \
+             {POOL_TASKS} tasks (time per call: 1 / throughput)"
+        ),
+        per_call(a),
+        &baseline,
+        per_call(s),
+    );
+    row(
+        "pooled export calls: the same, sync Pool::call from as many threads on an \
+         interruptible engine (what async pools need)",
+        per_call(i),
+        &baseline,
+        per_call(s2),
+    );
+}
+
+/// One batch of [`POOL_BATCH`] calls through the async pool, shared by
+/// [`POOL_TASKS`] concurrent tasks.
+async fn async_batch(pool: &Arc<Pool<()>>) {
+    let tasks: Vec<_> = (0..POOL_TASKS)
+        .map(|_| {
+            let pool = Arc::clone(pool);
+            tokio::spawn(async move {
+                for _ in 0..POOL_BATCH / POOL_TASKS {
+                    let r: i32 = pool
+                        .call_async(|p| Box::pin(p.call_async("loop_empty", (POOL_WORK,))))
+                        .await
+                        .expect("pooled async call");
+                    black_box(r);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("a pool task panicked");
+    }
+}
+
+/// Threads that make sync pool calls on demand, started once so that a
+/// timed batch does not pay for starting threads.
+struct Crew {
+    orders: Vec<mpsc::Sender<usize>>,
+    done: mpsc::Receiver<()>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Crew {
+    fn new(pool: &Arc<Pool<()>>, threads: usize) -> Crew {
+        let (done_tx, done) = mpsc::channel();
+        let (orders, threads) = (0..threads)
+            .map(|_| {
+                let (tx, rx) = mpsc::channel::<usize>();
+                let (pool, done_tx) = (Arc::clone(pool), done_tx.clone());
+                let thread = std::thread::spawn(move || {
+                    while let Ok(calls) = rx.recv() {
+                        for _ in 0..calls {
+                            let r: i32 = pool
+                                .call(|p| p.call("loop_empty", (POOL_WORK,)))
+                                .expect("pooled sync call");
+                            black_box(r);
+                        }
+                        if done_tx.send(()).is_err() {
+                            return;
+                        }
+                    }
+                });
+                (tx, thread)
+            })
+            .unzip();
+        Crew {
+            orders,
+            done,
+            threads,
+        }
+    }
+
+    /// Makes `calls` calls, shared evenly by the threads, and waits for
+    /// them.
+    fn run(&self, calls: usize) {
+        for o in &self.orders {
+            o.send(calls / self.orders.len())
+                .expect("a crew thread ended");
+        }
+        for _ in &self.orders {
+            self.done.recv().expect("a crew thread ended");
+        }
+    }
+}
+
+impl Drop for Crew {
+    fn drop(&mut self) {
+        self.orders.clear();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Starts `n` instances of the benchmark guest and keeps them while the

@@ -12,6 +12,8 @@
 //!
 //! - host calls, export calls and new instances in one process
 //!   (`perf-probe calls`), each against hand-written code on the raw engine;
+//!   then async host calls against the same function sync, and a pool's
+//!   throughput with async calls against sync calls from as many threads;
 //! - cold start of a Go hello, `gohost run` against a minimal raw host
 //!   (`raw-wasmi-run`, `raw-wasmtime-run`), and for wasmtime with a warm
 //!   module cache and without one;
@@ -86,6 +88,7 @@ struct Programs {
     compute: PathBuf,
     compute_native: PathBuf,
     plugin: PathBuf,
+    async_plugin: PathBuf,
     wazero: PathBuf,
 }
 
@@ -183,6 +186,7 @@ fn build_programs() -> Result<Programs, String> {
         ),
         compute_native,
         plugin: gohost_bench::build_guest(),
+        async_plugin: gohost_bench::build_async_guest(),
         wazero,
     })
 }
@@ -247,7 +251,9 @@ fn measure_engine(
     progress(&format!("{engine}: calls (perf-probe calls)"));
     let plugin = programs.plugin.as_os_str();
     let probe_cmd = |mode: &str| Cmd::new(&bins.probe).arg("--guest").arg(plugin).arg(mode);
-    let mut probe = probe_cmd("calls");
+    let mut probe = probe_cmd("calls")
+        .arg("--async-guest")
+        .arg(programs.async_plugin.as_os_str());
     if options.quick {
         probe = probe.arg("--quick");
     }

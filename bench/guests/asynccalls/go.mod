@@ -1,0 +1,3 @@
+module gohost.bench/asynccalls
+
+go 1.24
