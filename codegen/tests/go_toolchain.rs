@@ -220,7 +220,11 @@ pub mod scalars {
 }
 "#;
     let files = gohost_codegen::generate_from_file(src).expect("generate");
-    assert!(!files[0].contents.contains("gohost/gohost/go"), "{}", files[0].contents);
+    assert!(
+        !files[0].contents.contains("gohost/gohost/go"),
+        "{}",
+        files[0].contents
+    );
     let (_tmp, root) = module_with("scalars", &files[0].contents);
     let vet = go(&root, &["vet", "./..."]);
     assert!(
