@@ -1,19 +1,10 @@
 //! The `gohost` command as a user runs it.
 
+mod common;
+
 use std::process::{Command, Output};
 
-const GOHOST: &str = env!("CARGO_BIN_EXE_gohost");
-
-fn gohost(args: &[&str]) -> Output {
-    Command::new(GOHOST)
-        .args(args)
-        .output()
-        .expect("run gohost")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{gohost, text, GOHOST};
 
 #[test]
 fn run_passes_args_and_exit_code() {

@@ -3,21 +3,11 @@
 //! modules, and bad input.
 //! Re-bless with `GOHOST_BLESS=1 cargo test -p gohost-cli --test inspect`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-const GOHOST: &str = env!("CARGO_BIN_EXE_gohost");
-
-fn gohost(args: &[&str]) -> Output {
-    Command::new(GOHOST)
-        .args(args)
-        .output()
-        .expect("run gohost")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{gohost, text};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

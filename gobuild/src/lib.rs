@@ -119,6 +119,36 @@ pub fn build_go_to(dir: &Path, out: &Path, mode: BuildMode) {
     );
 }
 
+/// Builds every plugin under `src` into `folder`, as a plugin host loads
+/// them: each subdirectory that holds a `main.go` is built as a reactor to
+/// `folder/<directory name>.wasm`. Returns the plugins' names, sorted.
+///
+/// # Panics
+///
+/// When `src` cannot be read, or as [`build_go_to`] does.
+pub fn build_plugins(src: &Path, folder: &Path) -> Vec<String> {
+    let entries = std::fs::read_dir(src)
+        .unwrap_or_else(|e| panic!("cannot read the plugins in {}: {e}", src.display()));
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|d| d.join("main.go").is_file())
+        .collect();
+    dirs.sort();
+    let mut names = Vec::new();
+    for dir in &dirs {
+        let Some(name) = dir.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        build_go_to(
+            dir,
+            &folder.join(format!("{name}.wasm")),
+            BuildMode::Reactor,
+        );
+        names.push(name);
+    }
+    names
+}
+
 /// Like [`build_go`], but at most once per process for each `name`, so that
 /// tests running on parallel threads do not race on the output file.
 pub fn build_go_once(dir: &Path, name: &str, mode: BuildMode) -> PathBuf {

@@ -334,28 +334,10 @@ fn run() -> Result<(), Error> {
 fn build_plugins() -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("plugins");
     let folder = gohost_build::out_dir().join("kv-plugins");
-    std::fs::create_dir_all(&folder).expect("create the plugin folder");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&src)
-        .expect("read plugins/")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|d| d.join("main.go").is_file())
-        .collect();
-    dirs.sort();
-    for dir in &dirs {
-        let name = dir
-            .file_name()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let wasm = folder.join(format!("{name}.wasm"));
-        gohost_build::build_go_to(dir, &wasm, gohost_build::BuildMode::Reactor);
-    }
-    let names: Vec<_> = dirs
-        .iter()
-        .filter_map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
+    let names = gohost_build::build_plugins(&src, &folder);
     say(format_args!(
         "built {} plugin(s): {}",
-        dirs.len(),
+        names.len(),
         names.join(", ")
     ));
     folder

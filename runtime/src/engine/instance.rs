@@ -28,8 +28,6 @@ pub struct Instance<S: 'static> {
     metered: bool,
     /// Whether the module is a reactor (exports `_initialize`).
     reactor: bool,
-    /// Whether the instance is for async calls (`instantiate_async`).
-    asynchronous: bool,
     /// Whether calls can be interrupted (deadlines, cancellation).
     interruptible: bool,
     initialized: bool,
@@ -68,14 +66,12 @@ impl<S> Instance<S> {
     ) -> Self {
         let reactor = inner.get_func(&mut store, INITIALIZE).is_some();
         let metered = store.get_fuel().is_ok();
-        let asynchronous = store.data().asynchronous;
         Instance {
             store,
             inner,
             exports: Exports::default(),
             metered,
             reactor,
-            asynchronous,
             interruptible,
             initialized: false,
             in_flight: false,
@@ -268,7 +264,7 @@ impl<S> Instance<S> {
 
     /// Refuses a sync method on an async instance and the other way round.
     fn check_mode(&self, asynchronous: bool, method: &str) -> Result<(), Error> {
-        match (self.asynchronous, asynchronous) {
+        match (self.store.data().asynchronous, asynchronous) {
             (true, false) => Err(Error::Config(format!(
                 "{method}() on an instance made with instantiate_async: use {method}_async()"
             ))),

@@ -63,6 +63,17 @@ pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
     ) -> Result<Signature, wasmi::Error>;
 }
 
+/// The engine's type of a host function taking `params` and returning `R`.
+fn func_type<R: WasmResult>(params: &[wasmi::ValType]) -> wasmi::FuncType {
+    wasmi::FuncType::new(
+        params.iter().copied(),
+        <R::Engine as wasmi::WasmTyList>::types()
+            .as_ref()
+            .iter()
+            .copied(),
+    )
+}
+
 #[inline(always)]
 fn to_engine<R: WasmResult>(r: Result<R, Trap>) -> Result<R::Engine, wasmi::Error> {
     match r {
@@ -88,10 +99,7 @@ macro_rules! into_host_func {
                 module: &str,
                 name: &str,
             ) -> Result<Signature, wasmi::Error> {
-                let ty = wasmi::FuncType::new(
-                    [$(<$a as wasmi::WasmTy>::ty(),)*],
-                    <R::Engine as wasmi::WasmTyList>::types().as_ref().iter().copied(),
-                );
+                let ty = func_type::<R>(&[$(<$a as wasmi::WasmTy>::ty(),)*]);
                 let (m, n) = (module.to_owned(), name.to_owned());
                 linker.func_wrap(
                     module,
@@ -144,10 +152,7 @@ macro_rules! into_async_host_func {
                 module: &str,
                 name: &str,
             ) -> Result<Signature, wasmi::Error> {
-                let ty = wasmi::FuncType::new(
-                    [$(<$a as wasmi::WasmTy>::ty(),)*],
-                    <R::Engine as wasmi::WasmTyList>::types().as_ref().iter().copied(),
-                );
+                let ty = func_type::<R>(&[$(<$a as wasmi::WasmTy>::ty(),)*]);
                 let names: Names = std::sync::Arc::new((module.to_owned(), name.to_owned()));
                 linker.func_wrap(
                     module,

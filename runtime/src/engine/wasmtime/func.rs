@@ -65,6 +65,14 @@ pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
     ) -> Result<Signature, wasmtime::Error>;
 }
 
+/// The signature of a host function taking `params` and returning `R`.
+fn signature<R: WasmResult>(params: Vec<ValKind>) -> Signature {
+    Signature {
+        params,
+        results: R::KINDS.to_vec(),
+    }
+}
+
 #[inline(always)]
 fn to_engine<R: WasmResult>(r: Result<R, Trap>) -> Result<R::Engine, wasmtime::Error> {
     match r {
@@ -100,10 +108,7 @@ macro_rules! into_host_func {
                         to_engine(result.and_then(|r| r))
                     },
                 )?;
-                Ok(Signature {
-                    params: vec![$(<$a as WasmValue>::KIND,)*],
-                    results: R::KINDS.to_vec(),
-                })
+                Ok(signature::<R>(vec![$(<$a as WasmValue>::KIND,)*]))
             }
         }
     };
@@ -186,10 +191,7 @@ macro_rules! into_async_host_func {
                         })
                     },
                 )?;
-                Ok(Signature {
-                    params: vec![$(<$a as WasmValue>::KIND,)*],
-                    results: R::KINDS.to_vec(),
-                })
+                Ok(signature::<R>(vec![$(<$a as WasmValue>::KIND,)*]))
             }
         }
     };
