@@ -20,11 +20,13 @@
 //! Guests live in `guests/`: `calls` (the call benchmarks, a plugin),
 //! `asynccalls` (the async-call benchmarks), `hello` (cold start),
 //! `compute` (sha256 and JSON, also built natively).
-//! The wazero peer host is `peer/wazero`.
+//! The wazero peer host is `peer/wazero`; the plugin-system peers
+//! (Extism, go-plugin) are in `peers/`, see [`peers`].
 
 use std::path::{Path, PathBuf};
 
 pub mod measure;
+pub mod peers;
 pub mod raw;
 
 use gohost::{Caller, Config, Engine, Instance, Linker, Module, Trap, WasiConfig};
@@ -52,6 +54,15 @@ pub mod benchapi {
         pub x: f64,
         pub y: f64,
         pub z: f64,
+    }
+
+    /// The request and response record of the peer rows (`peers`): two
+    /// strings and a number, as Extism and go-plugin users pass them.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Pair {
+        pub first: String,
+        pub second: String,
+        pub n: i64,
     }
 
     /// The error of the error-path benchmark.
@@ -113,6 +124,9 @@ pub mod benchapi {
         pub fn guest_add(a: i32, b: i32) -> i32;
         /// Moves a point in the guest: the record export call.
         pub fn guest_shift(p: &Point) -> Point;
+        /// Swaps the strings and adds their lengths to `n`: the record
+        /// plugin call of the peer rows.
+        pub fn guest_swap(p: &Pair) -> Pair;
     }
 }
 

@@ -23,6 +23,14 @@ pub fn pair(samples: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f
     (median(times_a), median(times_b))
 }
 
+/// The median time of one run of `f`, in nanoseconds, from `samples`
+/// samples: for work measured alone, such as the peer rows, where each
+/// side runs in its own process.
+pub fn single(samples: usize, mut f: impl FnMut()) -> f64 {
+    let iters = calibrate(&mut f);
+    median((0..samples).map(|_| sample(&mut f, iters)).collect())
+}
+
 /// How many runs of `f` make one sample of about [`SAMPLE_TARGET`] (at
 /// least one); the first run also warms `f` up (lazy compilation, caches).
 fn calibrate(f: &mut impl FnMut()) -> u32 {

@@ -24,6 +24,12 @@ func (plugin) GuestShift(p benchapi.Point) benchapi.Point {
 	return p
 }
 
+// GuestSwap is the record plugin call of the peer rows; the Extism and
+// go-plugin peers (bench/peers) do the same.
+func (plugin) GuestSwap(p benchapi.Pair) benchapi.Pair {
+	return benchapi.Pair{First: p.Second, Second: p.First, N: p.N + int64(len(p.First)+len(p.Second))}
+}
+
 func init() { benchapi.Register(plugin{}) }
 
 //go:wasmimport raw add

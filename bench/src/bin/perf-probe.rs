@@ -7,6 +7,8 @@
 //!                              async calls and pools
 //! perf-probe instances N       keep N started instances of the benchmark guest
 //! perf-probe raw-instances N   the same on the raw engine
+//! perf-probe peers [--quick]   gohost's side of the peer rows
+//! perf-probe peer-instances N  N instances, each after one peer-row call
 //! ```
 //!
 //! Each takes `--guest FILE`, the benchmark guest already built (what
@@ -18,7 +20,8 @@
 //! `calls` prints one tab-separated row per measurement: what, gohost's
 //! nanoseconds, the baseline (`-` for none), the baseline's nanoseconds. The `instances`
 //! modes print `instances N: peak RSS K KiB` (the process's high-water
-//! mark, read from `/proc/self/status`).
+//! mark, read from `/proc/self/status`). `peers` prints the peer rows as
+//! the peer hosts do (`gohost_bench::peers`).
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -78,6 +81,12 @@ fn main() -> ExitCode {
             Ok(n) => instances(&wasm, n, args[0] == "raw-instances"),
             Err(_) => return usage(),
         },
+        ["peers"] => peers(&wasm, 15),
+        ["peers", "--quick"] => peers(&wasm, 3),
+        ["peer-instances", n] => match n.parse::<usize>() {
+            Ok(n) => peer_instances(&wasm, n),
+            Err(_) => return usage(),
+        },
         _ => return usage(),
     }
     ExitCode::SUCCESS
@@ -85,8 +94,8 @@ fn main() -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: perf-probe calls [--quick] [--async-guest FILE] | instances N | raw-instances N, \
-         each with [--guest FILE]"
+        "usage: perf-probe calls [--quick] [--async-guest FILE] | instances N | raw-instances N \
+         | peers [--quick] | peer-instances N, each with [--guest FILE]"
     );
     ExitCode::from(2)
 }
@@ -458,6 +467,77 @@ impl Drop for Crew {
     }
 }
 
+/// gohost's side of the peer rows (`gohost_bench::peers`): the typed
+/// string host call, the typed record export call, and a new instance with
+/// its first call, each with the answer it computed.
+fn peers(wasm: &[u8], samples: usize) {
+    use gohost_bench::peers::{answer, print_figure, request, CALLS};
+    let engine = Engine::default();
+    let module = Module::from_bytes(&engine, wasm).expect("compile the benchmark guest");
+    let linker = gohost_linker(&engine);
+    let mut instance = gohost_instance(&linker, &module);
+
+    let sum = gohost_bench::call_loop(&mut instance, "loop_typed_text", CALLS, None)
+        .expect("loop_typed_text");
+    let ns = measure::single(samples, || {
+        black_box(gohost_bench::call_loop(
+            &mut instance,
+            "loop_typed_text",
+            CALLS,
+            None,
+        ))
+        .expect("loop_typed_text");
+    });
+    print_figure("host-call", ns / f64::from(CALLS), &sum.to_string());
+
+    let req = request();
+    let resp = benchapi::exports::guest_swap(&mut instance, &req).expect("guest_swap");
+    let ns = measure::single(samples, || {
+        black_box(benchapi::exports::guest_swap(
+            &mut instance,
+            black_box(&req),
+        ))
+        .expect("guest_swap");
+    });
+    print_figure("plugin-call", ns, &answer(&resp));
+
+    let mut first = None;
+    let ns = measure::single(samples.min(10), || {
+        let mut i = gohost_instance(&linker, &module);
+        first = Some(benchapi::exports::guest_swap(&mut i, black_box(&req)).expect("guest_swap"));
+    });
+    print_figure("start-call", ns, &answer(&first.expect("one call")));
+}
+
+/// Starts `n` instances of the benchmark guest, makes one peer-row call on
+/// each (`guest_swap`, as the peer hosts do: Extism instantiates at the
+/// first call) and keeps them while the peak memory is read.
+fn peer_instances(wasm: &[u8], n: usize) {
+    let engine = Engine::default();
+    let module = Module::from_bytes(&engine, wasm).expect("compile the benchmark guest");
+    let linker = gohost_linker(&engine);
+    let req = gohost_bench::peers::request();
+    let kept: Vec<_> = (0..n)
+        .map(|_| {
+            let mut i = gohost_instance(&linker, &module);
+            benchapi::exports::guest_swap(&mut i, &req).expect("guest_swap");
+            i
+        })
+        .collect();
+    println!("instances {}: peak RSS {} KiB", kept.len(), peak_rss());
+}
+
+/// The process's peak resident memory in KiB, from `/proc/self/status`.
+fn peak_rss() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .map_or("unknown".into(), |v| {
+            v.trim().trim_end_matches(" kB").to_owned()
+        })
+}
+
 /// Starts `n` instances of the benchmark guest and keeps them while the
 /// peak memory is read.
 fn instances(wasm: &[u8], n: usize, raw: bool) {
@@ -474,12 +554,5 @@ fn instances(wasm: &[u8], n: usize, raw: bool) {
             .map(|_| Box::new(gohost_instance(&linker, &module)) as Box<dyn std::any::Any>)
             .collect()
     };
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let peak = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .map_or("unknown".into(), |v| {
-            v.trim().trim_end_matches(" kB").to_owned()
-        });
-    println!("instances {}: peak RSS {peak} KiB", kept.len());
+    println!("instances {}: peak RSS {} KiB", kept.len(), peak_rss());
 }

@@ -23,7 +23,15 @@
 //!   instructions, which wasm cannot use);
 //! - peak memory of the hello run and of idle plugin instances;
 //! - the same programs on wazero (its interpreter next to wasmi, its
-//!   compiler next to wasmtime).
+//!   compiler next to wasmtime);
+//! - the peer rows (`gohost_bench::peers`): a string host call, a record
+//!   plugin call, a new instance with its first call and the memory of an
+//!   idle instance, through gohost and through the plugin systems a user
+//!   would pick instead: Extism (wasmtime, next to gohost on wasmtime) and
+//!   go-plugin (wazero's compiler next to wasmtime, its interpreter next to
+//!   wasmi). `bench/peers/setup.sh` installs what they need; a peer that
+//!   cannot be set up, or whose answers differ from gohost's, has rows that
+//!   say so instead of figures.
 //!
 //! The table goes to stdout and to `target/perf-table.md`; progress to
 //! stderr. The first run builds wasmtime in release mode (minutes); later
@@ -35,6 +43,7 @@ mod table;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use gohost_bench::peers;
 use gohost_build::BuildMode;
 use process::{interleaved, Cmd};
 use table::{named, Row, Value};
@@ -90,6 +99,12 @@ struct Programs {
     plugin: PathBuf,
     async_plugin: PathBuf,
     wazero: PathBuf,
+}
+
+/// The peers of the peer rows, built, or why not.
+struct Peers {
+    extism: Result<peers::Extism, String>,
+    goplugin: Result<peers::GoPlugin, String>,
 }
 
 fn main() -> ExitCode {
@@ -154,10 +169,12 @@ fn run(options: &Options) -> Result<(), String> {
     std::fs::create_dir_all(&paths.scratch).map_err(|e| e.to_string())?;
 
     let programs = build_programs()?;
+    let peer_hosts = build_peers(options);
     let mut rows = Vec::new();
     for &kind in &options.engines {
         let bins = build_engine(&paths, kind)?;
         measure_engine(options, &paths, &bins, &programs, &mut rows)?;
+        measure_peers(options, &bins, &programs, &peer_hosts, &mut rows)?;
     }
 
     let text = table::markdown(&rows);
@@ -189,6 +206,31 @@ fn build_programs() -> Result<Programs, String> {
         async_plugin: gohost_bench::build_async_guest(),
         wazero,
     })
+}
+
+/// Sets up and builds the peers; a peer that cannot be is reported, and its
+/// rows say why.
+fn build_peers(options: &Options) -> Peers {
+    progress("setting up the peers (bench/peers/setup.sh, protoc-gen-go-plugin, go-plugin)");
+    if let Err(e) = peers::run_setup_script() {
+        progress(&format!("peers/setup.sh: {e}"));
+    }
+    let goplugin = peers::setup_goplugin();
+    let extism = if options.engines.contains(&EngineKind::Wasmtime) {
+        progress("building the Extism host (its own wasmtime: minutes the first time)");
+        peers::build_extism()
+    } else {
+        Err("wasmtime is not measured in this run".to_owned())
+    };
+    for (name, r) in [
+        ("go-plugin", goplugin.as_ref().err()),
+        ("Extism", extism.as_ref().err()),
+    ] {
+        if let Some(e) = r {
+            progress(&format!("{name} is not measured: {e}"));
+        }
+    }
+    Peers { extism, goplugin }
 }
 
 /// Builds `gohost` and the probes for one engine (release mode).
@@ -431,4 +473,208 @@ fn measure_engine(
         named(peer_name, per(2)),
     ));
     Ok(())
+}
+
+/// The host processes of one peer on one engine.
+struct PeerRun {
+    name: String,
+    calls: Result<Cmd, String>,
+    instances: Option<Box<dyn Fn(usize) -> Cmd>>,
+}
+
+/// The peer rows: gohost (`perf-probe peers`) against each peer host, each
+/// process run in turns; every figure a median. A peer's row is reported
+/// only when its answer is gohost's.
+fn measure_peers(
+    options: &Options,
+    bins: &EngineBins,
+    programs: &Programs,
+    hosts: &Peers,
+    rows: &mut Vec<Row>,
+) -> Result<(), String> {
+    let engine = bins.kind.name();
+    let interp = bins.kind == EngineKind::Wasmi;
+    let quick = |c: Cmd| if options.quick { c.arg("--quick") } else { c };
+    let plugin = programs.plugin.as_os_str();
+    let probe = |mode: &str| Cmd::new(&bins.probe).arg("--guest").arg(plugin).arg(mode);
+
+    let mut runs = Vec::new();
+    if !interp {
+        runs.push(PeerRun {
+            name: "Extism 1.30.0 on wasmtime 43; JSON records".to_owned(),
+            calls: hosts
+                .extism
+                .as_ref()
+                .map_err(Clone::clone)
+                .map(|e| quick(Cmd::new(&e.host).arg("calls")).arg(e.plugin.as_os_str())),
+            instances: hosts.extism.as_ref().ok().map(|e| {
+                let e = e.clone();
+                Box::new(move |n: usize| {
+                    Cmd::new(&e.host)
+                        .arg("instances")
+                        .arg(n.to_string())
+                        .arg(e.plugin.as_os_str())
+                }) as Box<dyn Fn(usize) -> Cmd>
+            }),
+        });
+    }
+    let wazero_mode = if interp { "interpreter" } else { "compiler" };
+    let goplugin_cmd = |g: &peers::GoPlugin, sub: &str| {
+        let c = Cmd::new(&g.host).arg(sub);
+        if interp {
+            c.arg("--interp")
+        } else {
+            c
+        }
+    };
+    runs.push(PeerRun {
+        name: format!(
+            "go-plugin {} on wazero 1.11 {wazero_mode}; protobuf",
+            peers::GOPLUGIN_VERSION
+        ),
+        calls: hosts
+            .goplugin
+            .as_ref()
+            .map_err(Clone::clone)
+            .map(|g| quick(goplugin_cmd(g, "calls")).arg(g.plugin.as_os_str())),
+        instances: hosts.goplugin.as_ref().ok().map(|g| {
+            let g = g.clone();
+            Box::new(move |n: usize| {
+                let c = Cmd::new(&g.host).arg("instances");
+                let c = if interp { c.arg("--interp") } else { c };
+                c.arg(n.to_string()).arg(g.plugin.as_os_str())
+            }) as Box<dyn Fn(usize) -> Cmd>
+        }),
+    });
+
+    // The calls, in turns: gohost, then each peer, `rounds` times.
+    progress(&format!(
+        "{engine}: peer rows (gohost, {})",
+        runs.iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let rounds = if options.quick { 1 } else { 3 };
+    let gohost_cmd = quick(probe("peers"));
+    let mut gohost_figures = Vec::new();
+    let mut peer_figures: Vec<Result<Vec<peers::Figure>, String>> = runs
+        .iter()
+        .map(|r| r.calls.clone().map(|_| Vec::new()))
+        .collect();
+    for _ in 0..rounds {
+        gohost_figures.extend(peers::parse_figures(&gohost_cmd.output()?)?);
+        for (run, figures) in runs.iter().zip(&mut peer_figures) {
+            let (Ok(cmd), Ok(list)) = (&run.calls, figures.as_mut()) else {
+                continue;
+            };
+            match cmd.output().and_then(|out| peers::parse_figures(&out)) {
+                Ok(f) => list.extend(f),
+                Err(e) => *figures = Err(e),
+            }
+        }
+    }
+    let expected = peers::expected_answers();
+    let gohost = |row: &str| -> Result<(f64, String), String> {
+        median_of(&gohost_figures, row)
+            .ok_or_else(|| format!("perf-probe peers printed no {row} row"))
+    };
+    let titles = [
+        format!(
+            "peers: host call text_len(string) -> number, in a guest loop of {}",
+            peers::CALLS
+        ),
+        "peers: plugin call, a record of two strings and a number in and out".to_owned(),
+        "peers: new instance + Go runtime start + first plugin call".to_owned(),
+    ];
+    for ((row, want), title) in expected.iter().zip(&titles) {
+        let (g_ns, g_answer) = gohost(row)?;
+        if &g_answer != want {
+            return Err(format!(
+                "gohost's {row} answer is {g_answer:?}, not {want:?}"
+            ));
+        }
+        for (run, figures) in runs.iter().zip(&peer_figures) {
+            let value = match figures {
+                Err(e) => Value::NotMeasured(e.clone()),
+                Ok(list) => match median_of(list, row) {
+                    None => Value::NotMeasured(format!("no {row} row")),
+                    Some((_, answer)) if answer != g_answer => Value::NotMeasured(format!(
+                        "answers differ: gohost {g_answer:?}, peer {answer:?}"
+                    )),
+                    Some((ns, _)) => Value::Nanos(ns),
+                },
+            };
+            rows.push(Row {
+                engine,
+                what: title.clone(),
+                gohost: Value::Nanos(g_ns),
+                baseline: None,
+                peer: named(run.name.clone(), value),
+            });
+        }
+    }
+
+    // Memory per idle instance (each after one plugin call): the peak of
+    // N less the peak of one, over N - 1.
+    progress(&format!(
+        "{engine}: peer rows, {IDLE_INSTANCES} idle instances"
+    ));
+    let measured: Vec<&PeerRun> = runs
+        .iter()
+        .zip(&peer_figures)
+        .filter(|(r, f)| f.is_ok() && r.instances.is_some())
+        .map(|(r, _)| r)
+        .collect();
+    let idle = |n: usize| -> Result<Vec<process::Stats>, String> {
+        let mut cmds = vec![probe("peer-instances").arg(n.to_string())];
+        cmds.extend(
+            measured
+                .iter()
+                .filter_map(|r| r.instances.as_ref().map(|f| f(n))),
+        );
+        interleaved(
+            if options.quick { 1 } else { 3 },
+            &cmds.iter().collect::<Vec<_>>(),
+        )
+    };
+    let one = idle(1)?;
+    let many = idle(IDLE_INSTANCES)?;
+    let per = |i: usize| {
+        Value::KiB(many[i].peak_kib.saturating_sub(one[i].peak_kib) / (IDLE_INSTANCES as u64 - 1))
+    };
+    let mut measured_index = 1;
+    for (run, figures) in runs.iter().zip(&peer_figures) {
+        let value = match figures {
+            Err(e) => Value::NotMeasured(e.clone()),
+            Ok(_) => {
+                measured_index += 1;
+                per(measured_index - 1)
+            }
+        };
+        rows.push(Row {
+            engine,
+            what: format!(
+                "peers: memory per idle plugin instance, after one call ({IDLE_INSTANCES} kept)"
+            ),
+            gohost: per(0),
+            baseline: None,
+            peer: named(run.name.clone(), value),
+        });
+    }
+    Ok(())
+}
+
+/// The median nanoseconds of `row` in `figures`, and its answer when all
+/// runs agree (else the first that differs from the first).
+fn median_of(figures: &[peers::Figure], row: &str) -> Option<(f64, String)> {
+    let of_row: Vec<&peers::Figure> = figures.iter().filter(|f| f.row == row).collect();
+    let first = of_row.first()?;
+    let answer = of_row
+        .iter()
+        .find(|f| f.answer != first.answer)
+        .map_or(&first.answer, |f| &f.answer)
+        .clone();
+    let ns = gohost_bench::measure::median(of_row.iter().map(|f| f.nanos).collect());
+    Some((ns, answer))
 }

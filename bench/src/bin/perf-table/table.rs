@@ -1,29 +1,32 @@
-//! The table: one row per measurement, with its baseline and the peer.
+//! The table: one row per measurement, with its baseline and a peer.
 
 use std::fmt::Write;
 
-/// A measured quantity.
-#[derive(Debug, Clone, Copy)]
+/// A measured quantity, or why there is none.
+#[derive(Debug, Clone)]
 pub enum Value {
     Nanos(f64),
     KiB(u64),
+    NotMeasured(String),
 }
 
 impl Value {
-    fn raw(self) -> f64 {
-        match self {
-            Value::Nanos(n) => n,
-            Value::KiB(k) => k as f64,
+    fn raw(&self) -> Option<f64> {
+        match *self {
+            Value::Nanos(n) => Some(n),
+            Value::KiB(k) => Some(k as f64),
+            Value::NotMeasured(_) => None,
         }
     }
 
-    fn show(self) -> String {
-        match self {
+    fn show(&self) -> String {
+        match *self {
             Value::Nanos(n) if n < 1e3 => format!("{n:.0} ns"),
             Value::Nanos(n) if n < 1e6 => format!("{:.2} µs", n / 1e3),
             Value::Nanos(n) if n < 1e9 => format!("{:.1} ms", n / 1e6),
             Value::Nanos(n) => format!("{:.2} s", n / 1e9),
             Value::KiB(k) => format!("{:.1} MiB", k as f64 / 1024.0),
+            Value::NotMeasured(ref why) => format!("not measured: {}", why.replace('|', "\\|")),
         }
     }
 }
@@ -52,22 +55,24 @@ pub struct Row {
     pub peer: Option<Named>,
 }
 
-fn ratio(a: Value, b: &Option<Named>) -> String {
-    match b {
-        Some(b) if b.value.raw() > 0.0 => format!("**{:.2}x**", a.raw() / b.value.raw()),
+fn ratio(a: &Value, b: &Option<Named>) -> String {
+    match (a.raw(), b.as_ref().and_then(|b| b.value.raw())) {
+        (Some(a), Some(b)) if b > 0.0 => format!("**{:.2}x**", a / b),
         _ => "—".into(),
     }
 }
 
 fn cell(v: &Option<Named>) -> String {
-    v.as_ref()
-        .map_or("—".into(), |n| format!("{} ({})", n.value.show(), n.name))
+    v.as_ref().map_or("—".into(), |n| match n.value {
+        Value::NotMeasured(_) => format!("{}: {}", n.name, n.value.show()),
+        _ => format!("{} ({})", n.value.show(), n.name),
+    })
 }
 
 /// The rows as a Markdown table.
 pub fn markdown(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| engine | measurement | gohost | baseline, same run | gohost ÷ baseline | peer: wazero | gohost ÷ wazero |\n\
+        "| engine | measurement | gohost | baseline, same run | gohost ÷ baseline | peer, same run | gohost ÷ peer |\n\
          |---|---|---|---|---|---|---|\n",
     );
     for r in rows {
@@ -78,9 +83,9 @@ pub fn markdown(rows: &[Row]) -> String {
             r.what,
             r.gohost.show(),
             cell(&r.baseline),
-            ratio(r.gohost, &r.baseline),
+            ratio(&r.gohost, &r.baseline),
             cell(&r.peer),
-            ratio(r.gohost, &r.peer),
+            ratio(&r.gohost, &r.peer),
         );
     }
     out

@@ -1,0 +1,3 @@
+module gohost.bench/extism-plugin
+
+go 1.24.0
