@@ -57,6 +57,9 @@ pub struct Row {
 
 fn ratio(a: &Value, b: &Option<Named>) -> String {
     match (a.raw(), b.as_ref().and_then(|b| b.value.raw())) {
+        // Three decimals below 0.1, so that a peer 100 times slower does
+        // not read 0.00x.
+        (Some(a), Some(b)) if b > 0.0 && a / b < 0.1 => format!("**{:.3}x**", a / b),
         (Some(a), Some(b)) if b > 0.0 => format!("**{:.2}x**", a / b),
         _ => "—".into(),
     }
