@@ -332,6 +332,16 @@ impl Ty {
 }
 
 impl Func {
+    /// The handle this function is a method of in Go: the type of its first
+    /// guest parameter, when that is a handle of the module (borrowed or
+    /// given).
+    pub fn receiver(&self) -> Option<&str> {
+        match &self.params.first()?.ty {
+            Ty::Handle { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
     /// True when the function uses the return area (`docs/abi.md`): its
     /// result is encoded (not a scalar, a handle or `()`).
     pub fn uses_ret_area(&self) -> bool {

@@ -87,6 +87,8 @@ fn validation_messages() {
         ("pub fn f(a: &mut super::A) {}\npub fn g(b: &mut super::B) {}", "same state type"),
         ("pub fn f(a: i64, b: i64, c: i64, d: i64, e: i64, g: i64, h: i64, i: i64, j: i64, k: i64, l: i64, m: &str) {}", "at most 12"),
         ("pub enum E { A { error: String } }\npub fn f() -> Result<(), E> { Ok(()) }", "clashes with the Go `Error()` method"),
+        ("pub struct OptU32 { pub x: i32 }", "gohost's Go helpers for `Option<u32>`"),
+        ("pub struct R { pub x: i32 }\npub struct ListOptR { pub x: i32 }", "for `Vec<Option<R>>`"),
     ];
     for (body, want) in cases {
         let got = errors(body);
@@ -151,6 +153,11 @@ fn hash_covers_exports_but_not_the_interface_name() {
 }
 
 #[test]
+fn names_like_composites_but_not_them_are_fine() {
+    assert!(generate_from_file(&module("pub struct ListOptions { pub x: i32 }")).is_ok());
+}
+
+#[test]
 fn export_shapes() {
     let files = generate_from_file(&module(
         "pub struct R { pub x: i32 }\nextern \"Go\" {\n/// Adds.\nfn add(a: i32, b: u32) -> bool;\nfn get(r: &R, k: &str) -> Result<Option<R>, String>;\nfn many(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32, i: i32);\n}",
@@ -159,13 +166,13 @@ fn export_shapes() {
     let c = &files[0].contents;
     assert!(c.contains("\t// Add adds.\n\tAdd(a int32, b uint32) bool\n"));
     assert!(c.contains("\tGet(r_ R, k string) (*R, error)\n"));
-    assert!(c.contains("//go:wasmexport add\nfunc exp_Add(a0 int32, a1 uint32) bool {"));
+    assert!(c.contains("//go:wasmexport add\nfunc exportAdd(a0 int32, a1 uint32) bool {"));
     assert!(c.contains(
-        "//go:wasmexport get\nfunc exp_Get(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {"
+        "//go:wasmexport get\nfunc exportGet(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {"
     ));
     // More than 8 scalars: encoded, as Instance::call takes at most 8.
     assert!(c.contains(
-        "//go:wasmexport many\nfunc exp_Many(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {"
+        "//go:wasmexport many\nfunc exportMany(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {"
     ));
 }
 

@@ -1,4 +1,4 @@
-//! Go codec functions: one `encode_X` / `decode_X` pair per record, enum,
+//! Go codec functions: one `encodeX` / `decodeX` pair per record, enum,
 //! option and list type the module uses.
 
 use std::fmt::Write as _;
@@ -8,27 +8,33 @@ use crate::model::*;
 use crate::naming;
 use crate::parse::go_field_name;
 
-/// The mangled name of a type in codec function names: exported Go names
-/// for module types, lower-case tags otherwise, so they never collide.
+/// The mangled name of a type in codec function names: the exported Go
+/// name of a module type, a capitalised tag for the others.
 pub(super) fn mangle(t: &Ty) -> String {
     match t {
-        Ty::I32 => "i32".into(),
-        Ty::U32 => "u32".into(),
-        Ty::I64 => "i64".into(),
-        Ty::U64 => "u64".into(),
-        Ty::F32 => "f32".into(),
-        Ty::F64 => "f64".into(),
-        Ty::Bool => "bool".into(),
-        Ty::Str { .. } => "string".into(),
-        Ty::Bytes { .. } => "bytes".into(),
+        Ty::I32 => "I32".into(),
+        Ty::U32 => "U32".into(),
+        Ty::I64 => "I64".into(),
+        Ty::U64 => "U64".into(),
+        Ty::F32 => "F32".into(),
+        Ty::F64 => "F64".into(),
+        Ty::Bool => "Bool".into(),
+        Ty::Str { .. } => "String".into(),
+        Ty::Bytes { .. } => "Bytes".into(),
         Ty::Record { name, .. } | Ty::Enum { name, .. } | Ty::Handle { name, .. } => {
             naming::exported(name)
         }
-        Ty::Option(t) => format!("opt_{}", mangle(t)),
-        Ty::Vec(t) => format!("list_{}", mangle(t)),
-        Ty::Unit => "unit".into(),
+        Ty::Option(t) => format!("{OPTION_MANGLE}{}", mangle(t)),
+        Ty::Vec(t) => format!("{LIST_MANGLE}{}", mangle(t)),
+        Ty::Unit => "Unit".into(),
     }
 }
+
+/// The prefixes of composite types in codec helper names
+/// (`decodeOptU32`, `encodeListEntry`); the parser refuses a module type
+/// whose name would read the same (`OptU32`).
+pub(crate) const OPTION_MANGLE: &str = "Opt";
+pub(crate) const LIST_MANGLE: &str = "List";
 
 /// The `gohost.Writer`/`gohost.Reader` method for a primitive, if `t` is one.
 fn prim(t: &Ty) -> Option<&'static str> {
@@ -51,7 +57,7 @@ fn prim(t: &Ty) -> Option<&'static str> {
 pub(super) fn encode_stmt(t: &Ty, w: &str, val: &str) -> String {
     match prim(t) {
         Some(m) => format!("{w}.Put{m}({val})"),
-        None => format!("encode_{}({w}, {val})", mangle(t)),
+        None => format!("encode{}({w}, {val})", mangle(t)),
     }
 }
 
@@ -59,7 +65,7 @@ pub(super) fn encode_stmt(t: &Ty, w: &str, val: &str) -> String {
 pub(super) fn decode_expr(t: &Ty, r: &str) -> String {
     match prim(t) {
         Some(m) => format!("{r}.{m}()"),
-        None => format!("decode_{}({r})", mangle(t)),
+        None => format!("decode{}({r})", mangle(t)),
     }
 }
 
@@ -136,7 +142,7 @@ impl Gen<'_> {
     pub(super) fn record_codec(&mut self, r: &Record) {
         let go = naming::exported(&r.name);
         let o = &mut self.out;
-        let _ = writeln!(o, "func encode_{go}(w *gohost.Writer, v {go}) {{");
+        let _ = writeln!(o, "func encode{go}(w *gohost.Writer, v {go}) {{");
         for f in &r.fields {
             let _ = writeln!(
                 o,
@@ -147,7 +153,7 @@ impl Gen<'_> {
         let _ = writeln!(o, "}}\n");
         let _ = writeln!(
             o,
-            "func decode_{go}(r *gohost.Reader) (v {go}, err error) {{"
+            "func decode{go}(r *gohost.Reader) (v {go}, err error) {{"
         );
         for f in &r.fields {
             let field = go_field_name(&f.name);
@@ -167,9 +173,9 @@ impl Gen<'_> {
         let n = e.variants.len();
         let o = &mut self.out;
         if e.is_unit_only() {
-            let _ = writeln!(o, "func encode_{go}(w *gohost.Writer, v {go}) {{");
+            let _ = writeln!(o, "func encode{go}(w *gohost.Writer, v {go}) {{");
             let _ = writeln!(o, "\tw.PutUint32(uint32(v))\n}}\n");
-            let _ = writeln!(o, "func decode_{go}(r *gohost.Reader) ({go}, error) {{");
+            let _ = writeln!(o, "func decode{go}(r *gohost.Reader) ({go}, error) {{");
             let _ = writeln!(
                 o,
                 "\tn, err := r.Uint32()\n\tif err != nil {{\n\t\treturn 0, err\n\t}}"
@@ -180,7 +186,7 @@ impl Gen<'_> {
             );
             let _ = writeln!(o, "\treturn {go}(n), nil\n}}\n");
         } else {
-            let _ = writeln!(o, "func encode_{go}(w *gohost.Writer, v {go}) {{");
+            let _ = writeln!(o, "func encode{go}(w *gohost.Writer, v {go}) {{");
             let _ = writeln!(o, "\tswitch v := v.(type) {{");
             for (i, var) in e.variants.iter().enumerate() {
                 let vgo = format!("{go}{}", naming::exported(&var.name));
@@ -206,7 +212,7 @@ impl Gen<'_> {
                 names.join(", ")
             );
             let _ = writeln!(o, "\t}}\n}}\n");
-            let _ = writeln!(o, "func decode_{go}(r *gohost.Reader) ({go}, error) {{");
+            let _ = writeln!(o, "func decode{go}(r *gohost.Reader) ({go}, error) {{");
             let _ = writeln!(
                 o,
                 "\tn, err := r.Uint32()\n\tif err != nil {{\n\t\treturn nil, err\n\t}}"
@@ -246,10 +252,10 @@ impl Gen<'_> {
         let o = &mut self.out;
         match t {
             Ty::Option(inner) => {
-                let _ = writeln!(o, "func encode_{name}(w *gohost.Writer, v {gt}) {{");
+                let _ = writeln!(o, "func encode{name}(w *gohost.Writer, v {gt}) {{");
                 let _ = writeln!(o, "\tw.PutOption(v != nil)\n\tif v != nil {{");
                 let _ = writeln!(o, "\t\t{}\n\t}}\n}}\n", encode_stmt(inner, "w", "*v"));
-                let _ = writeln!(o, "func decode_{name}(r *gohost.Reader) ({gt}, error) {{");
+                let _ = writeln!(o, "func decode{name}(r *gohost.Reader) ({gt}, error) {{");
                 let _ = writeln!(o, "\tsome, err := r.Option()\n\tif err != nil || !some {{\n\t\treturn nil, err\n\t}}");
                 let _ = writeln!(
                     o,
@@ -259,10 +265,10 @@ impl Gen<'_> {
                 let _ = writeln!(o, "\treturn &v, nil\n}}\n");
             }
             Ty::Vec(inner) => {
-                let _ = writeln!(o, "func encode_{name}(w *gohost.Writer, v {gt}) {{");
+                let _ = writeln!(o, "func encode{name}(w *gohost.Writer, v {gt}) {{");
                 let _ = writeln!(o, "\tw.PutCount(len(v))\n\tfor _, e := range v {{");
                 let _ = writeln!(o, "\t\t{}\n\t}}\n}}\n", encode_stmt(inner, "w", "e"));
-                let _ = writeln!(o, "func decode_{name}(r *gohost.Reader) ({gt}, error) {{");
+                let _ = writeln!(o, "func decode{name}(r *gohost.Reader) ({gt}, error) {{");
                 let _ = writeln!(
                     o,
                     "\tn, err := r.Count({})\n\tif err != nil {{\n\t\treturn nil, err\n\t}}",

@@ -174,6 +174,12 @@ pub(super) fn check_names(m: &Module, errs: &mut Errors) {
             TypeDef::Handle(h) => h.span,
         };
         claim(go.clone(), format!("type `{}`", t.name()), span, errs);
+        if let Some(composite) = reads_as_composite(m, &go) {
+            errs.at_span(
+                span,
+                format!("type `{}` has the name of gohost's Go helpers for `{composite}` (`decode{go}`); rename it", t.name()),
+            );
+        }
         match t {
             TypeDef::Enum(e) => {
                 for v in &e.variants {
@@ -189,13 +195,25 @@ pub(super) fn check_names(m: &Module, errs: &mut Errors) {
             TypeDef::Handle(_) => {}
         }
     }
+    let mut methods: BTreeMap<String, String> = BTreeMap::new();
     for f in &m.funcs {
-        claim(
-            naming::exported(&f.name),
-            format!("function `{}`", f.name),
-            f.span,
-            errs,
-        );
+        match f.receiver() {
+            // A method: its name is its own within the handle's type.
+            Some(h) => {
+                let go = format!("{}.{}", naming::exported(h), crate::go::method_name(f, h));
+                if go.ends_with(".Close") || go.ends_with(".track") {
+                    errs.at_span(f.span, format!("function `{}` becomes the Go method `{go}`, which gohost generates (it releases the handle); rename the function", f.name));
+                } else if let Some(prev) = methods.insert(go.clone(), f.name.clone()) {
+                    errs.at_span(f.span, format!("functions `{prev}` and `{}` both become the Go method `{go}`; rename one", f.name));
+                }
+            }
+            None => claim(
+                naming::exported(&f.name),
+                format!("function `{}`", f.name),
+                f.span,
+                errs,
+            ),
+        }
         let mut params = BTreeMap::new();
         for p in &f.params {
             if let Some(prev) = params.insert(naming::unexported(&p.name), &p.name) {
@@ -209,6 +227,44 @@ pub(super) fn check_names(m: &Module, errs: &mut Errors) {
             }
         }
     }
+}
+
+/// The composite type (`Option<u32>`) whose codec helpers would have the
+/// same name as those of the module type whose Go name is `go`
+/// (`OptU32`), if any.
+fn reads_as_composite(m: &Module, go: &str) -> Option<String> {
+    use crate::go::{LIST_MANGLE, OPTION_MANGLE};
+    const PRIMITIVES: &[(&str, &str)] = &[
+        ("I32", "i32"),
+        ("U32", "u32"),
+        ("I64", "i64"),
+        ("U64", "u64"),
+        ("F32", "f32"),
+        ("F64", "f64"),
+        ("Bool", "bool"),
+        ("String", "String"),
+        ("Bytes", "Vec<u8>"),
+    ];
+    let inner = |rest: &str| -> Option<String> {
+        PRIMITIVES
+            .iter()
+            .find(|(m, _)| *m == rest)
+            .map(|(_, rust)| rust.to_string())
+            .or_else(|| {
+                m.types
+                    .iter()
+                    .find(|t| naming::exported(t.name()) == rest)
+                    .map(|t| t.name().to_string())
+            })
+            .or_else(|| reads_as_composite(m, rest))
+    };
+    if let Some(rest) = go.strip_prefix(OPTION_MANGLE) {
+        if let Some(t) = inner(rest) {
+            return Some(format!("Option<{t}>"));
+        }
+    }
+    let rest = go.strip_prefix(LIST_MANGLE)?;
+    inner(rest).map(|t| format!("Vec<{t}>"))
 }
 
 fn check_fields(fields: &[Field], span: Span, errs: &mut Errors) {

@@ -6,9 +6,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
+	"time"
 
-	"example.com/guest/kv"
-	gohost "github.com/gohost/gohost/go"
+	"guest/kv"
 )
 
 func main() {
@@ -37,12 +38,12 @@ func main() {
 	fmt.Println("area", a, err)
 	fmt.Println("favorite", kv.Favorite())
 	t := kv.Begin()
-	fmt.Println("txn put", kv.TxnPut(t, "k", []byte("v")), kv.TxnPut(t, "l", nil))
-	n, err := kv.TxnLen(t)
+	fmt.Println("txn put", t.Put("k", []byte("v")), t.Put("l", nil))
+	n, err := t.Len()
 	fmt.Println("txn len", n, err)
-	n, err = kv.Commit(t)
+	n, err = t.Commit()
 	fmt.Println("commit", n, err)
-	_, err = kv.TxnLen(t)
+	_, err = t.Len()
 	fmt.Println("after commit", err)
 	fmt.Println("close", t.Close())
 	_, err = kv.OpenTxn("")
@@ -56,7 +57,23 @@ func main() {
 	got, err := kv.Lookup("t", []string{"apple", "nope"}, &url)
 	fmt.Println("lookup", *got[0], got[1] == nil, err)
 	_, err = kv.Get(string([]byte{0xff, 0xfe}))
-	var ge *gohost.Error
+	var ge *kv.Error
 	fmt.Println("bad utf8", errors.As(err, &ge) && ge.ABI, ge.Module, ge.Func)
 	fmt.Println("log", kv.Log("hello"))
+
+	// Handles dropped without Close: their cleanups release them once
+	// collected (the host counts what stays open).
+	abandon(3)
+	runtime.GC()
+	runtime.GC()
+	time.Sleep(10 * time.Millisecond)
+}
+
+// abandon opens n transactions and drops them.
+//
+//go:noinline
+func abandon(n int) {
+	for range n {
+		kv.Begin()
+	}
 }

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"example.com/plugin/plug"
+	"guest/plug"
 )
 
 var (

@@ -4,7 +4,7 @@
 //
 // Values of every shape the codec knows, nested.
 //
-// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, a *gohost.Error.
+// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, an *Error.
 //
 // The host calls the guest through Exports: a plugin implements it, calls Register from an init function, and is built as a reactor: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared.
 package props
@@ -14,8 +14,13 @@ import (
 	"runtime"
 	"unsafe"
 
-	gohost "github.com/gohost/gohost/go"
+	gohost "gohost.test/props/internal/gohost"
 )
+
+// Error is a failed host call, the error the functions of this package
+// return. It is the same type in every package gohost generates for a
+// guest, so errors.As finds it whichever package the call came from.
+type Error = gohost.Error
 
 // ABIVersion is the version of the gohost ABI this package was generated for.
 const ABIVersion = 1
@@ -24,55 +29,55 @@ const ABIVersion = 1
 // built against a different model and names the stale module.
 const ModelHash = "f45e260c357c58ed"
 
-const module_name = "props"
+const moduleName = "props"
 
 //go:wasmimport props __gohost_abi_1_f45e260c357c58ed
-func gohost_abi()
+func gohostABI()
 
 func init() {
-	gohost_abi()
+	gohostABI()
 }
 
 //go:wasmimport props __gohost_take
 //go:noescape
-func gohost_take(ptr unsafe.Pointer, n uint32) uint32
+func gohostTake(ptr unsafe.Pointer, n uint32) uint32
 
-// take_result fetches the n-byte payload the host kept for the call that
+// takeResult fetches the n-byte payload the host kept for the call that
 // just returned, into buf when it fits.
-func take_result(n uint32, buf []byte) []byte {
+func takeResult(n uint32, buf []byte) []byte {
 	var b []byte
 	if int(n) <= len(buf) {
 		b = buf[:n]
 	} else {
 		b = make([]byte, n)
 	}
-	if gohost_take(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
-		panic("gohost: " + module_name + ": the host kept no result to take")
+	if gohostTake(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
+		panic("gohost: " + moduleName + ": the host kept no result to take")
 	}
 	runtime.KeepAlive(b)
 	return b
 }
 
-// fixed_failed returns the error of a call to fn whose fixed-size result
+// fixedFailed returns the error of a call to fn whose fixed-size result
 // did not arrive: the host's error (status st), or why the n-byte payload,
 // in buf when it fits, does not decode.
-func fixed_failed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {
+func fixedFailed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {
 	var p []byte
 	if int(n) <= len(buf) {
 		// A copy: buf is an array on the caller's stack, which must not escape.
 		p = append([]byte(nil), buf[:n]...)
 	} else {
-		p = take_result(n, nil)
+		p = takeResult(n, nil)
 	}
 	if st != 0 {
-		return gohost.CallError(module_name, fn, st, p, typed)
+		return gohost.CallError(moduleName, fn, st, p, typed)
 	}
 	r := gohost.NewReader(p)
 	_, err := decode(r)
 	if err == nil {
 		err = r.Done()
 	}
-	return gohost.ResultError(module_name, fn, err)
+	return gohost.ResultError(moduleName, fn, err)
 }
 
 // Inner is the record Inner of the host module.
@@ -177,49 +182,49 @@ type PropsErrorRejected struct {
 func (PropsErrorRejected) isPropsError() {}
 
 // Error returns the variant in words; the host's message is in the
-// *gohost.Error that wraps it.
+// *Error that wraps it.
 func (PropsErrorRejected) Error() string {
 	return "props: rejected"
 }
 
 //go:wasmimport props host_echo
 //go:noescape
-func imp_HostEcho(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+func rawHostEcho(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // HostEcho gives its argument back: the Go plugin routes every value through it.
 func HostEcho(v_ Outer) (Outer, error) {
 	sc := gohost.BeginCall()
-	encode_Outer(&sc.Args, v_)
+	encodeOuter(&sc.Args, v_)
 	b0 := sc.Args.Bytes()
-	st := imp_HostEcho(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	st := rawHostEcho(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(b0)
 	runtime.KeepAlive(sc)
 	var p []byte
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
 	} else {
-		p = take_result(sc.N, nil)
+		p = takeResult(sc.N, nil)
 	}
 	if st != 0 {
-		err := gohost.CallError(module_name, "host_echo", st, p, nil)
+		err := gohost.CallError(moduleName, "host_echo", st, p, nil)
 		gohost.EndCall(sc)
 		return Outer{}, err
 	}
 	r := gohost.NewReader(p)
-	v, err := decode_Outer(r)
+	v, err := decodeOuter(r)
 	if err == nil {
 		err = r.Done()
 	}
 	gohost.EndCall(sc)
 	if err != nil {
-		return Outer{}, gohost.ResultError(module_name, "host_echo", err)
+		return Outer{}, gohost.ResultError(moduleName, "host_echo", err)
 	}
 	return v, nil
 }
 
 //go:wasmimport props host_bump
 //go:noescape
-func imp_HostBump(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+func rawHostBump(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // HostBump changes every field of `v` its own way ([`super::bumped`]), so a
 // field the Go side wrote or read at another field's offset shows.
@@ -235,9 +240,9 @@ func HostBump(v_ Sample) (Sample, error) {
 	gohost.StoreBool(&a0[37], v_.Last)
 	var ret [38]byte
 	var n uint32
-	st := imp_HostBump(unsafe.Pointer(&a0), 38, unsafe.Pointer(&ret), 38, &n)
+	st := rawHostBump(unsafe.Pointer(&a0), 38, unsafe.Pointer(&ret), 38, &n)
 	if st != 0 || n != 38 || ret[0] > 1 || gohost.LoadUint32(&ret[1]) >= 3 || ret[37] > 1 {
-		return Sample{}, fixed_failed("host_bump", st, n, ret[:], error_PropsError, decode_Sample)
+		return Sample{}, fixedFailed("host_bump", st, n, ret[:], errorOfPropsError, decodeSample)
 	}
 	var v Sample
 	v.On = gohost.LoadBool(&ret[0])
@@ -253,7 +258,7 @@ func HostBump(v_ Sample) (Sample, error) {
 
 //go:wasmimport props host_level
 //go:noescape
-func imp_HostLevel(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+func rawHostLevel(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // HostLevel returns the level of a sample: a fixed-size argument and an enum result.
 func HostLevel(v_ Sample) (Level, error) {
@@ -268,9 +273,9 @@ func HostLevel(v_ Sample) (Level, error) {
 	gohost.StoreBool(&a0[37], v_.Last)
 	var ret [4]byte
 	var n uint32
-	st := imp_HostLevel(unsafe.Pointer(&a0), 38, unsafe.Pointer(&ret), 4, &n)
+	st := rawHostLevel(unsafe.Pointer(&a0), 38, unsafe.Pointer(&ret), 4, &n)
 	if st != 0 || n != 4 || gohost.LoadUint32(&ret[0]) >= 3 {
-		return 0, fixed_failed("host_level", st, n, ret[:], nil, decode_Level)
+		return 0, fixedFailed("host_level", st, n, ret[:], nil, decodeLevel)
 	}
 	v := Level(gohost.LoadUint32(&ret[0]))
 	return v, nil
@@ -278,7 +283,7 @@ func HostLevel(v_ Sample) (Level, error) {
 
 //go:wasmimport props host_visit
 //go:noescape
-func imp_HostVisit(unsafe.Pointer, uint32, string, unsafe.Pointer, uint32, int32, unsafe.Pointer, uint32, *uint32) uint32
+func rawHostVisit(unsafe.Pointer, uint32, string, unsafe.Pointer, uint32, int32, unsafe.Pointer, uint32, *uint32) uint32
 
 // HostVisit calls the guest's export `grow(depth)` before answering, so the Go
 // stack that holds this call's arguments grows, and moves, while the
@@ -294,7 +299,7 @@ func HostVisit(v_ Sample, label string, data []byte, depth int32) (Sample, error
 	gohost.StoreUint64(&a0[21], uint64(v_.Count))
 	gohost.StoreFloat64(&a0[29], v_.Weight)
 	gohost.StoreBool(&a0[37], v_.Last)
-	st := imp_HostVisit(unsafe.Pointer(&a0), 38, label, unsafe.Pointer(unsafe.SliceData(data)), uint32(len(data)), depth, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	st := rawHostVisit(unsafe.Pointer(&a0), 38, label, unsafe.Pointer(unsafe.SliceData(data)), uint32(len(data)), depth, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(label)
 	runtime.KeepAlive(data)
 	runtime.KeepAlive(sc)
@@ -302,21 +307,21 @@ func HostVisit(v_ Sample, label string, data []byte, depth int32) (Sample, error
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
 	} else {
-		p = take_result(sc.N, nil)
+		p = takeResult(sc.N, nil)
 	}
 	if st != 0 {
-		err := gohost.CallError(module_name, "host_visit", st, p, nil)
+		err := gohost.CallError(moduleName, "host_visit", st, p, nil)
 		gohost.EndCall(sc)
 		return Sample{}, err
 	}
 	r := gohost.NewReader(p)
-	v, err := decode_Sample(r)
+	v, err := decodeSample(r)
 	if err == nil {
 		err = r.Done()
 	}
 	gohost.EndCall(sc)
 	if err != nil {
-		return Sample{}, gohost.ResultError(module_name, "host_visit", err)
+		return Sample{}, gohost.ResultError(moduleName, "host_visit", err)
 	}
 	return v, nil
 }
@@ -356,13 +361,13 @@ func Register(impl Exports) {
 }
 
 //go:wasmexport echo
-func exp_Echo(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+func exportEcho(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	defer gohost.Recover(&ret)
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("props"))
 	}
 	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decode_Outer(r)
+	a0, err := decodeOuter(r)
 	if err != nil {
 		return gohost.BadArgs(err)
 	}
@@ -371,18 +376,18 @@ func exp_Echo(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	}
 	v := registered.Echo(a0)
 	w := gohost.Reply()
-	encode_Outer(w, v)
+	encodeOuter(w, v)
 	return gohost.Send(w)
 }
 
 //go:wasmexport bump
-func exp_Bump(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+func exportBump(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	defer gohost.Recover(&ret)
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("props"))
 	}
 	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decode_Sample(r)
+	a0, err := decodeSample(r)
 	if err != nil {
 		return gohost.BadArgs(err)
 	}
@@ -394,18 +399,18 @@ func exp_Bump(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 		return gohost.Send(gohost.ReplyError(err))
 	}
 	w := gohost.Reply()
-	encode_Sample(w, v)
+	encodeSample(w, v)
 	return gohost.Send(w)
 }
 
 //go:wasmexport level_of
-func exp_LevelOf(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+func exportLevelOf(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	defer gohost.Recover(&ret)
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("props"))
 	}
 	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decode_Sample(r)
+	a0, err := decodeSample(r)
 	if err != nil {
 		return gohost.BadArgs(err)
 	}
@@ -421,18 +426,18 @@ func exp_LevelOf(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 		return gohost.Send(gohost.ReplyError(err))
 	}
 	w := gohost.Reply()
-	encode_Level(w, v)
+	encodeLevel(w, v)
 	return gohost.Send(w)
 }
 
 //go:wasmexport visit
-func exp_Visit(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+func exportVisit(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	defer gohost.Recover(&ret)
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("props"))
 	}
 	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decode_Sample(r)
+	a0, err := decodeSample(r)
 	if err != nil {
 		return gohost.BadArgs(err)
 	}
@@ -448,11 +453,11 @@ func exp_Visit(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 		return gohost.Send(gohost.ReplyError(err))
 	}
 	w := gohost.Reply()
-	encode_Sample(w, v)
+	encodeSample(w, v)
 	return gohost.Send(w)
 }
 
-func encode_Inner(w *gohost.Writer, v Inner) {
+func encodeInner(w *gohost.Writer, v Inner) {
 	w.PutBool(v.Flag)
 	w.PutUint32(v.Small)
 	w.PutInt64(v.Big)
@@ -461,7 +466,7 @@ func encode_Inner(w *gohost.Writer, v Inner) {
 	w.PutBytes(v.Blob)
 }
 
-func decode_Inner(r *gohost.Reader) (v Inner, err error) {
+func decodeInner(r *gohost.Reader) (v Inner, err error) {
 	if v.Flag, err = r.Bool(); err != nil {
 		return v, err
 	}
@@ -483,7 +488,7 @@ func decode_Inner(r *gohost.Reader) (v Inner, err error) {
 	return v, nil
 }
 
-func encode_Shape(w *gohost.Writer, v Shape) {
+func encodeShape(w *gohost.Writer, v Shape) {
 	switch v := v.(type) {
 	case ShapeDot:
 		w.PutUint32(0)
@@ -499,7 +504,7 @@ func encode_Shape(w *gohost.Writer, v Shape) {
 	}
 }
 
-func decode_Shape(r *gohost.Reader) (Shape, error) {
+func decodeShape(r *gohost.Reader) (Shape, error) {
 	n, err := r.Uint32()
 	if err != nil {
 		return nil, err
@@ -526,37 +531,37 @@ func decode_Shape(r *gohost.Reader) (Shape, error) {
 	return nil, gohost.BadVariant("Shape", n)
 }
 
-func encode_Outer(w *gohost.Writer, v Outer) {
-	encode_Inner(w, v.Inner)
-	encode_opt_Inner(w, v.Maybe)
-	encode_list_Inner(w, v.Items)
-	encode_list_Shape(w, v.Shapes)
-	encode_list_string(w, v.Tags)
-	encode_list_list_i32(w, v.Nested)
-	encode_opt_string(w, v.Note)
+func encodeOuter(w *gohost.Writer, v Outer) {
+	encodeInner(w, v.Inner)
+	encodeOptInner(w, v.Maybe)
+	encodeListInner(w, v.Items)
+	encodeListShape(w, v.Shapes)
+	encodeListString(w, v.Tags)
+	encodeListListI32(w, v.Nested)
+	encodeOptString(w, v.Note)
 	w.PutUint64(v.Unsigned)
 }
 
-func decode_Outer(r *gohost.Reader) (v Outer, err error) {
-	if v.Inner, err = decode_Inner(r); err != nil {
+func decodeOuter(r *gohost.Reader) (v Outer, err error) {
+	if v.Inner, err = decodeInner(r); err != nil {
 		return v, err
 	}
-	if v.Maybe, err = decode_opt_Inner(r); err != nil {
+	if v.Maybe, err = decodeOptInner(r); err != nil {
 		return v, err
 	}
-	if v.Items, err = decode_list_Inner(r); err != nil {
+	if v.Items, err = decodeListInner(r); err != nil {
 		return v, err
 	}
-	if v.Shapes, err = decode_list_Shape(r); err != nil {
+	if v.Shapes, err = decodeListShape(r); err != nil {
 		return v, err
 	}
-	if v.Tags, err = decode_list_string(r); err != nil {
+	if v.Tags, err = decodeListString(r); err != nil {
 		return v, err
 	}
-	if v.Nested, err = decode_list_list_i32(r); err != nil {
+	if v.Nested, err = decodeListListI32(r); err != nil {
 		return v, err
 	}
-	if v.Note, err = decode_opt_string(r); err != nil {
+	if v.Note, err = decodeOptString(r); err != nil {
 		return v, err
 	}
 	if v.Unsigned, err = r.Uint64(); err != nil {
@@ -565,11 +570,11 @@ func decode_Outer(r *gohost.Reader) (v Outer, err error) {
 	return v, nil
 }
 
-func encode_Level(w *gohost.Writer, v Level) {
+func encodeLevel(w *gohost.Writer, v Level) {
 	w.PutUint32(uint32(v))
 }
 
-func decode_Level(r *gohost.Reader) (Level, error) {
+func decodeLevel(r *gohost.Reader) (Level, error) {
 	n, err := r.Uint32()
 	if err != nil {
 		return 0, err
@@ -580,13 +585,13 @@ func decode_Level(r *gohost.Reader) (Level, error) {
 	return Level(n), nil
 }
 
-func encode_Pos(w *gohost.Writer, v Pos) {
+func encodePos(w *gohost.Writer, v Pos) {
 	w.PutInt32(v.X)
 	w.PutUint64(v.Y)
 	w.PutFloat32(v.Z)
 }
 
-func decode_Pos(r *gohost.Reader) (v Pos, err error) {
+func decodePos(r *gohost.Reader) (v Pos, err error) {
 	if v.X, err = r.Int32(); err != nil {
 		return v, err
 	}
@@ -599,23 +604,23 @@ func decode_Pos(r *gohost.Reader) (v Pos, err error) {
 	return v, nil
 }
 
-func encode_Sample(w *gohost.Writer, v Sample) {
+func encodeSample(w *gohost.Writer, v Sample) {
 	w.PutBool(v.On)
-	encode_Level(w, v.Level)
-	encode_Pos(w, v.At)
+	encodeLevel(w, v.Level)
+	encodePos(w, v.At)
 	w.PutInt64(v.Count)
 	w.PutFloat64(v.Weight)
 	w.PutBool(v.Last)
 }
 
-func decode_Sample(r *gohost.Reader) (v Sample, err error) {
+func decodeSample(r *gohost.Reader) (v Sample, err error) {
 	if v.On, err = r.Bool(); err != nil {
 		return v, err
 	}
-	if v.Level, err = decode_Level(r); err != nil {
+	if v.Level, err = decodeLevel(r); err != nil {
 		return v, err
 	}
-	if v.At, err = decode_Pos(r); err != nil {
+	if v.At, err = decodePos(r); err != nil {
 		return v, err
 	}
 	if v.Count, err = r.Int64(); err != nil {
@@ -630,7 +635,7 @@ func decode_Sample(r *gohost.Reader) (v Sample, err error) {
 	return v, nil
 }
 
-func encode_PropsError(w *gohost.Writer, v PropsError) {
+func encodePropsError(w *gohost.Writer, v PropsError) {
 	switch v := v.(type) {
 	case PropsErrorRejected:
 		w.PutUint32(0)
@@ -640,7 +645,7 @@ func encode_PropsError(w *gohost.Writer, v PropsError) {
 	}
 }
 
-func decode_PropsError(r *gohost.Reader) (PropsError, error) {
+func decodePropsError(r *gohost.Reader) (PropsError, error) {
 	n, err := r.Uint32()
 	if err != nil {
 		return nil, err
@@ -656,83 +661,83 @@ func decode_PropsError(r *gohost.Reader) (PropsError, error) {
 	return nil, gohost.BadVariant("PropsError", n)
 }
 
-func error_PropsError(r *gohost.Reader) (error, error) {
-	v, err := decode_PropsError(r)
+func errorOfPropsError(r *gohost.Reader) (error, error) {
+	v, err := decodePropsError(r)
 	if err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-func encode_opt_Inner(w *gohost.Writer, v *Inner) {
+func encodeOptInner(w *gohost.Writer, v *Inner) {
 	w.PutOption(v != nil)
 	if v != nil {
-		encode_Inner(w, *v)
+		encodeInner(w, *v)
 	}
 }
 
-func decode_opt_Inner(r *gohost.Reader) (*Inner, error) {
+func decodeOptInner(r *gohost.Reader) (*Inner, error) {
 	some, err := r.Option()
 	if err != nil || !some {
 		return nil, err
 	}
-	v, err := decode_Inner(r)
+	v, err := decodeInner(r)
 	if err != nil {
 		return nil, err
 	}
 	return &v, nil
 }
 
-func encode_list_Inner(w *gohost.Writer, v []Inner) {
+func encodeListInner(w *gohost.Writer, v []Inner) {
 	w.PutCount(len(v))
 	for _, e := range v {
-		encode_Inner(w, e)
+		encodeInner(w, e)
 	}
 }
 
-func decode_list_Inner(r *gohost.Reader) ([]Inner, error) {
+func decodeListInner(r *gohost.Reader) ([]Inner, error) {
 	n, err := r.Count(29)
 	if err != nil {
 		return nil, err
 	}
 	v := make([]Inner, n)
 	for i := range v {
-		if v[i], err = decode_Inner(r); err != nil {
+		if v[i], err = decodeInner(r); err != nil {
 			return nil, err
 		}
 	}
 	return v, nil
 }
 
-func encode_list_Shape(w *gohost.Writer, v []Shape) {
+func encodeListShape(w *gohost.Writer, v []Shape) {
 	w.PutCount(len(v))
 	for _, e := range v {
-		encode_Shape(w, e)
+		encodeShape(w, e)
 	}
 }
 
-func decode_list_Shape(r *gohost.Reader) ([]Shape, error) {
+func decodeListShape(r *gohost.Reader) ([]Shape, error) {
 	n, err := r.Count(4)
 	if err != nil {
 		return nil, err
 	}
 	v := make([]Shape, n)
 	for i := range v {
-		if v[i], err = decode_Shape(r); err != nil {
+		if v[i], err = decodeShape(r); err != nil {
 			return nil, err
 		}
 	}
 	return v, nil
 }
 
-func encode_list_string(w *gohost.Writer, v []string) {
+func encodeListString(w *gohost.Writer, v []string) {
 	w.PutCount(len(v))
 	for _, e := range v {
 		w.PutString(e)
 	}
 }
 
-func decode_list_string(r *gohost.Reader) ([]string, error) {
+func decodeListString(r *gohost.Reader) ([]string, error) {
 	n, err := r.Count(4)
 	if err != nil {
 		return nil, err
@@ -746,14 +751,14 @@ func decode_list_string(r *gohost.Reader) ([]string, error) {
 	return v, nil
 }
 
-func encode_list_i32(w *gohost.Writer, v []int32) {
+func encodeListI32(w *gohost.Writer, v []int32) {
 	w.PutCount(len(v))
 	for _, e := range v {
 		w.PutInt32(e)
 	}
 }
 
-func decode_list_i32(r *gohost.Reader) ([]int32, error) {
+func decodeListI32(r *gohost.Reader) ([]int32, error) {
 	n, err := r.Count(4)
 	if err != nil {
 		return nil, err
@@ -767,35 +772,35 @@ func decode_list_i32(r *gohost.Reader) ([]int32, error) {
 	return v, nil
 }
 
-func encode_list_list_i32(w *gohost.Writer, v [][]int32) {
+func encodeListListI32(w *gohost.Writer, v [][]int32) {
 	w.PutCount(len(v))
 	for _, e := range v {
-		encode_list_i32(w, e)
+		encodeListI32(w, e)
 	}
 }
 
-func decode_list_list_i32(r *gohost.Reader) ([][]int32, error) {
+func decodeListListI32(r *gohost.Reader) ([][]int32, error) {
 	n, err := r.Count(4)
 	if err != nil {
 		return nil, err
 	}
 	v := make([][]int32, n)
 	for i := range v {
-		if v[i], err = decode_list_i32(r); err != nil {
+		if v[i], err = decodeListI32(r); err != nil {
 			return nil, err
 		}
 	}
 	return v, nil
 }
 
-func encode_opt_string(w *gohost.Writer, v *string) {
+func encodeOptString(w *gohost.Writer, v *string) {
 	w.PutOption(v != nil)
 	if v != nil {
 		w.PutString(*v)
 	}
 }
 
-func decode_opt_string(r *gohost.Reader) (*string, error) {
+func decodeOptString(r *gohost.Reader) (*string, error) {
 	some, err := r.Option()
 	if err != nil || !some {
 		return nil, err
