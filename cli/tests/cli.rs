@@ -18,6 +18,58 @@ fn run_passes_args_and_exit_code() {
 }
 
 #[test]
+fn run_takes_a_manifest_and_refuses_another_binary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("work")).expect("mkdir");
+    std::fs::write(dir.path().join("work/in.txt"), "abc").expect("write");
+    let wasm = gohost_tests::build_guest("wasi");
+    std::fs::copy(&wasm, dir.path().join("prog.wasm")).expect("copy");
+    let manifest = dir.path().join("prog.toml");
+    let write = |sha: &str| {
+        std::fs::write(
+            &manifest,
+            format!(
+                "wasm = \"prog.wasm\"\nsha256 = \"{sha}\"\n\n[limits]\ndeadline_ms = 60000\n\n                 [[dir]]\nhost = \"work\"\nguest = \"/work\"\naccess = \"read-write\"\n"
+            ),
+        )
+        .expect("manifest")
+    };
+    let manifest_arg = manifest.to_str().expect("utf-8");
+
+    // Pinned to another binary: refused, naming both hashes.
+    write(&"0".repeat(64));
+    let out = gohost(&["run", "--manifest", manifest_arg, "files", "/work"]);
+    assert_eq!(out.status.code(), Some(125));
+    let err = text(&out.stderr);
+    assert!(err.contains(&"0".repeat(64)), "{err}");
+    let found = err
+        .split("has SHA-256 ")
+        .nth(1)
+        .and_then(|rest| rest.get(..64))
+        .expect("the binary's hash in the message")
+        .to_string();
+
+    // Pinned to this one: it runs with the manifest's directory.
+    write(&found);
+    let out = gohost(&["run", "--manifest", manifest_arg, "files", "/work"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("work/out.txt")).expect("written by the guest"),
+        "ABC"
+    );
+
+    // A mistake in the manifest is named with its line.
+    std::fs::write(&manifest, "wasm = \"prog.wasm\"\nlimit = 3\n").expect("manifest");
+    let out = gohost(&["run", "--manifest", manifest_arg]);
+    assert_eq!(out.status.code(), Some(125));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("prog.toml, line 2: unknown field `limit`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn run_maps_dirs_and_env() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("in.txt"), "abc").expect("write");

@@ -321,13 +321,11 @@ impl Ty {
         )
     }
 
-    /// True when the host must validate this parameter (text, handles,
-    /// encoded values), which can fail with an ABI error.
+    /// True when the host must validate this parameter (handles, encoded
+    /// values), which can fail with an ABI error. Text cannot: it is
+    /// decoded lossily (`docs/abi.md`).
     pub fn is_validated(&self) -> bool {
-        matches!(
-            self.lowering(),
-            Lowering::Text | Lowering::Handle | Lowering::Encoded
-        )
+        matches!(self.lowering(), Lowering::Handle | Lowering::Encoded)
     }
 }
 

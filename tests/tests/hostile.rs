@@ -363,44 +363,30 @@ fn a_byte_parameter_out_of_bounds_without_a_return_area_traps() {
 }
 
 #[test]
-fn invalid_utf8_is_an_abi_error() {
+fn text_that_is_not_utf8_reaches_the_host_decoded_as_go_would() {
     let mut g = abi_guest();
     for (input, want) in [
-        (
-            &b"\xff\xfe"[..],
-            "invalid utf-8 sequence of 1 bytes from index 0",
-        ),
-        (b"ok\xc3", "incomplete utf-8 byte sequence from index 2"),
-        (
-            b"\xed\xa0\x80",
-            "invalid utf-8 sequence of 1 bytes from index 0",
-        ), // a UTF-16 surrogate
-        (
-            b"\xc0\x80",
-            "invalid utf-8 sequence of 1 bytes from index 0",
-        ), // overlong NUL
+        (&b"\xff\xfe"[..], "\u{fffd}\u{fffd}"),
+        (b"ok\xc3", "ok\u{fffd}"),
+        (b"\xed\xa0\x80", "\u{fffd}\u{fffd}\u{fffd}"), // a UTF-16 surrogate
+        (b"\xc0\x80", "\u{fffd}\u{fffd}"),             // overlong NUL
+        (b"caf\xc3\xa9", "caf\u{e9}"),                 // valid: as is
     ] {
-        expect_abi_error(
-            &mut g,
-            "greet_input",
-            input,
-            &format!("parameter `name`: text at 0x1000 is not UTF-8: {want}"),
+        // `greet` returns what it received.
+        assert_eq!(
+            with_input(&mut g, "greet_input", input),
+            (0, want.to_string()),
+            "{input:02x?}"
         );
     }
-    // A string inside a record is checked the same way.
+    assert_eq!(g.state().calls.greet, 5, "every call reached the host");
+    // A string inside a record is decoded the same way: the call succeeds.
     let mut item = good_item();
     item[4] = 0xff;
-    expect_abi_error(
-        &mut g,
-        "item_input",
-        &item,
-        "parameter `item`: text is not UTF-8: invalid utf-8 sequence of 1 bytes from index 0",
-    );
-    assert_eq!(
-        g.state().calls.greet,
-        5,
-        "only the good calls reached the host"
-    );
+    let (status, _) = with_input(&mut g, "item_input", &item);
+    assert_eq!(status, 0, "{}", report(&g));
+    assert_eq!(g.state().report, [1, 0, 0, 0, 1, 0, 0, 0, b'x']);
+    instance_still_works(&mut g);
     good_go_guest_runs();
 }
 

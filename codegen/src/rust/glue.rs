@@ -127,7 +127,10 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
                 wasm_args.push(quote!(#a: i32));
                 wasm_args.push(quote!(#alen: i32));
                 let (read, owned, borrowed_param) = match &p.ty {
-                    Ty::Str { owned } => (quote!(__cx.mem.str(#a, #alen)), *owned || owns, !*owned),
+                    // A `Cow<str>`: borrowed when the text is UTF-8.
+                    Ty::Str { owned } => {
+                        (quote!(__cx.mem.text(#a, #alen)), *owned || owns, !*owned)
+                    }
                     Ty::Bytes { owned } => {
                         (quote!(__cx.mem.bytes(#a, #alen)), *owned || owns, !*owned)
                     }
@@ -145,10 +148,12 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
                         (quote!(__cx.mem.#decode::<#rt>(#a, #alen)), false, by_ref)
                     }
                 };
-                let to_owned = if owned && !matches!(p.ty.lowering(), Lowering::Encoded) {
-                    quote!(.to_owned())
-                } else {
-                    quote!()
+                let to_owned = match p.ty {
+                    Ty::Str { .. } if owned => quote!(.into_owned()),
+                    _ if owned && !matches!(p.ty.lowering(), Lowering::Encoded) => {
+                        quote!(.to_owned())
+                    }
+                    _ => quote!(),
                 };
                 checks.push(quote! {
                     let #v = match #read {
@@ -156,8 +161,8 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
                         ::core::result::Result::Err(__e) => #on_err,
                     };
                 });
-                let pass_ref =
-                    borrowed_param && (owns || matches!(p.ty.lowering(), Lowering::Encoded));
+                let pass_ref = borrowed_param
+                    && (owns || matches!(p.ty.lowering(), Lowering::Encoded | Lowering::Text));
                 call_args.push(if pass_ref { quote!(&#v) } else { quote!(#v) });
             }
             Lowering::Handle => {

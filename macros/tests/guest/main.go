@@ -25,10 +25,9 @@ func main() {
 	var tooLarge kv.KvErrorTooLarge
 	err = kv.Put("big", make([]byte, 2<<20))
 	fmt.Println("put big", errors.As(err, &tooLarge), tooLarge.Limit, err)
-	id, err := kv.GetUserID("avocado")
-	fmt.Println("user id", *id, err)
-	id, err = kv.GetUserID("nobody")
-	fmt.Println("user id", id == nil, err)
+	id := kv.GetUserID("avocado")
+	fmt.Println("user id", *id)
+	fmt.Println("user id", kv.GetUserID("nobody") == nil)
 	limit := uint32(1)
 	entries, err := kv.List(kv.ListOptions{Prefix: "a", Limit: &limit, Reverse: true})
 	fmt.Println("list", len(entries), entries[0].Key, string(entries[0].Value), err)
@@ -56,10 +55,15 @@ func main() {
 	url := "u"
 	got, err := kv.Lookup("t", []string{"apple", "nope"}, &url)
 	fmt.Println("lookup", *got[0], got[1] == nil, err)
-	_, err = kv.Get(string([]byte{0xff, 0xfe}))
+	// Text that is not UTF-8 reaches the host with U+FFFD in place of each
+	// invalid sequence, as Go ranges over it; it never fails the call.
+	fmt.Println("bad utf8", kv.Put(string([]byte{'k', 0xff}), []byte("kept")))
+	v, err = kv.Get("k\uFFFD")
+	fmt.Println("bad utf8 key", string(v), err)
+	_, err = kv.Get("nope")
 	var ge *kv.Error
-	fmt.Println("bad utf8", errors.As(err, &ge) && ge.ABI, ge.Module, ge.Func)
-	fmt.Println("log", kv.Log("hello"))
+	fmt.Println("error type", errors.As(err, &ge) && !ge.ABI, ge.Module, ge.Func)
+	kv.Log("hello")
 
 	// Handles dropped without Close: their cleanups release them once
 	// collected (the host counts what stays open).

@@ -309,6 +309,8 @@ impl Encode for String {
     }
 }
 
+/// Exact text: UTF-8 or an error. Generated glue decodes `String`s
+/// lossily instead; this is for hosts that read guest bytes themselves.
 impl<'r> Decode<'r> for &'r str {
     const MIN_SIZE: usize = 4;
     fn decode(r: &mut Reader<'r>) -> Result<Self, AbiError> {
@@ -317,10 +319,13 @@ impl<'r> Decode<'r> for &'r str {
     }
 }
 
+/// Text inside encoded values is decoded lossily, as top-level string
+/// parameters are ([`GuestMemory::text`](crate::abi::GuestMemory::text)):
+/// a Go string may hold any bytes, and a string never fails a call.
 impl Decode<'_> for String {
     const MIN_SIZE: usize = 4;
     fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
-        <&str>::decode(r).map(str::to_owned)
+        Ok(String::from_utf8_lossy(r.bytes()?).into_owned())
     }
 }
 

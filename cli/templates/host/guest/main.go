@@ -11,12 +11,7 @@ import (
 
 func main() {
 	for _, name := range os.Args[1:] {
-		greeting, err := {{package}}.Greet(name)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "greet:", err)
-			os.Exit(1)
-		}
-		fmt.Println(greeting)
+		fmt.Println({{package}}.Greet(name))
 	}
 	fmt.Println({{package}}.Shift({{package}}.Point{X: 1, Y: 2}, 3, -4))
 	if q, err := {{package}}.Divide(7, 2); err == nil {

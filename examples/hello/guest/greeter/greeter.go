@@ -60,7 +60,7 @@ func takeResult(n uint32, buf []byte) []byte {
 func rawGreet(string, unsafe.Pointer, uint32, *uint32) uint32
 
 // Greet returns a greeting for `name`, and counts it.
-func Greet(name string) (string, error) {
+func Greet(name string) string {
 	sc := gohost.BeginCall()
 	st := rawGreet(name, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(name)
@@ -74,7 +74,7 @@ func Greet(name string) (string, error) {
 	if st != 0 {
 		err := gohost.CallError(moduleName, "greet", st, p, nil)
 		gohost.EndCall(sc)
-		return "", err
+		panic(err)
 	}
 	r := gohost.NewReader(p)
 	v, err := r.String()
@@ -83,9 +83,9 @@ func Greet(name string) (string, error) {
 	}
 	gohost.EndCall(sc)
 	if err != nil {
-		return "", gohost.ResultError(moduleName, "greet", err)
+		panic(gohost.ResultError(moduleName, "greet", err))
 	}
-	return v, nil
+	return v
 }
 
 //go:wasmimport greeter add

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"unicode/utf8"
 )
 
 // ErrMalformed is wrapped by every error a [Reader] returns for bytes that
@@ -245,37 +244,29 @@ func (r *Reader) Bytes() ([]byte, error) {
 	return append([]byte{}, b...), nil
 }
 
-// String reads a length-prefixed string, which must be valid UTF-8.
+// String reads a length-prefixed string. Its bytes are not checked: a Go
+// string may hold any bytes, as on the host a string never fails a call.
 func (r *Reader) String() (string, error) {
-	// The common case in one piece: the length, the bytes, valid UTF-8.
+	// The common case in one piece: the length, then the bytes.
 	if rest := r.buf[r.off:]; len(rest) >= 4 {
 		n := binary.LittleEndian.Uint32(rest)
 		if uint64(n) <= uint64(len(rest)-4) {
-			if b := rest[4 : 4+n]; utf8.Valid(b) {
-				r.off += 4 + int(n)
-				return string(b), nil
-			}
+			r.off += 4 + int(n)
+			return string(rest[4 : 4+n]), nil
 		}
 	}
-	return r.badString()
+	return r.shortString()
 }
 
-// badString reads a string the fast path of [Reader.String] refused, for
+// shortString reads a string the fast path of [Reader.String] refused, for
 // the error.
-func (r *Reader) badString() (string, error) {
-	off := r.off
+func (r *Reader) shortString() (string, error) {
 	n, err := r.Count(1)
 	if err != nil {
 		return "", err
 	}
 	b, err := r.take(n, "string")
-	if err != nil {
-		return "", err
-	}
-	if !utf8.Valid(b) {
-		return "", r.errorf("string at offset %d is not valid UTF-8", off)
-	}
-	return string(b), nil
+	return string(b), err
 }
 
 // Option reads the tag of an optional value: true if a value follows.

@@ -36,7 +36,7 @@ const (
 	// message, then the encoded error value if the error type is an enum of
 	// the module.
 	StatusError = 1
-	// StatusABI: the guest broke the ABI (invalid UTF-8, malformed bytes,
+	// StatusABI: the guest broke the ABI (out-of-bounds memory, malformed bytes,
 	// unknown handle); the payload is a message.
 	StatusABI = 2
 	// StatusRefused: an export did not run (its arguments did not decode, no
