@@ -48,7 +48,7 @@ const MAX_MEMORY_BYTES: u64 = 4 << 30;
 /// use gohost::{Engine, Linker, Manifest};
 ///
 /// let manifest = Manifest::from_file("plugins/echo.toml")?;
-/// let engine = Engine::default();
+/// let engine = Engine::new(&manifest.engine_config()); // fuel, deadlines
 /// let module = manifest.load(&engine)?; // refused if the SHA-256 differs
 /// let linker = Linker::<()>::new(&engine);
 /// let mut instance =
