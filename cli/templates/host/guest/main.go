@@ -13,7 +13,12 @@ func main() {
 	for _, name := range os.Args[1:] {
 		fmt.Println({{package}}.Greet(name))
 	}
-	fmt.Println({{package}}.Shift({{package}}.Point{X: 1, Y: 2}, 3, -4))
+	p, err := {{package}}.Shift({{package}}.Point{X: 1, Y: 2}, 3, -4)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "shift:", err)
+		os.Exit(1)
+	}
+	fmt.Println(p)
 	if q, err := {{package}}.Divide(7, 2); err == nil {
 		fmt.Println("7 / 2 =", q)
 	}
