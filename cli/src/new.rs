@@ -294,19 +294,21 @@ mod tests {
 
     #[test]
     fn names_from_a_crate_name() {
-        let n = Names::new("My-host_2").unwrap();
+        let n = Names::new("My-host_2").expect("valid name");
         assert_eq!(n.lib, "My_host_2");
         assert_eq!(n.package, "myhost2");
         assert!(Names::new("2fast").is_err());
         assert!(Names::new("a b").is_err());
         assert!(Names::new("").is_err());
-        assert!(Names::new("ty-pe").unwrap_err().contains("keyword"));
+        assert!(Names::new("ty-pe")
+            .expect_err("a keyword")
+            .contains("keyword"));
     }
 
     #[test]
     fn every_placeholder_is_filled() {
-        let names = Names::new("demo").unwrap();
-        let deps = dependencies(None).unwrap();
+        let names = Names::new("demo").expect("valid name");
+        let deps = dependencies(None).expect("dependencies");
         for t in HOST.iter().chain(PLUGIN) {
             let text = fill(t.text, &names, &deps);
             assert!(!text.contains("{{"), "{}: {text}", t.path);

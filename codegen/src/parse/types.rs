@@ -170,7 +170,7 @@ impl Cx {
                     return fail(errs, &format!("expected `{name}<K, V>` (the default hasher)"));
                 }
                 let key = self.ty(args[0], Pos::Nested, errs)?;
-                if !self.is_map_key(&key) {
+                if !is_map_key(&key) {
                     errs.at(args[0], "map keys must be integers, `bool`, `char`, `String` or an enum of the module without data");
                     return None;
                 }
@@ -214,12 +214,13 @@ impl Cx {
 /// The longest array the macro accepts; longer ones are lists.
 const MAX_ARRAY_LEN: usize = 1 << 16;
 
-impl Cx {
-    /// True for the types a map may be keyed by: comparable in Go, `Eq`
-    /// in Rust, and not floats.
-    fn is_map_key(&self, t: &Ty) -> bool {
-        match t {
-            Ty::U8
+/// True for the types a map may be keyed by: comparable in Go, `Eq` in
+/// Rust, and not floats. An enum must also be without data
+/// (`check_map_keys`, once every enum is known).
+fn is_map_key(t: &Ty) -> bool {
+    matches!(
+        t,
+        Ty::U8
             | Ty::I8
             | Ty::U16
             | Ty::I16
@@ -231,11 +232,9 @@ impl Cx {
             | Ty::Isize
             | Ty::Bool
             | Ty::Char
-            | Ty::Str { .. } => true,
-            Ty::Enum { .. } => true,
-            _ => false,
-        }
-    }
+            | Ty::Str { .. }
+            | Ty::Enum { .. }
+    )
 }
 
 /// The type name when `path` is `Name` or `self::Name`.
