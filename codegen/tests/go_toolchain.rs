@@ -75,6 +75,10 @@ func main() {
 	limit := uint32(3)
 	entries, err := kv.List(kv.ListOptions{Prefix: "a", Limit: &limit})
 	fmt.Println(len(entries), err, kv.ColorRed)
+	blob, _ := kv.Touch(kv.Blob{Hash: [32]uint8{1}, Kind: 2, Delta: -3, Size: 4, Initial: 'é', Origin: [2]int8{-1, 1}})
+	counts, err := kv.Census(map[kv.Color]uint32{kv.ColorRed: 1}, map[string][]kv.Blob{"a": {blob}})
+	up, _ := kv.Initial('a')
+	fmt.Println(kv.Narrow(1, -2, -3, 4, -5, 6), up, counts["a"][2], err)
 }
 "#,
     )
@@ -116,6 +120,9 @@ func (p *plugin) Shapes(shape kv.Shape, color kv.Color) []*kv.Shape { return []*
 func (p *plugin) Reset() error                                      { return nil }
 func (p *plugin) Store(data []byte, name string)                    {}
 func (p *plugin) Wide(a, b, c, d, e, f, g, h, i int32) int32        { return a + i }
+func (p *plugin) Digest(key [32]uint8, c rune, n uint8) (map[uint16][]uint, error) {
+	return map[uint16][]uint{uint16(key[0]): {uint(n), uint(c)}}, nil
+}
 
 func init() {
 	kv.Register(&plugin{})

@@ -19,6 +19,15 @@ pub(super) fn mangle(t: &Ty) -> String {
         Ty::F32 => "F32".into(),
         Ty::F64 => "F64".into(),
         Ty::Bool => "Bool".into(),
+        Ty::U8 => "U8".into(),
+        Ty::I8 => "I8".into(),
+        Ty::U16 => "U16".into(),
+        Ty::I16 => "I16".into(),
+        Ty::Usize => "Uint".into(),
+        Ty::Isize => "Int".into(),
+        Ty::Char => "Rune".into(),
+        Ty::Array(t, n) => format!("{ARRAY_MANGLE}{n}{}", mangle(t)),
+        Ty::Map { key, value, .. } => format!("{MAP_MANGLE}{}{}", mangle(key), mangle(value)),
         Ty::Str { .. } => "String".into(),
         Ty::Bytes { .. } => "Bytes".into(),
         Ty::Record { name, .. } | Ty::Enum { name, .. } | Ty::Handle { name, .. } => {
@@ -35,6 +44,8 @@ pub(super) fn mangle(t: &Ty) -> String {
 /// whose name would read the same (`OptU32`).
 pub(crate) const OPTION_MANGLE: &str = "Opt";
 pub(crate) const LIST_MANGLE: &str = "List";
+pub(crate) const ARRAY_MANGLE: &str = "Arr";
+pub(crate) const MAP_MANGLE: &str = "Map";
 
 /// The `gohost.Writer`/`gohost.Reader` method for a primitive, if `t` is one.
 fn prim(t: &Ty) -> Option<&'static str> {
@@ -46,6 +57,13 @@ fn prim(t: &Ty) -> Option<&'static str> {
         Ty::F32 => "Float32",
         Ty::F64 => "Float64",
         Ty::Bool => "Bool",
+        Ty::U8 => "Uint8",
+        Ty::I8 => "Int8",
+        Ty::U16 => "Uint16",
+        Ty::I16 => "Int16",
+        Ty::Usize => "Uint",
+        Ty::Isize => "Int",
+        Ty::Char => "Rune",
         Ty::Str { .. } => "String",
         Ty::Bytes { .. } => "Bytes",
         Ty::Handle { .. } => "Uint32",
@@ -72,10 +90,12 @@ pub(super) fn decode_expr(t: &Ty, r: &str) -> String {
 /// The fewest bytes an encoding of `t` takes (bounds list counts).
 pub(super) fn min_size(m: &Module, t: &Ty) -> usize {
     match t {
-        Ty::Bool | Ty::Option(_) => 1,
-        Ty::I32 | Ty::U32 | Ty::F32 | Ty::Handle { .. } => 4,
-        Ty::I64 | Ty::U64 | Ty::F64 => 8,
-        Ty::Str { .. } | Ty::Bytes { .. } | Ty::Vec(_) | Ty::Enum { .. } => 4,
+        Ty::Bool | Ty::Option(_) | Ty::U8 | Ty::I8 => 1,
+        Ty::U16 | Ty::I16 => 2,
+        Ty::I32 | Ty::U32 | Ty::F32 | Ty::Handle { .. } | Ty::Char => 4,
+        Ty::I64 | Ty::U64 | Ty::F64 | Ty::Usize | Ty::Isize => 8,
+        Ty::Str { .. } | Ty::Bytes { .. } | Ty::Vec(_) | Ty::Enum { .. } | Ty::Map { .. } => 4,
+        Ty::Array(t, n) => min_size(m, t).saturating_mul(*n),
         Ty::Record { name, .. } => match m.type_def(name) {
             Some(TypeDef::Record(r)) => r.fields.iter().map(|f| min_size(m, &f.ty)).sum(),
             _ => 0,
@@ -99,19 +119,32 @@ pub(super) fn wire(t: &Ty) -> Ty {
         },
         Ty::Option(t) => Ty::Option(Box::new(wire(t))),
         Ty::Vec(t) => Ty::Vec(Box::new(wire(t))),
+        Ty::Array(t, n) => Ty::Array(Box::new(wire(t)), *n),
+        // HashMap and BTreeMap are one Go type, with one codec.
+        Ty::Map { key, value, .. } => Ty::Map {
+            kind: MapKind::Hash,
+            key: Box::new(wire(key)),
+            value: Box::new(wire(value)),
+        },
         other => other.clone(),
     }
 }
 
-/// Collects the option and list types used anywhere, in first-use order.
+/// Collects the option, list, array and map types used anywhere, in
+/// first-use order.
 pub(super) fn composites(m: &Module) -> Vec<Ty> {
     fn walk(t: &Ty, out: &mut Vec<Ty>) {
-        if let Ty::Option(i) | Ty::Vec(i) = t {
-            walk(i, out);
-            let w = wire(t);
-            if !out.contains(&w) {
-                out.push(w);
+        match t {
+            Ty::Option(i) | Ty::Vec(i) | Ty::Array(i, _) => walk(i, out),
+            Ty::Map { key, value, .. } => {
+                walk(key, out);
+                walk(value, out);
             }
+            _ => return,
+        }
+        let w = wire(t);
+        if !out.contains(&w) {
+            out.push(w);
         }
     }
     let mut out = Vec::new();
@@ -244,7 +277,7 @@ impl Gen<'_> {
         }
     }
 
-    /// Codec functions for an option or list type.
+    /// Codec functions for an option, list, array or map type.
     pub(super) fn composite_codec(&mut self, t: &Ty) {
         let name = mangle(t);
         let gt = go_ty(t);
@@ -284,6 +317,63 @@ impl Gen<'_> {
                     o,
                     "\t\t\treturn nil, err\n\t\t}}\n\t}}\n\treturn v, nil\n}}\n"
                 );
+            }
+            Ty::Array(inner, _) if **inner == Ty::U8 => {
+                let _ = writeln!(o, "func encode{name}(w *gohost.Writer, v {gt}) {{");
+                let _ = writeln!(o, "\tw.PutRaw(v[:])\n}}\n");
+                let _ = writeln!(
+                    o,
+                    "func decode{name}(r *gohost.Reader) (v {gt}, err error) {{"
+                );
+                let _ = writeln!(o, "\terr = r.Fill(v[:])\n\treturn v, err\n}}\n");
+            }
+            Ty::Array(inner, _) => {
+                let _ = writeln!(o, "func encode{name}(w *gohost.Writer, v {gt}) {{");
+                let _ = writeln!(o, "\tfor _, e := range v {{");
+                let _ = writeln!(o, "\t\t{}\n\t}}\n}}\n", encode_stmt(inner, "w", "e"));
+                let _ = writeln!(
+                    o,
+                    "func decode{name}(r *gohost.Reader) (v {gt}, err error) {{"
+                );
+                let _ = writeln!(o, "\tfor i := range v {{");
+                let _ = writeln!(
+                    o,
+                    "\t\tif v[i], err = {}; err != nil {{",
+                    decode_expr(inner, "r")
+                );
+                let _ = writeln!(
+                    o,
+                    "\t\t\treturn v, err\n\t\t}}\n\t}}\n\treturn v, nil\n}}\n"
+                );
+            }
+            Ty::Map { key, value, .. } => {
+                let _ = writeln!(o, "func encode{name}(w *gohost.Writer, v {gt}) {{");
+                let _ = writeln!(o, "\tw.PutCount(len(v))\n\tfor k, e := range v {{");
+                let _ = writeln!(o, "\t\t{}", encode_stmt(key, "w", "k"));
+                let _ = writeln!(o, "\t\t{}\n\t}}\n}}\n", encode_stmt(value, "w", "e"));
+                let _ = writeln!(o, "func decode{name}(r *gohost.Reader) ({gt}, error) {{");
+                let _ = writeln!(
+                    o,
+                    "\tn, err := r.Count({})\n\tif err != nil {{\n\t\treturn nil, err\n\t}}",
+                    min_size(m, key) + min_size(m, value)
+                );
+                let _ = writeln!(o, "\tv := make({gt}, n)\n\tfor range n {{");
+                let _ = writeln!(o, "\t\toff := r.Offset()");
+                let _ = writeln!(
+                    o,
+                    "\t\tk, err := {}\n\t\tif err != nil {{\n\t\t\treturn nil, err\n\t\t}}",
+                    decode_expr(key, "r")
+                );
+                let _ = writeln!(
+                    o,
+                    "\t\te, err := {}\n\t\tif err != nil {{\n\t\t\treturn nil, err\n\t\t}}",
+                    decode_expr(value, "r")
+                );
+                let _ = writeln!(
+                    o,
+                    "\t\tif _, dup := v[k]; dup {{\n\t\t\treturn nil, gohost.DuplicateKey(off)\n\t\t}}"
+                );
+                let _ = writeln!(o, "\t\tv[k] = e\n\t}}\n\treturn v, nil\n}}\n");
             }
             _ => {}
         }

@@ -146,6 +146,15 @@ pub(crate) fn go_ty(t: &Ty) -> String {
         Ty::F32 => "float32".into(),
         Ty::F64 => "float64".into(),
         Ty::Bool => "bool".into(),
+        Ty::U8 => "uint8".into(),
+        Ty::I8 => "int8".into(),
+        Ty::U16 => "uint16".into(),
+        Ty::I16 => "int16".into(),
+        Ty::Usize => "uint".into(),
+        Ty::Isize => "int".into(),
+        Ty::Char => "rune".into(),
+        Ty::Array(t, n) => format!("[{n}]{}", go_ty(t)),
+        Ty::Map { key, value, .. } => format!("map[{}]{}", go_ty(key), go_ty(value)),
         Ty::Str { .. } => "string".into(),
         Ty::Bytes { .. } => "[]byte".into(),
         Ty::Record { name, .. } | Ty::Enum { name, .. } => naming::exported(name),
@@ -156,10 +165,57 @@ pub(crate) fn go_ty(t: &Ty) -> String {
     }
 }
 
+/// The Go type of a scalar in a raw `//go:wasmimport` signature, which
+/// allows only 32- and 64-bit numbers: the small integers widen to
+/// `int32`/`uint32`, `uint`/`int` are `uint64`/`int64`, a rune is an
+/// `int32`.
+fn raw_ty(t: &Ty) -> String {
+    match t {
+        Ty::U8 | Ty::U16 => "uint32".into(),
+        Ty::I8 | Ty::I16 | Ty::Char => "int32".into(),
+        Ty::Usize => "uint64".into(),
+        Ty::Isize => "int64".into(),
+        t => go_ty(t),
+    }
+}
+
+/// `v`, a scalar argument of Go type `t`, converted to its raw type.
+fn to_raw(t: &Ty, v: &str) -> String {
+    let raw = raw_ty(t);
+    if raw == go_ty(t) || *t == Ty::Char {
+        v.to_string()
+    } else {
+        format!("{raw}({v})")
+    }
+}
+
+/// `v`, a raw result, converted to the Go type `t`.
+fn from_raw(t: &Ty, v: &str) -> String {
+    let go = go_ty(t);
+    if raw_ty(t) == go || *t == Ty::Char {
+        v.to_string()
+    } else {
+        format!("{go}({v})")
+    }
+}
+
 /// The zero value of a Go type, for error returns.
 fn zero(m: &Module, t: &Ty) -> String {
     match t {
-        Ty::I32 | Ty::U32 | Ty::I64 | Ty::U64 | Ty::F32 | Ty::F64 => "0".into(),
+        Ty::I32
+        | Ty::U32
+        | Ty::I64
+        | Ty::U64
+        | Ty::F32
+        | Ty::F64
+        | Ty::U8
+        | Ty::I8
+        | Ty::U16
+        | Ty::I16
+        | Ty::Usize
+        | Ty::Isize
+        | Ty::Char => "0".into(),
+        Ty::Array(..) => format!("{}{{}}", go_ty(t)),
         Ty::Bool => "false".into(),
         Ty::Str { .. } => "\"\"".into(),
         Ty::Record { name, .. } => format!("{}{{}}", naming::exported(name)),
@@ -561,7 +617,7 @@ impl Gen<'_> {
                     params.push("unsafe.Pointer, uint32".into());
                 }
                 Lowering::Handle => params.push("uint32".into()),
-                _ => params.push(go_ty(&p.ty)),
+                _ => params.push(raw_ty(&p.ty)),
             }
         }
         if f.uses_status() {
@@ -575,7 +631,7 @@ impl Gen<'_> {
             match &f.ret.ok {
                 Ty::Unit => String::new(),
                 Ty::Handle { .. } => " uint32".into(),
-                t => format!(" {}", go_ty(t)),
+                t => format!(" {}", raw_ty(t)),
             }
         };
         let _ = writeln!(self.out, "//go:wasmimport {} {}", self.m.name, f.name);
@@ -715,7 +771,7 @@ impl Gen<'_> {
                         _ => keep(&n),
                     });
                 }
-                _ => args.push(n),
+                _ => args.push(to_raw(&p.ty, &n)),
             }
         }
         if frame {
@@ -744,14 +800,14 @@ impl Gen<'_> {
             Ty::Handle { name, .. } => {
                 Some(format!("(&{}{{h: v}}).track()", naming::exported(name)))
             }
-            _ => Some("v".to_string()),
+            t => Some(from_raw(t, "v")),
         };
         match (&ret, alive.is_empty()) {
             (None, _) => {
                 let _ = writeln!(o, "\t{call}");
             }
-            (Some(r), true) if r == "v" => {
-                let _ = writeln!(o, "\treturn {call}");
+            (Some(_), true) if !matches!(f.ret.ok, Ty::Handle { .. }) => {
+                let _ = writeln!(o, "\treturn {}", from_raw(&f.ret.ok, &call));
                 return;
             }
             (Some(_), _) => {
@@ -789,7 +845,7 @@ impl Gen<'_> {
                 "nil, ".to_string(),
                 Some(format!("(&{}{{h: v}}).track()", naming::exported(name))),
             ),
-            t => (format!("{}, ", zero(m, t)), Some("v".to_string())),
+            t => (format!("{}, ", zero(m, t)), Some(from_raw(t, "v"))),
         };
         if ret.is_some() {
             let _ = writeln!(o, "\tv := {call}");

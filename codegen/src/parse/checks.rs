@@ -229,6 +229,51 @@ pub(super) fn check_names(m: &Module, errs: &mut Errors) {
     }
 }
 
+/// Refuses maps keyed by an enum with data: Go cannot compare its
+/// interface values by content.
+pub(super) fn check_map_keys(m: &Module, errs: &mut Errors) {
+    fn walk(m: &Module, t: &Ty, span: Span, errs: &mut Errors) {
+        match t {
+            Ty::Map { key, value, .. } => {
+                if let Ty::Enum { name, .. } = &**key {
+                    if let Some(TypeDef::Enum(e)) = m.type_def(name) {
+                        if !e.is_unit_only() {
+                            errs.at_span(
+                                span,
+                                format!("maps cannot be keyed by `{name}`, an enum with data; use an enum without data, an integer or a String"),
+                            );
+                        }
+                    }
+                }
+                walk(m, value, span, errs);
+            }
+            Ty::Option(t) | Ty::Vec(t) | Ty::Array(t, _) => walk(m, t, span, errs),
+            _ => {}
+        }
+    }
+    for t in &m.types {
+        match t {
+            TypeDef::Record(r) => r.fields.iter().for_each(|f| walk(m, &f.ty, r.span, errs)),
+            TypeDef::Enum(e) => e
+                .variants
+                .iter()
+                .flat_map(|v| &v.fields)
+                .for_each(|f| walk(m, &f.ty, e.span, errs)),
+            TypeDef::Handle(_) => {}
+        }
+    }
+    for f in &m.funcs {
+        for t in f.params.iter().map(|p| &p.ty).chain([&f.ret.ok]) {
+            walk(m, t, f.span, errs);
+        }
+    }
+    for e in &m.exports {
+        for t in e.params.iter().map(|p| &p.ty).chain([&e.ret.ok]) {
+            walk(m, t, e.span, errs);
+        }
+    }
+}
+
 /// The composite type (`Option<u32>`) whose codec helpers would have the
 /// same name as those of the module type whose Go name is `go`
 /// (`OptU32`), if any.

@@ -27,11 +27,11 @@ const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "f45e260c357c58ed"
+const ModelHash = "87d62814989ba896"
 
 const moduleName = "props"
 
-//go:wasmimport props __gohost_abi_1_f45e260c357c58ed
+//go:wasmimport props __gohost_abi_1_87d62814989ba896
 func gohostABI()
 
 func init() {
@@ -78,6 +78,22 @@ func fixedFailed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.
 		err = r.Done()
 	}
 	return gohost.ResultError(moduleName, fn, err)
+}
+
+// callStatus is where the functions that return their result directly
+// learn that they failed: the host writes it only then, and the wrapper
+// resets it at once (callFailed).
+var callStatus gohost.Status
+
+// callFailed returns the error of the call to fn that just failed, and
+// resets callStatus.
+func callFailed(fn string, typed func(*gohost.Reader) (error, error)) error {
+	st := callStatus
+	callStatus = gohost.Status{}
+	sc := gohost.BeginCall()
+	err := gohost.CallError(moduleName, fn, st.Code, takeResult(st.Len, sc.Buf), typed)
+	gohost.EndCall(sc)
+	return err
 }
 
 // Inner is the record Inner of the host module.
@@ -168,6 +184,36 @@ type Sample struct {
 	Last   bool
 }
 
+// Narrow is the narrow numbers, `usize`, `char` and arrays: fixed-size, so the
+// Go wrappers keep it on the stack.
+type Narrow struct {
+	A      uint8
+	B      int8
+	C      uint16
+	D      int16
+	Size   uint
+	Offset int
+	Letter rune
+	Hash   [32]uint8
+	Grid   [3][2]int16
+	Levels [2]Level
+}
+
+// Wide maps of every key kind, arrays of encoded values, and the new
+// scalars inside lists and options.
+type Wide struct {
+	Narrow  Narrow
+	ByName  map[string][]byte
+	ByLevel map[Level]*rune
+	BySmall map[int16][2]string
+	Flags   map[bool]uint
+	Keyed   map[rune]Narrow
+	Nested  map[uint64]map[uint8]int8
+	Letters []rune
+	Maybe   *[4]uint8
+	Sizes   []int
+}
+
 // PropsError is one of PropsErrorRejected.
 type PropsError interface {
 	error
@@ -218,6 +264,179 @@ func HostEcho(v_ Outer) (Outer, error) {
 	gohost.EndCall(sc)
 	if err != nil {
 		return Outer{}, gohost.ResultError(moduleName, "host_echo", err)
+	}
+	return v, nil
+}
+
+//go:wasmimport props host_echo_wide
+//go:noescape
+func rawHostEchoWide(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+
+// HostEchoWide gives its argument back, encoded both ways.
+func HostEchoWide(v_ Wide) (Wide, error) {
+	sc := gohost.BeginCall()
+	encodeWide(&sc.Args, v_)
+	b0 := sc.Args.Bytes()
+	st := rawHostEchoWide(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	runtime.KeepAlive(b0)
+	runtime.KeepAlive(sc)
+	var p []byte
+	if int(sc.N) <= len(sc.Buf) {
+		p = sc.Buf[:sc.N]
+	} else {
+		p = takeResult(sc.N, nil)
+	}
+	if st != 0 {
+		err := gohost.CallError(moduleName, "host_echo_wide", st, p, nil)
+		gohost.EndCall(sc)
+		return Wide{}, err
+	}
+	r := gohost.NewReader(p)
+	v, err := decodeWide(r)
+	if err == nil {
+		err = r.Done()
+	}
+	gohost.EndCall(sc)
+	if err != nil {
+		return Wide{}, gohost.ResultError(moduleName, "host_echo_wide", err)
+	}
+	return v, nil
+}
+
+//go:wasmimport props host_narrow
+//go:noescape
+func rawHostNarrow(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+
+// HostNarrow gives its argument back, in place both ways.
+func HostNarrow(v_ Narrow) (Narrow, error) {
+	var a0 [78]byte
+	a0[0] = v_.A
+	a0[1] = uint8(v_.B)
+	gohost.StoreUint16(&a0[2], v_.C)
+	gohost.StoreUint16(&a0[4], uint16(v_.D))
+	gohost.StoreUint64(&a0[6], uint64(v_.Size))
+	gohost.StoreUint64(&a0[14], uint64(v_.Offset))
+	gohost.StoreUint32(&a0[22], uint32(v_.Letter))
+	copy(a0[26:58], v_.Hash[:])
+	gohost.StoreUint16(&a0[58], uint16(v_.Grid[0][0]))
+	gohost.StoreUint16(&a0[60], uint16(v_.Grid[0][1]))
+	gohost.StoreUint16(&a0[62], uint16(v_.Grid[1][0]))
+	gohost.StoreUint16(&a0[64], uint16(v_.Grid[1][1]))
+	gohost.StoreUint16(&a0[66], uint16(v_.Grid[2][0]))
+	gohost.StoreUint16(&a0[68], uint16(v_.Grid[2][1]))
+	gohost.StoreUint32(&a0[70], uint32(v_.Levels[0]))
+	gohost.StoreUint32(&a0[74], uint32(v_.Levels[1]))
+	var ret [78]byte
+	var n uint32
+	st := rawHostNarrow(unsafe.Pointer(&a0), 78, unsafe.Pointer(&ret), 78, &n)
+	if st != 0 || n != 78 || gohost.InvalidRune(&ret[22]) || gohost.LoadUint32(&ret[70]) >= 3 || gohost.LoadUint32(&ret[74]) >= 3 {
+		return Narrow{}, fixedFailed("host_narrow", st, n, ret[:], nil, decodeNarrow)
+	}
+	var v Narrow
+	v.A = ret[0]
+	v.B = int8(ret[1])
+	v.C = gohost.LoadUint16(&ret[2])
+	v.D = int16(gohost.LoadUint16(&ret[4]))
+	v.Size = uint(gohost.LoadUint64(&ret[6]))
+	v.Offset = int(gohost.LoadUint64(&ret[14]))
+	v.Letter = rune(gohost.LoadUint32(&ret[22]))
+	v.Hash = [32]uint8(ret[26:58])
+	v.Grid[0][0] = int16(gohost.LoadUint16(&ret[58]))
+	v.Grid[0][1] = int16(gohost.LoadUint16(&ret[60]))
+	v.Grid[1][0] = int16(gohost.LoadUint16(&ret[62]))
+	v.Grid[1][1] = int16(gohost.LoadUint16(&ret[64]))
+	v.Grid[2][0] = int16(gohost.LoadUint16(&ret[66]))
+	v.Grid[2][1] = int16(gohost.LoadUint16(&ret[68]))
+	v.Levels[0] = Level(gohost.LoadUint32(&ret[70]))
+	v.Levels[1] = Level(gohost.LoadUint32(&ret[74]))
+	return v, nil
+}
+
+//go:wasmimport props host_count
+//go:noescape
+func rawHostCount(unsafe.Pointer, uint32, *gohost.Status) uint32
+
+// HostCount returns the number of pairs; a map from the guest with a repeated key never
+// gets here.
+func HostCount(m map[uint32]uint32) (uint32, error) {
+	sc := gohost.BeginCall()
+	encodeMapU32U32(&sc.Args, m)
+	b0 := sc.Args.Bytes()
+	v := rawHostCount(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), &callStatus)
+	runtime.KeepAlive(b0)
+	runtime.KeepAlive(sc)
+	gohost.EndCall(sc)
+	if callStatus.Code != 0 {
+		return 0, callFailed("host_count", nil)
+	}
+	return v, nil
+}
+
+//go:wasmimport props host_u8
+//go:noescape
+func rawHostU8(uint32) uint32
+
+// HostU8 calls the host function props.host_u8.
+func HostU8(v_ uint8) uint8 {
+	return uint8(rawHostU8(uint32(v_)))
+}
+
+//go:wasmimport props host_i8
+//go:noescape
+func rawHostI8(int32) int32
+
+// HostI8 calls the host function props.host_i8.
+func HostI8(v_ int8) int8 {
+	return int8(rawHostI8(int32(v_)))
+}
+
+//go:wasmimport props host_u16
+//go:noescape
+func rawHostU16(uint32) uint32
+
+// HostU16 calls the host function props.host_u16.
+func HostU16(v_ uint16) uint16 {
+	return uint16(rawHostU16(uint32(v_)))
+}
+
+//go:wasmimport props host_i16
+//go:noescape
+func rawHostI16(int32) int32
+
+// HostI16 calls the host function props.host_i16.
+func HostI16(v_ int16) int16 {
+	return int16(rawHostI16(int32(v_)))
+}
+
+//go:wasmimport props host_usize
+//go:noescape
+func rawHostUsize(uint64) uint64
+
+// HostUsize calls the host function props.host_usize.
+func HostUsize(v_ uint) uint {
+	return uint(rawHostUsize(uint64(v_)))
+}
+
+//go:wasmimport props host_isize
+//go:noescape
+func rawHostIsize(int64) int64
+
+// HostIsize calls the host function props.host_isize.
+func HostIsize(v_ int) int {
+	return int(rawHostIsize(int64(v_)))
+}
+
+//go:wasmimport props host_char
+//go:noescape
+func rawHostChar(int32, uint32, *gohost.Status) int32
+
+// HostChar returns a char is checked (a Go rune may be no Unicode scalar value), so
+// this one can fail; `n` shows a u8 out of range from a forged call
+// is an ABI error when the function has a way to report one.
+func HostChar(c rune, n_ uint8) (rune, error) {
+	v := rawHostChar(c, uint32(n_), &callStatus)
+	if callStatus.Code != 0 {
+		return 0, callFailed("host_char", nil)
 	}
 	return v, nil
 }
@@ -348,6 +567,20 @@ type Exports interface {
 	// Visit returns `host_visit` of `v`, a label and bytes that the Go side
 	// keeps on its stack, and `depth`.
 	Visit(v_ Sample, depth int32) (Sample, error)
+
+	// EchoWide returns `v` after a round trip through `host_echo_wide`.
+	EchoWide(v_ Wide) (Wide, error)
+
+	// Narrow rebuilds `v` from `host_narrow(v)` and each field through its
+	// own direct host function (`host_u8`...).
+	Narrow(v_ Narrow) (Narrow, error)
+
+	// Count `host_count(m)`.
+	Count(m map[uint32]uint32) (uint32, error)
+
+	// Forge breaks the ABI the way `how` says, from Go (see the test), and
+	// returns the error the host answered.
+	Forge(how uint32) string
 }
 
 var registered Exports
@@ -454,6 +687,95 @@ func exportVisit(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	}
 	w := gohost.Reply()
 	encodeSample(w, v)
+	return gohost.Send(w)
+}
+
+//go:wasmexport echo_wide
+func exportEchoWide(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("props"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := decodeWide(r)
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v, err := registered.EchoWide(a0)
+	if err != nil {
+		return gohost.Send(gohost.ReplyError(err))
+	}
+	w := gohost.Reply()
+	encodeWide(w, v)
+	return gohost.Send(w)
+}
+
+//go:wasmexport narrow
+func exportNarrow(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("props"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := decodeNarrow(r)
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v, err := registered.Narrow(a0)
+	if err != nil {
+		return gohost.Send(gohost.ReplyError(err))
+	}
+	w := gohost.Reply()
+	encodeNarrow(w, v)
+	return gohost.Send(w)
+}
+
+//go:wasmexport count
+func exportCount(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("props"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := decodeMapU32U32(r)
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v, err := registered.Count(a0)
+	if err != nil {
+		return gohost.Send(gohost.ReplyError(err))
+	}
+	w := gohost.Reply()
+	w.PutUint32(v)
+	return gohost.Send(w)
+}
+
+//go:wasmexport forge
+func exportForge(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("props"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := r.Uint32()
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v := registered.Forge(a0)
+	w := gohost.Reply()
+	w.PutString(v)
 	return gohost.Send(w)
 }
 
@@ -635,6 +957,100 @@ func decodeSample(r *gohost.Reader) (v Sample, err error) {
 	return v, nil
 }
 
+func encodeNarrow(w *gohost.Writer, v Narrow) {
+	w.PutUint8(v.A)
+	w.PutInt8(v.B)
+	w.PutUint16(v.C)
+	w.PutInt16(v.D)
+	w.PutUint(v.Size)
+	w.PutInt(v.Offset)
+	w.PutRune(v.Letter)
+	encodeArr32U8(w, v.Hash)
+	encodeArr3Arr2I16(w, v.Grid)
+	encodeArr2Level(w, v.Levels)
+}
+
+func decodeNarrow(r *gohost.Reader) (v Narrow, err error) {
+	if v.A, err = r.Uint8(); err != nil {
+		return v, err
+	}
+	if v.B, err = r.Int8(); err != nil {
+		return v, err
+	}
+	if v.C, err = r.Uint16(); err != nil {
+		return v, err
+	}
+	if v.D, err = r.Int16(); err != nil {
+		return v, err
+	}
+	if v.Size, err = r.Uint(); err != nil {
+		return v, err
+	}
+	if v.Offset, err = r.Int(); err != nil {
+		return v, err
+	}
+	if v.Letter, err = r.Rune(); err != nil {
+		return v, err
+	}
+	if v.Hash, err = decodeArr32U8(r); err != nil {
+		return v, err
+	}
+	if v.Grid, err = decodeArr3Arr2I16(r); err != nil {
+		return v, err
+	}
+	if v.Levels, err = decodeArr2Level(r); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+func encodeWide(w *gohost.Writer, v Wide) {
+	encodeNarrow(w, v.Narrow)
+	encodeMapStringBytes(w, v.ByName)
+	encodeMapLevelOptRune(w, v.ByLevel)
+	encodeMapI16Arr2String(w, v.BySmall)
+	encodeMapBoolUint(w, v.Flags)
+	encodeMapRuneNarrow(w, v.Keyed)
+	encodeMapU64MapU8I8(w, v.Nested)
+	encodeListRune(w, v.Letters)
+	encodeOptArr4U8(w, v.Maybe)
+	encodeListInt(w, v.Sizes)
+}
+
+func decodeWide(r *gohost.Reader) (v Wide, err error) {
+	if v.Narrow, err = decodeNarrow(r); err != nil {
+		return v, err
+	}
+	if v.ByName, err = decodeMapStringBytes(r); err != nil {
+		return v, err
+	}
+	if v.ByLevel, err = decodeMapLevelOptRune(r); err != nil {
+		return v, err
+	}
+	if v.BySmall, err = decodeMapI16Arr2String(r); err != nil {
+		return v, err
+	}
+	if v.Flags, err = decodeMapBoolUint(r); err != nil {
+		return v, err
+	}
+	if v.Keyed, err = decodeMapRuneNarrow(r); err != nil {
+		return v, err
+	}
+	if v.Nested, err = decodeMapU64MapU8I8(r); err != nil {
+		return v, err
+	}
+	if v.Letters, err = decodeListRune(r); err != nil {
+		return v, err
+	}
+	if v.Maybe, err = decodeOptArr4U8(r); err != nil {
+		return v, err
+	}
+	if v.Sizes, err = decodeListInt(r); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
 func encodePropsError(w *gohost.Writer, v PropsError) {
 	switch v := v.(type) {
 	case PropsErrorRejected:
@@ -810,4 +1226,418 @@ func decodeOptString(r *gohost.Reader) (*string, error) {
 		return nil, err
 	}
 	return &v, nil
+}
+
+func encodeArr32U8(w *gohost.Writer, v [32]uint8) {
+	w.PutRaw(v[:])
+}
+
+func decodeArr32U8(r *gohost.Reader) (v [32]uint8, err error) {
+	err = r.Fill(v[:])
+	return v, err
+}
+
+func encodeArr2I16(w *gohost.Writer, v [2]int16) {
+	for _, e := range v {
+		w.PutInt16(e)
+	}
+}
+
+func decodeArr2I16(r *gohost.Reader) (v [2]int16, err error) {
+	for i := range v {
+		if v[i], err = r.Int16(); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+func encodeArr3Arr2I16(w *gohost.Writer, v [3][2]int16) {
+	for _, e := range v {
+		encodeArr2I16(w, e)
+	}
+}
+
+func decodeArr3Arr2I16(r *gohost.Reader) (v [3][2]int16, err error) {
+	for i := range v {
+		if v[i], err = decodeArr2I16(r); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+func encodeArr2Level(w *gohost.Writer, v [2]Level) {
+	for _, e := range v {
+		encodeLevel(w, e)
+	}
+}
+
+func decodeArr2Level(r *gohost.Reader) (v [2]Level, err error) {
+	for i := range v {
+		if v[i], err = decodeLevel(r); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+func encodeMapStringBytes(w *gohost.Writer, v map[string][]byte) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutString(k)
+		w.PutBytes(e)
+	}
+}
+
+func decodeMapStringBytes(r *gohost.Reader) (map[string][]byte, error) {
+	n, err := r.Count(8)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[string][]byte, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.String()
+		if err != nil {
+			return nil, err
+		}
+		e, err := r.Bytes()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeOptRune(w *gohost.Writer, v *rune) {
+	w.PutOption(v != nil)
+	if v != nil {
+		w.PutRune(*v)
+	}
+}
+
+func decodeOptRune(r *gohost.Reader) (*rune, error) {
+	some, err := r.Option()
+	if err != nil || !some {
+		return nil, err
+	}
+	v, err := r.Rune()
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+func encodeMapLevelOptRune(w *gohost.Writer, v map[Level]*rune) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		encodeLevel(w, k)
+		encodeOptRune(w, e)
+	}
+}
+
+func decodeMapLevelOptRune(r *gohost.Reader) (map[Level]*rune, error) {
+	n, err := r.Count(5)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[Level]*rune, n)
+	for range n {
+		off := r.Offset()
+		k, err := decodeLevel(r)
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeOptRune(r)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeArr2String(w *gohost.Writer, v [2]string) {
+	for _, e := range v {
+		w.PutString(e)
+	}
+}
+
+func decodeArr2String(r *gohost.Reader) (v [2]string, err error) {
+	for i := range v {
+		if v[i], err = r.String(); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+func encodeMapI16Arr2String(w *gohost.Writer, v map[int16][2]string) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutInt16(k)
+		encodeArr2String(w, e)
+	}
+}
+
+func decodeMapI16Arr2String(r *gohost.Reader) (map[int16][2]string, error) {
+	n, err := r.Count(10)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[int16][2]string, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.Int16()
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeArr2String(r)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeMapBoolUint(w *gohost.Writer, v map[bool]uint) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutBool(k)
+		w.PutUint(e)
+	}
+}
+
+func decodeMapBoolUint(r *gohost.Reader) (map[bool]uint, error) {
+	n, err := r.Count(9)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[bool]uint, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.Bool()
+		if err != nil {
+			return nil, err
+		}
+		e, err := r.Uint()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeMapRuneNarrow(w *gohost.Writer, v map[rune]Narrow) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutRune(k)
+		encodeNarrow(w, e)
+	}
+}
+
+func decodeMapRuneNarrow(r *gohost.Reader) (map[rune]Narrow, error) {
+	n, err := r.Count(82)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[rune]Narrow, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.Rune()
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeNarrow(r)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeMapU8I8(w *gohost.Writer, v map[uint8]int8) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutUint8(k)
+		w.PutInt8(e)
+	}
+}
+
+func decodeMapU8I8(r *gohost.Reader) (map[uint8]int8, error) {
+	n, err := r.Count(2)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[uint8]int8, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.Uint8()
+		if err != nil {
+			return nil, err
+		}
+		e, err := r.Int8()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeMapU64MapU8I8(w *gohost.Writer, v map[uint64]map[uint8]int8) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutUint64(k)
+		encodeMapU8I8(w, e)
+	}
+}
+
+func decodeMapU64MapU8I8(r *gohost.Reader) (map[uint64]map[uint8]int8, error) {
+	n, err := r.Count(12)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[uint64]map[uint8]int8, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.Uint64()
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeMapU8I8(r)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeListRune(w *gohost.Writer, v []rune) {
+	w.PutCount(len(v))
+	for _, e := range v {
+		w.PutRune(e)
+	}
+}
+
+func decodeListRune(r *gohost.Reader) ([]rune, error) {
+	n, err := r.Count(4)
+	if err != nil {
+		return nil, err
+	}
+	v := make([]rune, n)
+	for i := range v {
+		if v[i], err = r.Rune(); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+func encodeArr4U8(w *gohost.Writer, v [4]uint8) {
+	w.PutRaw(v[:])
+}
+
+func decodeArr4U8(r *gohost.Reader) (v [4]uint8, err error) {
+	err = r.Fill(v[:])
+	return v, err
+}
+
+func encodeOptArr4U8(w *gohost.Writer, v *[4]uint8) {
+	w.PutOption(v != nil)
+	if v != nil {
+		encodeArr4U8(w, *v)
+	}
+}
+
+func decodeOptArr4U8(r *gohost.Reader) (*[4]uint8, error) {
+	some, err := r.Option()
+	if err != nil || !some {
+		return nil, err
+	}
+	v, err := decodeArr4U8(r)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+func encodeListInt(w *gohost.Writer, v []int) {
+	w.PutCount(len(v))
+	for _, e := range v {
+		w.PutInt(e)
+	}
+}
+
+func decodeListInt(r *gohost.Reader) ([]int, error) {
+	n, err := r.Count(8)
+	if err != nil {
+		return nil, err
+	}
+	v := make([]int, n)
+	for i := range v {
+		if v[i], err = r.Int(); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+func encodeMapU32U32(w *gohost.Writer, v map[uint32]uint32) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutUint32(k)
+		w.PutUint32(e)
+	}
+}
+
+func decodeMapU32U32(r *gohost.Reader) (map[uint32]uint32, error) {
+	n, err := r.Count(8)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[uint32]uint32, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.Uint32()
+		if err != nil {
+			return nil, err
+		}
+		e, err := r.Uint32()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
 }

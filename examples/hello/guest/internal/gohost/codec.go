@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unicode/utf8"
 )
 
 // ErrMalformed is wrapped by every error a [Reader] returns for bytes that
@@ -44,6 +45,28 @@ func (w *Writer) PutBool(v bool) {
 		w.PutUint8(0)
 	}
 }
+
+// PutInt8 appends one byte, two's complement.
+func (w *Writer) PutInt8(v int8) { w.PutUint8(uint8(v)) }
+
+// PutUint16 appends 2 bytes, little endian.
+func (w *Writer) PutUint16(v uint16) { w.buf = binary.LittleEndian.AppendUint16(w.buf, v) }
+
+// PutInt16 appends 2 bytes, little endian.
+func (w *Writer) PutInt16(v int16) { w.PutUint16(uint16(v)) }
+
+// PutUint appends 8 bytes, little endian (a Rust usize).
+func (w *Writer) PutUint(v uint) { w.PutUint64(uint64(v)) }
+
+// PutInt appends 8 bytes, little endian (a Rust isize).
+func (w *Writer) PutInt(v int) { w.PutUint64(uint64(v)) }
+
+// PutRune appends the rune as 4 bytes, little endian (a Rust char). The
+// host refuses one that is not a Unicode scalar value.
+func (w *Writer) PutRune(v rune) { w.PutUint32(uint32(v)) }
+
+// PutRaw appends b without a length: the elements of a byte array.
+func (w *Writer) PutRaw(b []byte) { w.buf = append(w.buf, b...) }
 
 // PutUint32 appends 4 bytes, little endian.
 func (w *Writer) PutUint32(v uint32) { w.buf = binary.LittleEndian.AppendUint32(w.buf, v) }
@@ -148,6 +171,63 @@ func (r *Reader) Uint8() (uint8, error) {
 		return 0, err
 	}
 	return b[0], nil
+}
+
+// Int8 reads one byte, two's complement.
+func (r *Reader) Int8() (int8, error) {
+	v, err := r.Uint8()
+	return int8(v), err
+}
+
+// Uint16 reads 2 bytes, little endian.
+func (r *Reader) Uint16() (uint16, error) {
+	b, err := r.take(2, "u16")
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint16(b), nil
+}
+
+// Int16 reads 2 bytes, little endian.
+func (r *Reader) Int16() (int16, error) {
+	v, err := r.Uint16()
+	return int16(v), err
+}
+
+// Uint reads 8 bytes, little endian (a Rust usize).
+func (r *Reader) Uint() (uint, error) {
+	v, err := r.Uint64()
+	return uint(v), err
+}
+
+// Int reads 8 bytes, little endian (a Rust isize).
+func (r *Reader) Int() (int, error) {
+	v, err := r.Uint64()
+	return int(v), err
+}
+
+// Rune reads 4 bytes, little endian, that must be a Unicode scalar value
+// (a Rust char).
+func (r *Reader) Rune() (rune, error) {
+	off := r.off
+	v, err := r.Uint32()
+	if err != nil {
+		return 0, err
+	}
+	if !utf8.ValidRune(rune(v)) {
+		return 0, r.errorf("char at offset %d is not a Unicode scalar value: %#x", off, v)
+	}
+	return rune(v), nil
+}
+
+// Fill reads len(b) bytes into b: the elements of a byte array.
+func (r *Reader) Fill(b []byte) error {
+	src, err := r.take(len(b), "byte array")
+	if err != nil {
+		return err
+	}
+	copy(b, src)
+	return nil
 }
 
 // Bool reads one byte that must be 0 or 1.
@@ -299,6 +379,12 @@ func (e *trailingError) Error() string {
 }
 
 func (e *trailingError) Unwrap() error { return ErrMalformed }
+
+// DuplicateKey returns the error for a map key, at offset off, that an
+// earlier key of the same map repeats.
+func DuplicateKey(off int) error {
+	return fmt.Errorf("%w: the map key at offset %d repeats an earlier key", ErrMalformed, off)
+}
 
 // BadVariant returns the error for an enum variant index that does not exist.
 func BadVariant(enum string, index uint32) error {

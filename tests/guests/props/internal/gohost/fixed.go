@@ -2,7 +2,11 @@
 
 package gohost
 
-import "unsafe"
+import (
+	"encoding/binary"
+	"unicode/utf8"
+	"unsafe"
+)
 
 // Fixed-size values are numbers, booleans, enums without data and records
 // of them. Their encoding always has the same length, so a generated
@@ -12,6 +16,9 @@ import "unsafe"
 //
 // p points to the first byte of the field inside such an array; the
 // caller guarantees the array holds the field's bytes.
+
+// StoreUint16 writes v at p, little endian.
+func StoreUint16(p *byte, v uint16) { binary.LittleEndian.PutUint16(unsafe.Slice(p, 2), v) }
 
 // StoreUint32 writes v at p, little endian.
 func StoreUint32(p *byte, v uint32) { store32(p, v) }
@@ -33,6 +40,13 @@ func StoreBool(p *byte, v bool) {
 		*p = 0
 	}
 }
+
+// LoadUint16 reads 2 bytes at p, little endian.
+func LoadUint16(p *byte) uint16 { return binary.LittleEndian.Uint16(unsafe.Slice(p, 2)) }
+
+// InvalidRune reports whether the 4 bytes at p are not a Unicode scalar
+// value (a Rust char): a surrogate or above U+10FFFF.
+func InvalidRune(p *byte) bool { return !utf8.ValidRune(rune(load32(p))) }
 
 // LoadUint32 reads 4 bytes at p, little endian.
 func LoadUint32(p *byte) uint32 { return load32(p) }
