@@ -92,8 +92,9 @@ fn validation_messages() {
         ("pub fn f(a: &mut super::A) {}\npub fn g(b: &mut super::B) {}", "same state type"),
         ("pub fn f(a: i64, b: i64, c: i64, d: i64, e: i64, g: i64, h: i64, i: i64, j: i64, k: i64, l: i64, m: &str) {}", "at most 12"),
         ("pub enum E { A { error: String } }\npub fn f() -> Result<(), E> { Ok(()) }", "clashes with the Go `Error()` method"),
-        ("pub struct OptU32 { pub x: i32 }", "gohost's Go helpers for `Option<u32>`"),
-        ("pub struct R { pub x: i32 }\npub struct ListOptR { pub x: i32 }", "for `Vec<Option<R>>`"),
+        ("pub struct OptU32 { pub x: i32 }\npub fn f(a: Option<u32>) {}", "gohost's Go helpers for the module's `Option<u32>`"),
+        ("pub struct R { pub x: i32 }\npub struct ListOptR { pub x: i32 }\npub fn f(a: Vec<Option<R>>) {}", "for the module's `Vec<Option<R>>`"),
+        ("pub struct MapStringU32 { pub x: i32 }\npub fn f(a: std::collections::HashMap<String, u32>) {}", "for the module's `map of String to u32`"),
     ];
     for (body, want) in cases {
         let got = errors(body);
@@ -160,6 +161,8 @@ fn hash_covers_exports_but_not_the_interface_name() {
 #[test]
 fn names_like_composites_but_not_them_are_fine() {
     assert!(generate_from_file(&module("pub struct ListOptions { pub x: i32 }")).is_ok());
+    // A name that would collide only with helpers the module does not have.
+    assert!(generate_from_file(&module("pub struct OptU32 { pub x: i32 }")).is_ok());
 }
 
 #[test]

@@ -39,6 +39,24 @@ pub(super) fn mangle(t: &Ty) -> String {
     }
 }
 
+/// How a wire type reads in Rust, for messages: `Option<u32>`.
+pub(super) fn rust_name(t: &Ty) -> String {
+    match t {
+        Ty::Option(t) => format!("Option<{}>", rust_name(t)),
+        Ty::Vec(t) => format!("Vec<{}>", rust_name(t)),
+        Ty::Array(t, n) => format!("[{}; {n}]", rust_name(t)),
+        Ty::Map { key, value, .. } => format!("map of {} to {}", rust_name(key), rust_name(value)),
+        Ty::Str { .. } => "String".into(),
+        Ty::Bytes { .. } => "Vec<u8>".into(),
+        Ty::Record { name, .. } | Ty::Enum { name, .. } | Ty::Handle { name, .. } => name.clone(),
+        Ty::Unit => "()".into(),
+        Ty::Char => "char".into(),
+        Ty::Usize => "usize".into(),
+        Ty::Isize => "isize".into(),
+        t => mangle(t).to_lowercase(),
+    }
+}
+
 /// The prefixes of composite types in codec helper names
 /// (`decodeOptU32`, `encodeListEntry`); the parser refuses a module type
 /// whose name would read the same (`OptU32`).

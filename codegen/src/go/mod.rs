@@ -17,7 +17,6 @@ use crate::parse::go_field_name;
 use crate::{GoFile, ABI_VERSION};
 
 use codec::{composites, decode_expr, encode_stmt, mangle, wire};
-pub(crate) use codec::{LIST_MANGLE, OPTION_MANGLE};
 
 /// Emits the Go package of `m`, importing the support package (when it
 /// uses it) from `support_import`.
@@ -91,6 +90,16 @@ pub fn emit(m: &Module, hash: &str, support_import: &str) -> Vec<GoFile> {
         contents,
         uses_support: support,
     }]
+}
+
+/// The composite types (options, lists, arrays, maps) the module's codec
+/// has helpers for, by mangled name (`OptU32`), with how they read in Rust
+/// (for messages).
+pub(crate) fn composite_helpers(m: &Module) -> Vec<(String, String)> {
+    composites(m)
+        .iter()
+        .map(|t| (mangle(t), codec::rust_name(t)))
+        .collect()
 }
 
 /// The Go method a function of `handle` becomes: its name without the

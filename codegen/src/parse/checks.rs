@@ -177,7 +177,7 @@ pub(super) fn check_names(m: &Module, errs: &mut Errors) {
         if let Some(composite) = reads_as_composite(m, &go) {
             errs.at_span(
                 span,
-                format!("type `{}` has the name of gohost's Go helpers for `{composite}` (`decode{go}`); rename it", t.name()),
+                format!("type `{}` has the name of gohost's Go helpers for the module's `{composite}` (`decode{go}`); rename it", t.name()),
             );
         }
         match t {
@@ -274,42 +274,14 @@ pub(super) fn check_map_keys(m: &Module, errs: &mut Errors) {
     }
 }
 
-/// The composite type (`Option<u32>`) whose codec helpers would have the
-/// same name as those of the module type whose Go name is `go`
-/// (`OptU32`), if any.
+/// The composite type (`Option<u32>`) the module uses whose codec helpers
+/// have the name of those of the module type whose Go name is `go`
+/// (`decodeOptU32` for a type `OptU32`), if any.
 fn reads_as_composite(m: &Module, go: &str) -> Option<String> {
-    use crate::go::{LIST_MANGLE, OPTION_MANGLE};
-    const PRIMITIVES: &[(&str, &str)] = &[
-        ("I32", "i32"),
-        ("U32", "u32"),
-        ("I64", "i64"),
-        ("U64", "u64"),
-        ("F32", "f32"),
-        ("F64", "f64"),
-        ("Bool", "bool"),
-        ("String", "String"),
-        ("Bytes", "Vec<u8>"),
-    ];
-    let inner = |rest: &str| -> Option<String> {
-        PRIMITIVES
-            .iter()
-            .find(|(m, _)| *m == rest)
-            .map(|(_, rust)| rust.to_string())
-            .or_else(|| {
-                m.types
-                    .iter()
-                    .find(|t| naming::exported(t.name()) == rest)
-                    .map(|t| t.name().to_string())
-            })
-            .or_else(|| reads_as_composite(m, rest))
-    };
-    if let Some(rest) = go.strip_prefix(OPTION_MANGLE) {
-        if let Some(t) = inner(rest) {
-            return Some(format!("Option<{t}>"));
-        }
-    }
-    let rest = go.strip_prefix(LIST_MANGLE)?;
-    inner(rest).map(|t| format!("Vec<{t}>"))
+    crate::go::composite_helpers(m)
+        .into_iter()
+        .find(|(mangled, _)| mangled == go)
+        .map(|(_, ty)| ty)
 }
 
 fn check_fields(fields: &[Field], span: Span, errs: &mut Errors) {
