@@ -432,7 +432,7 @@ fn gen_reports_invalid_modules_with_positions() {
     let src = dir.path().join("bad.rs");
     std::fs::write(
         &src,
-        "#[gohost::host_module(name = \"m\")]\npub mod m {\n    pub fn f(x: usize) -> u32 { x as u32 }\n}\n",
+        "#[gohost::host_module(name = \"m\")]\npub mod m {\n    pub fn f(x: u128) -> u32 { x as u32 }\n}\n",
     )
     .expect("write");
     let out = gohost(&[
@@ -444,5 +444,5 @@ fn gen_reports_invalid_modules_with_positions() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("line 3, column"), "{err}");
-    assert!(err.contains("usize"), "{err}");
+    assert!(err.contains("u128"), "{err}");
 }

@@ -407,17 +407,20 @@ fn malformed_record_bytes_are_an_abi_error() {
         (
             "empty",
             vec![],
-            "malformed value: u32 needs 4 bytes at offset 0, only 0 remain".into(),
+            "field `Item.name`: malformed value: u32 needs 4 bytes at offset 0, only 0 remain"
+                .into(),
         ),
         (
             "truncated in a string",
             good[..5].to_vec(),
-            "malformed value: byte string needs 2 bytes at offset 4, only 1 remain".into(),
+            "field `Item.name`: malformed value: byte string needs 2 bytes at offset 4, only 1 \
+             remain"
+                .into(),
         ),
         (
             "truncated before the last field",
             good[..good.len() - 1].to_vec(),
-            "malformed value: u8 needs 1 bytes at offset 20, only 0 remain".into(),
+            "field `Item.ok`: malformed value: u8 needs 1 bytes at offset 20, only 0 remain".into(),
         ),
         (
             "trailing bytes",
@@ -427,25 +430,26 @@ fn malformed_record_bytes_are_an_abi_error() {
         (
             "a huge declared string length",
             at(0, &u32::MAX.to_le_bytes()),
-            "malformed value: byte string needs 4294967295 bytes at offset 4, only 17 remain"
+            "field `Item.name`: malformed value: byte string needs 4294967295 bytes at offset 4, \
+             only 17 remain"
                 .into(),
         ),
         (
             "a huge declared list count",
             at(6, &u32::MAX.to_le_bytes()),
-            "malformed value: list of 4294967295 elements at offset 6 needs at least \
-             17179869180 bytes, only 11 remain"
+            "field `Item.tags`: malformed value: list of 4294967295 elements at offset 6 needs at \
+             least 17179869180 bytes, only 11 remain"
                 .into(),
         ),
         (
             "a wrong option tag",
             at(15, &[7]),
-            "malformed value: option tag must be 0 or 1, found 7".into(),
+            "field `Item.size`: malformed value: option tag must be 0 or 1, found 7".into(),
         ),
         (
             "a wrong bool",
             at(20, &[2]),
-            "malformed value: bool must be 0 or 1, found 2".into(),
+            "field `Item.ok`: malformed value: bool must be 0 or 1, found 2".into(),
         ),
     ];
     for (what, input, want) in cases {
@@ -469,7 +473,8 @@ fn malformed_record_bytes_are_an_abi_error() {
         &mut g,
         "kind_input",
         &1u32.to_le_bytes(),
-        "parameter `kind`: malformed value: u32 needs 4 bytes at offset 4, only 0 remain",
+        "parameter `kind`: field `Kind::Big.n`: malformed value: u32 needs 4 bytes at offset 4, \
+         only 0 remain",
     );
     let big = [1u32.to_le_bytes(), 9u32.to_le_bytes()].concat();
     assert_eq!(with_input(&mut g, "kind_input", &big).0, 0);

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use gohost::{Engine, Limits, Linker, Module, Output, Pool, WasiConfig};
+use gohost::{Config, Engine, Limits, Linker, Module, Output, Pool, WasiConfig};
 
 /// What the host keeps for one plugin instance.
 #[derive(Debug, Default)]
@@ -63,7 +63,8 @@ pub fn load_plugins() -> Result<Vec<Plugin>, gohost::Error> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let folder: PathBuf = gohost_build::out_dir().join("{{crate}}-plugins");
     let names = gohost_build::build_plugins(&root.join("plugins"), &folder);
-    let engine = Engine::default();
+    // Fuel metering and interruption, for the limits below.
+    let engine = Engine::new(Config::new().consume_fuel(true).interruptible(true));
     names
         .into_iter()
         .map(|name| {
