@@ -268,7 +268,7 @@ pub fn gohost_linker(engine: &Engine) -> Linker<()> {
             "raw",
             "text_len",
             |mut c: Caller<'_, ()>, p: i32, l: i32| -> Result<i32, Trap> {
-                c.with_memory(|m, _| m.str(p, l).map_or(-1, |s| s.len() as i32))
+                c.with_memory(|m, _| m.text(p, l).map_or(-1, |s| s.len() as i32))
             },
         )
         .expect("raw.text_len");

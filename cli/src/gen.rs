@@ -1,15 +1,18 @@
 //! `gohost gen`: the Go package of a host module, from its Rust source.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use gohost_codegen::GoFile;
+use gohost_codegen::GoPackage;
 
 /// Generate (or check) the Go package of each `#[gohost::host_module]` in a
 /// Rust source file. Produces the same bytes as the macro's `go_out`.
 ///
 /// With one module in the file, its files go into DIR. With several, each
-/// module's files go into DIR/<go_package>.
+/// module's files go into DIR/<go_package>. The support package the
+/// generated code imports goes once into the Go module that holds DIR, at
+/// internal/gohost (DIR must be inside a Go module when it is needed).
 #[derive(Debug, clap::Args)]
 pub struct GenArgs {
     /// The Rust source file that holds the host module(s).
@@ -38,49 +41,55 @@ pub fn gen(a: GenArgs) -> ExitCode {
 fn generate(a: &GenArgs) -> Result<ExitCode, String> {
     let src = std::fs::read_to_string(&a.source)
         .map_err(|e| format!("cannot read {}: {e}", a.source.display()))?;
-    let files = gohost_codegen::generate_from_file(&src)
+    let modules = gohost_codegen::modules_from_file(&src)
         .map_err(|e| format!("{}:\n{e}", a.source.display()))?;
-    if files.is_empty() {
+    if modules.is_empty() {
         return Err(format!(
             "{} has no #[gohost::host_module] module",
             a.source.display()
         ));
     }
-    let several = files.iter().any(|f| f.go_package != files[0].go_package);
-    let dir_of = |f: &GoFile| {
-        if several {
-            a.out.join(&f.go_package)
-        } else {
-            a.out.clone()
-        }
-    };
+    let several = modules
+        .iter()
+        .any(|m| m.go_package != modules[0].go_package);
+    let packages = modules
+        .iter()
+        .map(|m| {
+            let dir = if several {
+                a.out.join(&m.go_package)
+            } else {
+                a.out.clone()
+            };
+            GoPackage::place(m, &dir).map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     if a.check {
-        return Ok(check(&files, dir_of));
+        return Ok(check(&packages));
     }
-    for f in &files {
-        let dir = dir_of(f);
-        let written = gohost_codegen::write_go_files(&dir, std::slice::from_ref(f))
-            .map_err(|e| e.to_string())?;
-        for path in written {
+    for package in &packages {
+        for path in package.write().map_err(|e| e.to_string())? {
             println!("wrote {}", path.display());
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Compares each file with what is on disk; prints a summary of what is
-/// stale and how.
-fn check(files: &[GoFile], dir_of: impl Fn(&GoFile) -> PathBuf) -> ExitCode {
+/// Compares each file (the packages' and the support package's) with what
+/// is on disk; prints a summary of what is stale and how.
+fn check(packages: &[GoPackage]) -> ExitCode {
+    let mut seen = BTreeSet::new();
     let mut stale = 0;
-    for f in files {
-        let path = dir_of(f).join(&f.name);
+    for (path, f) in packages.iter().flat_map(GoPackage::all_files) {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
         if let Some(problem) = difference(&path, &f.contents) {
             println!("stale: {}: {problem}", path.display());
             stale += 1;
         }
     }
     if stale == 0 {
-        println!("up to date: {} file(s)", files.len());
+        println!("up to date: {} file(s)", seen.len());
         ExitCode::SUCCESS
     } else {
         println!("{stale} file(s) stale; run `gohost gen` without --check to regenerate");

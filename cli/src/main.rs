@@ -1,8 +1,9 @@
 //! `gohost`: run Go wasip1 programs and generate Go bindings for
-//! `#[gohost::host_module]` modules.
+//! `#[gohost::host_module]` modules, inspect guests, start projects.
 
 mod gen;
 mod inspect;
+mod new;
 mod run;
 
 use std::ffi::OsString;
@@ -22,7 +23,8 @@ Examples:
   gohost run --timeout 2.5 prog.wasm
   GOOS=wasip1 GOARCH=wasm go test -exec \"gohost go-exec\" ./...
   gohost gen src/kv.rs --out guest/kv
-  gohost inspect plugin.wasm --host src/kv.rs")]
+  gohost inspect plugin.wasm --host src/kv.rs
+  gohost new plugin my-plugins")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -34,6 +36,7 @@ enum Command {
     GoExec(run::GoExecArgs),
     Gen(gen::GenArgs),
     Inspect(inspect::InspectArgs),
+    New(new::NewArgs),
 }
 
 /// The name Go's `go test` and `go run` look for on `PATH` when
@@ -57,5 +60,6 @@ fn main() -> ExitCode {
         Command::GoExec(a) => run::go_exec(a),
         Command::Gen(a) => gen::gen(a),
         Command::Inspect(a) => inspect::inspect(a),
+        Command::New(a) => new::new(a),
     }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use gohost::{Config, DirPerms, Engine, Error, Limits, Linker, Module, WasiConfig};
+use gohost::{Config, DirPerms, Engine, Error, Linker, Manifest, Module, WasiConfig};
 
 /// Exit code when gohost itself fails (unreadable, invalid or unlinkable
 /// module), as distinct from the guest's own exit codes.
@@ -52,8 +52,16 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     timeout: Option<Duration>,
 
+    /// Run the program a plugin manifest names (TOML: the wasm and its
+    /// SHA-256, limits, directories, environment; see the README), with its
+    /// settings; the flags above add to them. Every positional argument then
+    /// goes to the program.
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<PathBuf>,
+
     /// The program: a .wasm file built with GOOS=wasip1 GOARCH=wasm.
-    program: PathBuf,
+    #[arg(required_unless_present = "manifest")]
+    program: Option<PathBuf>,
 
     /// Arguments for the program (os.Args[1:]).
     #[arg(allow_hyphen_values = true)]
@@ -80,9 +88,30 @@ pub struct GoExecArgs {
 }
 
 pub fn run(a: RunArgs) -> ExitCode {
-    let mut wasi = WasiConfig::new();
-    wasi.inherit_stdio().arg(program_name(&a.program));
-    wasi.args(a.args);
+    let manifest = match a.manifest.as_deref().map(Manifest::from_file).transpose() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("gohost: {e}");
+            return ExitCode::from(EXIT_LOAD_FAILED);
+        }
+    };
+    // With a manifest, the program is the manifest's and every positional
+    // argument is the program's.
+    let (program, args) = match (&manifest, a.program) {
+        (Some(m), first) => (
+            m.wasm.clone(),
+            first
+                .map(|p| p.display().to_string())
+                .into_iter()
+                .chain(a.args)
+                .collect(),
+        ),
+        (None, Some(p)) => (p, a.args),
+        (None, None) => unreachable!("clap requires the program without --manifest"),
+    };
+    let mut wasi = manifest.as_ref().map(Manifest::wasi).unwrap_or_default();
+    wasi.inherit_stdio().arg(program_name(&program));
+    wasi.args(args);
     if a.inherit_env {
         wasi.inherit_env();
     }
@@ -104,7 +133,7 @@ pub fn run(a: RunArgs) -> ExitCode {
         let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
         wasi.preopen_dir(host, guest, perms);
     }
-    execute(&a.program, &wasi, !a.no_cache, a.timeout)
+    execute(&program, manifest.as_ref(), &wasi, !a.no_cache, a.timeout)
 }
 
 /// A positive, finite number of seconds, at least a nanosecond.
@@ -136,7 +165,7 @@ pub fn go_exec(a: GoExecArgs) -> ExitCode {
             wasi.env(k, v);
         }
     }
-    execute(&a.program, &wasi, true, None)
+    execute(&a.program, None, &wasi, true, None)
 }
 
 fn program_name(p: &std::path::Path) -> String {
@@ -147,16 +176,28 @@ fn program_name(p: &std::path::Path) -> String {
 
 fn execute(
     program: &std::path::Path,
+    manifest: Option<&Manifest>,
     wasi: &WasiConfig,
     cache: bool,
     timeout: Option<Duration>,
 ) -> ExitCode {
-    let engine = Engine::new(Config::new().cache(cache).interruptible(timeout.is_some()));
-    let limits = match timeout {
-        Some(t) => Limits::new().deadline(t),
-        None => Limits::new(),
+    let deadline = timeout.or(manifest.and_then(|m| m.deadline));
+    let fuel = manifest.is_some_and(|m| m.fuel.is_some());
+    let engine = Engine::new(
+        Config::new()
+            .cache(cache)
+            .interruptible(deadline.is_some())
+            .consume_fuel(fuel),
+    );
+    let mut limits = manifest.map(Manifest::limits).unwrap_or_default();
+    if let Some(t) = timeout {
+        limits = limits.deadline(t);
+    }
+    let module = match manifest {
+        Some(m) => m.load(&engine),
+        None => Module::from_file(&engine, program),
     };
-    let loaded = Module::from_file(&engine, program).and_then(|module| {
+    let loaded = module.and_then(|module| {
         let linker = Linker::<()>::new(&engine);
         linker.instantiate_limited(&module, wasi, (), limits)
     });

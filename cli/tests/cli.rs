@@ -18,6 +18,58 @@ fn run_passes_args_and_exit_code() {
 }
 
 #[test]
+fn run_takes_a_manifest_and_refuses_another_binary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("work")).expect("mkdir");
+    std::fs::write(dir.path().join("work/in.txt"), "abc").expect("write");
+    let wasm = gohost_tests::build_guest("wasi");
+    std::fs::copy(&wasm, dir.path().join("prog.wasm")).expect("copy");
+    let manifest = dir.path().join("prog.toml");
+    let write = |sha: &str| {
+        std::fs::write(
+            &manifest,
+            format!(
+                "wasm = \"prog.wasm\"\nsha256 = \"{sha}\"\n\n[limits]\ndeadline_ms = 60000\n\n                 [[dir]]\nhost = \"work\"\nguest = \"/work\"\naccess = \"read-write\"\n"
+            ),
+        )
+        .expect("manifest")
+    };
+    let manifest_arg = manifest.to_str().expect("utf-8");
+
+    // Pinned to another binary: refused, naming both hashes.
+    write(&"0".repeat(64));
+    let out = gohost(&["run", "--manifest", manifest_arg, "files", "/work"]);
+    assert_eq!(out.status.code(), Some(125));
+    let err = text(&out.stderr);
+    assert!(err.contains(&"0".repeat(64)), "{err}");
+    let found = err
+        .split("has SHA-256 ")
+        .nth(1)
+        .and_then(|rest| rest.get(..64))
+        .expect("the binary's hash in the message")
+        .to_string();
+
+    // Pinned to this one: it runs with the manifest's directory.
+    write(&found);
+    let out = gohost(&["run", "--manifest", manifest_arg, "files", "/work"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("work/out.txt")).expect("written by the guest"),
+        "ABC"
+    );
+
+    // A mistake in the manifest is named with its line.
+    std::fs::write(&manifest, "wasm = \"prog.wasm\"\nlimit = 3\n").expect("manifest");
+    let out = gohost(&["run", "--manifest", manifest_arg]);
+    assert_eq!(out.status.code(), Some(125));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("prog.toml, line 2: unknown field `limit`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn run_maps_dirs_and_env() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("in.txt"), "abc").expect("write");
@@ -289,14 +341,22 @@ fn gen_check_passes_on_the_committed_example_package() {
         text(&out.stdout),
         text(&out.stderr)
     );
-    assert_eq!(text(&out.stdout), "up to date: 1 file(s)\n");
+    // The package and the support package in the guest's module.
+    assert_eq!(text(&out.stdout), "up to date: 10 file(s)\n");
 }
 
 #[test]
 fn gen_writes_the_same_bytes_as_the_macro_and_check_catches_staleness() {
     let src = repo_path("examples/hello/src/main.rs");
     let dir = tempfile::tempdir().expect("tempdir");
-    let out_dir = dir.path().to_str().expect("utf-8");
+    // The same Go module as the example's guest, so the same import path.
+    std::fs::write(
+        dir.path().join("go.mod"),
+        "module gohost.example/hello\n\ngo 1.24\n",
+    )
+    .expect("go.mod");
+    let pkg = dir.path().join("greeter");
+    let out_dir = pkg.to_str().expect("utf-8");
     let src = src.to_str().expect("utf-8");
 
     let out = gohost(&["gen", src, "--out", out_dir, "--check"]);
@@ -309,16 +369,24 @@ fn gen_writes_the_same_bytes_as_the_macro_and_check_catches_staleness() {
 
     let out = gohost(&["gen", src, "--out", out_dir]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let generated = std::fs::read_to_string(dir.path().join("greeter.go")).expect("generated file");
+    let generated = std::fs::read_to_string(pkg.join("greeter.go")).expect("generated file");
     let by_macro = std::fs::read_to_string(repo_path("examples/hello/guest/greeter/greeter.go"))
         .expect("macro's file");
     assert_eq!(generated, by_macro);
+    for f in ["codec.go", "errors.go", "alloc_wasip1.go"] {
+        let support = dir.path().join("internal/gohost").join(f);
+        let by_macro = repo_path("examples/hello/guest/internal/gohost").join(f);
+        assert_eq!(
+            std::fs::read_to_string(&support).expect("the support package"),
+            std::fs::read_to_string(&by_macro).expect("the macro's support package"),
+        );
+    }
 
     let out = gohost(&["gen", src, "--out", out_dir, "--check"]);
     assert_eq!(out.status.code(), Some(0));
 
     std::fs::write(
-        dir.path().join("greeter.go"),
+        pkg.join("greeter.go"),
         generated.replace("func Add(", "func Plus("),
     )
     .expect("edit");
@@ -333,12 +401,38 @@ fn gen_writes_the_same_bytes_as_the_macro_and_check_catches_staleness() {
 }
 
 #[test]
+fn gen_needs_a_go_module_and_keeps_files_it_did_not_write() {
+    let src = repo_path("examples/hello/src/main.rs");
+    let src = src.to_str().expect("utf-8");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_dir = dir.path().join("greeter");
+    let out = gohost(&["gen", src, "--out", out_dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("no go.mod in"), "{err}");
+    assert!(err.contains("go mod init"), "{err}");
+
+    std::fs::write(dir.path().join("go.mod"), "module example.com/m\n").expect("go.mod");
+    let support = dir.path().join("internal/gohost");
+    std::fs::create_dir_all(&support).expect("mkdir");
+    std::fs::write(support.join("codec.go"), "package gohost\n").expect("a file of the user's");
+    let out = gohost(&["gen", src, "--out", out_dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("was not generated by gohost"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(support.join("codec.go")).expect("kept"),
+        "package gohost\n"
+    );
+}
+
+#[test]
 fn gen_reports_invalid_modules_with_positions() {
     let dir = tempfile::tempdir().expect("tempdir");
     let src = dir.path().join("bad.rs");
     std::fs::write(
         &src,
-        "#[gohost::host_module(name = \"m\")]\npub mod m {\n    pub fn f(x: usize) -> u32 { x as u32 }\n}\n",
+        "#[gohost::host_module(name = \"m\")]\npub mod m {\n    pub fn f(x: u128) -> u32 { x as u32 }\n}\n",
     )
     .expect("write");
     let out = gohost(&[
@@ -350,5 +444,5 @@ fn gen_reports_invalid_modules_with_positions() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("line 3, column"), "{err}");
-    assert!(err.contains("usize"), "{err}");
+    assert!(err.contains("u128"), "{err}");
 }

@@ -230,6 +230,28 @@ pub enum Ty {
     F32,
     F64,
     Bool,
+    /// `u8`, `i8`, `u16`, `i16`: Go `uint8`... on the wire 1 or 2 bytes,
+    /// widened to `i32` as direct parameters and results.
+    U8,
+    I8,
+    U16,
+    I16,
+    /// `usize` and `isize`: Go `uint` and `int`, 8 bytes on the wire (`i64`
+    /// direct); the host checks that a guest's value fits its `usize`.
+    Usize,
+    Isize,
+    /// `char`: Go `rune`, a u32 on the wire; the host checks it is a
+    /// Unicode scalar value.
+    Char,
+    /// `[T; N]`: Go `[N]T`, the N elements without a count.
+    Array(Box<Ty>, usize),
+    /// `HashMap<K, V>` or `BTreeMap<K, V>`: Go `map[K]V`, a count then
+    /// the pairs.
+    Map {
+        kind: MapKind,
+        key: Box<Ty>,
+        value: Box<Ty>,
+    },
     /// `&str` (`owned: false`) or `String`.
     Str {
         owned: bool,
@@ -259,6 +281,15 @@ pub enum Ty {
     Unit,
 }
 
+/// Which Rust map a [`Ty::Map`] is; the wire and Go do not tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MapKind {
+    /// `std::collections::HashMap`.
+    Hash,
+    /// `std::collections::BTreeMap`.
+    BTree,
+}
+
 /// How a value is lowered to wasm (see `docs/abi.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lowering {
@@ -286,15 +317,22 @@ impl Ty {
     /// How this type is lowered as a top-level parameter or direct result.
     pub fn lowering(&self) -> Lowering {
         match self {
-            Ty::I32 | Ty::U32 | Ty::Bool => Lowering::I32,
-            Ty::I64 | Ty::U64 => Lowering::I64,
+            Ty::I32 | Ty::U32 | Ty::Bool | Ty::U8 | Ty::I8 | Ty::U16 | Ty::I16 | Ty::Char => {
+                Lowering::I32
+            }
+            Ty::I64 | Ty::U64 | Ty::Usize | Ty::Isize => Lowering::I64,
             Ty::F32 => Lowering::F32,
             Ty::F64 => Lowering::F64,
             Ty::Str { .. } => Lowering::Text,
             Ty::Bytes { .. } => Lowering::Bytes,
             Ty::Handle { .. } => Lowering::Handle,
             Ty::Unit => Lowering::None,
-            Ty::Record { .. } | Ty::Enum { .. } | Ty::Option(_) | Ty::Vec(_) => Lowering::Encoded,
+            Ty::Record { .. }
+            | Ty::Enum { .. }
+            | Ty::Option(_)
+            | Ty::Vec(_)
+            | Ty::Array(..)
+            | Ty::Map { .. } => Lowering::Encoded,
         }
     }
 
@@ -321,17 +359,31 @@ impl Ty {
         )
     }
 
-    /// True when the host must validate this parameter (text, handles,
-    /// encoded values), which can fail with an ABI error.
+    /// True when the host must validate this parameter (handles, encoded
+    /// values, a `char`), which can fail with an ABI error the Go caller
+    /// receives. Text cannot fail: it is decoded lossily (`docs/abi.md`).
+    ///
+    /// The small integers and `usize` are checked too, but a guest cannot
+    /// get them wrong through the generated Go (the Go types have the same
+    /// range; a 64-bit host's `usize` holds any Go `uint`), so they do not
+    /// add an `error` to the Go function: when such a function has no
+    /// other way to fail, a bad value from a hand-written guest traps.
     pub fn is_validated(&self) -> bool {
-        matches!(
-            self.lowering(),
-            Lowering::Text | Lowering::Handle | Lowering::Encoded
-        )
+        *self == Ty::Char || matches!(self.lowering(), Lowering::Handle | Lowering::Encoded)
     }
 }
 
 impl Func {
+    /// The handle this function is a method of in Go: the type of its first
+    /// guest parameter, when that is a handle of the module (borrowed or
+    /// given).
+    pub fn receiver(&self) -> Option<&str> {
+        match &self.params.first()?.ty {
+            Ty::Handle { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
     /// True when the function uses the return area (`docs/abi.md`): its
     /// result is encoded (not a scalar, a handle or `()`).
     pub fn uses_ret_area(&self) -> bool {
@@ -372,7 +424,7 @@ impl Module {
     }
 
     /// The length of `t`'s encoding when it is always the same: numbers,
-    /// `bool`, enums without data and records of such fields (`docs/abi.md`,
+    /// `bool`, `char`, enums without data, and records and arrays of such (`docs/abi.md`,
     /// "Fixed-size values").
     pub fn fixed_size(&self, t: &Ty) -> Option<usize> {
         self.fixed_size_within(t, 0)
@@ -385,9 +437,11 @@ impl Module {
             return None;
         }
         match t {
-            Ty::Bool => Some(1),
-            Ty::I32 | Ty::U32 | Ty::F32 => Some(4),
-            Ty::I64 | Ty::U64 | Ty::F64 => Some(8),
+            Ty::Bool | Ty::U8 | Ty::I8 => Some(1),
+            Ty::U16 | Ty::I16 => Some(2),
+            Ty::I32 | Ty::U32 | Ty::F32 | Ty::Char => Some(4),
+            Ty::I64 | Ty::U64 | Ty::F64 | Ty::Usize | Ty::Isize => Some(8),
+            Ty::Array(t, n) => self.fixed_size_within(t, depth + 1)?.checked_mul(*n),
             Ty::Enum { name, .. } => match self.type_def(name) {
                 Some(TypeDef::Enum(e)) if e.is_unit_only() => Some(4),
                 _ => None,

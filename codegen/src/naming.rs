@@ -98,7 +98,30 @@ const RESERVED: &[&str] = &[
     "v",
     "h",
     "ret", // wrapper locals; also a0, b0, e0, ... (see `escape`)
+    "moduleName",
+    "callStatus",
+    "takeResult",
+    "callFailed",
+    "fixedFailed",
+    "gohostABI",
+    "gohostTake",
+    "gohostDrop",
+    "dropHandle", // package-level helpers; also raw*, encode*, ... (see `escape`)
 ];
+
+/// The prefixes of generated package-level helpers named after a function
+/// or type (`rawGet`, `decodeEntry`, `errorOfKvError`, `replyErrorKvError`,
+/// `exportHandle`): a parameter named like one would shadow it.
+const HELPER_PREFIXES: &[&str] = &["raw", "encode", "decode", "errorOf", "replyError", "export"];
+
+/// True for a name a generated helper could have: a helper prefix followed
+/// by an upper-case letter.
+fn is_helper_name(s: &str) -> bool {
+    HELPER_PREFIXES.iter().any(|p| {
+        s.strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+    })
+}
 
 /// True for the wrapper locals named after a parameter's position: `aN`
 /// (its fixed-size array), `bN` (its encoded bytes), `eN` (where they end).
@@ -184,11 +207,24 @@ pub fn unexported(ident: &str) -> String {
 
 /// Appends `_` to a Go keyword or an identifier the wrapper code needs.
 pub fn escape(s: String) -> String {
-    if KEYWORDS.contains(&s.as_str()) || RESERVED.contains(&s.as_str()) || is_positional_local(&s) {
+    if KEYWORDS.contains(&s.as_str())
+        || RESERVED.contains(&s.as_str())
+        || is_positional_local(&s)
+        || is_helper_name(&s)
+    {
         s + "_"
     } else {
         s
     }
+}
+
+/// A snake-case name: `TxnLog` -> `txn_log`.
+pub fn snake(ident: &str) -> String {
+    words(ident)
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 /// Words in lower case separated by spaces: `NotFound` -> `not found`, for
@@ -234,6 +270,10 @@ mod tests {
         assert_eq!(unexported("b12"), "b12_");
         assert_eq!(unexported("a"), "a");
         assert_eq!(unexported("e1x"), "e1x");
+        assert_eq!(unexported("module_name"), "moduleName_");
+        assert_eq!(unexported("raw_get"), "rawGet_");
+        assert_eq!(unexported("raw"), "raw");
+        assert_eq!(unexported("decoder"), "decoder");
     }
 
     #[test]

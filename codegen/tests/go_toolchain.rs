@@ -1,6 +1,6 @@
 //! The generated Go, checked by the real Go toolchain: `gofmt -l` finds
 //! nothing to change, and `go vet` and `go build` pass for
-//! GOOS=wasip1 GOARCH=wasm against the local support module (`../go`), both
+//! GOOS=wasip1 GOARCH=wasm with the support package beside them, both
 //! for a command and for a plugin (a reactor, `-buildmode=c-shared`) that
 //! implements the module's exports.
 
@@ -29,30 +29,25 @@ fn go(dir: &Path, args: &[&str]) -> std::process::Output {
         .expect("run go (is the Go toolchain on PATH?)")
 }
 
-/// A temporary Go module `example.com/guest` holding the generated package
-/// `pkg` (from `go_src`), with a `replace` to the local support module.
+/// A temporary Go module `guest` (the module `generate_from_file`'s
+/// output assumes) holding the generated package `pkg` (from `go_src`) and
+/// the support package.
 fn module_with(pkg: &str, go_src: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let support = manifest()
-        .join("../go")
-        .canonicalize()
-        .expect("support module");
     let root = tmp.path().to_path_buf();
-    std::fs::write(
-        root.join("go.mod"),
-        format!(
-            "module example.com/guest\n\ngo 1.24\n\nrequire github.com/gohost/gohost/go v0.0.0\n\nreplace github.com/gohost/gohost/go => {}\n",
-            support.display()
-        ),
+    std::fs::write(root.join("go.mod"), "module guest\n\ngo 1.24\n").expect("go.mod");
+    gohost_codegen::write_go_files(
+        &root.join("internal/gohost"),
+        &gohost_codegen::support::support_files(),
     )
-    .expect("go.mod");
+    .expect("support package");
     std::fs::create_dir(root.join(pkg)).expect("mkdir");
     std::fs::write(root.join(pkg).join(format!("{pkg}.go")), go_src).expect("write the package");
     (tmp, root)
 }
 
 /// A temporary Go module holding the generated package `kv` and a main
-/// program using it, with a `replace` to the local support module.
+/// program using it.
 fn guest_module() -> (tempfile::TempDir, PathBuf) {
     let (tmp, root) = module_with("kv", &sample_go());
     std::fs::write(
@@ -63,7 +58,7 @@ import (
 	"errors"
 	"fmt"
 
-	"example.com/guest/kv"
+	"guest/kv"
 )
 
 func main() {
@@ -80,6 +75,10 @@ func main() {
 	limit := uint32(3)
 	entries, err := kv.List(kv.ListOptions{Prefix: "a", Limit: &limit})
 	fmt.Println(len(entries), err, kv.ColorRed)
+	blob, _ := kv.Touch(kv.Blob{Hash: [32]uint8{1}, Kind: 2, Delta: -3, Size: 4, Initial: 'é', Origin: [2]int8{-1, 1}})
+	counts, err := kv.Census(map[kv.Color]uint32{kv.ColorRed: 1}, map[string][]kv.Blob{"a": {blob}})
+	up, _ := kv.Initial('a')
+	fmt.Println(kv.Narrow(1, -2, -3, 4, -5, 6), up, counts["a"][2], err)
 }
 "#,
     )
@@ -95,7 +94,7 @@ const PLUGIN: &str = r#"package main
 import (
 	"errors"
 
-	"example.com/guest/kv"
+	"guest/kv"
 )
 
 type plugin struct{ n int }
@@ -121,6 +120,9 @@ func (p *plugin) Shapes(shape kv.Shape, color kv.Color) []*kv.Shape { return []*
 func (p *plugin) Reset() error                                      { return nil }
 func (p *plugin) Store(data []byte, name string)                    {}
 func (p *plugin) Wide(a, b, c, d, e, f, g, h, i int32) int32        { return a + i }
+func (p *plugin) Digest(key [32]uint8, c rune, n uint8) (map[uint16][]uint, error) {
+	return map[uint16][]uint{uint16(key[0]): {uint(n), uint(c)}}, nil
+}
 
 func init() {
 	kv.Register(&plugin{})
@@ -221,7 +223,7 @@ pub mod scalars {
 "#;
     let files = gohost_codegen::generate_from_file(src).expect("generate");
     assert!(
-        !files[0].contents.contains("gohost/gohost/go"),
+        !files[0].uses_support && !files[0].contents.contains("internal/gohost"),
         "{}",
         files[0].contents
     );

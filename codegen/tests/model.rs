@@ -71,12 +71,17 @@ fn hash_is_stable() {
 #[test]
 fn validation_messages() {
     let cases = [
-        ("pub fn f(x: usize) {}", "use i32, u32, i64 or u64"),
+        ("pub fn f(x: u128) {}", "Go has no 128-bit integer"),
+        ("pub fn f(x: [u8; N]) {}", "must be an integer literal"),
+        ("pub fn f(x: [u8; 100000]) {}", "use Vec<T>"),
+        ("pub fn f(x: std::collections::HashMap<f64, u32>) {}", "map keys must be integers"),
+        ("pub fn f(x: HashMap<Vec<u8>, u32>) {}", "map keys must be integers"),
+        ("pub fn f(x: BTreeMap<u32>) {}", "expected `BTreeMap<K, V>`"),
+        ("pub enum E { A(u32) }\npub fn f(x: HashMap<E, u32>) {}", "an enum with data"),
         ("pub fn f(x: &String) {}", "use `&str` instead of `&String`"),
         ("pub fn f(x: &[i32]) {}", "use Vec<T>"),
         ("pub fn f(x: Option<&str>) {}", "use an owned type here"),
         ("pub fn f() -> (i32, i32) { (0, 0) }", "declare a record"),
-        ("pub fn f(x: [u8; 4]) {}", "use Vec<T>"),
         ("pub fn f(x: ()) {}", "only allowed as a return type"),
         ("pub fn f(x: Vec<Result<i32, String>>) {}", "whole return type"),
         ("pub fn f() -> Option<Option<u32>> { None }", "use an enum"),
@@ -87,6 +92,9 @@ fn validation_messages() {
         ("pub fn f(a: &mut super::A) {}\npub fn g(b: &mut super::B) {}", "same state type"),
         ("pub fn f(a: i64, b: i64, c: i64, d: i64, e: i64, g: i64, h: i64, i: i64, j: i64, k: i64, l: i64, m: &str) {}", "at most 12"),
         ("pub enum E { A { error: String } }\npub fn f() -> Result<(), E> { Ok(()) }", "clashes with the Go `Error()` method"),
+        ("pub struct OptU32 { pub x: i32 }\npub fn f(a: Option<u32>) {}", "gohost's Go helpers for the module's `Option<u32>`"),
+        ("pub struct R { pub x: i32 }\npub struct ListOptR { pub x: i32 }\npub fn f(a: Vec<Option<R>>) {}", "for the module's `Vec<Option<R>>`"),
+        ("pub struct MapStringU32 { pub x: i32 }\npub fn f(a: std::collections::HashMap<String, u32>) {}", "for the module's `map of String to u32`"),
     ];
     for (body, want) in cases {
         let got = errors(body);
@@ -151,6 +159,13 @@ fn hash_covers_exports_but_not_the_interface_name() {
 }
 
 #[test]
+fn names_like_composites_but_not_them_are_fine() {
+    assert!(generate_from_file(&module("pub struct ListOptions { pub x: i32 }")).is_ok());
+    // A name that would collide only with helpers the module does not have.
+    assert!(generate_from_file(&module("pub struct OptU32 { pub x: i32 }")).is_ok());
+}
+
+#[test]
 fn export_shapes() {
     let files = generate_from_file(&module(
         "pub struct R { pub x: i32 }\nextern \"Go\" {\n/// Adds.\nfn add(a: i32, b: u32) -> bool;\nfn get(r: &R, k: &str) -> Result<Option<R>, String>;\nfn many(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32, i: i32);\n}",
@@ -159,13 +174,13 @@ fn export_shapes() {
     let c = &files[0].contents;
     assert!(c.contains("\t// Add adds.\n\tAdd(a int32, b uint32) bool\n"));
     assert!(c.contains("\tGet(r_ R, k string) (*R, error)\n"));
-    assert!(c.contains("//go:wasmexport add\nfunc exp_Add(a0 int32, a1 uint32) bool {"));
+    assert!(c.contains("//go:wasmexport add\nfunc exportAdd(a0 int32, a1 uint32) bool {"));
     assert!(c.contains(
-        "//go:wasmexport get\nfunc exp_Get(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {"
+        "//go:wasmexport get\nfunc exportGet(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {"
     ));
     // More than 8 scalars: encoded, as Instance::call takes at most 8.
     assert!(c.contains(
-        "//go:wasmexport many\nfunc exp_Many(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {"
+        "//go:wasmexport many\nfunc exportMany(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {"
     ));
 }
 
@@ -223,8 +238,8 @@ fn export_validation_messages() {
             "already uses",
         ),
         (
-            "extern \"Go\" { fn f(x: usize); }",
-            "use i32, u32, i64 or u64",
+            "extern \"Go\" { fn f(x: i128); }",
+            "Go has no 128-bit integer",
         ),
     ];
     for (body, want) in cases {
@@ -236,4 +251,32 @@ fn export_validation_messages() {
     }
     // A host function named `register` is fine without exports.
     assert!(generate_from_file(&module("pub fn register() {}")).is_ok());
+}
+
+#[test]
+fn small_integers_chars_arrays_and_maps_are_go_types() {
+    let src = module(
+        "#[derive(Hash, PartialEq, Eq)]\npub enum Color { Red, Green }\n\
+         pub struct Key { pub id: [u8; 32], pub grid: [[i16; 2]; 2], pub c: char, pub n: usize }\n\
+         pub struct Index { pub by_color: std::collections::HashMap<Color, Vec<Key>>, pub names: BTreeMap<String, Option<u8>> }\n\
+         pub fn f(a: u8, b: i8, c: u16, d: i16, e: usize, g: isize) -> char { 'x' }\n\
+         pub fn g(k: Key, i: Index) -> [u16; 4] { [0; 4] }",
+    );
+    let files = generate_from_file(&src).expect("generate");
+    let go = &files[0].contents;
+    for want in [
+        "\tID   [32]uint8\n\tGrid [2][2]int16\n\tC    rune\n\tN    uint\n",
+        "ByColor map[Color][]Key",
+        "Names   map[string]*uint8",
+        "func F(a uint8, b int8, c uint16, d int16, e uint, g int) rune {",
+        "return rawF(uint32(a), int32(b), uint32(c), int32(d), uint64(e), int64(g))",
+        "func rawF(uint32, int32, uint32, int32, uint64, int64) int32",
+        // A fixed-size record with arrays travels on the stack.
+        "copy(a0[0:32], k.ID[:])",
+        "gohost.StoreUint16(&a0[38], uint16(k.Grid[1][1]))",
+        "var a0 [52]byte",
+        "gohost.DuplicateKey(off)",
+    ] {
+        assert!(go.contains(want), "missing `{want}` in:\n{go}");
+    }
 }

@@ -56,13 +56,21 @@ pub fn parse_go_version(text: &str) -> Option<(u32, u32)> {
     Some((1, minor.parse().ok()?))
 }
 
-/// Where built guests go: `$CARGO_TARGET_DIR/gohost-guests`, or
-/// `target/gohost-guests` of this workspace, so that `cargo clean` removes
-/// them and they are never committed.
+/// Where built guests go: `gohost-guests` in the cargo target directory of
+/// the running program (`$CARGO_TARGET_DIR`, or the directory cargo marks
+/// with `CACHEDIR.TAG` above the executable), so that `cargo clean` removes
+/// them and they are never committed. Outside a cargo target directory, a
+/// `gohost-guests` directory in the system's temporary directory.
 pub fn out_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+        .or_else(|| {
+            let exe = std::env::current_exe().ok()?;
+            exe.ancestors()
+                .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(std::env::temp_dir);
     target.join("gohost-guests")
 }
 

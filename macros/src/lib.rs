@@ -12,11 +12,16 @@ use proc_macro::TokenStream;
 /// Arguments: `name = "kv"` (the wasm import module, required),
 /// `go_package = "kv"` (defaults to `name`), `go_out = "guest/kv"` (optional:
 /// a directory relative to `CARGO_MANIFEST_DIR` where the Go package is
-/// written at expansion, only when its contents change), `go_interface =
+/// written at expansion, only when its contents change; when the package
+/// uses gohost's support code, that goes once into the Go module holding
+/// `go_out`, at `internal/gohost`, so the guest builds with the Go toolchain
+/// alone), `go_interface =
 /// "Plugin"` (the Go interface of the exports, defaults to `Exports`).
 ///
 /// The module gains `add_to_linker`, `MODEL_HASH`, `ABI_VERSION`, `MODULE`
-/// and `GO_FILES` (the generated Go as `(file name, contents)` pairs). See
+/// and `GO_FILES` (the generated package as `(file name, contents)` pairs;
+/// without `go_out` it imports the support package as
+/// `guest/internal/gohost`, for a Go module named `guest`). See
 /// `docs/abi.md` for the wire contract.
 ///
 /// Functions the Go guest implements (a plugin's exports) are declared in an
@@ -40,21 +45,14 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_attribute]
 pub fn host_module(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let exp = gohost_codegen::expand(attr.into(), item.into());
+    let base = std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from);
+    let exp = gohost_codegen::expand_in(attr.into(), item.into(), base.as_deref());
     let mut tokens = exp.tokens;
-    if let Some(dir) = &exp.go_out {
-        if let Err(e) = write(dir, &exp.go_files) {
+    if let (Some(dir), Some(package)) = (&exp.go_out, &exp.package) {
+        if let Err(e) = package.write() {
             let msg = format!("gohost: cannot write the Go package to `{dir}`: {e}");
             tokens.extend(quote::quote!(::core::compile_error!(#msg);));
         }
     }
     tokens.into()
-}
-
-fn write(dir: &str, files: &[gohost_codegen::GoFile]) -> Result<(), String> {
-    let root = std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?;
-    let dir = std::path::Path::new(&root).join(dir);
-    gohost_codegen::write_go_files(&dir, files)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
 }

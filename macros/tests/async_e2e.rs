@@ -128,7 +128,6 @@ pub mod shop {
 
 fn build_plugin() -> Vec<u8> {
     common::build_generated(
-        "example.com/asyncplugin",
         "shop",
         shop::GO_FILES,
         "tests/asyncplugin/main.go",

@@ -8,7 +8,6 @@ mod common;
 
 fn build_guest() -> Vec<u8> {
     common::build_generated(
-        "example.com/guest",
         "kv",
         kv::GO_FILES,
         "tests/guest/main.go",
@@ -44,4 +43,10 @@ fn go_guest_calls_every_function() {
         "stdout differs from tests/guest/expected.txt"
     );
     assert_eq!(inst.state().log, vec!["hello".to_string()]);
+    // Every handle was closed, consumed, or released by its Go cleanup.
+    assert_eq!(
+        inst.open_handles(),
+        0,
+        "handles the guest dropped stay open"
+    );
 }

@@ -102,7 +102,6 @@ pub mod plug {
 
 fn build_plugin() -> Vec<u8> {
     common::build_generated(
-        "example.com/plugin",
         "plug",
         plug::GO_FILES,
         "tests/plugin/main.go",

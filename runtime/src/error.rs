@@ -140,6 +140,19 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(String),
 
+    /// A plugin manifest cannot be used: it does not parse, a field is
+    /// unknown, mistyped or out of range, or the module's SHA-256 is not
+    /// the one it pins.
+    #[error("{path}{}: {message}", .line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Manifest {
+        /// The manifest file.
+        path: String,
+        /// The line of the offending field, when there is one.
+        line: Option<usize>,
+        /// What is wrong, naming the field.
+        message: String,
+    },
+
     /// A WASI context could not be configured as asked.
     #[error("cannot configure WASI: {0}")]
     Wasi(String),

@@ -36,6 +36,7 @@ mod abi;
 mod engine;
 mod error;
 mod limits;
+mod manifest;
 mod pool;
 mod wasi;
 
@@ -50,6 +51,7 @@ pub use engine::{
 pub use error::{Error, Trap};
 pub use gohost_macros::host_module;
 pub use limits::Limits;
+pub use manifest::{Manifest, ManifestDir};
 pub use pool::{BoxFuture, Pool, PoolBuilder, PoolStats, Reuse};
 pub use wasi::{Capture, DirPerms, Input, Output, OutputCallback, WasiConfig};
 

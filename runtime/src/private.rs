@@ -3,9 +3,10 @@
 //! absolute path (`::gohost::__private`).
 
 pub use crate::abi::{
-    decode_all, fail_abi, fail_message, fail_typed, ret_abi_error, ret_err_message, ret_err_typed,
-    ret_ok, ret_ok_fixed, AbiError, AbiState, CallCx, Decode, Encode, Fixed, GuestMemory,
-    HandleTable, Reader, RetArea, Status, Writer,
+    char_error, char_from_wasm, decode_all, fail_abi, fail_message, fail_typed, isize_error,
+    range_error, ret_abi_error, ret_err_message, ret_err_typed, ret_ok, ret_ok_fixed, usize_error,
+    AbiError, AbiState, CallCx, Decode, Encode, Fixed, GuestMemory, HandleTable, Reader, RetArea,
+    Status, Writer,
 };
 use crate::{Caller, Error, Linker, Trap};
 

@@ -10,6 +10,7 @@ use proptest::prelude::*;
 /// Values of every shape the codec knows, nested.
 #[gohost::host_module(name = "props", go_package = "props", go_out = "guests/props/props")]
 pub mod props {
+    use std::collections::{BTreeMap, HashMap};
     #[derive(Debug, Clone, PartialEq)]
     pub struct Inner {
         pub flag: bool,
@@ -40,7 +41,7 @@ pub mod props {
     }
 
     /// A unit-only enum: four bytes, part of fixed-size values.
-    #[derive(Debug, Clone, Copy, PartialEq)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
     pub enum Level {
         Low,
         Mid,
@@ -67,6 +68,38 @@ pub mod props {
         pub last: bool,
     }
 
+    /// The narrow numbers, `usize`, `char` and arrays: fixed-size, so the
+    /// Go wrappers keep it on the stack.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Narrow {
+        pub a: u8,
+        pub b: i8,
+        pub c: u16,
+        pub d: i16,
+        pub size: usize,
+        pub offset: isize,
+        pub letter: char,
+        pub hash: [u8; 32],
+        pub grid: [[i16; 2]; 3],
+        pub levels: [Level; 2],
+    }
+
+    /// Maps of every key kind, arrays of encoded values, and the new
+    /// scalars inside lists and options.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Wide {
+        pub narrow: Narrow,
+        pub by_name: HashMap<String, Vec<u8>>,
+        pub by_level: BTreeMap<Level, Option<char>>,
+        pub by_small: HashMap<i16, [String; 2]>,
+        pub flags: BTreeMap<bool, usize>,
+        pub keyed: std::collections::HashMap<char, Narrow>,
+        pub nested: BTreeMap<u64, HashMap<u8, i8>>,
+        pub letters: Vec<char>,
+        pub maybe: Option<[u8; 4]>,
+        pub sizes: Vec<isize>,
+    }
+
     #[derive(Debug)]
     pub enum PropsError {
         /// Carries the sample back, to check the typed error's payload.
@@ -87,6 +120,50 @@ pub mod props {
     /// Gives its argument back: the Go plugin routes every value through it.
     pub fn host_echo(v: Outer) -> Outer {
         v
+    }
+
+    /// Gives its argument back, encoded both ways.
+    pub fn host_echo_wide(v: Wide) -> Wide {
+        v
+    }
+
+    /// Gives its argument back, in place both ways.
+    pub fn host_narrow(v: Narrow) -> Narrow {
+        v
+    }
+
+    /// The number of pairs; a map from the guest with a repeated key never
+    /// gets here.
+    pub fn host_count(m: HashMap<u32, u32>) -> u32 {
+        m.len() as u32
+    }
+
+    // Each direct scalar, widened to a wasm i32 or i64, there and back.
+    pub fn host_u8(v: u8) -> u8 {
+        v
+    }
+    pub fn host_i8(v: i8) -> i8 {
+        v
+    }
+    pub fn host_u16(v: u16) -> u16 {
+        v
+    }
+    pub fn host_i16(v: i16) -> i16 {
+        v
+    }
+    pub fn host_usize(v: usize) -> usize {
+        v
+    }
+    pub fn host_isize(v: isize) -> isize {
+        v
+    }
+
+    /// A char is checked (a Go rune may be no Unicode scalar value), so
+    /// this one can fail; `n` shows a u8 out of range from a forged call
+    /// is an ABI error when the function has a way to report one.
+    pub fn host_char(c: char, n: u8) -> char {
+        let _ = n;
+        c
     }
 
     /// Changes every field of `v` its own way ([`super::bumped`]), so a
@@ -133,10 +210,26 @@ pub mod props {
         /// Returns `host_visit` of `v`, a label and bytes that the Go side
         /// keeps on its stack, and `depth`.
         pub fn visit(v: &Sample, depth: i32) -> Result<Sample, String>;
+
+        /// Returns `v` after a round trip through `host_echo_wide`.
+        pub fn echo_wide(v: &Wide) -> Result<Wide, String>;
+
+        /// Rebuilds `v` from `host_narrow(v)` and each field through its
+        /// own direct host function (`host_u8`...).
+        pub fn narrow(v: Narrow) -> Result<Narrow, String>;
+
+        /// `host_count(m)`.
+        pub fn count(m: HashMap<u32, u32>) -> Result<u32, String>;
+
+        /// Breaks the ABI the way `how` says, from Go (see the test), and
+        /// returns the error the host answered.
+        pub fn forge(how: u32) -> String;
     }
 }
 
-use props::{Inner, Level, Outer, Pos, Sample, Shape};
+use std::collections::{BTreeMap, HashMap};
+
+use props::{Inner, Level, Narrow, Outer, Pos, Sample, Shape, Wide};
 
 /// The label and bytes the Go plugin's `Visit` passes to `host_visit`.
 const VISIT_LABEL: &str = "visited";
@@ -262,6 +355,66 @@ fn sample() -> impl Strategy<Value = Sample> {
         })
 }
 
+fn level() -> impl Strategy<Value = Level> {
+    prop_oneof![Just(Level::Low), Just(Level::Mid), Just(Level::High)]
+}
+
+fn narrow() -> impl Strategy<Value = Narrow> {
+    (
+        (any::<u8>(), any::<i8>(), any::<u16>(), any::<i16>()),
+        (any::<usize>(), any::<isize>(), any::<char>()),
+        any::<[u8; 32]>(),
+        any::<[[i16; 2]; 3]>(),
+        [level(), level()],
+    )
+        .prop_map(
+            |((a, b, c, d), (size, offset, letter), hash, grid, levels)| Narrow {
+                a,
+                b,
+                c,
+                d,
+                size,
+                offset,
+                letter,
+                hash,
+                grid,
+                levels,
+            },
+        )
+}
+
+fn wide() -> impl Strategy<Value = Wide> {
+    use prop::collection::{btree_map, hash_map, vec};
+    (
+        narrow(),
+        hash_map(text(), vec(any::<u8>(), 0..8), 0..4),
+        btree_map(level(), prop::option::of(any::<char>()), 0..3),
+        hash_map(any::<i16>(), [text(), text()], 0..4),
+        btree_map(any::<bool>(), any::<usize>(), 0..2),
+        hash_map(any::<char>(), narrow(), 0..3),
+        btree_map(any::<u64>(), hash_map(any::<u8>(), any::<i8>(), 0..4), 0..3),
+        vec(any::<char>(), 0..6),
+        prop::option::of(any::<[u8; 4]>()),
+        vec(any::<isize>(), 0..4),
+    )
+        .prop_map(
+            |(narrow, by_name, by_level, by_small, flags, keyed, nested, letters, maybe, sizes)| {
+                Wide {
+                    narrow,
+                    by_name,
+                    by_level,
+                    by_small,
+                    flags,
+                    keyed,
+                    nested,
+                    letters,
+                    maybe,
+                    sizes,
+                }
+            },
+        )
+}
+
 thread_local! {
     /// One plugin instance per test thread, reused across cases.
     static PLUGIN: std::cell::RefCell<Option<Instance<()>>> = const { std::cell::RefCell::new(None) };
@@ -278,6 +431,18 @@ proptest! {
     fn values_survive_go_and_rust_in_both_directions(v in outer()) {
         let back = with_plugin(|p| props::exports::echo(p, &v));
         prop_assert_eq!(back.ok(), Some(v));
+    }
+
+    #[test]
+    fn narrow_numbers_chars_and_arrays_cross_in_place_and_directly(v in narrow()) {
+        let back = with_plugin(|p| props::exports::narrow(p, v)).expect("call narrow");
+        prop_assert_eq!(back, Ok(v));
+    }
+
+    #[test]
+    fn maps_and_arrays_survive_go_and_rust_in_both_directions(v in wide()) {
+        let back = with_plugin(|p| props::exports::echo_wide(p, &v)).expect("call echo_wide");
+        prop_assert_eq!(back, Ok(v));
     }
 
     #[test]
@@ -365,6 +530,54 @@ fn rogue_instance(rogue: Rogue, sample: Sample) -> Instance<Rogue> {
             },
         )
         .expect("define");
+    // The other imports are not part of this test.
+    fn absent(name: &str) -> Trap {
+        Trap::new(format!("{name} is not part of this test"))
+    }
+    for name in ["host_echo_wide", "host_narrow"] {
+        linker
+            .func_wrap(
+                "props",
+                name,
+                move |_: Caller<'_, Rogue>,
+                      _: i32,
+                      _: i32,
+                      _: i32,
+                      _: i32,
+                      _: i32|
+                      -> Result<i32, Trap> { Err(absent(name)) },
+            )
+            .expect("define");
+    }
+    for name in ["host_count", "host_char"] {
+        linker
+            .func_wrap(
+                "props",
+                name,
+                move |_: Caller<'_, Rogue>, _: i32, _: i32, _: i32| -> Result<i32, Trap> {
+                    Err(absent(name))
+                },
+            )
+            .expect("define");
+    }
+    for name in ["host_u8", "host_i8", "host_u16", "host_i16"] {
+        linker
+            .func_wrap(
+                "props",
+                name,
+                move |_: Caller<'_, Rogue>, _: i32| -> Result<i32, Trap> { Err(absent(name)) },
+            )
+            .expect("define");
+    }
+    for name in ["host_usize", "host_isize"] {
+        linker
+            .func_wrap(
+                "props",
+                name,
+                move |_: Caller<'_, Rogue>, _: i64| -> Result<i64, Trap> { Err(absent(name)) },
+            )
+            .expect("define");
+    }
     // Writes `payload` as a call's result: in the guest's array when it
     // fits, else only its length (the guest then takes it).
     fn answer(
@@ -534,5 +747,75 @@ fn arguments_on_the_go_stack_survive_a_callback_that_moves_it() {
                 "the host read its arguments or wrote its result in the wrong place"
             );
         }
+    });
+}
+
+#[test]
+fn invalid_chars_narrow_numbers_and_repeated_keys_from_the_guest_are_abi_errors() {
+    let cases = [
+        (0, "parameter `c`: malformed value: 0xd800 is not a Unicode scalar value"),
+        (
+            1,
+            "parameter `v`: field `Narrow.letter`: malformed value: 0xffffffff is not a Unicode scalar value",
+        ),
+        (
+            2,
+            "parameter `v`: field `Wide.letters`: malformed value: 0x110000 is not a Unicode scalar value",
+        ),
+        (3, "code 2: parameter `n`: 300 is out of range for u8"),
+        (
+            4,
+            "code 2: parameter `m`: malformed value: the map key at offset 12 repeats an earlier key",
+        ),
+    ];
+    with_plugin(|p| {
+        for (how, want) in cases {
+            let got = props::exports::forge(p, how).expect("call forge");
+            assert!(got.contains(want), "forge({how}): {got}");
+        }
+        // The instance is still good.
+        let m = HashMap::from([(1, 2), (3, 4)]);
+        assert_eq!(props::exports::count(p, m).ok(), Some(Ok(2)));
+    });
+}
+
+#[test]
+fn a_narrow_number_out_of_range_traps_a_function_that_cannot_fail() {
+    let mut i = instance();
+    let err = props::exports::forge(&mut i, 5).expect_err("the guest traps");
+    let err = format!("{err:#}");
+    assert!(
+        err.contains("props.host_u8: parameter `v`: 300 is out of range for u8"),
+        "{err}"
+    );
+    // The host keeps running: a new instance works.
+    let mut i = instance();
+    assert_eq!(
+        props::exports::forge(&mut i, 0)
+            .ok()
+            .map(|s| s.contains("0xd800")),
+        Some(true)
+    );
+}
+
+#[test]
+fn a_map_with_a_repeated_key_from_the_host_is_refused_by_the_go_decoder() {
+    let mut args = 2_u32.to_le_bytes().to_vec();
+    for v in [5_u32, 1, 5, 2] {
+        args.extend(v.to_le_bytes());
+    }
+    with_plugin(|p| {
+        let (status, payload) =
+            gohost::__private::call_export_encoded(p, "count", &args).expect("call count");
+        let text = String::from_utf8_lossy(&payload);
+        assert_eq!(status, 2, "{text}");
+        assert!(
+            text.contains("malformed arguments")
+                && text.contains("the map key at offset 12 repeats an earlier key"),
+            "{text}"
+        );
+        let sorted = BTreeMap::from([(9, 9)]);
+        let m: HashMap<u32, u32> = sorted.into_iter().collect();
+        assert_eq!(props::exports::count(p, m).ok(), Some(Ok(1)));
     });
 }

@@ -1,11 +1,11 @@
-//! The Go support package (`go/`) passes its own tests, natively and under
+//! The Go support package (`codegen/gosupport/`) passes its own tests, natively and under
 //! `go vet` for wasip1, and is gofmt-clean, as part of the Rust test run.
 
 use std::path::Path;
 use std::process::Command;
 
 fn go_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../go")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/gosupport")
 }
 
 fn run(cmd: &mut Command) -> String {

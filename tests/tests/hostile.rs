@@ -363,44 +363,30 @@ fn a_byte_parameter_out_of_bounds_without_a_return_area_traps() {
 }
 
 #[test]
-fn invalid_utf8_is_an_abi_error() {
+fn text_that_is_not_utf8_reaches_the_host_decoded_as_go_would() {
     let mut g = abi_guest();
     for (input, want) in [
-        (
-            &b"\xff\xfe"[..],
-            "invalid utf-8 sequence of 1 bytes from index 0",
-        ),
-        (b"ok\xc3", "incomplete utf-8 byte sequence from index 2"),
-        (
-            b"\xed\xa0\x80",
-            "invalid utf-8 sequence of 1 bytes from index 0",
-        ), // a UTF-16 surrogate
-        (
-            b"\xc0\x80",
-            "invalid utf-8 sequence of 1 bytes from index 0",
-        ), // overlong NUL
+        (&b"\xff\xfe"[..], "\u{fffd}\u{fffd}"),
+        (b"ok\xc3", "ok\u{fffd}"),
+        (b"\xed\xa0\x80", "\u{fffd}\u{fffd}\u{fffd}"), // a UTF-16 surrogate
+        (b"\xc0\x80", "\u{fffd}\u{fffd}"),             // overlong NUL
+        (b"caf\xc3\xa9", "caf\u{e9}"),                 // valid: as is
     ] {
-        expect_abi_error(
-            &mut g,
-            "greet_input",
-            input,
-            &format!("parameter `name`: text at 0x1000 is not UTF-8: {want}"),
+        // `greet` returns what it received.
+        assert_eq!(
+            with_input(&mut g, "greet_input", input),
+            (0, want.to_string()),
+            "{input:02x?}"
         );
     }
-    // A string inside a record is checked the same way.
+    assert_eq!(g.state().calls.greet, 5, "every call reached the host");
+    // A string inside a record is decoded the same way: the call succeeds.
     let mut item = good_item();
     item[4] = 0xff;
-    expect_abi_error(
-        &mut g,
-        "item_input",
-        &item,
-        "parameter `item`: text is not UTF-8: invalid utf-8 sequence of 1 bytes from index 0",
-    );
-    assert_eq!(
-        g.state().calls.greet,
-        5,
-        "only the good calls reached the host"
-    );
+    let (status, _) = with_input(&mut g, "item_input", &item);
+    assert_eq!(status, 0, "{}", report(&g));
+    assert_eq!(g.state().report, [1, 0, 0, 0, 1, 0, 0, 0, b'x']);
+    instance_still_works(&mut g);
     good_go_guest_runs();
 }
 
@@ -421,17 +407,20 @@ fn malformed_record_bytes_are_an_abi_error() {
         (
             "empty",
             vec![],
-            "malformed value: u32 needs 4 bytes at offset 0, only 0 remain".into(),
+            "field `Item.name`: malformed value: u32 needs 4 bytes at offset 0, only 0 remain"
+                .into(),
         ),
         (
             "truncated in a string",
             good[..5].to_vec(),
-            "malformed value: byte string needs 2 bytes at offset 4, only 1 remain".into(),
+            "field `Item.name`: malformed value: byte string needs 2 bytes at offset 4, only 1 \
+             remain"
+                .into(),
         ),
         (
             "truncated before the last field",
             good[..good.len() - 1].to_vec(),
-            "malformed value: u8 needs 1 bytes at offset 20, only 0 remain".into(),
+            "field `Item.ok`: malformed value: u8 needs 1 bytes at offset 20, only 0 remain".into(),
         ),
         (
             "trailing bytes",
@@ -441,25 +430,26 @@ fn malformed_record_bytes_are_an_abi_error() {
         (
             "a huge declared string length",
             at(0, &u32::MAX.to_le_bytes()),
-            "malformed value: byte string needs 4294967295 bytes at offset 4, only 17 remain"
+            "field `Item.name`: malformed value: byte string needs 4294967295 bytes at offset 4, \
+             only 17 remain"
                 .into(),
         ),
         (
             "a huge declared list count",
             at(6, &u32::MAX.to_le_bytes()),
-            "malformed value: list of 4294967295 elements at offset 6 needs at least \
-             17179869180 bytes, only 11 remain"
+            "field `Item.tags`: malformed value: list of 4294967295 elements at offset 6 needs at \
+             least 17179869180 bytes, only 11 remain"
                 .into(),
         ),
         (
             "a wrong option tag",
             at(15, &[7]),
-            "malformed value: option tag must be 0 or 1, found 7".into(),
+            "field `Item.size`: malformed value: option tag must be 0 or 1, found 7".into(),
         ),
         (
             "a wrong bool",
             at(20, &[2]),
-            "malformed value: bool must be 0 or 1, found 2".into(),
+            "field `Item.ok`: malformed value: bool must be 0 or 1, found 2".into(),
         ),
     ];
     for (what, input, want) in cases {
@@ -483,7 +473,8 @@ fn malformed_record_bytes_are_an_abi_error() {
         &mut g,
         "kind_input",
         &1u32.to_le_bytes(),
-        "parameter `kind`: malformed value: u32 needs 4 bytes at offset 4, only 0 remain",
+        "parameter `kind`: field `Kind::Big.n`: malformed value: u32 needs 4 bytes at offset 4, \
+         only 0 remain",
     );
     let big = [1u32.to_le_bytes(), 9u32.to_le_bytes()].concat();
     assert_eq!(with_input(&mut g, "kind_input", &big).0, 0);

@@ -1,4 +1,4 @@
-//! Go codec functions: one `encode_X` / `decode_X` pair per record, enum,
+//! Go codec functions: one `encodeX` / `decodeX` pair per record, enum,
 //! option and list type the module uses.
 
 use std::fmt::Write as _;
@@ -8,27 +8,62 @@ use crate::model::*;
 use crate::naming;
 use crate::parse::go_field_name;
 
-/// The mangled name of a type in codec function names: exported Go names
-/// for module types, lower-case tags otherwise, so they never collide.
+/// The mangled name of a type in codec function names: the exported Go
+/// name of a module type, a capitalised tag for the others.
 pub(super) fn mangle(t: &Ty) -> String {
     match t {
-        Ty::I32 => "i32".into(),
-        Ty::U32 => "u32".into(),
-        Ty::I64 => "i64".into(),
-        Ty::U64 => "u64".into(),
-        Ty::F32 => "f32".into(),
-        Ty::F64 => "f64".into(),
-        Ty::Bool => "bool".into(),
-        Ty::Str { .. } => "string".into(),
-        Ty::Bytes { .. } => "bytes".into(),
+        Ty::I32 => "I32".into(),
+        Ty::U32 => "U32".into(),
+        Ty::I64 => "I64".into(),
+        Ty::U64 => "U64".into(),
+        Ty::F32 => "F32".into(),
+        Ty::F64 => "F64".into(),
+        Ty::Bool => "Bool".into(),
+        Ty::U8 => "U8".into(),
+        Ty::I8 => "I8".into(),
+        Ty::U16 => "U16".into(),
+        Ty::I16 => "I16".into(),
+        Ty::Usize => "Uint".into(),
+        Ty::Isize => "Int".into(),
+        Ty::Char => "Rune".into(),
+        Ty::Array(t, n) => format!("{ARRAY_MANGLE}{n}{}", mangle(t)),
+        Ty::Map { key, value, .. } => format!("{MAP_MANGLE}{}{}", mangle(key), mangle(value)),
+        Ty::Str { .. } => "String".into(),
+        Ty::Bytes { .. } => "Bytes".into(),
         Ty::Record { name, .. } | Ty::Enum { name, .. } | Ty::Handle { name, .. } => {
             naming::exported(name)
         }
-        Ty::Option(t) => format!("opt_{}", mangle(t)),
-        Ty::Vec(t) => format!("list_{}", mangle(t)),
-        Ty::Unit => "unit".into(),
+        Ty::Option(t) => format!("{OPTION_MANGLE}{}", mangle(t)),
+        Ty::Vec(t) => format!("{LIST_MANGLE}{}", mangle(t)),
+        Ty::Unit => "Unit".into(),
     }
 }
+
+/// How a wire type reads in Rust, for messages: `Option<u32>`.
+pub(super) fn rust_name(t: &Ty) -> String {
+    match t {
+        Ty::Option(t) => format!("Option<{}>", rust_name(t)),
+        Ty::Vec(t) => format!("Vec<{}>", rust_name(t)),
+        Ty::Array(t, n) => format!("[{}; {n}]", rust_name(t)),
+        Ty::Map { key, value, .. } => format!("map of {} to {}", rust_name(key), rust_name(value)),
+        Ty::Str { .. } => "String".into(),
+        Ty::Bytes { .. } => "Vec<u8>".into(),
+        Ty::Record { name, .. } | Ty::Enum { name, .. } | Ty::Handle { name, .. } => name.clone(),
+        Ty::Unit => "()".into(),
+        Ty::Char => "char".into(),
+        Ty::Usize => "usize".into(),
+        Ty::Isize => "isize".into(),
+        t => mangle(t).to_lowercase(),
+    }
+}
+
+/// The prefixes of composite types in codec helper names
+/// (`decodeOptU32`, `encodeListEntry`); the parser refuses a module type
+/// whose name would read the same (`OptU32`).
+pub(crate) const OPTION_MANGLE: &str = "Opt";
+pub(crate) const LIST_MANGLE: &str = "List";
+pub(crate) const ARRAY_MANGLE: &str = "Arr";
+pub(crate) const MAP_MANGLE: &str = "Map";
 
 /// The `gohost.Writer`/`gohost.Reader` method for a primitive, if `t` is one.
 fn prim(t: &Ty) -> Option<&'static str> {
@@ -40,6 +75,13 @@ fn prim(t: &Ty) -> Option<&'static str> {
         Ty::F32 => "Float32",
         Ty::F64 => "Float64",
         Ty::Bool => "Bool",
+        Ty::U8 => "Uint8",
+        Ty::I8 => "Int8",
+        Ty::U16 => "Uint16",
+        Ty::I16 => "Int16",
+        Ty::Usize => "Uint",
+        Ty::Isize => "Int",
+        Ty::Char => "Rune",
         Ty::Str { .. } => "String",
         Ty::Bytes { .. } => "Bytes",
         Ty::Handle { .. } => "Uint32",
@@ -51,7 +93,7 @@ fn prim(t: &Ty) -> Option<&'static str> {
 pub(super) fn encode_stmt(t: &Ty, w: &str, val: &str) -> String {
     match prim(t) {
         Some(m) => format!("{w}.Put{m}({val})"),
-        None => format!("encode_{}({w}, {val})", mangle(t)),
+        None => format!("encode{}({w}, {val})", mangle(t)),
     }
 }
 
@@ -59,17 +101,19 @@ pub(super) fn encode_stmt(t: &Ty, w: &str, val: &str) -> String {
 pub(super) fn decode_expr(t: &Ty, r: &str) -> String {
     match prim(t) {
         Some(m) => format!("{r}.{m}()"),
-        None => format!("decode_{}({r})", mangle(t)),
+        None => format!("decode{}({r})", mangle(t)),
     }
 }
 
 /// The fewest bytes an encoding of `t` takes (bounds list counts).
 pub(super) fn min_size(m: &Module, t: &Ty) -> usize {
     match t {
-        Ty::Bool | Ty::Option(_) => 1,
-        Ty::I32 | Ty::U32 | Ty::F32 | Ty::Handle { .. } => 4,
-        Ty::I64 | Ty::U64 | Ty::F64 => 8,
-        Ty::Str { .. } | Ty::Bytes { .. } | Ty::Vec(_) | Ty::Enum { .. } => 4,
+        Ty::Bool | Ty::Option(_) | Ty::U8 | Ty::I8 => 1,
+        Ty::U16 | Ty::I16 => 2,
+        Ty::I32 | Ty::U32 | Ty::F32 | Ty::Handle { .. } | Ty::Char => 4,
+        Ty::I64 | Ty::U64 | Ty::F64 | Ty::Usize | Ty::Isize => 8,
+        Ty::Str { .. } | Ty::Bytes { .. } | Ty::Vec(_) | Ty::Enum { .. } | Ty::Map { .. } => 4,
+        Ty::Array(t, n) => min_size(m, t).saturating_mul(*n),
         Ty::Record { name, .. } => match m.type_def(name) {
             Some(TypeDef::Record(r)) => r.fields.iter().map(|f| min_size(m, &f.ty)).sum(),
             _ => 0,
@@ -93,19 +137,32 @@ pub(super) fn wire(t: &Ty) -> Ty {
         },
         Ty::Option(t) => Ty::Option(Box::new(wire(t))),
         Ty::Vec(t) => Ty::Vec(Box::new(wire(t))),
+        Ty::Array(t, n) => Ty::Array(Box::new(wire(t)), *n),
+        // HashMap and BTreeMap are one Go type, with one codec.
+        Ty::Map { key, value, .. } => Ty::Map {
+            kind: MapKind::Hash,
+            key: Box::new(wire(key)),
+            value: Box::new(wire(value)),
+        },
         other => other.clone(),
     }
 }
 
-/// Collects the option and list types used anywhere, in first-use order.
+/// Collects the option, list, array and map types used anywhere, in
+/// first-use order.
 pub(super) fn composites(m: &Module) -> Vec<Ty> {
     fn walk(t: &Ty, out: &mut Vec<Ty>) {
-        if let Ty::Option(i) | Ty::Vec(i) = t {
-            walk(i, out);
-            let w = wire(t);
-            if !out.contains(&w) {
-                out.push(w);
+        match t {
+            Ty::Option(i) | Ty::Vec(i) | Ty::Array(i, _) => walk(i, out),
+            Ty::Map { key, value, .. } => {
+                walk(key, out);
+                walk(value, out);
             }
+            _ => return,
+        }
+        let w = wire(t);
+        if !out.contains(&w) {
+            out.push(w);
         }
     }
     let mut out = Vec::new();
@@ -136,7 +193,7 @@ impl Gen<'_> {
     pub(super) fn record_codec(&mut self, r: &Record) {
         let go = naming::exported(&r.name);
         let o = &mut self.out;
-        let _ = writeln!(o, "func encode_{go}(w *gohost.Writer, v {go}) {{");
+        let _ = writeln!(o, "func encode{go}(w *gohost.Writer, v {go}) {{");
         for f in &r.fields {
             let _ = writeln!(
                 o,
@@ -147,7 +204,7 @@ impl Gen<'_> {
         let _ = writeln!(o, "}}\n");
         let _ = writeln!(
             o,
-            "func decode_{go}(r *gohost.Reader) (v {go}, err error) {{"
+            "func decode{go}(r *gohost.Reader) (v {go}, err error) {{"
         );
         for f in &r.fields {
             let field = go_field_name(&f.name);
@@ -167,9 +224,9 @@ impl Gen<'_> {
         let n = e.variants.len();
         let o = &mut self.out;
         if e.is_unit_only() {
-            let _ = writeln!(o, "func encode_{go}(w *gohost.Writer, v {go}) {{");
+            let _ = writeln!(o, "func encode{go}(w *gohost.Writer, v {go}) {{");
             let _ = writeln!(o, "\tw.PutUint32(uint32(v))\n}}\n");
-            let _ = writeln!(o, "func decode_{go}(r *gohost.Reader) ({go}, error) {{");
+            let _ = writeln!(o, "func decode{go}(r *gohost.Reader) ({go}, error) {{");
             let _ = writeln!(
                 o,
                 "\tn, err := r.Uint32()\n\tif err != nil {{\n\t\treturn 0, err\n\t}}"
@@ -180,7 +237,7 @@ impl Gen<'_> {
             );
             let _ = writeln!(o, "\treturn {go}(n), nil\n}}\n");
         } else {
-            let _ = writeln!(o, "func encode_{go}(w *gohost.Writer, v {go}) {{");
+            let _ = writeln!(o, "func encode{go}(w *gohost.Writer, v {go}) {{");
             let _ = writeln!(o, "\tswitch v := v.(type) {{");
             for (i, var) in e.variants.iter().enumerate() {
                 let vgo = format!("{go}{}", naming::exported(&var.name));
@@ -206,7 +263,7 @@ impl Gen<'_> {
                 names.join(", ")
             );
             let _ = writeln!(o, "\t}}\n}}\n");
-            let _ = writeln!(o, "func decode_{go}(r *gohost.Reader) ({go}, error) {{");
+            let _ = writeln!(o, "func decode{go}(r *gohost.Reader) ({go}, error) {{");
             let _ = writeln!(
                 o,
                 "\tn, err := r.Uint32()\n\tif err != nil {{\n\t\treturn nil, err\n\t}}"
@@ -238,7 +295,7 @@ impl Gen<'_> {
         }
     }
 
-    /// Codec functions for an option or list type.
+    /// Codec functions for an option, list, array or map type.
     pub(super) fn composite_codec(&mut self, t: &Ty) {
         let name = mangle(t);
         let gt = go_ty(t);
@@ -246,10 +303,10 @@ impl Gen<'_> {
         let o = &mut self.out;
         match t {
             Ty::Option(inner) => {
-                let _ = writeln!(o, "func encode_{name}(w *gohost.Writer, v {gt}) {{");
+                let _ = writeln!(o, "func encode{name}(w *gohost.Writer, v {gt}) {{");
                 let _ = writeln!(o, "\tw.PutOption(v != nil)\n\tif v != nil {{");
                 let _ = writeln!(o, "\t\t{}\n\t}}\n}}\n", encode_stmt(inner, "w", "*v"));
-                let _ = writeln!(o, "func decode_{name}(r *gohost.Reader) ({gt}, error) {{");
+                let _ = writeln!(o, "func decode{name}(r *gohost.Reader) ({gt}, error) {{");
                 let _ = writeln!(o, "\tsome, err := r.Option()\n\tif err != nil || !some {{\n\t\treturn nil, err\n\t}}");
                 let _ = writeln!(
                     o,
@@ -259,10 +316,10 @@ impl Gen<'_> {
                 let _ = writeln!(o, "\treturn &v, nil\n}}\n");
             }
             Ty::Vec(inner) => {
-                let _ = writeln!(o, "func encode_{name}(w *gohost.Writer, v {gt}) {{");
+                let _ = writeln!(o, "func encode{name}(w *gohost.Writer, v {gt}) {{");
                 let _ = writeln!(o, "\tw.PutCount(len(v))\n\tfor _, e := range v {{");
                 let _ = writeln!(o, "\t\t{}\n\t}}\n}}\n", encode_stmt(inner, "w", "e"));
-                let _ = writeln!(o, "func decode_{name}(r *gohost.Reader) ({gt}, error) {{");
+                let _ = writeln!(o, "func decode{name}(r *gohost.Reader) ({gt}, error) {{");
                 let _ = writeln!(
                     o,
                     "\tn, err := r.Count({})\n\tif err != nil {{\n\t\treturn nil, err\n\t}}",
@@ -278,6 +335,63 @@ impl Gen<'_> {
                     o,
                     "\t\t\treturn nil, err\n\t\t}}\n\t}}\n\treturn v, nil\n}}\n"
                 );
+            }
+            Ty::Array(inner, _) if **inner == Ty::U8 => {
+                let _ = writeln!(o, "func encode{name}(w *gohost.Writer, v {gt}) {{");
+                let _ = writeln!(o, "\tw.PutRaw(v[:])\n}}\n");
+                let _ = writeln!(
+                    o,
+                    "func decode{name}(r *gohost.Reader) (v {gt}, err error) {{"
+                );
+                let _ = writeln!(o, "\terr = r.Fill(v[:])\n\treturn v, err\n}}\n");
+            }
+            Ty::Array(inner, _) => {
+                let _ = writeln!(o, "func encode{name}(w *gohost.Writer, v {gt}) {{");
+                let _ = writeln!(o, "\tfor _, e := range v {{");
+                let _ = writeln!(o, "\t\t{}\n\t}}\n}}\n", encode_stmt(inner, "w", "e"));
+                let _ = writeln!(
+                    o,
+                    "func decode{name}(r *gohost.Reader) (v {gt}, err error) {{"
+                );
+                let _ = writeln!(o, "\tfor i := range v {{");
+                let _ = writeln!(
+                    o,
+                    "\t\tif v[i], err = {}; err != nil {{",
+                    decode_expr(inner, "r")
+                );
+                let _ = writeln!(
+                    o,
+                    "\t\t\treturn v, err\n\t\t}}\n\t}}\n\treturn v, nil\n}}\n"
+                );
+            }
+            Ty::Map { key, value, .. } => {
+                let _ = writeln!(o, "func encode{name}(w *gohost.Writer, v {gt}) {{");
+                let _ = writeln!(o, "\tw.PutCount(len(v))\n\tfor k, e := range v {{");
+                let _ = writeln!(o, "\t\t{}", encode_stmt(key, "w", "k"));
+                let _ = writeln!(o, "\t\t{}\n\t}}\n}}\n", encode_stmt(value, "w", "e"));
+                let _ = writeln!(o, "func decode{name}(r *gohost.Reader) ({gt}, error) {{");
+                let _ = writeln!(
+                    o,
+                    "\tn, err := r.Count({})\n\tif err != nil {{\n\t\treturn nil, err\n\t}}",
+                    min_size(m, key) + min_size(m, value)
+                );
+                let _ = writeln!(o, "\tv := make({gt}, n)\n\tfor range n {{");
+                let _ = writeln!(o, "\t\toff := r.Offset()");
+                let _ = writeln!(
+                    o,
+                    "\t\tk, err := {}\n\t\tif err != nil {{\n\t\t\treturn nil, err\n\t\t}}",
+                    decode_expr(key, "r")
+                );
+                let _ = writeln!(
+                    o,
+                    "\t\te, err := {}\n\t\tif err != nil {{\n\t\t\treturn nil, err\n\t\t}}",
+                    decode_expr(value, "r")
+                );
+                let _ = writeln!(
+                    o,
+                    "\t\tif _, dup := v[k]; dup {{\n\t\t\treturn nil, gohost.DuplicateKey(off)\n\t\t}}"
+                );
+                let _ = writeln!(o, "\t\tv[k] = e\n\t}}\n\treturn v, nil\n}}\n");
             }
             _ => {}
         }

@@ -73,13 +73,21 @@ pub(crate) enum Item {
 }
 
 /// Makes a doc comment start with the Go name it documents, as Go doc
-/// comments do: `Returns a greeting for name.` on `Greet` becomes `Greet
-/// returns a greeting for name.`. Docs that already start with the name,
-/// or with an article and the name (`A Point is ...`), are kept; an article
-/// followed by something else gets a verb (`The length.` -> `Len returns
-/// the length.`, `A point.` -> `Point is a point.`). The first letter is
-/// lowered only when the first word is an ordinary capitalized word (not an
-/// acronym such as `URL`).
+/// comments do ("Entry is one stored pair."):
+///
+/// - docs that already start with the name, or with an article and the
+///   name (`A Point is ...`), are kept;
+/// - a function's verb stays a verb (`Returns a greeting.` on `Greet`
+///   becomes `Greet returns a greeting.`), an imperative is conjugated
+///   (`Compute the sum.` -> `Sum computes the sum.`), and a noun phrase
+///   gets "returns" (`The length.` -> `Len returns the length.`);
+/// - a type's noun phrase gets "is" (`One stored pair.` -> `Entry is one
+///   stored pair.`) unless it starts with a verb types are described with
+///   (`Holds ...` -> `Store holds ...`).
+///
+/// The first letter is lowered only when the first word is an ordinary
+/// capitalized word (not an acronym such as `URL`, not code); other docs
+/// get the name in front and nothing else.
 pub(crate) fn lead(name: &str, docs: &[String], item: Item) -> Vec<String> {
     let mut out = docs.to_vec();
     let Some(first) = out.iter_mut().find(|l| !l.trim().is_empty()) else {
@@ -98,32 +106,110 @@ pub(crate) fn lead(name: &str, docs: &[String], item: Item) -> Vec<String> {
     if bare(w0) == name {
         return out;
     }
-    let article = matches!(w0, "A" | "An" | "The");
+    let article = ARTICLES.contains(&w0);
     if article && words.next().map(bare).as_deref() == Some(name) {
         return out;
     }
-    let ordinary = article || {
-        let mut cs = w0.chars();
-        cs.next().is_some_and(|c| c.is_ascii_uppercase())
-            && bare(w0).len() > 1
-            && bare(w0).chars().skip(1).all(|c| c.is_ascii_lowercase())
+    let ordinary = {
+        let w = bare(w0);
+        w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && w.chars().skip(1).all(|c| c.is_ascii_lowercase())
     };
-    let rest = if ordinary {
+    if !ordinary {
+        *first = format!("{name} {line}");
+        return out;
+    }
+    let lowered = {
         let mut cs = line.chars();
         let c = cs
             .next()
             .map(|c| c.to_ascii_lowercase())
             .unwrap_or_default();
         format!("{c}{}", cs.as_str())
-    } else {
-        line.clone()
     };
-    *first = match (article, item) {
-        (true, Item::Func) => format!("{name} returns {rest}"),
-        (true, Item::Other) => format!("{name} is {rest}"),
-        (false, _) => format!("{name} {rest}"),
+    let word = bare(w0).to_ascii_lowercase();
+    *first = match item {
+        _ if article => match item {
+            Item::Func => format!("{name} returns {lowered}"),
+            Item::Other => format!("{name} is {lowered}"),
+        },
+        Item::Func if is_third_person(&word) => format!("{name} {lowered}"),
+        Item::Func => {
+            let rest = &lowered[w0.len()..];
+            let punct = &w0[bare(w0).len()..];
+            format!("{name} {}{punct}{rest}", third_person(&word))
+        }
+        Item::Other if TYPE_VERBS.contains(&word.as_str()) => format!("{name} {lowered}"),
+        Item::Other => format!("{name} is {lowered}"),
     };
     out
+}
+
+/// Words that start a noun phrase.
+const ARTICLES: &[&str] = &["A", "An", "The"];
+
+/// Verbs a type's doc may start with (`Holds the state.`).
+const TYPE_VERBS: &[&str] = &[
+    "allows",
+    "are",
+    "carries",
+    "configures",
+    "contains",
+    "controls",
+    "counts",
+    "defines",
+    "describes",
+    "gives",
+    "has",
+    "holds",
+    "identifies",
+    "is",
+    "keeps",
+    "lets",
+    "lists",
+    "maps",
+    "marks",
+    "means",
+    "names",
+    "owns",
+    "records",
+    "reports",
+    "represents",
+    "says",
+    "selects",
+    "specifies",
+    "stands",
+    "stores",
+    "tells",
+    "tracks",
+    "wraps",
+];
+
+/// Whether `word` (lower case) reads as a verb in the third person
+/// (`returns`, `is`), not an imperative (`return`).
+fn is_third_person(word: &str) -> bool {
+    matches!(word, "is" | "has" | "does" | "was")
+        || (word.ends_with('s') && !word.ends_with("ss") && !word.ends_with("us"))
+}
+
+/// The third person of an imperative: `get` -> `gets`, `fetch` ->
+/// `fetches`, `copy` -> `copies`.
+fn third_person(verb: &str) -> String {
+    let vowel = |c: char| "aeiou".contains(c);
+    if ["s", "sh", "ch", "x", "z", "o"]
+        .iter()
+        .any(|e| verb.ends_with(e))
+    {
+        format!("{verb}es")
+    } else if let Some(stem) = verb.strip_suffix('y') {
+        if stem.ends_with(|c: char| !vowel(c)) && !stem.is_empty() {
+            format!("{stem}ies")
+        } else {
+            format!("{verb}s")
+        }
+    } else {
+        format!("{verb}s")
+    }
 }
 
 #[cfg(test)]
@@ -160,7 +246,29 @@ mod tests {
             one("Fetch", "URL fetching.", Item::Func),
             "Fetch URL fetching."
         );
-        assert_eq!(one("Red", "Like blood.", Item::Other), "Red like blood.");
+        assert_eq!(one("Red", "Like blood.", Item::Other), "Red is like blood.");
+        assert_eq!(
+            one("Entry", "One stored pair.", Item::Other),
+            "Entry is one stored pair."
+        );
+        assert_eq!(
+            one("Store", "Holds the keys.", Item::Other),
+            "Store holds the keys."
+        );
+        assert_eq!(
+            one("Sum", "Compute the sum.", Item::Func),
+            "Sum computes the sum."
+        );
+        assert_eq!(one("Clone", "Copy it.", Item::Func), "Clone copies it.");
+        assert_eq!(
+            one("Get", "Fetch, then cache.", Item::Func),
+            "Get fetches, then cache."
+        );
+        assert_eq!(
+            one("Add", "Adds two numbers.", Item::Func),
+            "Add adds two numbers."
+        );
+        assert_eq!(one("Ok", "Is it fine?", Item::Func), "Ok is it fine?");
         assert_eq!(
             one("Get", "`get` does it.", Item::Func),
             "Get `get` does it."

@@ -96,9 +96,9 @@ impl Gen<'_> {
             let o = &mut self.out;
             let _ = writeln!(
                 o,
-                "// reply_error_{go} replies with err's message and the {go} in err's tree."
+                "// replyError{go} replies with err's message and the {go} in err's tree."
             );
-            let _ = writeln!(o, "func reply_error_{go}(err error) uint64 {{");
+            let _ = writeln!(o, "func replyError{go}(err error) uint64 {{");
             let _ = writeln!(o, "\te, ok := gohost.ErrorAs[{go}](err)\n\tif !ok {{");
             let _ = writeln!(
                 o,
@@ -127,7 +127,7 @@ impl Gen<'_> {
         let ret = if e.ret.ok == Ty::Unit { "" } else { "return " };
         let o = &mut self.out;
         let _ = writeln!(o, "//go:wasmexport {}", e.name);
-        let _ = writeln!(o, "func exp_{go}({}){result} {{", params.join(", "));
+        let _ = writeln!(o, "func export{go}({}){result} {{", params.join(", "));
         let _ = writeln!(o, "\t{ret}implementation().{go}({})", args.join(", "));
         let _ = writeln!(o, "}}\n");
     }
@@ -140,7 +140,7 @@ impl Gen<'_> {
         let _ = writeln!(o, "//go:wasmexport {}", e.name);
         let _ = writeln!(
             o,
-            "func exp_{go}(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {{"
+            "func export{go}(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {{"
         );
         let _ = writeln!(o, "\tdefer gohost.Recover(&ret)");
         let _ = writeln!(
@@ -163,7 +163,7 @@ impl Gen<'_> {
         );
         let call = format!("registered.{go}({})", args.join(", "));
         let on_err = match &e.ret.err {
-            Some(ErrTy::Enum(n)) => format!("reply_error_{}(err)", naming::exported(n)),
+            Some(ErrTy::Enum(n)) => format!("replyError{}(err)", naming::exported(n)),
             _ => "gohost.Send(gohost.ReplyError(err))".to_string(),
         };
         let unit = e.ret.ok == Ty::Unit;

@@ -1,5 +1,5 @@
-//! Fixed-size values: numbers, booleans, enums without data, and records of
-//! them. Their encoding has one length, known here, so a wrapper keeps them
+//! Fixed-size values: numbers, booleans, runes, enums without data, and
+//! records and arrays of them. Their encoding has one length, known here, so a wrapper keeps them
 //! in arrays on its stack and reads and writes every field in place
 //! (`gohost.StoreFloat64(&a0[8], v.Y)`), instead of going through the
 //! shared frame, a `gohost.Writer` and a `gohost.Reader`. The bytes are the
@@ -54,6 +54,16 @@ fn leaves<'m>(m: &'m Module, t: &'m Ty) -> Vec<Leaf<'m>> {
             }
             return;
         }
+        // A byte array is one leaf, copied at once; other arrays are
+        // their elements.
+        if let Ty::Array(elem, n) = t {
+            if **elem != Ty::U8 {
+                for i in 0..*n {
+                    walk(m, elem, format!("{path}[{i}]"), offset, out);
+                }
+                return;
+            }
+        }
         out.push(Leaf {
             path,
             ty: t,
@@ -75,6 +85,13 @@ pub(super) fn store(m: &Module, t: &Ty, arr: &str, val: &str) -> Vec<String> {
             let at = format!("&{arr}[{}]", l.offset);
             let v = format!("{val}{}", l.path);
             match l.ty {
+                Ty::Array(_, n) => format!("copy({arr}[{}:{}], {v}[:])", l.offset, l.offset + n),
+                Ty::U8 => format!("{arr}[{}] = {v}", l.offset),
+                Ty::I8 => format!("{arr}[{}] = uint8({v})", l.offset),
+                Ty::U16 => format!("gohost.StoreUint16({at}, {v})"),
+                Ty::I16 => format!("gohost.StoreUint16({at}, uint16({v}))"),
+                Ty::Char => format!("gohost.StoreUint32({at}, uint32({v}))"),
+                Ty::Usize | Ty::Isize => format!("gohost.StoreUint64({at}, uint64({v}))"),
                 Ty::Bool => format!("gohost.StoreBool({at}, {v})"),
                 Ty::U32 => format!("gohost.StoreUint32({at}, {v})"),
                 Ty::I32 | Ty::Enum { .. } => format!("gohost.StoreUint32({at}, uint32({v}))"),
@@ -96,6 +113,16 @@ pub(super) fn load(m: &Module, t: &Ty, arr: &str) -> Vec<(String, String)> {
         .map(|l| {
             let at = format!("&{arr}[{}]", l.offset);
             let value = match l.ty {
+                Ty::Array(_, n) => {
+                    format!("{}({arr}[{}:{}])", go_ty(l.ty), l.offset, l.offset + n)
+                }
+                Ty::U8 => format!("{arr}[{}]", l.offset),
+                Ty::I8 => format!("int8({arr}[{}])", l.offset),
+                Ty::U16 => format!("gohost.LoadUint16({at})"),
+                Ty::I16 => format!("int16(gohost.LoadUint16({at}))"),
+                Ty::Char => format!("rune(gohost.LoadUint32({at}))"),
+                Ty::Usize => format!("uint(gohost.LoadUint64({at}))"),
+                Ty::Isize => format!("int(gohost.LoadUint64({at}))"),
                 Ty::Bool => format!("gohost.LoadBool({at})"),
                 Ty::U32 => format!("gohost.LoadUint32({at})"),
                 Ty::I32 | Ty::Enum { .. } => format!("{}(gohost.LoadUint32({at}))", go_ty(l.ty)),
@@ -110,13 +137,15 @@ pub(super) fn load(m: &Module, t: &Ty, arr: &str) -> Vec<(String, String)> {
 }
 
 /// Conditions, each true when the bytes of a `t` in `arr` are not a valid
-/// encoding: a boolean that is not 0 or 1, an enum index out of range.
+/// encoding: a boolean that is not 0 or 1, an enum index out of range, a
+/// rune that is not a Unicode scalar value.
 /// Numbers accept any bytes.
 pub(super) fn invalid(m: &Module, t: &Ty, arr: &str) -> Vec<String> {
     leaves(m, t)
         .into_iter()
         .filter_map(|l| match l.ty {
             Ty::Bool => Some(format!("{arr}[{}] > 1", l.offset)),
+            Ty::Char => Some(format!("gohost.InvalidRune(&{arr}[{}])", l.offset)),
             Ty::Enum { name, .. } => match m.type_def(name) {
                 Some(TypeDef::Enum(e)) => Some(format!(
                     "gohost.LoadUint32(&{arr}[{}]) >= {}",

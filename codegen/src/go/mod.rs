@@ -18,11 +18,9 @@ use crate::{GoFile, ABI_VERSION};
 
 use codec::{composites, decode_expr, encode_stmt, mangle, wire};
 
-/// The import path of the Go support package.
-pub const SUPPORT_IMPORT: &str = "github.com/gohost/gohost/go";
-
-/// Emits the Go package of `m`.
-pub fn emit(m: &Module, hash: &str) -> Vec<GoFile> {
+/// Emits the Go package of `m`, importing the support package (when it
+/// uses it) from `support_import`.
+pub fn emit(m: &Module, hash: &str, support_import: &str) -> Vec<GoFile> {
     let mut g = Gen {
         m,
         hash,
@@ -42,7 +40,7 @@ pub fn emit(m: &Module, hash: &str) -> Vec<GoFile> {
     }
     pkg_doc.push(String::new());
     pkg_doc.push(
-        "Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, a *gohost.Error.".to_string(),
+        format!("Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, an *{}.", error_type(m)),
     );
     if !m.exports.is_empty() {
         pkg_doc.push(String::new());
@@ -62,6 +60,11 @@ pub fn emit(m: &Module, hash: &str) -> Vec<GoFile> {
     // Only what the body uses: Go refuses an unused import (a module of
     // scalar functions alone needs none of the support code).
     let support = body.contains("gohost.");
+    let body = if support && !declares(m, ERROR_ALIAS) {
+        format!("{ERROR_ALIAS_DECL}{body}")
+    } else {
+        body
+    };
     if !std_imports.is_empty() || support {
         head.push_str("import (\n");
         for pkg in &std_imports {
@@ -71,7 +74,7 @@ pub fn emit(m: &Module, hash: &str) -> Vec<GoFile> {
             if !std_imports.is_empty() {
                 head.push('\n');
             }
-            let _ = writeln!(head, "\tgohost \"{SUPPORT_IMPORT}\"");
+            let _ = writeln!(head, "\tgohost \"{support_import}\"");
         }
         head.push_str(")\n\n");
     }
@@ -85,7 +88,61 @@ pub fn emit(m: &Module, hash: &str) -> Vec<GoFile> {
         go_out: m.go_out.clone(),
         name: format!("{}.go", m.go_package),
         contents,
+        uses_support: support,
     }]
+}
+
+/// The composite types (options, lists, arrays, maps) the module's codec
+/// has helpers for, by mangled name (`OptU32`), with how they read in Rust
+/// (for messages).
+pub(crate) fn composite_helpers(m: &Module) -> Vec<(String, String)> {
+    composites(m)
+        .iter()
+        .map(|t| (mangle(t), codec::rust_name(t)))
+        .collect()
+}
+
+/// The Go method a function of `handle` becomes: its name without the
+/// handle's name in front (`txn_put` on `Txn` is `Put`), or its whole name
+/// when it does not start with it (`commit` is `Commit`).
+pub(crate) fn method_name(f: &Func, handle: &str) -> String {
+    let prefix = format!("{}_", naming::snake(handle));
+    match f.name.strip_prefix(&prefix) {
+        Some(rest) if !rest.is_empty() => naming::exported(rest),
+        _ => naming::exported(&f.name),
+    }
+}
+
+/// The name under which a generated package exports gohost's error type.
+const ERROR_ALIAS: &str = "Error";
+
+/// The alias: a guest that imports only generated packages (perhaps from
+/// another Go module, which cannot import the support package under
+/// `internal/`) still names the error type, and it is one type for every
+/// generated package of the guest, so `errors.As` works across them.
+const ERROR_ALIAS_DECL: &str =
+    "// Error is a failed host call, the error the functions of this package
+// return. It is the same type in every package gohost generates for a
+// guest, so errors.As finds it whichever package the call came from.
+type Error = gohost.Error
+
+";
+
+/// How the package's docs name gohost's error type.
+fn error_type(m: &Module) -> &'static str {
+    if declares(m, ERROR_ALIAS) {
+        "gohost.Error"
+    } else {
+        ERROR_ALIAS
+    }
+}
+
+/// Whether the module declares a Go identifier `name` at package scope.
+fn declares(m: &Module, name: &str) -> bool {
+    m.types.iter().any(|t| naming::exported(t.name()) == name)
+        || m.funcs
+            .iter()
+            .any(|f| f.receiver().is_none() && naming::exported(&f.name) == name)
 }
 
 /// The Go type of a guest-visible type.
@@ -98,6 +155,15 @@ pub(crate) fn go_ty(t: &Ty) -> String {
         Ty::F32 => "float32".into(),
         Ty::F64 => "float64".into(),
         Ty::Bool => "bool".into(),
+        Ty::U8 => "uint8".into(),
+        Ty::I8 => "int8".into(),
+        Ty::U16 => "uint16".into(),
+        Ty::I16 => "int16".into(),
+        Ty::Usize => "uint".into(),
+        Ty::Isize => "int".into(),
+        Ty::Char => "rune".into(),
+        Ty::Array(t, n) => format!("[{n}]{}", go_ty(t)),
+        Ty::Map { key, value, .. } => format!("map[{}]{}", go_ty(key), go_ty(value)),
         Ty::Str { .. } => "string".into(),
         Ty::Bytes { .. } => "[]byte".into(),
         Ty::Record { name, .. } | Ty::Enum { name, .. } => naming::exported(name),
@@ -108,10 +174,57 @@ pub(crate) fn go_ty(t: &Ty) -> String {
     }
 }
 
+/// The Go type of a scalar in a raw `//go:wasmimport` signature, which
+/// allows only 32- and 64-bit numbers: the small integers widen to
+/// `int32`/`uint32`, `uint`/`int` are `uint64`/`int64`, a rune is an
+/// `int32`.
+fn raw_ty(t: &Ty) -> String {
+    match t {
+        Ty::U8 | Ty::U16 => "uint32".into(),
+        Ty::I8 | Ty::I16 | Ty::Char => "int32".into(),
+        Ty::Usize => "uint64".into(),
+        Ty::Isize => "int64".into(),
+        t => go_ty(t),
+    }
+}
+
+/// `v`, a scalar argument of Go type `t`, converted to its raw type.
+fn to_raw(t: &Ty, v: &str) -> String {
+    let raw = raw_ty(t);
+    if raw == go_ty(t) || *t == Ty::Char {
+        v.to_string()
+    } else {
+        format!("{raw}({v})")
+    }
+}
+
+/// `v`, a raw result, converted to the Go type `t`.
+fn from_raw(t: &Ty, v: &str) -> String {
+    let go = go_ty(t);
+    if raw_ty(t) == go || *t == Ty::Char {
+        v.to_string()
+    } else {
+        format!("{go}({v})")
+    }
+}
+
 /// The zero value of a Go type, for error returns.
 fn zero(m: &Module, t: &Ty) -> String {
     match t {
-        Ty::I32 | Ty::U32 | Ty::I64 | Ty::U64 | Ty::F32 | Ty::F64 => "0".into(),
+        Ty::I32
+        | Ty::U32
+        | Ty::I64
+        | Ty::U64
+        | Ty::F32
+        | Ty::F64
+        | Ty::U8
+        | Ty::I8
+        | Ty::U16
+        | Ty::I16
+        | Ty::Usize
+        | Ty::Isize
+        | Ty::Char => "0".into(),
+        Ty::Array(..) => format!("{}{{}}", go_ty(t)),
         Ty::Bool => "false".into(),
         Ty::Str { .. } => "\"\"".into(),
         Ty::Record { name, .. } => format!("{}{{}}", naming::exported(name)),
@@ -140,7 +253,7 @@ fn fixed_result(m: &Module, f: &Func) -> Option<usize> {
 /// error enum of the module), or `nil` when its errors are only messages.
 fn typed_error(f: &Func) -> String {
     match &f.ret.err {
-        Some(ErrTy::Enum(e)) => format!("error_{}", naming::exported(e)),
+        Some(ErrTy::Enum(e)) => format!("errorOf{}", naming::exported(e)),
         _ => "nil".into(),
     }
 }
@@ -148,26 +261,26 @@ fn typed_error(f: &Func) -> String {
 /// The Go helper of the wrappers whose fixed-size result did not arrive as
 /// expected (`fixed_area_body`): it decodes what came the general way, for
 /// the same errors as the other wrappers.
-const FIXED_FAILED: &str = r#"// fixed_failed returns the error of a call to fn whose fixed-size result
+const FIXED_FAILED: &str = r#"// fixedFailed returns the error of a call to fn whose fixed-size result
 // did not arrive: the host's error (status st), or why the n-byte payload,
 // in buf when it fits, does not decode.
-func fixed_failed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {
+func fixedFailed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {
 	var p []byte
 	if int(n) <= len(buf) {
 		// A copy: buf is an array on the caller's stack, which must not escape.
 		p = append([]byte(nil), buf[:n]...)
 	} else {
-		p = take_result(n, nil)
+		p = takeResult(n, nil)
 	}
 	if st != 0 {
-		return gohost.CallError(module_name, fn, st, p, typed)
+		return gohost.CallError(moduleName, fn, st, p, typed)
 	}
 	r := gohost.NewReader(p)
 	_, err := decode(r)
 	if err == nil {
 		err = r.Done()
 	}
-	return gohost.ResultError(module_name, fn, err)
+	return gohost.ResultError(moduleName, fn, err)
 }
 
 "#;
@@ -196,32 +309,32 @@ impl Gen<'_> {
             "// built against a different model and names the stale module."
         );
         let _ = writeln!(o, "const ModelHash = \"{}\"\n", self.hash);
-        let _ = writeln!(o, "const module_name = \"{}\"\n", m.name);
+        let _ = writeln!(o, "const moduleName = \"{}\"\n", m.name);
         let _ = writeln!(
             o,
             "//go:wasmimport {} __gohost_abi_{ABI_VERSION}_{}",
             m.name, self.hash
         );
-        let _ = writeln!(o, "func gohost_abi()\n");
-        let _ = writeln!(o, "func init() {{\n\tgohost_abi()\n}}\n");
+        let _ = writeln!(o, "func gohostABI()\n");
+        let _ = writeln!(o, "func init() {{\n\tgohostABI()\n}}\n");
         let status = m.funcs.iter().any(Func::uses_status);
         if status || m.funcs.iter().any(Func::uses_ret_area) {
             let _ = writeln!(o, "//go:wasmimport {} __gohost_take", m.name);
             let _ = writeln!(o, "//go:noescape");
-            let _ = writeln!(o, "func gohost_take(ptr unsafe.Pointer, n uint32) uint32\n");
+            let _ = writeln!(o, "func gohostTake(ptr unsafe.Pointer, n uint32) uint32\n");
             let _ = writeln!(
                 o,
-                "// take_result fetches the n-byte payload the host kept for the call that"
+                "// takeResult fetches the n-byte payload the host kept for the call that"
             );
             let _ = writeln!(o, "// just returned, into buf when it fits.");
-            let _ = writeln!(o, "func take_result(n uint32, buf []byte) []byte {{");
+            let _ = writeln!(o, "func takeResult(n uint32, buf []byte) []byte {{");
             let _ = writeln!(o, "\tvar b []byte");
             let _ = writeln!(o, "\tif int(n) <= len(buf) {{\n\t\tb = buf[:n]\n\t}} else {{\n\t\tb = make([]byte, n)\n\t}}");
             let _ = writeln!(
                 o,
-                "\tif gohost_take(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {{"
+                "\tif gohostTake(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {{"
             );
-            let _ = writeln!(o, "\t\tpanic(\"gohost: \" + module_name + \": the host kept no result to take\")\n\t}}");
+            let _ = writeln!(o, "\t\tpanic(\"gohost: \" + moduleName + \": the host kept no result to take\")\n\t}}");
             let _ = writeln!(o, "\truntime.KeepAlive(b)\n\treturn b\n}}\n");
         }
         if m.funcs.iter().any(|f| fixed_result(m, f).is_some()) {
@@ -230,35 +343,41 @@ impl Gen<'_> {
         if status {
             let _ = writeln!(
                 o,
-                "// call_status is where the functions that return their result directly"
+                "// callStatus is where the functions that return their result directly"
             );
             let _ = writeln!(
                 o,
                 "// learn that they failed: the host writes it only then, and the wrapper"
             );
-            let _ = writeln!(o, "// resets it at once (call_failed).");
-            let _ = writeln!(o, "var call_status gohost.Status\n");
+            let _ = writeln!(o, "// resets it at once (callFailed).");
+            let _ = writeln!(o, "var callStatus gohost.Status\n");
             let _ = writeln!(
                 o,
-                "// call_failed returns the error of the call to fn that just failed, and"
+                "// callFailed returns the error of the call to fn that just failed, and"
             );
-            let _ = writeln!(o, "// resets call_status.");
+            let _ = writeln!(o, "// resets callStatus.");
             let _ = writeln!(
                 o,
-                "func call_failed(fn string, typed func(*gohost.Reader) (error, error)) error {{"
+                "func callFailed(fn string, typed func(*gohost.Reader) (error, error)) error {{"
             );
-            let _ = writeln!(o, "\tst := call_status");
-            let _ = writeln!(o, "\tcall_status = gohost.Status{{}}");
+            let _ = writeln!(o, "\tst := callStatus");
+            let _ = writeln!(o, "\tcallStatus = gohost.Status{{}}");
             let _ = writeln!(o, "\tsc := gohost.BeginCall()");
             let _ = writeln!(
                 o,
-                "\terr := gohost.CallError(module_name, fn, st.Code, take_result(st.Len, sc.Buf), typed)"
+                "\terr := gohost.CallError(moduleName, fn, st.Code, takeResult(st.Len, sc.Buf), typed)"
             );
             let _ = writeln!(o, "\tgohost.EndCall(sc)\n\treturn err\n}}\n");
         }
         if m.types.iter().any(|t| matches!(t, TypeDef::Handle(_))) {
             let _ = writeln!(o, "//go:wasmimport {} __gohost_drop", m.name);
-            let _ = writeln!(o, "func gohost_drop(h uint32) uint32\n");
+            let _ = writeln!(o, "func gohostDrop(h uint32) uint32\n");
+            let _ = writeln!(
+                o,
+                "// dropHandle releases a handle the guest no longer references: the\n\
+                 // cleanup of every handle that is not closed or given to the host.\n\
+                 func dropHandle(h uint32) {{ gohostDrop(h) }}\n"
+            );
         }
         for t in &m.types {
             match t {
@@ -280,8 +399,8 @@ impl Gen<'_> {
                     if e.error {
                         let go = naming::exported(&e.name);
                         let o = &mut self.out;
-                        let _ = writeln!(o, "func error_{go}(r *gohost.Reader) (error, error) {{");
-                        let _ = writeln!(o, "\tv, err := decode_{go}(r)\n\tif err != nil {{\n\t\treturn nil, err\n\t}}");
+                        let _ = writeln!(o, "func errorOf{go}(r *gohost.Reader) (error, error) {{");
+                        let _ = writeln!(o, "\tv, err := decode{go}(r)\n\tif err != nil {{\n\t\treturn nil, err\n\t}}");
                         let _ = writeln!(o, "\treturn v, nil\n}}\n");
                     }
                 }
@@ -389,7 +508,7 @@ impl Gen<'_> {
                     o,
                     "// Error returns the variant in words; the host's message is in the"
                 );
-                let _ = writeln!(o, "// *gohost.Error that wraps it.");
+                let _ = writeln!(o, "// *{} that wraps it.", error_type(self.m));
                 let _ = writeln!(o, "func (v {go}) Error() string {{\n\tswitch v {{");
                 for (i, var) in e.variants.iter().enumerate() {
                     let _ = writeln!(
@@ -439,7 +558,7 @@ impl Gen<'_> {
                     o,
                     "// Error returns the variant in words; the host's message is in the"
                 );
-                let _ = writeln!(o, "// *gohost.Error that wraps it.");
+                let _ = writeln!(o, "// *{} that wraps it.", error_type(self.m));
                 let _ = writeln!(
                     o,
                     "func ({vgo}) Error() string {{\n\treturn \"{pkg}: {}\"\n}}\n",
@@ -460,17 +579,37 @@ impl Gen<'_> {
         ));
         doc::write(&mut self.out, "", &docs);
         let o = &mut self.out;
-        let _ = writeln!(o, "type {go} struct {{\n\th uint32\n}}\n");
+        let x = naming::unexported(&h.name);
+        let _ = writeln!(
+            o,
+            "type {go} struct {{\n\th       uint32\n\tcleanup runtime.Cleanup\n}}\n"
+        );
+        let _ = writeln!(
+            o,
+            "// track arms the cleanup that releases the host object once the guest no\n\
+             // longer references {x} without having closed it.\n\
+             func ({x} *{go}) track() *{go} {{\n\
+             \t{x}.cleanup = runtime.AddCleanup({x}, dropHandle, {x}.h)\n\
+             \treturn {x}\n}}\n"
+        );
         let _ = writeln!(
             o,
             "// Close releases the host object. Using the handle afterwards, or closing it"
         );
-        let _ = writeln!(o, "// again, fails with an ABI error.");
-        let _ = writeln!(o, "func (x *{go}) Close() error {{");
-        let _ = writeln!(o, "\tif gohost_drop(x.h) != 0 {{");
         let _ = writeln!(
             o,
-            "\t\treturn &gohost.Error{{Module: module_name, Func: \"Close\", Message: \"unknown handle\", ABI: true}}"
+            "// again, fails with an ABI error. A handle the guest drops without closing"
+        );
+        let _ = writeln!(
+            o,
+            "// it is released by a cleanup once garbage collected; Close releases it now."
+        );
+        let _ = writeln!(o, "func ({x} *{go}) Close() error {{");
+        let _ = writeln!(o, "\t{x}.cleanup.Stop()");
+        let _ = writeln!(o, "\tif gohostDrop({x}.h) != 0 {{");
+        let _ = writeln!(
+            o,
+            "\t\treturn &gohost.Error{{Module: moduleName, Func: \"Close\", Message: \"unknown handle\", ABI: true}}"
         );
         let _ = writeln!(o, "\t}}\n\treturn nil\n}}\n");
     }
@@ -487,7 +626,7 @@ impl Gen<'_> {
                     params.push("unsafe.Pointer, uint32".into());
                 }
                 Lowering::Handle => params.push("uint32".into()),
-                _ => params.push(go_ty(&p.ty)),
+                _ => params.push(raw_ty(&p.ty)),
             }
         }
         if f.uses_status() {
@@ -501,7 +640,7 @@ impl Gen<'_> {
             match &f.ret.ok {
                 Ty::Unit => String::new(),
                 Ty::Handle { .. } => " uint32".into(),
-                t => format!(" {}", go_ty(t)),
+                t => format!(" {}", raw_ty(t)),
             }
         };
         let _ = writeln!(self.out, "//go:wasmimport {} {}", self.m.name, f.name);
@@ -511,7 +650,7 @@ impl Gen<'_> {
         let _ = writeln!(self.out, "//go:noescape");
         let _ = writeln!(
             self.out,
-            "func imp_{}({}){result}\n",
+            "func raw{}({}){result}\n",
             naming::exported(&f.name),
             params.join(", ")
         );
@@ -519,17 +658,25 @@ impl Gen<'_> {
 
     fn wrapper(&mut self, f: &Func) {
         let go = naming::exported(&f.name);
+        let method = f.receiver().map(|h| method_name(f, h));
+        let name = method.as_deref().unwrap_or(&go);
         self.doc(
-            &go,
+            name,
             doc::Item::Func,
             &f.docs,
-            format!("{go} calls the host function {}.{}.", self.m.name, f.name),
+            format!("{name} calls the host function {}.{}.", self.m.name, f.name),
         );
-        let params: Vec<String> = f
+        let mut params: Vec<String> = f
             .params
             .iter()
             .map(|p| format!("{} {}", naming::unexported(&p.name), go_ty(&p.ty)))
             .collect();
+        // A function of a handle is a method of its Go type: the first
+        // parameter becomes the receiver.
+        let head = match &method {
+            Some(method) => format!("({}) {method}", params.remove(0)),
+            None => go.clone(),
+        };
         let ok = go_ty(&f.ret.ok);
         let fails = f.can_fail();
         let results = match (ok.is_empty(), fails) {
@@ -538,7 +685,7 @@ impl Gen<'_> {
             (false, false) => format!(" {ok}"),
             (false, true) => format!(" ({ok}, error)"),
         };
-        let _ = writeln!(self.out, "func {go}({}){results} {{", params.join(", "));
+        let _ = writeln!(self.out, "func {head}({}){results} {{", params.join(", "));
         // Fixed-size encoded parameters go in arrays on the stack, the other
         // encoded parameters into the frame's argument writer. An encoded
         // result comes back in the frame's buffer unless it is fixed-size.
@@ -594,21 +741,25 @@ impl Gen<'_> {
                 start = end;
             }
         }
-        // Arguments of the raw call, and buffers to keep alive after it.
+        // Arguments of the raw call, and what follows it: buffers and
+        // handles kept alive until the host has read them (a handle's
+        // cleanup must not release it mid-call), and the cleanups of
+        // handles the call gave to the host disarmed.
         let mut args = Vec::new();
         let mut alive = Vec::new();
+        let keep = |n: &str| format!("runtime.KeepAlive({n})");
         for (i, p) in f.params.iter().enumerate() {
             let n = naming::unexported(&p.name);
             match p.ty.lowering() {
                 Lowering::Text => {
                     args.push(n.clone());
-                    alive.push(n);
+                    alive.push(keep(&n));
                 }
                 Lowering::Bytes => {
                     args.push(format!(
                         "unsafe.Pointer(unsafe.SliceData({n})), uint32(len({n}))"
                     ));
-                    alive.push(n);
+                    alive.push(keep(&n));
                 }
                 Lowering::Encoded => match fixed_args[i] {
                     Some(size) => args.push(format!("unsafe.Pointer(&a{i}), {size}")),
@@ -616,17 +767,26 @@ impl Gen<'_> {
                         args.push(format!(
                             "unsafe.Pointer(unsafe.SliceData(b{i})), uint32(len(b{i}))"
                         ));
-                        alive.push(format!("b{i}"));
+                        alive.push(keep(&format!("b{i}")));
                     }
                 },
-                Lowering::Handle => args.push(format!("{n}.h")),
-                _ => args.push(n),
+                Lowering::Handle => {
+                    args.push(format!("{n}.h"));
+                    alive.push(match p.ty {
+                        Ty::Handle {
+                            mode: HandleMode::Owned,
+                            ..
+                        } => format!("{n}.cleanup.Stop()"),
+                        _ => keep(&n),
+                    });
+                }
+                _ => args.push(to_raw(&p.ty, &n)),
             }
         }
         if frame {
-            alive.push("sc".into());
+            alive.push(keep("sc"));
         }
-        let raw = format!("imp_{go}");
+        let raw = format!("raw{go}");
         if let Some(size) = fixed_ret {
             self.fixed_area_body(f, &raw, args, alive, frame, size);
         } else if f.uses_ret_area() {
@@ -646,15 +806,17 @@ impl Gen<'_> {
         let call = format!("{raw}({})", args.join(", "));
         let ret = match &f.ret.ok {
             Ty::Unit => None,
-            Ty::Handle { name, .. } => Some(format!("&{}{{h: v}}", naming::exported(name))),
-            _ => Some("v".to_string()),
+            Ty::Handle { name, .. } => {
+                Some(format!("(&{}{{h: v}}).track()", naming::exported(name)))
+            }
+            t => Some(from_raw(t, "v")),
         };
         match (&ret, alive.is_empty()) {
             (None, _) => {
                 let _ = writeln!(o, "\t{call}");
             }
-            (Some(r), true) if r == "v" => {
-                let _ = writeln!(o, "\treturn {call}");
+            (Some(_), true) if !matches!(f.ret.ok, Ty::Handle { .. }) => {
+                let _ = writeln!(o, "\treturn {}", from_raw(&f.ret.ok, &call));
                 return;
             }
             (Some(_), _) => {
@@ -662,7 +824,7 @@ impl Gen<'_> {
             }
         }
         for a in alive {
-            let _ = writeln!(o, "\truntime.KeepAlive({a})");
+            let _ = writeln!(o, "\t{a}");
         }
         if frame {
             let _ = writeln!(o, "\tgohost.EndCall(sc)");
@@ -673,7 +835,7 @@ impl Gen<'_> {
     }
 
     /// A call that returns its scalar, handle or nothing directly and reports
-    /// a failure through call_status.
+    /// a failure through callStatus.
     fn status_body(
         &mut self,
         f: &Func,
@@ -684,15 +846,15 @@ impl Gen<'_> {
     ) {
         let m = self.m;
         let o = &mut self.out;
-        args.push("&call_status".into());
+        args.push("&callStatus".into());
         let call = format!("{raw}({})", args.join(", "));
         let (z, ret) = match &f.ret.ok {
             Ty::Unit => (String::new(), None),
             Ty::Handle { name, .. } => (
                 "nil, ".to_string(),
-                Some(format!("&{}{{h: v}}", naming::exported(name))),
+                Some(format!("(&{}{{h: v}}).track()", naming::exported(name))),
             ),
-            t => (format!("{}, ", zero(m, t)), Some("v".to_string())),
+            t => (format!("{}, ", zero(m, t)), Some(from_raw(t, "v"))),
         };
         if ret.is_some() {
             let _ = writeln!(o, "\tv := {call}");
@@ -700,18 +862,14 @@ impl Gen<'_> {
             let _ = writeln!(o, "\t{call}");
         }
         for a in &alive {
-            let _ = writeln!(o, "\truntime.KeepAlive({a})");
+            let _ = writeln!(o, "\t{a}");
         }
         if frame {
             let _ = writeln!(o, "\tgohost.EndCall(sc)");
         }
         let typed = typed_error(f);
-        let _ = writeln!(o, "\tif call_status.Code != 0 {{");
-        let _ = writeln!(
-            o,
-            "\t\treturn {z}call_failed(\"{}\", {typed})\n\t}}",
-            f.name
-        );
+        let _ = writeln!(o, "\tif callStatus.Code != 0 {{");
+        let _ = writeln!(o, "\t\treturn {z}callFailed(\"{}\", {typed})\n\t}}", f.name);
         match ret {
             Some(r) => {
                 let _ = writeln!(o, "\treturn {r}, nil");
@@ -724,7 +882,7 @@ impl Gen<'_> {
 
     /// A call whose fixed-size result the host writes into an array on the
     /// stack; anything unexpected (an error, a payload of another length,
-    /// invalid bytes) is handed to fixed_failed, which decodes it the
+    /// invalid bytes) is handed to fixedFailed, which decodes it the
     /// general way for the error.
     fn fixed_area_body(
         &mut self,
@@ -741,7 +899,7 @@ impl Gen<'_> {
         args.push(format!("unsafe.Pointer(&ret), {size}, &n"));
         let _ = writeln!(o, "\tst := {raw}({})", args.join(", "));
         for a in &alive {
-            let _ = writeln!(o, "\truntime.KeepAlive({a})");
+            let _ = writeln!(o, "\t{a}");
         }
         if frame {
             let _ = writeln!(o, "\tgohost.EndCall(sc)");
@@ -750,7 +908,7 @@ impl Gen<'_> {
         bad.extend(fixed::invalid(m, &f.ret.ok, "ret"));
         let typed = typed_error(f);
         let failed = format!(
-            "fixed_failed(\"{}\", st, n, ret[:], {typed}, decode_{})",
+            "fixedFailed(\"{}\", st, n, ret[:], {typed}, decode{})",
             f.name,
             mangle(&wire(&f.ret.ok))
         );
@@ -791,7 +949,7 @@ impl Gen<'_> {
         args.push("unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N".into());
         let _ = writeln!(o, "\tst := {raw}({})", args.join(", "));
         for a in &alive {
-            let _ = writeln!(o, "\truntime.KeepAlive({a})");
+            let _ = writeln!(o, "\t{a}");
         }
         // The payload is in sc.Buf when it fit, else fetched from the host.
         let _ = writeln!(o, "\tvar p []byte");
@@ -799,10 +957,10 @@ impl Gen<'_> {
             o,
             "\tif int(sc.N) <= len(sc.Buf) {{\n\t\tp = sc.Buf[:sc.N]\n\t}} else {{"
         );
-        let _ = writeln!(o, "\t\tp = take_result(sc.N, nil)\n\t}}");
+        let _ = writeln!(o, "\t\tp = takeResult(sc.N, nil)\n\t}}");
         let typed = typed_error(f);
         let call_err = format!(
-            "gohost.CallError(module_name, \"{}\", st, p, {typed})",
+            "gohost.CallError(moduleName, \"{}\", st, p, {typed})",
             f.name
         );
         let _ = writeln!(o, "\tif st != 0 {{");
@@ -812,7 +970,7 @@ impl Gen<'_> {
         } else {
             let _ = writeln!(o, "\t\tpanic(err)\n\t}}");
         }
-        let result_err = format!("gohost.ResultError(module_name, \"{}\", err)", f.name);
+        let result_err = format!("gohost.ResultError(moduleName, \"{}\", err)", f.name);
         let fail_stmt = |z: &str| match fails {
             true => format!("return {z}{result_err}"),
             false => format!("panic({result_err})"),

@@ -174,6 +174,12 @@ pub(super) fn check_names(m: &Module, errs: &mut Errors) {
             TypeDef::Handle(h) => h.span,
         };
         claim(go.clone(), format!("type `{}`", t.name()), span, errs);
+        if let Some(composite) = reads_as_composite(m, &go) {
+            errs.at_span(
+                span,
+                format!("type `{}` has the name of gohost's Go helpers for the module's `{composite}` (`decode{go}`); rename it", t.name()),
+            );
+        }
         match t {
             TypeDef::Enum(e) => {
                 for v in &e.variants {
@@ -189,13 +195,25 @@ pub(super) fn check_names(m: &Module, errs: &mut Errors) {
             TypeDef::Handle(_) => {}
         }
     }
+    let mut methods: BTreeMap<String, String> = BTreeMap::new();
     for f in &m.funcs {
-        claim(
-            naming::exported(&f.name),
-            format!("function `{}`", f.name),
-            f.span,
-            errs,
-        );
+        match f.receiver() {
+            // A method: its name is its own within the handle's type.
+            Some(h) => {
+                let go = format!("{}.{}", naming::exported(h), crate::go::method_name(f, h));
+                if go.ends_with(".Close") || go.ends_with(".track") {
+                    errs.at_span(f.span, format!("function `{}` becomes the Go method `{go}`, which gohost generates (it releases the handle); rename the function", f.name));
+                } else if let Some(prev) = methods.insert(go.clone(), f.name.clone()) {
+                    errs.at_span(f.span, format!("functions `{prev}` and `{}` both become the Go method `{go}`; rename one", f.name));
+                }
+            }
+            None => claim(
+                naming::exported(&f.name),
+                format!("function `{}`", f.name),
+                f.span,
+                errs,
+            ),
+        }
         let mut params = BTreeMap::new();
         for p in &f.params {
             if let Some(prev) = params.insert(naming::unexported(&p.name), &p.name) {
@@ -209,6 +227,61 @@ pub(super) fn check_names(m: &Module, errs: &mut Errors) {
             }
         }
     }
+}
+
+/// Refuses maps keyed by an enum with data: Go cannot compare its
+/// interface values by content.
+pub(super) fn check_map_keys(m: &Module, errs: &mut Errors) {
+    fn walk(m: &Module, t: &Ty, span: Span, errs: &mut Errors) {
+        match t {
+            Ty::Map { key, value, .. } => {
+                if let Ty::Enum { name, .. } = &**key {
+                    if let Some(TypeDef::Enum(e)) = m.type_def(name) {
+                        if !e.is_unit_only() {
+                            errs.at_span(
+                                span,
+                                format!("maps cannot be keyed by `{name}`, an enum with data; use an enum without data, an integer or a String"),
+                            );
+                        }
+                    }
+                }
+                walk(m, value, span, errs);
+            }
+            Ty::Option(t) | Ty::Vec(t) | Ty::Array(t, _) => walk(m, t, span, errs),
+            _ => {}
+        }
+    }
+    for t in &m.types {
+        match t {
+            TypeDef::Record(r) => r.fields.iter().for_each(|f| walk(m, &f.ty, r.span, errs)),
+            TypeDef::Enum(e) => e
+                .variants
+                .iter()
+                .flat_map(|v| &v.fields)
+                .for_each(|f| walk(m, &f.ty, e.span, errs)),
+            TypeDef::Handle(_) => {}
+        }
+    }
+    for f in &m.funcs {
+        for t in f.params.iter().map(|p| &p.ty).chain([&f.ret.ok]) {
+            walk(m, t, f.span, errs);
+        }
+    }
+    for e in &m.exports {
+        for t in e.params.iter().map(|p| &p.ty).chain([&e.ret.ok]) {
+            walk(m, t, e.span, errs);
+        }
+    }
+}
+
+/// The composite type (`Option<u32>`) the module uses whose codec helpers
+/// have the name of those of the module type whose Go name is `go`
+/// (`decodeOptU32` for a type `OptU32`), if any.
+fn reads_as_composite(m: &Module, go: &str) -> Option<String> {
+    crate::go::composite_helpers(m)
+        .into_iter()
+        .find(|(mangled, _)| mangled == go)
+        .map(|(_, ty)| ty)
 }
 
 fn check_fields(fields: &[Field], span: Span, errs: &mut Errors) {

@@ -26,7 +26,7 @@ use syn::{Attribute, Item};
 use crate::args::Args;
 use crate::model::*;
 
-use checks::{check_exports, check_names};
+use checks::{check_exports, check_map_keys, check_names};
 use items::{is_handle, mark_error_enums};
 
 pub(crate) use checks::go_field_name;
@@ -182,6 +182,7 @@ pub fn build(args: &Args, item: &syn::ItemMod) -> Result<Module, syn::Error> {
     mark_error_enums(&mut m);
     check_exports(&m, &mut errs);
     check_names(&m, &mut errs);
+    check_map_keys(&m, &mut errs);
     errs.finish()?;
     Ok(m)
 }

@@ -16,8 +16,9 @@ pub(super) enum Pos {
     Nested,
 }
 
-const SUPPORTED: &str = "supported: i32 u32 i64 u64 f32 f64 bool, &str, String, &[u8], Vec<u8>, \
-                         Option<T>, Vec<T>, and the module's records, enums and handles";
+const SUPPORTED: &str = "supported: i8 u8 i16 u16 i32 u32 i64 u64 isize usize f32 f64 bool char, \
+                         &str, String, &[u8], Vec<u8>, Option<T>, Vec<T>, [T; N], HashMap<K, V>, \
+                         BTreeMap<K, V>, and the module's records, enums and handles";
 
 impl Cx {
     /// Parses a guest-visible type.
@@ -84,7 +85,20 @@ impl Cx {
                 _ => fail(errs, "`()` is only allowed as a return type"),
             },
             Type::Tuple(_) => fail(errs, "tuples are not supported; declare a record (a `pub struct` with named fields) instead"),
-            Type::Array(_) => fail(errs, "arrays are not supported; use Vec<T> (or Vec<u8> for bytes)"),
+            Type::Array(a) => {
+                let n = match &a.len {
+                    syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. }) => n.base10_parse::<usize>().ok(),
+                    _ => None,
+                };
+                let Some(n) = n else {
+                    return fail(errs, "the length of an array must be an integer literal (`[u8; 32]`)");
+                };
+                if n > MAX_ARRAY_LEN {
+                    return fail(errs, &format!("arrays of more than {MAX_ARRAY_LEN} elements are not supported; use Vec<T>"));
+                }
+                let elem = self.ty(&a.elem, Pos::Nested, errs)?;
+                Some(Ty::Array(Box::new(elem), n))
+            }
             Type::Slice(_) => fail(errs, "unsized slices are not supported; use &[u8] or Vec<T>"),
             Type::ImplTrait(_) => fail(errs, "`impl Trait` is not supported; use a concrete type"),
             Type::TraitObject(_) => fail(errs, "`dyn Trait` is not supported; use a concrete type"),
@@ -113,11 +127,17 @@ impl Cx {
             "f32" if single => scalar(Ty::F32, errs),
             "f64" if single => scalar(Ty::F64, errs),
             "bool" if single => scalar(Ty::Bool, errs),
-            "usize" | "isize" | "i8" | "u8" | "i16" | "u16" | "i128" | "u128" if single => fail(
+            "u8" if single => scalar(Ty::U8, errs),
+            "i8" if single => scalar(Ty::I8, errs),
+            "u16" if single => scalar(Ty::U16, errs),
+            "i16" if single => scalar(Ty::I16, errs),
+            "usize" if single => scalar(Ty::Usize, errs),
+            "isize" if single => scalar(Ty::Isize, errs),
+            "char" if single => scalar(Ty::Char, errs),
+            "i128" | "u128" if single => fail(
                 errs,
-                &format!("`{name}` is not supported on the wire; use i32, u32, i64 or u64 (bytes: &[u8] or Vec<u8>)"),
+                &format!("`{name}` is not supported: Go has no 128-bit integer; use two u64 in a record, or [u8; 16]"),
             ),
-            "char" if single => fail(errs, "`char` is not supported; use u32 or String"),
             "str" if single => fail(errs, "use `&str` or `String`"),
             "String" if is_std_path(path, "string") => {
                 no_args(path, errs)?;
@@ -143,6 +163,20 @@ impl Cx {
                     return fail(errs, "`Option<Option<T>>` is not supported: both map to a Go `*T`; use an enum");
                 }
                 Some(Ty::Option(Box::new(inner)))
+            }
+            "HashMap" | "BTreeMap" if is_std_path(path, "collections") => {
+                let args = generic_types(last);
+                if args.len() != 2 {
+                    return fail(errs, &format!("expected `{name}<K, V>` (the default hasher)"));
+                }
+                let key = self.ty(args[0], Pos::Nested, errs)?;
+                if !is_map_key(&key) {
+                    errs.at(args[0], "map keys must be integers, `bool`, `char`, `String` or an enum of the module without data");
+                    return None;
+                }
+                let value = self.ty(args[1], Pos::Nested, errs)?;
+                let kind = if name == "HashMap" { MapKind::Hash } else { MapKind::BTree };
+                Some(Ty::Map { kind, key: Box::new(key), value: Box::new(value) })
             }
             "Result" if is_std_path(path, "result") => fail(
                 errs,
@@ -175,6 +209,32 @@ impl Cx {
             }
         }
     }
+}
+
+/// The longest array the macro accepts; longer ones are lists.
+const MAX_ARRAY_LEN: usize = 1 << 16;
+
+/// True for the types a map may be keyed by: comparable in Go, `Eq` in
+/// Rust, and not floats. An enum must also be without data
+/// (`check_map_keys`, once every enum is known).
+fn is_map_key(t: &Ty) -> bool {
+    matches!(
+        t,
+        Ty::U8
+            | Ty::I8
+            | Ty::U16
+            | Ty::I16
+            | Ty::I32
+            | Ty::U32
+            | Ty::I64
+            | Ty::U64
+            | Ty::Usize
+            | Ty::Isize
+            | Ty::Bool
+            | Ty::Char
+            | Ty::Str { .. }
+            | Ty::Enum { .. }
+    )
 }
 
 /// The type name when `path` is `Name` or `self::Name`.

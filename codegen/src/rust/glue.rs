@@ -108,6 +108,49 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
         let e = quote!(__e);
         let on_err = fail(quote!(#what), e.clone());
         match p.ty.lowering() {
+            Lowering::I32 | Lowering::I64 | Lowering::F32 | Lowering::F64
+                if checked_scalar(&p.ty) =>
+            {
+                // Widened on the wire: converted back with a check, an ABI
+                // error (or a trap, when the function has no other way to
+                // fail) for a value only a hand-written guest can send.
+                let p_ = quote!(::gohost::__private);
+                let (wt, conv) = match p.ty {
+                    Ty::Char => (quote!(i32), quote!(#p_::char_from_wasm(#a))),
+                    Ty::Usize => (
+                        quote!(i64),
+                        quote!(usize::try_from(#a as u64).map_err(|_| #p_::usize_error(#a as u64))),
+                    ),
+                    Ty::Isize => (
+                        quote!(i64),
+                        quote!(isize::try_from(#a).map_err(|_| #p_::isize_error(#a))),
+                    ),
+                    ref t => {
+                        let (rt, name) = match t {
+                            Ty::U8 => (quote!(u8), "u8"),
+                            Ty::I8 => (quote!(i8), "i8"),
+                            Ty::U16 => (quote!(u16), "u16"),
+                            _ => (quote!(i16), "i16"),
+                        };
+                        (
+                            quote!(i32),
+                            quote!(#rt::try_from(#a).map_err(|_| #p_::range_error(#a, #name))),
+                        )
+                    }
+                };
+                if area || status {
+                    needs_cx = true;
+                }
+                wasm_args.push(quote!(#a: #wt));
+                checks.push(quote! {
+                    let #v = match #conv {
+                        ::core::result::Result::Ok(__v) => __v,
+                        ::core::result::Result::Err(__e) => #on_err,
+                    };
+                });
+                call_args.push(quote!(#v));
+                continue;
+            }
             Lowering::I32 | Lowering::I64 | Lowering::F32 | Lowering::F64 => {
                 let (wt, conv) = match p.ty {
                     Ty::I32 => (quote!(i32), quote!(#a)),
@@ -127,7 +170,10 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
                 wasm_args.push(quote!(#a: i32));
                 wasm_args.push(quote!(#alen: i32));
                 let (read, owned, borrowed_param) = match &p.ty {
-                    Ty::Str { owned } => (quote!(__cx.mem.str(#a, #alen)), *owned || owns, !*owned),
+                    // A `Cow<str>`: borrowed when the text is UTF-8.
+                    Ty::Str { owned } => {
+                        (quote!(__cx.mem.text(#a, #alen)), *owned || owns, !*owned)
+                    }
                     Ty::Bytes { owned } => {
                         (quote!(__cx.mem.bytes(#a, #alen)), *owned || owns, !*owned)
                     }
@@ -145,10 +191,12 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
                         (quote!(__cx.mem.#decode::<#rt>(#a, #alen)), false, by_ref)
                     }
                 };
-                let to_owned = if owned && !matches!(p.ty.lowering(), Lowering::Encoded) {
-                    quote!(.to_owned())
-                } else {
-                    quote!()
+                let to_owned = match p.ty {
+                    Ty::Str { .. } if owned => quote!(.into_owned()),
+                    _ if owned && !matches!(p.ty.lowering(), Lowering::Encoded) => {
+                        quote!(.to_owned())
+                    }
+                    _ => quote!(),
                 };
                 checks.push(quote! {
                     let #v = match #read {
@@ -156,8 +204,8 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
                         ::core::result::Result::Err(__e) => #on_err,
                     };
                 });
-                let pass_ref =
-                    borrowed_param && (owns || matches!(p.ty.lowering(), Lowering::Encoded));
+                let pass_ref = borrowed_param
+                    && (owns || matches!(p.ty.lowering(), Lowering::Encoded | Lowering::Text));
                 call_args.push(if pass_ref { quote!(&#v) } else { quote!(#v) });
             }
             Lowering::Handle => {
@@ -274,7 +322,12 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
             Ty::Unit => quote!(::core::result::Result::Ok(())),
             Ty::U32 => quote!(::core::result::Result::Ok(#v as i32)),
             Ty::U64 => quote!(::core::result::Result::Ok(#v as i64)),
-            Ty::Bool => quote!(::core::result::Result::Ok(i32::from(#v))),
+            Ty::Bool | Ty::U8 | Ty::I8 | Ty::U16 | Ty::I16 => {
+                quote!(::core::result::Result::Ok(i32::from(#v)))
+            }
+            Ty::Char => quote!(::core::result::Result::Ok(u32::from(#v) as i32)),
+            Ty::Usize => quote!(::core::result::Result::Ok(#v as u64 as i64)),
+            Ty::Isize => quote!(::core::result::Result::Ok(#v as i64)),
             Ty::Handle { .. } => quote!(::core::result::Result::Ok(
                 __cx.abi.handles.insert(#v) as i32
             )),
@@ -327,13 +380,17 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
         // Decode into owned values, release the context, lend the caller,
         // then split again to write the result.
         let vs: Vec<Ident> = (0..f.params.len())
-            .filter(|i| f.params[*i].ty.lowering().is_memory_or_handle())
+            .filter(|i| {
+                let t = &f.params[*i].ty;
+                t.lowering().is_memory_or_handle() || checked_scalar(t)
+            })
             .map(|i| format_ident!("__v{}", i))
             .collect();
-        let pre = (needs_cx).then(|| {
+        let pre = (!checks.is_empty()).then(|| {
             quote! {
                 let (#(#vs,)*) = {
                     let (mut __cx, _) = __caller.__split()?;
+                    let _ = &mut __cx;
                     #(#checks)*
                     (#(#vs,)*)
                 };
@@ -476,6 +533,15 @@ impl AsyncGlue<'_> {
             )?;
         }
     }
+}
+
+/// True for the scalars widened on the wire, which the glue converts back
+/// with a check (`u8`... `i16`, `usize`, `isize`, `char`).
+fn checked_scalar(t: &Ty) -> bool {
+    matches!(
+        t,
+        Ty::U8 | Ty::I8 | Ty::U16 | Ty::I16 | Ty::Usize | Ty::Isize | Ty::Char
+    )
 }
 
 impl Lowering {

@@ -65,6 +65,25 @@ fn rust_ty_in(t: &Ty, scope: &TokenStream) -> TokenStream {
         Ty::F32 => quote!(f32),
         Ty::F64 => quote!(f64),
         Ty::Bool => quote!(bool),
+        Ty::U8 => quote!(u8),
+        Ty::I8 => quote!(i8),
+        Ty::U16 => quote!(u16),
+        Ty::I16 => quote!(i16),
+        Ty::Usize => quote!(usize),
+        Ty::Isize => quote!(isize),
+        Ty::Char => quote!(char),
+        Ty::Array(t, n) => {
+            let t = rust_ty(t);
+            let n = Literal::usize_unsuffixed(*n);
+            quote!([#t; #n])
+        }
+        Ty::Map { kind, key, value } => {
+            let (k, v) = (rust_ty(key), rust_ty(value));
+            match kind {
+                MapKind::Hash => quote!(::std::collections::HashMap<#k, #v>),
+                MapKind::BTree => quote!(::std::collections::BTreeMap<#k, #v>),
+            }
+        }
         Ty::Str { .. } => quote!(::std::string::String),
         Ty::Bytes { .. } => quote!(::std::vec::Vec<u8>),
         Ty::Record { name, .. } | Ty::Enum { name, .. } | Ty::Handle { name, .. } => {
@@ -98,6 +117,11 @@ fn record_codec(m: &Module, r: &Record) -> TokenStream {
         .iter()
         .all(|f| is_fixed(m, &f.ty))
         .then(|| record_fixed(m, r, &fields, &tys));
+    let whats: Vec<String> = r
+        .fields
+        .iter()
+        .map(|f| format!("field `{}.{}`", r.name, f.name.trim_start_matches("r#")))
+        .collect();
     quote! {
         #fixed
         impl ::gohost::__private::Encode for #name {
@@ -111,7 +135,7 @@ fn record_codec(m: &Module, r: &Record) -> TokenStream {
                 r: &mut ::gohost::__private::Reader<'r>,
             ) -> ::core::result::Result<Self, ::gohost::__private::AbiError> {
                 ::core::result::Result::Ok(Self {
-                    #(#fields: ::gohost::__private::Decode::decode(r)?,)*
+                    #(#fields: ::gohost::__private::Decode::decode(r).map_err(|e| e.context(#whats))?,)*
                 })
             }
         }
@@ -216,9 +240,23 @@ fn enum_codec(e: &Enum) -> TokenStream {
                 #(::gohost::__private::Encode::encode(#binds, w);)*
             }
         });
+        let whats: Vec<String> = v
+            .fields
+            .iter()
+            .map(|f| {
+                format!(
+                    "field `{}::{}.{}`",
+                    e.name,
+                    v.name,
+                    f.name.trim_start_matches("r#")
+                )
+            })
+            .collect();
         let build = match v.kind {
             VariantKind::Unit => quote!(Self::#vi),
-            _ => quote!(Self::#vi { #(#names: ::gohost::__private::Decode::decode(r)?),* }),
+            _ => quote!(Self::#vi {
+                #(#names: ::gohost::__private::Decode::decode(r).map_err(|e| e.context(#whats))?),*
+            }),
         };
         dec.push(quote!(#lit => ::core::result::Result::Ok(#build),));
     }

@@ -20,6 +20,7 @@ pub struct Host {
 #[gohost::host_module(name = "kv", go_package = "kv")]
 pub mod kv {
     use super::{Host, Store};
+    use std::collections::{BTreeMap, HashMap};
     use std::fmt;
 
     /// One stored pair.
@@ -55,7 +56,7 @@ pub mod kv {
     }
 
     /// A colour.
-    #[derive(Debug)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
     pub enum Color {
         /// Like blood.
         Red,
@@ -69,6 +70,17 @@ pub mod kv {
         Circle { radius: f64 },
         Rect(f32, f32),
         Empty,
+    }
+
+    /// A blob by its content address: fixed-size, so it travels in place.
+    #[derive(Debug)]
+    pub struct Blob {
+        pub hash: [u8; 32],
+        pub kind: u8,
+        pub delta: i16,
+        pub size: usize,
+        pub initial: char,
+        pub origin: [i8; 2],
     }
 
     /// What can go wrong in the store.
@@ -258,6 +270,32 @@ pub mod kv {
             .collect())
     }
 
+    /// Narrow numbers, a host-sized one and a char.
+    pub fn narrow(level: u8, offset: i16, at: isize, width: u16, sign: i8, len: usize) -> u16 {
+        let _ = (at, sign, len);
+        u16::from(level).wrapping_add(offset as u16).wrapping_add(width)
+    }
+
+    /// The first char of key, checked by the host.
+    pub fn initial(store: &Store, c: char) -> char {
+        let _ = store;
+        c.to_ascii_uppercase()
+    }
+
+    /// Counts entries per colour, and the blobs under each name.
+    pub fn census(
+        by_color: HashMap<Color, u32>,
+        blobs: BTreeMap<String, Vec<Blob>>,
+    ) -> HashMap<String, [i8; 3]> {
+        let _ = by_color;
+        blobs.keys().map(|k| (k.clone(), [0, 1, 2])).collect()
+    }
+
+    /// A blob back, in place.
+    pub fn touch(blob: Blob) -> Blob {
+        blob
+    }
+
     /// Writes to the host log through the caller.
     pub fn log(caller: &mut gohost::Caller<'_, Host>, msg: &str) {
         caller.data_mut().log.push(msg.to_string());
@@ -286,5 +324,7 @@ pub mod kv {
         pub fn reset() -> Result<(), String>;
         pub fn store(data: Vec<u8>, name: String);
         pub fn wide(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32, i: i32) -> i32;
+        /// Takes and returns the new types: encoded, not direct.
+        pub fn digest(key: [u8; 32], c: char, n: u8) -> Result<BTreeMap<u16, Vec<usize>>, String>;
     }
 }

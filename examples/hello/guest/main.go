@@ -15,12 +15,7 @@ func main() {
 		names = []string{"world"}
 	}
 	for _, name := range names {
-		greeting, err := greeter.Greet(name)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "greet:", err)
-			os.Exit(1)
-		}
-		fmt.Println(greeting)
+		fmt.Println(greeter.Greet(name))
 	}
 	fmt.Println("2 + 3 =", greeter.Add(2, 3))
 }

@@ -6,7 +6,7 @@ package main
 import (
 	"errors"
 
-	"example.com/asyncplugin/shop"
+	"guest/shop"
 )
 
 type plugin struct{}
@@ -23,19 +23,15 @@ func (plugin) Checkout(names []string) (uint32, error) {
 			}
 			return 0, err
 		}
-		if _, err := shop.CartAdd(cart, item); err != nil {
+		if _, err := cart.Add(item); err != nil {
 			return 0, err
 		}
 	}
-	return shop.CartTotal(cart)
+	return cart.Total()
 }
 
 func (plugin) Echo(text string, ms uint32) string {
-	out, err := shop.SlowEcho(text, ms)
-	if err != nil {
-		panic(err)
-	}
-	return out
+	return shop.SlowEcho(text, ms)
 }
 
 func (plugin) Burn() uint32 { return shop.Broken() }
@@ -44,7 +40,7 @@ func (plugin) Twice(n int32) int32 { return shop.Double(n) }
 
 func (plugin) SameCartTwice() (uint32, error) {
 	cart := shop.OpenCart()
-	total, err := shop.CartsTotal(cart, cart)
+	total, err := cart.CartsTotal(cart)
 	if cerr := cart.Close(); cerr != nil {
 		return 0, errors.New("the cart was lost: " + cerr.Error())
 	}

@@ -5,12 +5,12 @@ use std::path::Path;
 
 use gohost_build::BuildMode;
 
-/// Builds, for wasip1, a temporary Go module `module` holding the generated
-/// package `package` (its `files`) and the main program `main_go` (relative
-/// to this crate), with a `replace` to the local support module; returns
-/// the wasm.
+/// Builds, for wasip1, a temporary Go module named
+/// [`gohost_codegen::DEFAULT_GO_MODULE`] (what `GO_FILES` import without
+/// `go_out`) holding the generated package `package` (its `files`), the
+/// support package and the main program `main_go` (relative to this
+/// crate); returns the wasm.
 pub fn build_generated(
-    module: &str,
     package: &str,
     files: &[(&str, &str)],
     main_go: &str,
@@ -19,18 +19,19 @@ pub fn build_generated(
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path();
-    let support = manifest
-        .join("../go")
-        .canonicalize()
-        .expect("support module");
     std::fs::write(
         root.join("go.mod"),
-        format!(
-            "module {module}\n\ngo 1.24\n\nrequire github.com/gohost/gohost/go v0.0.0\n\nreplace github.com/gohost/gohost/go => {}\n",
-            support.display()
-        ),
+        format!("module {}\n\ngo 1.24\n", gohost_codegen::DEFAULT_GO_MODULE),
     )
     .expect("go.mod");
+    let module = gohost_codegen::GoModule::find(root)
+        .expect("go.mod")
+        .expect("the module");
+    gohost_codegen::write_go_files(
+        &module.support_dir(),
+        &gohost_codegen::support::support_files(),
+    )
+    .expect("support package");
     std::fs::create_dir(root.join(package)).expect("mkdir");
     for (name, contents) in files {
         std::fs::write(root.join(package).join(name), contents).expect("write go");

@@ -6,9 +6,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
+	"time"
 
-	"example.com/guest/kv"
-	gohost "github.com/gohost/gohost/go"
+	"guest/kv"
 )
 
 func main() {
@@ -24,10 +25,9 @@ func main() {
 	var tooLarge kv.KvErrorTooLarge
 	err = kv.Put("big", make([]byte, 2<<20))
 	fmt.Println("put big", errors.As(err, &tooLarge), tooLarge.Limit, err)
-	id, err := kv.GetUserID("avocado")
-	fmt.Println("user id", *id, err)
-	id, err = kv.GetUserID("nobody")
-	fmt.Println("user id", id == nil, err)
+	id := kv.GetUserID("avocado")
+	fmt.Println("user id", *id)
+	fmt.Println("user id", kv.GetUserID("nobody") == nil)
 	limit := uint32(1)
 	entries, err := kv.List(kv.ListOptions{Prefix: "a", Limit: &limit, Reverse: true})
 	fmt.Println("list", len(entries), entries[0].Key, string(entries[0].Value), err)
@@ -37,12 +37,12 @@ func main() {
 	fmt.Println("area", a, err)
 	fmt.Println("favorite", kv.Favorite())
 	t := kv.Begin()
-	fmt.Println("txn put", kv.TxnPut(t, "k", []byte("v")), kv.TxnPut(t, "l", nil))
-	n, err := kv.TxnLen(t)
+	fmt.Println("txn put", t.Put("k", []byte("v")), t.Put("l", nil))
+	n, err := t.Len()
 	fmt.Println("txn len", n, err)
-	n, err = kv.Commit(t)
+	n, err = t.Commit()
 	fmt.Println("commit", n, err)
-	_, err = kv.TxnLen(t)
+	_, err = t.Len()
 	fmt.Println("after commit", err)
 	fmt.Println("close", t.Close())
 	_, err = kv.OpenTxn("")
@@ -55,8 +55,29 @@ func main() {
 	url := "u"
 	got, err := kv.Lookup("t", []string{"apple", "nope"}, &url)
 	fmt.Println("lookup", *got[0], got[1] == nil, err)
-	_, err = kv.Get(string([]byte{0xff, 0xfe}))
-	var ge *gohost.Error
-	fmt.Println("bad utf8", errors.As(err, &ge) && ge.ABI, ge.Module, ge.Func)
-	fmt.Println("log", kv.Log("hello"))
+	// Text that is not UTF-8 reaches the host with U+FFFD in place of each
+	// invalid sequence, as Go ranges over it; it never fails the call.
+	fmt.Println("bad utf8", kv.Put(string([]byte{'k', 0xff}), []byte("kept")))
+	v, err = kv.Get("k\uFFFD")
+	fmt.Println("bad utf8 key", string(v), err)
+	_, err = kv.Get("nope")
+	var ge *kv.Error
+	fmt.Println("error type", errors.As(err, &ge) && !ge.ABI, ge.Module, ge.Func)
+	kv.Log("hello")
+
+	// Handles dropped without Close: their cleanups release them once
+	// collected (the host counts what stays open).
+	abandon(3)
+	runtime.GC()
+	runtime.GC()
+	time.Sleep(10 * time.Millisecond)
+}
+
+// abandon opens n transactions and drops them.
+//
+//go:noinline
+func abandon(n int) {
+	for range n {
+		kv.Begin()
+	}
 }

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"example.com/plugin/plug"
+	"guest/plug"
 )
 
 var (
@@ -82,11 +82,7 @@ func (plugin) Check(flag bool) error {
 }
 
 func (plugin) LogViaHost(msg string) uint32 {
-	n, err := plug.HostLog("plugin: " + msg)
-	if err != nil {
-		panic(err)
-	}
-	return n
+	return plug.HostLog("plugin: " + msg)
 }
 
 func (plugin) WrongError() error { return errors.New("plain error") }

@@ -5,7 +5,7 @@ pub mod m {
     pub fn add(a: i32, b: i32) -> i32 {
         a + b
     }
-    pub fn size(x: usize) -> usize {
+    pub fn size(x: u128) -> u128 {
         x
     }
 }

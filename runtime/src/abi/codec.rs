@@ -1,6 +1,9 @@
 //! The value encoding shared with the Go support package (`docs/abi.md`,
 //! "Encoding"): little endian, no padding, length-prefixed bytes.
 
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hash};
+
 use super::AbiError;
 
 /// Appends encoded values to a byte buffer.
@@ -28,6 +31,12 @@ impl Writer {
     #[inline]
     pub fn u8(&mut self, v: u8) {
         self.buf.push(v);
+    }
+
+    /// A little-endian u16.
+    #[inline]
+    pub fn u16(&mut self, v: u16) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
     }
 
     /// A little-endian u32.
@@ -64,7 +73,7 @@ impl Writer {
     }
 
     /// Bytes without a length prefix.
-    pub(crate) fn raw(&mut self, b: &[u8]) {
+    pub fn raw(&mut self, b: &[u8]) {
         self.buf.extend_from_slice(b);
     }
 
@@ -101,6 +110,11 @@ impl<'r> Reader<'r> {
     /// A reader over `buf`.
     pub fn new(buf: &'r [u8]) -> Self {
         Reader { buf, pos: 0 }
+    }
+
+    /// The bytes read so far.
+    pub fn offset(&self) -> usize {
+        self.pos
     }
 
     /// The bytes not read yet.
@@ -142,6 +156,12 @@ impl<'r> Reader<'r> {
     #[inline]
     pub fn u8(&mut self) -> Result<u8, AbiError> {
         Ok(self.array::<1>("u8")?[0])
+    }
+
+    /// A little-endian u16.
+    #[inline]
+    pub fn u16(&mut self) -> Result<u16, AbiError> {
+        self.array("u16").map(u16::from_le_bytes)
     }
 
     /// A little-endian u32.
@@ -201,6 +221,28 @@ impl<'r> Reader<'r> {
 pub trait Encode {
     /// Appends the encoding of `self`.
     fn encode(&self, w: &mut Writer);
+
+    /// Appends a list of values: the count, then each one. `u8` copies
+    /// its bytes at once; the bytes are those of the loop.
+    #[inline]
+    fn encode_list(items: &[Self], w: &mut Writer)
+    where
+        Self: Sized,
+    {
+        w.len(items.len());
+        Self::encode_elems(items, w);
+    }
+
+    /// Appends each value without a count (an array).
+    #[inline]
+    fn encode_elems(items: &[Self], w: &mut Writer)
+    where
+        Self: Sized,
+    {
+        for item in items {
+            item.encode(w);
+        }
+    }
 }
 
 /// A value the host can receive from the guest.
@@ -212,6 +254,18 @@ pub trait Decode<'r>: Sized {
 
     /// Reads one value.
     fn decode(r: &mut Reader<'r>) -> Result<Self, AbiError>;
+
+    /// Reads a list: a count, then each value. `u8` copies its bytes at
+    /// once.
+    #[inline]
+    fn decode_list(r: &mut Reader<'r>) -> Result<Vec<Self>, AbiError> {
+        let n = r.count(Self::MIN_SIZE)?;
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.push(Self::decode(r)?);
+        }
+        Ok(v)
+    }
 }
 
 /// Decodes one value that must use all of `bytes`.
@@ -241,10 +295,151 @@ macro_rules! number {
 }
 
 number! {
+    u16 => u16 as u16,
+    i16 => u16 as u16,
     u32 => u32 as u32,
     i32 => u32 as u32,
     u64 => u64 as u64,
     i64 => u64 as u64,
+}
+
+impl Encode for i8 {
+    #[inline]
+    fn encode(&self, w: &mut Writer) {
+        w.u8(*self as u8);
+    }
+}
+
+impl Decode<'_> for i8 {
+    #[inline]
+    fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
+        Ok(r.u8()? as i8)
+    }
+}
+
+/// `u8` lists and arrays are byte strings: copied at once, not element by
+/// element. `Vec<u8>` and `[u8]` encode through these.
+impl Encode for u8 {
+    #[inline]
+    fn encode(&self, w: &mut Writer) {
+        w.u8(*self);
+    }
+
+    #[inline]
+    fn encode_list(items: &[Self], w: &mut Writer) {
+        w.bytes(items);
+    }
+
+    #[inline]
+    fn encode_elems(items: &[Self], w: &mut Writer) {
+        w.raw(items);
+    }
+}
+
+impl Decode<'_> for u8 {
+    #[inline]
+    fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
+        r.u8()
+    }
+
+    #[inline]
+    fn decode_list(r: &mut Reader<'_>) -> Result<Vec<Self>, AbiError> {
+        r.bytes().map(<[u8]>::to_vec)
+    }
+}
+
+/// `usize` is 8 bytes on the wire, as Go's `uint` on wasm. The host
+/// always sends one that fits; a guest's value that does not fit this
+/// host's `usize` is malformed.
+impl Encode for usize {
+    #[inline]
+    fn encode(&self, w: &mut Writer) {
+        w.u64(*self as u64);
+    }
+}
+
+impl Decode<'_> for usize {
+    const MIN_SIZE: usize = 8;
+    #[inline]
+    fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
+        let v = r.u64()?;
+        usize::try_from(v).map_err(|_| usize_error(v))
+    }
+}
+
+/// `isize` is 8 bytes on the wire, as Go's `int` on wasm.
+impl Encode for isize {
+    #[inline]
+    fn encode(&self, w: &mut Writer) {
+        w.u64(*self as i64 as u64);
+    }
+}
+
+impl Decode<'_> for isize {
+    const MIN_SIZE: usize = 8;
+    #[inline]
+    fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
+        let v = r.u64()? as i64;
+        isize::try_from(v).map_err(|_| isize_error(v))
+    }
+}
+
+/// The error of a guest's `uint` that does not fit the host's `usize`.
+#[cold]
+pub fn usize_error(v: u64) -> AbiError {
+    AbiError::new(format!(
+        "malformed value: {v} does not fit this host's usize ({} bits)",
+        usize::BITS
+    ))
+}
+
+/// The error of a guest's `int` that does not fit the host's `isize`.
+#[cold]
+pub fn isize_error(v: i64) -> AbiError {
+    AbiError::new(format!(
+        "malformed value: {v} does not fit this host's isize ({} bits)",
+        isize::BITS
+    ))
+}
+
+/// The error of a guest's small integer that is out of its type's range
+/// (possible only from a hand-written guest: a direct parameter travels
+/// widened to `i32`).
+#[cold]
+pub fn range_error(v: i32, ty: &str) -> AbiError {
+    AbiError::new(format!("{v} is out of range for {ty}"))
+}
+
+/// A `char` is its scalar value, a u32; the host refuses a guest's rune
+/// that is not a Unicode scalar value (a surrogate, or above U+10FFFF).
+impl Encode for char {
+    #[inline]
+    fn encode(&self, w: &mut Writer) {
+        w.u32(u32::from(*self));
+    }
+}
+
+impl Decode<'_> for char {
+    const MIN_SIZE: usize = 4;
+    #[inline]
+    fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
+        let v = r.u32()?;
+        char::from_u32(v).ok_or_else(|| char_error(v))
+    }
+}
+
+/// The error of a guest's rune that is not a Unicode scalar value.
+#[cold]
+pub fn char_error(v: u32) -> AbiError {
+    AbiError::new(format!(
+        "malformed value: {v:#x} is not a Unicode scalar value (a char)"
+    ))
+}
+
+/// Converts a direct `char` parameter.
+#[inline]
+pub fn char_from_wasm(v: i32) -> Result<char, AbiError> {
+    char::from_u32(v as u32).ok_or_else(|| char_error(v as u32))
 }
 
 impl Encode for f32 {
@@ -309,6 +504,8 @@ impl Encode for String {
     }
 }
 
+/// Exact text: UTF-8 or an error. Generated glue decodes `String`s
+/// lossily instead; this is for hosts that read guest bytes themselves.
 impl<'r> Decode<'r> for &'r str {
     const MIN_SIZE: usize = 4;
     fn decode(r: &mut Reader<'r>) -> Result<Self, AbiError> {
@@ -317,29 +514,13 @@ impl<'r> Decode<'r> for &'r str {
     }
 }
 
+/// Text inside encoded values is decoded lossily, as top-level string
+/// parameters are ([`GuestMemory::text`](crate::abi::GuestMemory::text)):
+/// a Go string may hold any bytes, and a string never fails a call.
 impl Decode<'_> for String {
     const MIN_SIZE: usize = 4;
     fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
-        <&str>::decode(r).map(str::to_owned)
-    }
-}
-
-impl Encode for [u8] {
-    fn encode(&self, w: &mut Writer) {
-        w.bytes(self);
-    }
-}
-
-impl Encode for Vec<u8> {
-    fn encode(&self, w: &mut Writer) {
-        w.bytes(self);
-    }
-}
-
-impl Decode<'_> for Vec<u8> {
-    const MIN_SIZE: usize = 4;
-    fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
-        r.bytes().map(<[u8]>::to_vec)
+        Ok(String::from_utf8_lossy(r.bytes()?).into_owned())
     }
 }
 
@@ -350,34 +531,121 @@ impl<'r> Decode<'r> for &'r [u8] {
     }
 }
 
-/// `Vec<T>` is a count then each element. `u8` is deliberately not
-/// [`Encode`], so `Vec<u8>` and `[u8]` take the byte-string impls above (one
-/// copy instead of a loop); the bytes on the wire are the same either way.
+/// `Vec<T>` is a count then each element; `Vec<u8>` and `[u8]` are byte
+/// strings, copied at once ([`Encode::encode_list`]).
 impl<T: Encode> Encode for Vec<T> {
+    #[inline]
     fn encode(&self, w: &mut Writer) {
-        self.as_slice().encode(w);
+        T::encode_list(self, w);
     }
 }
 
 impl<T: Encode> Encode for [T] {
+    #[inline]
     fn encode(&self, w: &mut Writer) {
-        w.len(self.len());
-        for item in self {
-            item.encode(w);
-        }
+        T::encode_list(self, w);
     }
 }
 
 impl<'r, T: Decode<'r>> Decode<'r> for Vec<T> {
     const MIN_SIZE: usize = 4;
+    #[inline]
     fn decode(r: &mut Reader<'r>) -> Result<Self, AbiError> {
-        let n = r.count(T::MIN_SIZE)?;
-        let mut v = Vec::with_capacity(n);
-        for _ in 0..n {
-            v.push(T::decode(r)?);
-        }
-        Ok(v)
+        T::decode_list(r)
     }
+}
+
+/// `[T; N]` is its N elements, without a count.
+impl<T: Encode, const N: usize> Encode for [T; N] {
+    #[inline]
+    fn encode(&self, w: &mut Writer) {
+        T::encode_elems(self, w);
+    }
+}
+
+impl<'r, T: Decode<'r>, const N: usize> Decode<'r> for [T; N] {
+    const MIN_SIZE: usize = N.saturating_mul(T::MIN_SIZE);
+    fn decode(r: &mut Reader<'r>) -> Result<Self, AbiError> {
+        let mut err = None;
+        let items: [Option<T>; N] = std::array::from_fn(|_| {
+            if err.is_some() {
+                return None;
+            }
+            T::decode(r).map_err(|e| err = Some(e)).ok()
+        });
+        if let Some(e) = err {
+            return Err(e);
+        }
+        Ok(items.map(|v| v.expect("every element decoded")))
+    }
+}
+
+/// A map is a u32 count, then each key and its value. Decoding refuses a
+/// key that repeats: a map with two values for a key is malformed.
+impl<K: Encode, V: Encode, S> Encode for HashMap<K, V, S> {
+    fn encode(&self, w: &mut Writer) {
+        w.len(self.len());
+        for (k, v) in self {
+            k.encode(w);
+            v.encode(w);
+        }
+    }
+}
+
+impl<'r, K, V, S> Decode<'r> for HashMap<K, V, S>
+where
+    K: Decode<'r> + Eq + Hash,
+    V: Decode<'r>,
+    S: BuildHasher + Default,
+{
+    const MIN_SIZE: usize = 4;
+    fn decode(r: &mut Reader<'r>) -> Result<Self, AbiError> {
+        let n = r.count(K::MIN_SIZE + V::MIN_SIZE)?;
+        let mut m = HashMap::with_capacity_and_hasher(n, S::default());
+        for _ in 0..n {
+            let at = r.offset();
+            let k = K::decode(r)?;
+            let v = V::decode(r)?;
+            if m.insert(k, v).is_some() {
+                return Err(duplicate_key(at));
+            }
+        }
+        Ok(m)
+    }
+}
+
+impl<K: Encode, V: Encode> Encode for BTreeMap<K, V> {
+    fn encode(&self, w: &mut Writer) {
+        w.len(self.len());
+        for (k, v) in self {
+            k.encode(w);
+            v.encode(w);
+        }
+    }
+}
+
+impl<'r, K: Decode<'r> + Ord, V: Decode<'r>> Decode<'r> for BTreeMap<K, V> {
+    const MIN_SIZE: usize = 4;
+    fn decode(r: &mut Reader<'r>) -> Result<Self, AbiError> {
+        let n = r.count(K::MIN_SIZE + V::MIN_SIZE)?;
+        let mut m = BTreeMap::new();
+        for _ in 0..n {
+            let at = r.offset();
+            let k = K::decode(r)?;
+            let v = V::decode(r)?;
+            if m.insert(k, v).is_some() {
+                return Err(duplicate_key(at));
+            }
+        }
+        Ok(m)
+    }
+}
+
+#[cold]
+fn duplicate_key(at: usize) -> AbiError {
+    AbiError::new(format!(
+        "malformed value: the map key at offset {at} repeats an earlier key"
+    ))
 }
 
 impl<T: Encode + ?Sized> Encode for &T {

@@ -43,7 +43,71 @@ macro_rules! number {
     )*};
 }
 
-number!(u32, i32, u64, i64, f32, f64);
+number!(u8, i8, u16, i16, u32, i32, u64, i64, f32, f64);
+
+impl Fixed for usize {
+    const SIZE: usize = 8;
+
+    #[inline]
+    fn read(b: &[u8]) -> Option<Self> {
+        usize::try_from(u64::read(b)?).ok()
+    }
+
+    #[inline]
+    fn write(&self, b: &mut [u8]) {
+        (*self as u64).write(b);
+    }
+}
+
+impl Fixed for isize {
+    const SIZE: usize = 8;
+
+    #[inline]
+    fn read(b: &[u8]) -> Option<Self> {
+        isize::try_from(i64::read(b)?).ok()
+    }
+
+    #[inline]
+    fn write(&self, b: &mut [u8]) {
+        (*self as i64).write(b);
+    }
+}
+
+impl Fixed for char {
+    const SIZE: usize = 4;
+
+    #[inline]
+    fn read(b: &[u8]) -> Option<Self> {
+        char::from_u32(u32::read(b)?)
+    }
+
+    #[inline]
+    fn write(&self, b: &mut [u8]) {
+        u32::from(*self).write(b);
+    }
+}
+
+/// An array of fixed-size elements: each at `i * T::SIZE`.
+impl<T: Fixed, const N: usize> Fixed for [T; N] {
+    const SIZE: usize = N * T::SIZE;
+
+    #[inline]
+    fn read(b: &[u8]) -> Option<Self> {
+        let b = b.get(..Self::SIZE)?;
+        let items: [Option<T>; N] = std::array::from_fn(|i| T::read(b.get(i * T::SIZE..)?));
+        if items.iter().any(Option::is_none) {
+            return None;
+        }
+        Some(items.map(|v| v.expect("every element read")))
+    }
+
+    #[inline]
+    fn write(&self, b: &mut [u8]) {
+        for (v, c) in self.iter().zip(b.chunks_mut(T::SIZE.max(1))) {
+            v.write(c);
+        }
+    }
+}
 
 impl Fixed for bool {
     const SIZE: usize = 1;
@@ -93,6 +157,16 @@ mod tests {
         agrees(std::f64::consts::PI);
         agrees(true);
         agrees(false);
+        agrees(0xfe_u8);
+        agrees(-2_i8);
+        agrees(0xbeef_u16);
+        agrees(-300_i16);
+        agrees(usize::MAX);
+        agrees(isize::MIN);
+        agrees('\u{1f980}');
+        agrees([7_u8; 32]);
+        agrees([-1_i16, 2, -3]);
+        agrees([['a', 'b'], ['c', 'd']]);
     }
 
     #[test]
@@ -100,5 +174,10 @@ mod tests {
         assert_eq!(bool::read(&[2]), None);
         assert!(decode_all::<bool>(&[2]).is_err());
         assert_eq!(u32::read(&[1, 2, 3]), None, "too short");
+        let surrogate = 0xd800_u32.to_le_bytes();
+        assert_eq!(char::read(&surrogate), None);
+        assert!(decode_all::<char>(&surrogate).is_err());
+        assert_eq!(<[bool; 2]>::read(&[1, 2]), None);
+        assert!(decode_all::<[bool; 2]>(&[1, 2]).is_err());
     }
 }

@@ -1,5 +1,7 @@
 //! Checked views into a guest's linear memory.
 
+use std::borrow::Cow;
+
 use super::codec::{decode_all, Decode};
 use super::fixed::Fixed;
 use super::AbiError;
@@ -50,12 +52,14 @@ impl<'a> GuestMemory<'a> {
         Ok(&self.data[r])
     }
 
-    /// `len` bytes at `ptr`, which must be UTF-8.
+    /// The text in the `len` bytes at `ptr`: borrowed when they are UTF-8
+    /// (the common case, checked in one pass), else decoded lossily, each
+    /// invalid sequence becoming U+FFFD as when Go ranges over a string. A
+    /// Go string may hold any bytes; a string parameter never fails a call
+    /// (exact bytes are what `&[u8]` is for).
     #[inline]
-    pub fn str(&self, ptr: i32, len: i32) -> Result<&str, AbiError> {
-        let bytes = self.bytes(ptr, len)?;
-        std::str::from_utf8(bytes)
-            .map_err(|e| AbiError::new(format!("text at {:#x} is not UTF-8: {e}", ptr as u32)))
+    pub fn text(&self, ptr: i32, len: i32) -> Result<Cow<'_, str>, AbiError> {
+        Ok(String::from_utf8_lossy(self.bytes(ptr, len)?))
     }
 
     /// Decodes one value from exactly the `len` bytes at `ptr`.
@@ -113,7 +117,7 @@ mod tests {
     fn bounds_are_checked_without_overflow() {
         let mut data = vec![b'a'; 16];
         let mut m = GuestMemory::new(&mut data);
-        assert_eq!(m.str(0, 16), Ok("aaaaaaaaaaaaaaaa"));
+        assert_eq!(m.text(0, 16).as_deref(), Ok("aaaaaaaaaaaaaaaa"));
         assert_eq!(m.bytes(16, 0), Ok(&[][..]));
         assert!(m.bytes(16, 1).is_err());
         assert!(m.bytes(-1, 2).is_err(), "0xffffffff + 2 wraps in u32");
@@ -123,10 +127,11 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_is_an_error() {
-        let mut data = vec![0xff, 0xfe];
+    fn invalid_utf8_is_replaced_and_valid_text_borrowed() {
+        let mut data = b"ok\xff\xfe!".to_vec();
         let m = GuestMemory::new(&mut data);
-        let err = m.str(0, 2).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.starts_with("text at 0x0 is not UTF-8"), "{err}");
+        assert_eq!(m.text(0, 5).as_deref(), Ok("ok\u{fffd}\u{fffd}!"));
+        assert!(matches!(m.text(0, 2), Ok(Cow::Borrowed("ok"))));
+        assert!(m.text(3, 5).is_err(), "bounds are still checked");
     }
 }

@@ -11,7 +11,10 @@ mod memory;
 mod proptests;
 mod ret;
 
-pub use codec::{decode_all, Decode, Encode, Reader, Writer};
+pub use codec::{
+    char_error, char_from_wasm, decode_all, isize_error, range_error, usize_error, Decode, Encode,
+    Reader, Writer,
+};
 pub use error::AbiError;
 pub use fixed::Fixed;
 pub use handles::HandleTable;

@@ -271,4 +271,63 @@ proptest! {
         prop_assert_eq!(decode_all::<bool>(&encode(&flag)).ok(), Some(flag));
         prop_assert_eq!(decode_all::<Option<u64>>(&encode(&opt)).ok(), Some(opt));
     }
+
+    #[test]
+    fn new_scalars_arrays_and_maps_round_trip(
+        small in (any::<u8>(), any::<i8>(), any::<u16>(), any::<i16>()),
+        sizes in (any::<usize>(), any::<isize>()),
+        c in any::<char>(),
+        hash in any::<[u8; 32]>(),
+        grid in any::<[[i16; 3]; 2]>(),
+        names in any::<[Option<String>; 3]>(),
+        map in proptest::collection::hash_map(any::<u16>(), ".{0,8}", 0..8),
+        tree in proptest::collection::btree_map(".{0,8}", proptest::collection::vec(any::<char>(), 0..4), 0..8),
+    ) {
+        prop_assert_eq!(encode(&small.0), vec![small.0]);
+        prop_assert_eq!(decode_all::<u8>(&encode(&small.0)).ok(), Some(small.0));
+        let bytes = encode(&small.3);
+        prop_assert_eq!(bytes.len(), 2);
+        prop_assert_eq!(decode_all::<i16>(&bytes).ok(), Some(small.3));
+        prop_assert_eq!(decode_all::<i8>(&encode(&small.1)).ok(), Some(small.1));
+        prop_assert_eq!(decode_all::<u16>(&encode(&small.2)).ok(), Some(small.2));
+        prop_assert_eq!(decode_all::<usize>(&encode(&sizes.0)).ok(), Some(sizes.0));
+        prop_assert_eq!(decode_all::<isize>(&encode(&sizes.1)).ok(), Some(sizes.1));
+        prop_assert_eq!(decode_all::<char>(&encode(&c)).ok(), Some(c));
+        let bytes = encode(&hash);
+        prop_assert_eq!(&bytes[..], &hash[..], "no count before an array");
+        prop_assert_eq!(decode_all::<[u8; 32]>(&bytes).ok(), Some(hash));
+        prop_assert_eq!(decode_all::<[[i16; 3]; 2]>(&encode(&grid)).ok(), Some(grid));
+        prop_assert_eq!(decode_all::<[Option<String>; 3]>(&encode(&names)).ok(), Some(names.clone()));
+        let bytes = encode(&map);
+        prop_assert_eq!(decode_all::<std::collections::HashMap<u16, String>>(&bytes).ok(), Some(map));
+        let bytes = encode(&tree);
+        prop_assert_eq!(decode_all::<std::collections::BTreeMap<String, Vec<char>>>(&bytes).ok(), Some(tree.clone()));
+        for cut in 0..bytes.len() {
+            prop_assert!(decode_all::<std::collections::BTreeMap<String, Vec<char>>>(&bytes[..cut]).is_err());
+        }
+    }
+}
+
+#[test]
+fn duplicate_map_keys_and_invalid_chars_are_refused() {
+    // Two pairs with key 7.
+    let mut w = Writer::new();
+    w.u32(2);
+    for v in [1_u32, 2] {
+        w.u32(7);
+        w.u32(v);
+    }
+    let bytes = w.into_bytes();
+    let want = "malformed value: the map key at offset 12 repeats an earlier key";
+    let err = decode_all::<std::collections::HashMap<u32, u32>>(&bytes).err();
+    assert_eq!(err.map(|e| e.to_string()).as_deref(), Some(want));
+    let err = decode_all::<std::collections::BTreeMap<u32, u32>>(&bytes).err();
+    assert_eq!(err.map(|e| e.to_string()).as_deref(), Some(want));
+    let err = decode_all::<char>(&0xdfff_u32.to_le_bytes()).err();
+    assert_eq!(
+        err.map(|e| e.to_string()).as_deref(),
+        Some("malformed value: 0xdfff is not a Unicode scalar value (a char)")
+    );
+    let err = decode_all::<[char; 2]>(&[0x61, 0, 0, 0, 0, 0, 0x11, 0]).err();
+    assert!(err.is_some(), "0x110000 is past the last scalar value");
 }

@@ -9,7 +9,7 @@
 // function runs only in async instances, so it has its own module and
 // guest: the sync rows keep `benchapi`.
 //
-// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, a *gohost.Error.
+// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, an *Error.
 package benchasync
 
 // ABIVersion is the version of the gohost ABI this package was generated for.
@@ -19,29 +19,29 @@ const ABIVersion = 1
 // built against a different model and names the stale module.
 const ModelHash = "3f8105ace26d115f"
 
-const module_name = "benchasync"
+const moduleName = "benchasync"
 
 //go:wasmimport benchasync __gohost_abi_1_3f8105ace26d115f
-func gohost_abi()
+func gohostABI()
 
 func init() {
-	gohost_abi()
+	gohostABI()
 }
 
 //go:wasmimport benchasync add_later
 //go:noescape
-func imp_AddLater(int32, int32) int32
+func rawAddLater(int32, int32) int32
 
 // AddLater adds two numbers in a future that completes at once.
 func AddLater(a int32, b int32) int32 {
-	return imp_AddLater(a, b)
+	return rawAddLater(a, b)
 }
 
 //go:wasmimport benchasync add
 //go:noescape
-func imp_Add(int32, int32) int32
+func rawAdd(int32, int32) int32
 
 // Add adds two numbers: the sync function of an async instance.
 func Add(a int32, b int32) int32 {
-	return imp_Add(a, b)
+	return rawAdd(a, b)
 }

@@ -4,7 +4,7 @@
 //
 // The host module the benchmark guest calls through its generated package.
 //
-// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, a *gohost.Error.
+// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, an *Error.
 //
 // The host calls the guest through Exports: a plugin implements it, calls Register from an init function, and is built as a reactor: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared.
 package benchapi
@@ -14,79 +14,84 @@ import (
 	"runtime"
 	"unsafe"
 
-	gohost "github.com/gohost/gohost/go"
+	gohost "gohost.bench/calls/internal/gohost"
 )
+
+// Error is a failed host call, the error the functions of this package
+// return. It is the same type in every package gohost generates for a
+// guest, so errors.As finds it whichever package the call came from.
+type Error = gohost.Error
 
 // ABIVersion is the version of the gohost ABI this package was generated for.
 const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "fb859be64f303f0d"
+const ModelHash = "29b26847110af537"
 
-const module_name = "benchapi"
+const moduleName = "benchapi"
 
-//go:wasmimport benchapi __gohost_abi_1_fb859be64f303f0d
-func gohost_abi()
+//go:wasmimport benchapi __gohost_abi_1_29b26847110af537
+func gohostABI()
 
 func init() {
-	gohost_abi()
+	gohostABI()
 }
 
 //go:wasmimport benchapi __gohost_take
 //go:noescape
-func gohost_take(ptr unsafe.Pointer, n uint32) uint32
+func gohostTake(ptr unsafe.Pointer, n uint32) uint32
 
-// take_result fetches the n-byte payload the host kept for the call that
+// takeResult fetches the n-byte payload the host kept for the call that
 // just returned, into buf when it fits.
-func take_result(n uint32, buf []byte) []byte {
+func takeResult(n uint32, buf []byte) []byte {
 	var b []byte
 	if int(n) <= len(buf) {
 		b = buf[:n]
 	} else {
 		b = make([]byte, n)
 	}
-	if gohost_take(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
-		panic("gohost: " + module_name + ": the host kept no result to take")
+	if gohostTake(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
+		panic("gohost: " + moduleName + ": the host kept no result to take")
 	}
 	runtime.KeepAlive(b)
 	return b
 }
 
-// fixed_failed returns the error of a call to fn whose fixed-size result
+// fixedFailed returns the error of a call to fn whose fixed-size result
 // did not arrive: the host's error (status st), or why the n-byte payload,
 // in buf when it fits, does not decode.
-func fixed_failed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {
+func fixedFailed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {
 	var p []byte
 	if int(n) <= len(buf) {
 		// A copy: buf is an array on the caller's stack, which must not escape.
 		p = append([]byte(nil), buf[:n]...)
 	} else {
-		p = take_result(n, nil)
+		p = takeResult(n, nil)
 	}
 	if st != 0 {
-		return gohost.CallError(module_name, fn, st, p, typed)
+		return gohost.CallError(moduleName, fn, st, p, typed)
 	}
 	r := gohost.NewReader(p)
 	_, err := decode(r)
 	if err == nil {
 		err = r.Done()
 	}
-	return gohost.ResultError(module_name, fn, err)
+	return gohost.ResultError(moduleName, fn, err)
 }
 
-// call_status is where the functions that return their result directly
+// callStatus is where the functions that return their result directly
 // learn that they failed: the host writes it only then, and the wrapper
-// resets it at once (call_failed).
-var call_status gohost.Status
+// resets it at once (callFailed).
+var callStatus gohost.Status
 
-// call_failed returns the error of the call to fn that just failed, and
-// resets call_status.
-func call_failed(fn string, typed func(*gohost.Reader) (error, error)) error {
-	st := call_status
-	call_status = gohost.Status{}
+// callFailed returns the error of the call to fn that just failed, and
+// resets callStatus.
+func callFailed(fn string, typed func(*gohost.Reader) (error, error)) error {
+	st := callStatus
+	callStatus = gohost.Status{}
 	sc := gohost.BeginCall()
-	err := gohost.CallError(module_name, fn, st.Code, take_result(st.Len, sc.Buf), typed)
+	err := gohost.CallError(moduleName, fn, st.Code, takeResult(st.Len, sc.Buf), typed)
 	gohost.EndCall(sc)
 	return err
 }
@@ -98,19 +103,11 @@ type Point struct {
 	Name string
 }
 
-// Vec3 three numbers: the record round trip without a string to allocate.
+// Vec3 is three numbers: the record round trip without a string to allocate.
 type Vec3 struct {
 	X float64
 	Y float64
 	Z float64
-}
-
-// Pair is the request and response record of the peer rows (`peers`): two
-// strings and a number, as Extism and go-plugin users pass them.
-type Pair struct {
-	First  string
-	Second string
-	N      int64
 }
 
 // BenchError is the error of the error-path benchmark.
@@ -129,84 +126,81 @@ type BenchErrorRefused struct {
 func (BenchErrorRefused) isBenchError() {}
 
 // Error returns the variant in words; the host's message is in the
-// *gohost.Error that wraps it.
+// *Error that wraps it.
 func (BenchErrorRefused) Error() string {
 	return "benchapi: refused"
 }
 
 //go:wasmimport benchapi add
 //go:noescape
-func imp_Add(int32, int32) int32
+func rawAdd(int32, int32) int32
 
 // Add adds two numbers: the scalar call.
 func Add(a int32, b int32) int32 {
-	return imp_Add(a, b)
+	return rawAdd(a, b)
 }
 
 //go:wasmimport benchapi text_len
 //go:noescape
-func imp_TextLen(string, *gohost.Status) uint32
+func rawTextLen(string) uint32
 
 // TextLen returns the length of a text: the string call.
-func TextLen(s string) (uint32, error) {
-	v := imp_TextLen(s, &call_status)
+func TextLen(s string) uint32 {
+	v := rawTextLen(s)
 	runtime.KeepAlive(s)
-	if call_status.Code != 0 {
-		return 0, call_failed("text_len", nil)
-	}
-	return v, nil
+	return v
 }
 
 //go:wasmimport benchapi bytes_len
 //go:noescape
-func imp_BytesLen(unsafe.Pointer, uint32) uint32
+func rawBytesLen(unsafe.Pointer, uint32) uint32
 
 // BytesLen returns the first byte plus the length: the byte-slice call (the host reads
 // the guest's bytes in place, so the work is the same for any size).
 func BytesLen(b []byte) uint32 {
-	v := imp_BytesLen(unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b)))
+	v := rawBytesLen(unsafe.Pointer(unsafe.SliceData(b)), uint32(len(b)))
 	runtime.KeepAlive(b)
 	return v
 }
 
 //go:wasmimport benchapi shift
 //go:noescape
-func imp_Shift(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+func rawShift(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // Shift sends a record back moved by one: the record round trip.
 func Shift(p_ Point) (Point, error) {
 	sc := gohost.BeginCall()
-	encode_Point(&sc.Args, p_)
+	encodePoint(&sc.Args, p_)
 	b0 := sc.Args.Bytes()
-	st := imp_Shift(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	st := rawShift(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(b0)
 	runtime.KeepAlive(sc)
 	var p []byte
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
 	} else {
-		p = take_result(sc.N, nil)
+		p = takeResult(sc.N, nil)
 	}
 	if st != 0 {
-		err := gohost.CallError(module_name, "shift", st, p, nil)
+		err := gohost.CallError(moduleName, "shift", st, p, nil)
 		gohost.EndCall(sc)
 		return Point{}, err
 	}
 	r := gohost.NewReader(p)
-	v, err := decode_Point(r)
+	v, err := decodePoint(r)
 	if err == nil {
 		err = r.Done()
 	}
 	gohost.EndCall(sc)
 	if err != nil {
-		return Point{}, gohost.ResultError(module_name, "shift", err)
+		return Point{}, gohost.ResultError(moduleName, "shift", err)
 	}
 	return v, nil
 }
 
 //go:wasmimport benchapi nudge
 //go:noescape
-func imp_Nudge(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+func rawNudge(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // Nudge sends a vector back moved by one: the record round trip of scalars.
 func Nudge(v_ Vec3) (Vec3, error) {
@@ -216,9 +210,9 @@ func Nudge(v_ Vec3) (Vec3, error) {
 	gohost.StoreFloat64(&a0[16], v_.Z)
 	var ret [24]byte
 	var n uint32
-	st := imp_Nudge(unsafe.Pointer(&a0), 24, unsafe.Pointer(&ret), 24, &n)
+	st := rawNudge(unsafe.Pointer(&a0), 24, unsafe.Pointer(&ret), 24, &n)
 	if st != 0 || n != 24 {
-		return Vec3{}, fixed_failed("nudge", st, n, ret[:], nil, decode_Vec3)
+		return Vec3{}, fixedFailed("nudge", st, n, ret[:], nil, decodeVec3)
 	}
 	var v Vec3
 	v.X = gohost.LoadFloat64(&ret[0])
@@ -229,13 +223,13 @@ func Nudge(v_ Vec3) (Vec3, error) {
 
 //go:wasmimport benchapi refuse
 //go:noescape
-func imp_Refuse(uint32, *gohost.Status) uint32
+func rawRefuse(uint32, *gohost.Status) uint32
 
 // Refuse always fails: the error path.
 func Refuse(code uint32) (uint32, error) {
-	v := imp_Refuse(code, &call_status)
-	if call_status.Code != 0 {
-		return 0, call_failed("refuse", error_BenchError)
+	v := rawRefuse(code, &callStatus)
+	if callStatus.Code != 0 {
+		return 0, callFailed("refuse", errorOfBenchError)
 	}
 	return v, nil
 }
@@ -252,10 +246,6 @@ type Exports interface {
 
 	// GuestShift moves a point in the guest: the record export call.
 	GuestShift(p_ Point) Point
-
-	// GuestSwap swaps the strings and adds their lengths to `n`: the record
-	// plugin call of the peer rows.
-	GuestSwap(p_ Pair) Pair
 }
 
 var registered Exports
@@ -278,18 +268,18 @@ func implementation() Exports {
 }
 
 //go:wasmexport guest_add
-func exp_GuestAdd(a0 int32, a1 int32) int32 {
+func exportGuestAdd(a0 int32, a1 int32) int32 {
 	return implementation().GuestAdd(a0, a1)
 }
 
 //go:wasmexport guest_shift
-func exp_GuestShift(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+func exportGuestShift(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	defer gohost.Recover(&ret)
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("benchapi"))
 	}
 	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decode_Point(r)
+	a0, err := decodePoint(r)
 	if err != nil {
 		return gohost.BadArgs(err)
 	}
@@ -298,37 +288,17 @@ func exp_GuestShift(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	}
 	v := registered.GuestShift(a0)
 	w := gohost.Reply()
-	encode_Point(w, v)
+	encodePoint(w, v)
 	return gohost.Send(w)
 }
 
-//go:wasmexport guest_swap
-func exp_GuestSwap(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
-	defer gohost.Recover(&ret)
-	if registered == nil {
-		return gohost.Refuse(gohost.NotRegistered("benchapi"))
-	}
-	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decode_Pair(r)
-	if err != nil {
-		return gohost.BadArgs(err)
-	}
-	if err := r.Done(); err != nil {
-		return gohost.BadArgs(err)
-	}
-	v := registered.GuestSwap(a0)
-	w := gohost.Reply()
-	encode_Pair(w, v)
-	return gohost.Send(w)
-}
-
-func encode_Point(w *gohost.Writer, v Point) {
+func encodePoint(w *gohost.Writer, v Point) {
 	w.PutFloat64(v.X)
 	w.PutFloat64(v.Y)
 	w.PutString(v.Name)
 }
 
-func decode_Point(r *gohost.Reader) (v Point, err error) {
+func decodePoint(r *gohost.Reader) (v Point, err error) {
 	if v.X, err = r.Float64(); err != nil {
 		return v, err
 	}
@@ -341,13 +311,13 @@ func decode_Point(r *gohost.Reader) (v Point, err error) {
 	return v, nil
 }
 
-func encode_Vec3(w *gohost.Writer, v Vec3) {
+func encodeVec3(w *gohost.Writer, v Vec3) {
 	w.PutFloat64(v.X)
 	w.PutFloat64(v.Y)
 	w.PutFloat64(v.Z)
 }
 
-func decode_Vec3(r *gohost.Reader) (v Vec3, err error) {
+func decodeVec3(r *gohost.Reader) (v Vec3, err error) {
 	if v.X, err = r.Float64(); err != nil {
 		return v, err
 	}
@@ -360,26 +330,7 @@ func decode_Vec3(r *gohost.Reader) (v Vec3, err error) {
 	return v, nil
 }
 
-func encode_Pair(w *gohost.Writer, v Pair) {
-	w.PutString(v.First)
-	w.PutString(v.Second)
-	w.PutInt64(v.N)
-}
-
-func decode_Pair(r *gohost.Reader) (v Pair, err error) {
-	if v.First, err = r.String(); err != nil {
-		return v, err
-	}
-	if v.Second, err = r.String(); err != nil {
-		return v, err
-	}
-	if v.N, err = r.Int64(); err != nil {
-		return v, err
-	}
-	return v, nil
-}
-
-func encode_BenchError(w *gohost.Writer, v BenchError) {
+func encodeBenchError(w *gohost.Writer, v BenchError) {
 	switch v := v.(type) {
 	case BenchErrorRefused:
 		w.PutUint32(0)
@@ -389,7 +340,7 @@ func encode_BenchError(w *gohost.Writer, v BenchError) {
 	}
 }
 
-func decode_BenchError(r *gohost.Reader) (BenchError, error) {
+func decodeBenchError(r *gohost.Reader) (BenchError, error) {
 	n, err := r.Uint32()
 	if err != nil {
 		return nil, err
@@ -405,8 +356,8 @@ func decode_BenchError(r *gohost.Reader) (BenchError, error) {
 	return nil, gohost.BadVariant("BenchError", n)
 }
 
-func error_BenchError(r *gohost.Reader) (error, error) {
-	v, err := decode_BenchError(r)
+func errorOfBenchError(r *gohost.Reader) (error, error) {
+	v, err := decodeBenchError(r)
 	if err != nil {
 		return nil, err
 	}

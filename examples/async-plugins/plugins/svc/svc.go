@@ -5,7 +5,7 @@
 // The typed API plugins get, as Go package `svc`, and the export each
 // plugin implements (the `extern "Go"` block).
 //
-// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, a *gohost.Error.
+// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, an *Error.
 //
 // The host calls the guest through Exports: a plugin implements it, calls Register from an init function, and is built as a reactor: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared.
 package svc
@@ -15,59 +15,48 @@ import (
 	"runtime"
 	"unsafe"
 
-	gohost "github.com/gohost/gohost/go"
+	gohost "gohost.example/async-plugins/internal/gohost"
 )
+
+// Error is a failed host call, the error the functions of this package
+// return. It is the same type in every package gohost generates for a
+// guest, so errors.As finds it whichever package the call came from.
+type Error = gohost.Error
 
 // ABIVersion is the version of the gohost ABI this package was generated for.
 const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "b0dc931fa5183cc5"
+const ModelHash = "806fec1f8fd6e1f5"
 
-const module_name = "svc"
+const moduleName = "svc"
 
-//go:wasmimport svc __gohost_abi_1_b0dc931fa5183cc5
-func gohost_abi()
+//go:wasmimport svc __gohost_abi_1_806fec1f8fd6e1f5
+func gohostABI()
 
 func init() {
-	gohost_abi()
+	gohostABI()
 }
 
 //go:wasmimport svc __gohost_take
 //go:noescape
-func gohost_take(ptr unsafe.Pointer, n uint32) uint32
+func gohostTake(ptr unsafe.Pointer, n uint32) uint32
 
-// take_result fetches the n-byte payload the host kept for the call that
+// takeResult fetches the n-byte payload the host kept for the call that
 // just returned, into buf when it fits.
-func take_result(n uint32, buf []byte) []byte {
+func takeResult(n uint32, buf []byte) []byte {
 	var b []byte
 	if int(n) <= len(buf) {
 		b = buf[:n]
 	} else {
 		b = make([]byte, n)
 	}
-	if gohost_take(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
-		panic("gohost: " + module_name + ": the host kept no result to take")
+	if gohostTake(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
+		panic("gohost: " + moduleName + ": the host kept no result to take")
 	}
 	runtime.KeepAlive(b)
 	return b
-}
-
-// call_status is where the functions that return their result directly
-// learn that they failed: the host writes it only then, and the wrapper
-// resets it at once (call_failed).
-var call_status gohost.Status
-
-// call_failed returns the error of the call to fn that just failed, and
-// resets call_status.
-func call_failed(fn string, typed func(*gohost.Reader) (error, error)) error {
-	st := call_status
-	call_status = gohost.Status{}
-	sc := gohost.BeginCall()
-	err := gohost.CallError(module_name, fn, st.Code, take_result(st.Len, sc.Buf), typed)
-	gohost.EndCall(sc)
-	return err
 }
 
 // Request is a request for a plugin: one HTTP `GET`.
@@ -110,7 +99,7 @@ type SvcErrorNotFound struct {
 func (SvcErrorNotFound) isSvcError() {}
 
 // Error returns the variant in words; the host's message is in the
-// *gohost.Error that wraps it.
+// *Error that wraps it.
 func (SvcErrorNotFound) Error() string {
 	return "svc: not found"
 }
@@ -123,7 +112,7 @@ type SvcErrorBadName struct {
 func (SvcErrorBadName) isSvcError() {}
 
 // Error returns the variant in words; the host's message is in the
-// *gohost.Error that wraps it.
+// *Error that wraps it.
 func (SvcErrorBadName) Error() string {
 	return "svc: bad name"
 }
@@ -137,73 +126,66 @@ type SvcErrorUnreadable struct {
 func (SvcErrorUnreadable) isSvcError() {}
 
 // Error returns the variant in words; the host's message is in the
-// *gohost.Error that wraps it.
+// *Error that wraps it.
 func (SvcErrorUnreadable) Error() string {
 	return "svc: unreadable"
 }
 
 //go:wasmimport svc read_doc
 //go:noescape
-func imp_ReadDoc(string, unsafe.Pointer, uint32, *uint32) uint32
+func rawReadDoc(string, unsafe.Pointer, uint32, *uint32) uint32
 
 // ReadDoc reads the document `name` (the file `NAME.txt` of the host's data
 // directory) with Tokio's file I/O.
 func ReadDoc(name string) (Doc, error) {
 	sc := gohost.BeginCall()
-	st := imp_ReadDoc(name, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	st := rawReadDoc(name, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(name)
 	runtime.KeepAlive(sc)
 	var p []byte
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
 	} else {
-		p = take_result(sc.N, nil)
+		p = takeResult(sc.N, nil)
 	}
 	if st != 0 {
-		err := gohost.CallError(module_name, "read_doc", st, p, error_SvcError)
+		err := gohost.CallError(moduleName, "read_doc", st, p, errorOfSvcError)
 		gohost.EndCall(sc)
 		return Doc{}, err
 	}
 	r := gohost.NewReader(p)
-	v, err := decode_Doc(r)
+	v, err := decodeDoc(r)
 	if err == nil {
 		err = r.Done()
 	}
 	gohost.EndCall(sc)
 	if err != nil {
-		return Doc{}, gohost.ResultError(module_name, "read_doc", err)
+		return Doc{}, gohost.ResultError(moduleName, "read_doc", err)
 	}
 	return v, nil
 }
 
 //go:wasmimport svc count_view
 //go:noescape
-func imp_CountView(string, *gohost.Status) uint64
+func rawCountView(string) uint64
 
 // CountView records one view of the document `name` with the analytics service,
 // a simulated upstream one round trip away (100 ms, a Tokio timer),
 // and returns the document's views so far.
-func CountView(name string) (uint64, error) {
-	v := imp_CountView(name, &call_status)
+func CountView(name string) uint64 {
+	v := rawCountView(name)
 	runtime.KeepAlive(name)
-	if call_status.Code != 0 {
-		return 0, call_failed("count_view", nil)
-	}
-	return v, nil
+	return v
 }
 
 //go:wasmimport svc log
 //go:noescape
-func imp_Log(string, *gohost.Status)
+func rawLog(string)
 
 // Log writes `line` to the host's log, after the plugin's name.
-func Log(line string) error {
-	imp_Log(line, &call_status)
+func Log(line string) {
+	rawLog(line)
 	runtime.KeepAlive(line)
-	if call_status.Code != 0 {
-		return call_failed("log", nil)
-	}
-	return nil
 }
 
 // Exports is what a plugin implements: the functions the host calls
@@ -228,13 +210,13 @@ func Register(impl Exports) {
 }
 
 //go:wasmexport handle
-func exp_Handle(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+func exportHandle(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	defer gohost.Recover(&ret)
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("svc"))
 	}
 	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decode_Request(r)
+	a0, err := decodeRequest(r)
 	if err != nil {
 		return gohost.BadArgs(err)
 	}
@@ -246,16 +228,16 @@ func exp_Handle(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 		return gohost.Send(gohost.ReplyError(err))
 	}
 	w := gohost.Reply()
-	encode_Response(w, v)
+	encodeResponse(w, v)
 	return gohost.Send(w)
 }
 
-func encode_Request(w *gohost.Writer, v Request) {
+func encodeRequest(w *gohost.Writer, v Request) {
 	w.PutUint32(v.ID)
 	w.PutString(v.Query)
 }
 
-func decode_Request(r *gohost.Reader) (v Request, err error) {
+func decodeRequest(r *gohost.Reader) (v Request, err error) {
 	if v.ID, err = r.Uint32(); err != nil {
 		return v, err
 	}
@@ -265,12 +247,12 @@ func decode_Request(r *gohost.Reader) (v Request, err error) {
 	return v, nil
 }
 
-func encode_Response(w *gohost.Writer, v Response) {
+func encodeResponse(w *gohost.Writer, v Response) {
 	w.PutUint32(v.Status)
 	w.PutString(v.Body)
 }
 
-func decode_Response(r *gohost.Reader) (v Response, err error) {
+func decodeResponse(r *gohost.Reader) (v Response, err error) {
 	if v.Status, err = r.Uint32(); err != nil {
 		return v, err
 	}
@@ -280,14 +262,14 @@ func decode_Response(r *gohost.Reader) (v Response, err error) {
 	return v, nil
 }
 
-func encode_Doc(w *gohost.Writer, v Doc) {
+func encodeDoc(w *gohost.Writer, v Doc) {
 	w.PutString(v.Name)
 	w.PutString(v.Title)
 	w.PutString(v.Text)
 	w.PutUint64(v.Size)
 }
 
-func decode_Doc(r *gohost.Reader) (v Doc, err error) {
+func decodeDoc(r *gohost.Reader) (v Doc, err error) {
 	if v.Name, err = r.String(); err != nil {
 		return v, err
 	}
@@ -303,7 +285,7 @@ func decode_Doc(r *gohost.Reader) (v Doc, err error) {
 	return v, nil
 }
 
-func encode_SvcError(w *gohost.Writer, v SvcError) {
+func encodeSvcError(w *gohost.Writer, v SvcError) {
 	switch v := v.(type) {
 	case SvcErrorNotFound:
 		w.PutUint32(0)
@@ -320,7 +302,7 @@ func encode_SvcError(w *gohost.Writer, v SvcError) {
 	}
 }
 
-func decode_SvcError(r *gohost.Reader) (SvcError, error) {
+func decodeSvcError(r *gohost.Reader) (SvcError, error) {
 	n, err := r.Uint32()
 	if err != nil {
 		return nil, err
@@ -351,8 +333,8 @@ func decode_SvcError(r *gohost.Reader) (SvcError, error) {
 	return nil, gohost.BadVariant("SvcError", n)
 }
 
-func error_SvcError(r *gohost.Reader) (error, error) {
-	v, err := decode_SvcError(r)
+func errorOfSvcError(r *gohost.Reader) (error, error) {
+	v, err := decodeSvcError(r)
 	if err != nil {
 		return nil, err
 	}

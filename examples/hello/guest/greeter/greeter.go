@@ -4,15 +4,20 @@
 //
 // The host functions the Go guest can call, as package `greeter`.
 //
-// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, a *gohost.Error.
+// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, an *Error.
 package greeter
 
 import (
 	"runtime"
 	"unsafe"
 
-	gohost "github.com/gohost/gohost/go"
+	gohost "gohost.example/hello/internal/gohost"
 )
+
+// Error is a failed host call, the error the functions of this package
+// return. It is the same type in every package gohost generates for a
+// guest, so errors.As finds it whichever package the call came from.
+type Error = gohost.Error
 
 // ABIVersion is the version of the gohost ABI this package was generated for.
 const ABIVersion = 1
@@ -21,30 +26,30 @@ const ABIVersion = 1
 // built against a different model and names the stale module.
 const ModelHash = "08b19dde9ff1488b"
 
-const module_name = "greeter"
+const moduleName = "greeter"
 
 //go:wasmimport greeter __gohost_abi_1_08b19dde9ff1488b
-func gohost_abi()
+func gohostABI()
 
 func init() {
-	gohost_abi()
+	gohostABI()
 }
 
 //go:wasmimport greeter __gohost_take
 //go:noescape
-func gohost_take(ptr unsafe.Pointer, n uint32) uint32
+func gohostTake(ptr unsafe.Pointer, n uint32) uint32
 
-// take_result fetches the n-byte payload the host kept for the call that
+// takeResult fetches the n-byte payload the host kept for the call that
 // just returned, into buf when it fits.
-func take_result(n uint32, buf []byte) []byte {
+func takeResult(n uint32, buf []byte) []byte {
 	var b []byte
 	if int(n) <= len(buf) {
 		b = buf[:n]
 	} else {
 		b = make([]byte, n)
 	}
-	if gohost_take(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
-		panic("gohost: " + module_name + ": the host kept no result to take")
+	if gohostTake(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
+		panic("gohost: " + moduleName + ": the host kept no result to take")
 	}
 	runtime.KeepAlive(b)
 	return b
@@ -52,24 +57,24 @@ func take_result(n uint32, buf []byte) []byte {
 
 //go:wasmimport greeter greet
 //go:noescape
-func imp_Greet(string, unsafe.Pointer, uint32, *uint32) uint32
+func rawGreet(string, unsafe.Pointer, uint32, *uint32) uint32
 
 // Greet returns a greeting for `name`, and counts it.
-func Greet(name string) (string, error) {
+func Greet(name string) string {
 	sc := gohost.BeginCall()
-	st := imp_Greet(name, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	st := rawGreet(name, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(name)
 	runtime.KeepAlive(sc)
 	var p []byte
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
 	} else {
-		p = take_result(sc.N, nil)
+		p = takeResult(sc.N, nil)
 	}
 	if st != 0 {
-		err := gohost.CallError(module_name, "greet", st, p, nil)
+		err := gohost.CallError(moduleName, "greet", st, p, nil)
 		gohost.EndCall(sc)
-		return "", err
+		panic(err)
 	}
 	r := gohost.NewReader(p)
 	v, err := r.String()
@@ -78,16 +83,16 @@ func Greet(name string) (string, error) {
 	}
 	gohost.EndCall(sc)
 	if err != nil {
-		return "", gohost.ResultError(module_name, "greet", err)
+		panic(gohost.ResultError(moduleName, "greet", err))
 	}
-	return v, nil
+	return v
 }
 
 //go:wasmimport greeter add
 //go:noescape
-func imp_Add(int32, int32) int32
+func rawAdd(int32, int32) int32
 
 // Add adds two numbers, on the host.
 func Add(a int32, b int32) int32 {
-	return imp_Add(a, b)
+	return rawAdd(a, b)
 }

@@ -5,7 +5,7 @@
 // The typed API plugins get, as Go package `kv`, and the exports each
 // plugin implements (the `extern "Go"` block).
 //
-// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, a *gohost.Error.
+// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, an *Error.
 //
 // The host calls the guest through Exports: a plugin implements it, calls Register from an init function, and is built as a reactor: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared.
 package kv
@@ -15,8 +15,13 @@ import (
 	"runtime"
 	"unsafe"
 
-	gohost "github.com/gohost/gohost/go"
+	gohost "gohost.example/kv-plugins/internal/gohost"
 )
+
+// Error is a failed host call, the error the functions of this package
+// return. It is the same type in every package gohost generates for a
+// guest, so errors.As finds it whichever package the call came from.
+type Error = gohost.Error
 
 // ABIVersion is the version of the gohost ABI this package was generated for.
 const ABIVersion = 1
@@ -25,52 +30,52 @@ const ABIVersion = 1
 // built against a different model and names the stale module.
 const ModelHash = "04e5fd32c90000db"
 
-const module_name = "kv"
+const moduleName = "kv"
 
 //go:wasmimport kv __gohost_abi_1_04e5fd32c90000db
-func gohost_abi()
+func gohostABI()
 
 func init() {
-	gohost_abi()
+	gohostABI()
 }
 
 //go:wasmimport kv __gohost_take
 //go:noescape
-func gohost_take(ptr unsafe.Pointer, n uint32) uint32
+func gohostTake(ptr unsafe.Pointer, n uint32) uint32
 
-// take_result fetches the n-byte payload the host kept for the call that
+// takeResult fetches the n-byte payload the host kept for the call that
 // just returned, into buf when it fits.
-func take_result(n uint32, buf []byte) []byte {
+func takeResult(n uint32, buf []byte) []byte {
 	var b []byte
 	if int(n) <= len(buf) {
 		b = buf[:n]
 	} else {
 		b = make([]byte, n)
 	}
-	if gohost_take(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
-		panic("gohost: " + module_name + ": the host kept no result to take")
+	if gohostTake(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
+		panic("gohost: " + moduleName + ": the host kept no result to take")
 	}
 	runtime.KeepAlive(b)
 	return b
 }
 
-// call_status is where the functions that return their result directly
+// callStatus is where the functions that return their result directly
 // learn that they failed: the host writes it only then, and the wrapper
-// resets it at once (call_failed).
-var call_status gohost.Status
+// resets it at once (callFailed).
+var callStatus gohost.Status
 
-// call_failed returns the error of the call to fn that just failed, and
-// resets call_status.
-func call_failed(fn string, typed func(*gohost.Reader) (error, error)) error {
-	st := call_status
-	call_status = gohost.Status{}
+// callFailed returns the error of the call to fn that just failed, and
+// resets callStatus.
+func callFailed(fn string, typed func(*gohost.Reader) (error, error)) error {
+	st := callStatus
+	callStatus = gohost.Status{}
 	sc := gohost.BeginCall()
-	err := gohost.CallError(module_name, fn, st.Code, take_result(st.Len, sc.Buf), typed)
+	err := gohost.CallError(moduleName, fn, st.Code, takeResult(st.Len, sc.Buf), typed)
 	gohost.EndCall(sc)
 	return err
 }
 
-// Entry one stored pair.
+// Entry is one stored pair.
 type Entry struct {
 	// Key is the key, without the plugin's namespace.
 	Key   string
@@ -79,7 +84,7 @@ type Entry struct {
 	Version uint64
 }
 
-// KvError why the store refused.
+// KvError is why the store refused.
 //
 // KvError is one of KvErrorNotFound, KvErrorTooLarge, KvErrorConflict, KvErrorInvalidKey.
 type KvError interface {
@@ -87,7 +92,7 @@ type KvError interface {
 	isKvError()
 }
 
-// KvErrorNotFound no value under that key.
+// KvErrorNotFound is no value under that key.
 type KvErrorNotFound struct {
 	Key string
 }
@@ -95,7 +100,7 @@ type KvErrorNotFound struct {
 func (KvErrorNotFound) isKvError() {}
 
 // Error returns the variant in words; the host's message is in the
-// *gohost.Error that wraps it.
+// *Error that wraps it.
 func (KvErrorNotFound) Error() string {
 	return "kv: not found"
 }
@@ -109,7 +114,7 @@ type KvErrorTooLarge struct {
 func (KvErrorTooLarge) isKvError() {}
 
 // Error returns the variant in words; the host's message is in the
-// *gohost.Error that wraps it.
+// *Error that wraps it.
 func (KvErrorTooLarge) Error() string {
 	return "kv: too large"
 }
@@ -123,12 +128,12 @@ type KvErrorConflict struct {
 func (KvErrorConflict) isKvError() {}
 
 // Error returns the variant in words; the host's message is in the
-// *gohost.Error that wraps it.
+// *Error that wraps it.
 func (KvErrorConflict) Error() string {
 	return "kv: conflict"
 }
 
-// KvErrorInvalidKey keys are 1 to 64 bytes of text.
+// KvErrorInvalidKey is keys are 1 to 64 bytes of text.
 type KvErrorInvalidKey struct {
 	Reason string
 }
@@ -136,19 +141,19 @@ type KvErrorInvalidKey struct {
 func (KvErrorInvalidKey) isKvError() {}
 
 // Error returns the variant in words; the host's message is in the
-// *gohost.Error that wraps it.
+// *Error that wraps it.
 func (KvErrorInvalidKey) Error() string {
 	return "kv: invalid key"
 }
 
-// Info what a plugin tells about itself.
+// Info is what a plugin tells about itself.
 type Info struct {
 	Name    string
 	Version string
 	Summary string
 }
 
-// Request one request for a plugin.
+// Request is one request for a plugin.
 type Request struct {
 	// ID counts from 1.
 	ID   uint32
@@ -164,103 +169,103 @@ type Response struct {
 
 //go:wasmimport kv get
 //go:noescape
-func imp_Get(string, unsafe.Pointer, uint32, *uint32) uint32
+func rawGet(string, unsafe.Pointer, uint32, *uint32) uint32
 
 // Get returns the entry under `key`.
 func Get(key string) (Entry, error) {
 	sc := gohost.BeginCall()
-	st := imp_Get(key, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	st := rawGet(key, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(key)
 	runtime.KeepAlive(sc)
 	var p []byte
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
 	} else {
-		p = take_result(sc.N, nil)
+		p = takeResult(sc.N, nil)
 	}
 	if st != 0 {
-		err := gohost.CallError(module_name, "get", st, p, error_KvError)
+		err := gohost.CallError(moduleName, "get", st, p, errorOfKvError)
 		gohost.EndCall(sc)
 		return Entry{}, err
 	}
 	r := gohost.NewReader(p)
-	v, err := decode_Entry(r)
+	v, err := decodeEntry(r)
 	if err == nil {
 		err = r.Done()
 	}
 	gohost.EndCall(sc)
 	if err != nil {
-		return Entry{}, gohost.ResultError(module_name, "get", err)
+		return Entry{}, gohost.ResultError(moduleName, "get", err)
 	}
 	return v, nil
 }
 
 //go:wasmimport kv put
 //go:noescape
-func imp_Put(string, unsafe.Pointer, uint32, unsafe.Pointer, uint32, *gohost.Status) uint64
+func rawPut(string, unsafe.Pointer, uint32, unsafe.Pointer, uint32, *gohost.Status) uint64
 
 // Put stores `value` under `key` and returns its new version. With
 // `expect`, only if the current version is that (0: no value yet).
 func Put(key string, value []byte, expect *uint64) (uint64, error) {
 	sc := gohost.BeginCall()
-	encode_opt_u64(&sc.Args, expect)
+	encodeOptU64(&sc.Args, expect)
 	b2 := sc.Args.Bytes()
-	v := imp_Put(key, unsafe.Pointer(unsafe.SliceData(value)), uint32(len(value)), unsafe.Pointer(unsafe.SliceData(b2)), uint32(len(b2)), &call_status)
+	v := rawPut(key, unsafe.Pointer(unsafe.SliceData(value)), uint32(len(value)), unsafe.Pointer(unsafe.SliceData(b2)), uint32(len(b2)), &callStatus)
 	runtime.KeepAlive(key)
 	runtime.KeepAlive(value)
 	runtime.KeepAlive(b2)
 	runtime.KeepAlive(sc)
 	gohost.EndCall(sc)
-	if call_status.Code != 0 {
-		return 0, call_failed("put", error_KvError)
+	if callStatus.Code != 0 {
+		return 0, callFailed("put", errorOfKvError)
 	}
 	return v, nil
 }
 
 //go:wasmimport kv delete
 //go:noescape
-func imp_Delete(string, unsafe.Pointer, uint32, *uint32) uint32
+func rawDelete(string, unsafe.Pointer, uint32, *uint32) uint32
 
 // Delete removes the entry under `key` and returns it.
 func Delete(key string) (Entry, error) {
 	sc := gohost.BeginCall()
-	st := imp_Delete(key, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	st := rawDelete(key, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(key)
 	runtime.KeepAlive(sc)
 	var p []byte
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
 	} else {
-		p = take_result(sc.N, nil)
+		p = takeResult(sc.N, nil)
 	}
 	if st != 0 {
-		err := gohost.CallError(module_name, "delete", st, p, error_KvError)
+		err := gohost.CallError(moduleName, "delete", st, p, errorOfKvError)
 		gohost.EndCall(sc)
 		return Entry{}, err
 	}
 	r := gohost.NewReader(p)
-	v, err := decode_Entry(r)
+	v, err := decodeEntry(r)
 	if err == nil {
 		err = r.Done()
 	}
 	gohost.EndCall(sc)
 	if err != nil {
-		return Entry{}, gohost.ResultError(module_name, "delete", err)
+		return Entry{}, gohost.ResultError(moduleName, "delete", err)
 	}
 	return v, nil
 }
 
 //go:wasmimport kv list
 //go:noescape
-func imp_List(string, unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+func rawList(string, unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // List returns the entries whose key starts with `prefix`, in key order, at most
 // `limit` of them.
 func List(prefix string, limit *uint32) ([]Entry, error) {
 	sc := gohost.BeginCall()
-	encode_opt_u32(&sc.Args, limit)
+	encodeOptU32(&sc.Args, limit)
 	b1 := sc.Args.Bytes()
-	st := imp_List(prefix, unsafe.Pointer(unsafe.SliceData(b1)), uint32(len(b1)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	st := rawList(prefix, unsafe.Pointer(unsafe.SliceData(b1)), uint32(len(b1)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(prefix)
 	runtime.KeepAlive(b1)
 	runtime.KeepAlive(sc)
@@ -268,21 +273,21 @@ func List(prefix string, limit *uint32) ([]Entry, error) {
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
 	} else {
-		p = take_result(sc.N, nil)
+		p = takeResult(sc.N, nil)
 	}
 	if st != 0 {
-		err := gohost.CallError(module_name, "list", st, p, nil)
+		err := gohost.CallError(moduleName, "list", st, p, nil)
 		gohost.EndCall(sc)
 		return nil, err
 	}
 	r := gohost.NewReader(p)
-	v, err := decode_list_Entry(r)
+	v, err := decodeListEntry(r)
 	if err == nil {
 		err = r.Done()
 	}
 	gohost.EndCall(sc)
 	if err != nil {
-		return nil, gohost.ResultError(module_name, "list", err)
+		return nil, gohost.ResultError(moduleName, "list", err)
 	}
 	return v, nil
 }
@@ -312,7 +317,7 @@ func Register(impl Exports) {
 }
 
 //go:wasmexport info
-func exp_Info(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+func exportInfo(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	defer gohost.Recover(&ret)
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("kv"))
@@ -323,18 +328,18 @@ func exp_Info(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	}
 	v := registered.Info()
 	w := gohost.Reply()
-	encode_Info(w, v)
+	encodeInfo(w, v)
 	return gohost.Send(w)
 }
 
 //go:wasmexport handle
-func exp_Handle(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+func exportHandle(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	defer gohost.Recover(&ret)
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("kv"))
 	}
 	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decode_Request(r)
+	a0, err := decodeRequest(r)
 	if err != nil {
 		return gohost.BadArgs(err)
 	}
@@ -346,17 +351,17 @@ func exp_Handle(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 		return gohost.Send(gohost.ReplyError(err))
 	}
 	w := gohost.Reply()
-	encode_Response(w, v)
+	encodeResponse(w, v)
 	return gohost.Send(w)
 }
 
-func encode_Entry(w *gohost.Writer, v Entry) {
+func encodeEntry(w *gohost.Writer, v Entry) {
 	w.PutString(v.Key)
 	w.PutBytes(v.Value)
 	w.PutUint64(v.Version)
 }
 
-func decode_Entry(r *gohost.Reader) (v Entry, err error) {
+func decodeEntry(r *gohost.Reader) (v Entry, err error) {
 	if v.Key, err = r.String(); err != nil {
 		return v, err
 	}
@@ -369,7 +374,7 @@ func decode_Entry(r *gohost.Reader) (v Entry, err error) {
 	return v, nil
 }
 
-func encode_KvError(w *gohost.Writer, v KvError) {
+func encodeKvError(w *gohost.Writer, v KvError) {
 	switch v := v.(type) {
 	case KvErrorNotFound:
 		w.PutUint32(0)
@@ -390,7 +395,7 @@ func encode_KvError(w *gohost.Writer, v KvError) {
 	}
 }
 
-func decode_KvError(r *gohost.Reader) (KvError, error) {
+func decodeKvError(r *gohost.Reader) (KvError, error) {
 	n, err := r.Uint32()
 	if err != nil {
 		return nil, err
@@ -430,21 +435,21 @@ func decode_KvError(r *gohost.Reader) (KvError, error) {
 	return nil, gohost.BadVariant("KvError", n)
 }
 
-func error_KvError(r *gohost.Reader) (error, error) {
-	v, err := decode_KvError(r)
+func errorOfKvError(r *gohost.Reader) (error, error) {
+	v, err := decodeKvError(r)
 	if err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-func encode_Info(w *gohost.Writer, v Info) {
+func encodeInfo(w *gohost.Writer, v Info) {
 	w.PutString(v.Name)
 	w.PutString(v.Version)
 	w.PutString(v.Summary)
 }
 
-func decode_Info(r *gohost.Reader) (v Info, err error) {
+func decodeInfo(r *gohost.Reader) (v Info, err error) {
 	if v.Name, err = r.String(); err != nil {
 		return v, err
 	}
@@ -457,12 +462,12 @@ func decode_Info(r *gohost.Reader) (v Info, err error) {
 	return v, nil
 }
 
-func encode_Request(w *gohost.Writer, v Request) {
+func encodeRequest(w *gohost.Writer, v Request) {
 	w.PutUint32(v.ID)
 	w.PutString(v.Text)
 }
 
-func decode_Request(r *gohost.Reader) (v Request, err error) {
+func decodeRequest(r *gohost.Reader) (v Request, err error) {
 	if v.ID, err = r.Uint32(); err != nil {
 		return v, err
 	}
@@ -472,29 +477,29 @@ func decode_Request(r *gohost.Reader) (v Request, err error) {
 	return v, nil
 }
 
-func encode_Response(w *gohost.Writer, v Response) {
+func encodeResponse(w *gohost.Writer, v Response) {
 	w.PutString(v.Reply)
-	encode_list_string(w, v.Keys)
+	encodeListString(w, v.Keys)
 }
 
-func decode_Response(r *gohost.Reader) (v Response, err error) {
+func decodeResponse(r *gohost.Reader) (v Response, err error) {
 	if v.Reply, err = r.String(); err != nil {
 		return v, err
 	}
-	if v.Keys, err = decode_list_string(r); err != nil {
+	if v.Keys, err = decodeListString(r); err != nil {
 		return v, err
 	}
 	return v, nil
 }
 
-func encode_list_string(w *gohost.Writer, v []string) {
+func encodeListString(w *gohost.Writer, v []string) {
 	w.PutCount(len(v))
 	for _, e := range v {
 		w.PutString(e)
 	}
 }
 
-func decode_list_string(r *gohost.Reader) ([]string, error) {
+func decodeListString(r *gohost.Reader) ([]string, error) {
 	n, err := r.Count(4)
 	if err != nil {
 		return nil, err
@@ -508,14 +513,14 @@ func decode_list_string(r *gohost.Reader) ([]string, error) {
 	return v, nil
 }
 
-func encode_opt_u64(w *gohost.Writer, v *uint64) {
+func encodeOptU64(w *gohost.Writer, v *uint64) {
 	w.PutOption(v != nil)
 	if v != nil {
 		w.PutUint64(*v)
 	}
 }
 
-func decode_opt_u64(r *gohost.Reader) (*uint64, error) {
+func decodeOptU64(r *gohost.Reader) (*uint64, error) {
 	some, err := r.Option()
 	if err != nil || !some {
 		return nil, err
@@ -527,14 +532,14 @@ func decode_opt_u64(r *gohost.Reader) (*uint64, error) {
 	return &v, nil
 }
 
-func encode_opt_u32(w *gohost.Writer, v *uint32) {
+func encodeOptU32(w *gohost.Writer, v *uint32) {
 	w.PutOption(v != nil)
 	if v != nil {
 		w.PutUint32(*v)
 	}
 }
 
-func decode_opt_u32(r *gohost.Reader) (*uint32, error) {
+func decodeOptU32(r *gohost.Reader) (*uint32, error) {
 	some, err := r.Option()
 	if err != nil || !some {
 		return nil, err
@@ -546,21 +551,21 @@ func decode_opt_u32(r *gohost.Reader) (*uint32, error) {
 	return &v, nil
 }
 
-func encode_list_Entry(w *gohost.Writer, v []Entry) {
+func encodeListEntry(w *gohost.Writer, v []Entry) {
 	w.PutCount(len(v))
 	for _, e := range v {
-		encode_Entry(w, e)
+		encodeEntry(w, e)
 	}
 }
 
-func decode_list_Entry(r *gohost.Reader) ([]Entry, error) {
+func decodeListEntry(r *gohost.Reader) ([]Entry, error) {
 	n, err := r.Count(16)
 	if err != nil {
 		return nil, err
 	}
 	v := make([]Entry, n)
 	for i := range v {
-		if v[i], err = decode_Entry(r); err != nil {
+		if v[i], err = decodeEntry(r); err != nil {
 			return nil, err
 		}
 	}

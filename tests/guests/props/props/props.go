@@ -4,7 +4,7 @@
 //
 // Values of every shape the codec knows, nested.
 //
-// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, a *gohost.Error.
+// Optional values (Rust Option<T>) are pointers: nil is None. Functions that can fail return a trailing error, an *Error.
 //
 // The host calls the guest through Exports: a plugin implements it, calls Register from an init function, and is built as a reactor: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared.
 package props
@@ -14,65 +14,86 @@ import (
 	"runtime"
 	"unsafe"
 
-	gohost "github.com/gohost/gohost/go"
+	gohost "gohost.test/props/internal/gohost"
 )
+
+// Error is a failed host call, the error the functions of this package
+// return. It is the same type in every package gohost generates for a
+// guest, so errors.As finds it whichever package the call came from.
+type Error = gohost.Error
 
 // ABIVersion is the version of the gohost ABI this package was generated for.
 const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "f45e260c357c58ed"
+const ModelHash = "87d62814989ba896"
 
-const module_name = "props"
+const moduleName = "props"
 
-//go:wasmimport props __gohost_abi_1_f45e260c357c58ed
-func gohost_abi()
+//go:wasmimport props __gohost_abi_1_87d62814989ba896
+func gohostABI()
 
 func init() {
-	gohost_abi()
+	gohostABI()
 }
 
 //go:wasmimport props __gohost_take
 //go:noescape
-func gohost_take(ptr unsafe.Pointer, n uint32) uint32
+func gohostTake(ptr unsafe.Pointer, n uint32) uint32
 
-// take_result fetches the n-byte payload the host kept for the call that
+// takeResult fetches the n-byte payload the host kept for the call that
 // just returned, into buf when it fits.
-func take_result(n uint32, buf []byte) []byte {
+func takeResult(n uint32, buf []byte) []byte {
 	var b []byte
 	if int(n) <= len(buf) {
 		b = buf[:n]
 	} else {
 		b = make([]byte, n)
 	}
-	if gohost_take(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
-		panic("gohost: " + module_name + ": the host kept no result to take")
+	if gohostTake(unsafe.Pointer(unsafe.SliceData(b)), n) != 0 {
+		panic("gohost: " + moduleName + ": the host kept no result to take")
 	}
 	runtime.KeepAlive(b)
 	return b
 }
 
-// fixed_failed returns the error of a call to fn whose fixed-size result
+// fixedFailed returns the error of a call to fn whose fixed-size result
 // did not arrive: the host's error (status st), or why the n-byte payload,
 // in buf when it fits, does not decode.
-func fixed_failed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {
+func fixedFailed[T any](fn string, st, n uint32, buf []byte, typed func(*gohost.Reader) (error, error), decode func(*gohost.Reader) (T, error)) error {
 	var p []byte
 	if int(n) <= len(buf) {
 		// A copy: buf is an array on the caller's stack, which must not escape.
 		p = append([]byte(nil), buf[:n]...)
 	} else {
-		p = take_result(n, nil)
+		p = takeResult(n, nil)
 	}
 	if st != 0 {
-		return gohost.CallError(module_name, fn, st, p, typed)
+		return gohost.CallError(moduleName, fn, st, p, typed)
 	}
 	r := gohost.NewReader(p)
 	_, err := decode(r)
 	if err == nil {
 		err = r.Done()
 	}
-	return gohost.ResultError(module_name, fn, err)
+	return gohost.ResultError(moduleName, fn, err)
+}
+
+// callStatus is where the functions that return their result directly
+// learn that they failed: the host writes it only then, and the wrapper
+// resets it at once (callFailed).
+var callStatus gohost.Status
+
+// callFailed returns the error of the call to fn that just failed, and
+// resets callStatus.
+func callFailed(fn string, typed func(*gohost.Reader) (error, error)) error {
+	st := callStatus
+	callStatus = gohost.Status{}
+	sc := gohost.BeginCall()
+	err := gohost.CallError(moduleName, fn, st.Code, takeResult(st.Len, sc.Buf), typed)
+	gohost.EndCall(sc)
+	return err
 }
 
 // Inner is the record Inner of the host module.
@@ -163,6 +184,36 @@ type Sample struct {
 	Last   bool
 }
 
+// Narrow is the narrow numbers, `usize`, `char` and arrays: fixed-size, so the
+// Go wrappers keep it on the stack.
+type Narrow struct {
+	A      uint8
+	B      int8
+	C      uint16
+	D      int16
+	Size   uint
+	Offset int
+	Letter rune
+	Hash   [32]uint8
+	Grid   [3][2]int16
+	Levels [2]Level
+}
+
+// Wide maps of every key kind, arrays of encoded values, and the new
+// scalars inside lists and options.
+type Wide struct {
+	Narrow  Narrow
+	ByName  map[string][]byte
+	ByLevel map[Level]*rune
+	BySmall map[int16][2]string
+	Flags   map[bool]uint
+	Keyed   map[rune]Narrow
+	Nested  map[uint64]map[uint8]int8
+	Letters []rune
+	Maybe   *[4]uint8
+	Sizes   []int
+}
+
 // PropsError is one of PropsErrorRejected.
 type PropsError interface {
 	error
@@ -177,49 +228,222 @@ type PropsErrorRejected struct {
 func (PropsErrorRejected) isPropsError() {}
 
 // Error returns the variant in words; the host's message is in the
-// *gohost.Error that wraps it.
+// *Error that wraps it.
 func (PropsErrorRejected) Error() string {
 	return "props: rejected"
 }
 
 //go:wasmimport props host_echo
 //go:noescape
-func imp_HostEcho(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+func rawHostEcho(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // HostEcho gives its argument back: the Go plugin routes every value through it.
 func HostEcho(v_ Outer) (Outer, error) {
 	sc := gohost.BeginCall()
-	encode_Outer(&sc.Args, v_)
+	encodeOuter(&sc.Args, v_)
 	b0 := sc.Args.Bytes()
-	st := imp_HostEcho(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	st := rawHostEcho(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(b0)
 	runtime.KeepAlive(sc)
 	var p []byte
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
 	} else {
-		p = take_result(sc.N, nil)
+		p = takeResult(sc.N, nil)
 	}
 	if st != 0 {
-		err := gohost.CallError(module_name, "host_echo", st, p, nil)
+		err := gohost.CallError(moduleName, "host_echo", st, p, nil)
 		gohost.EndCall(sc)
 		return Outer{}, err
 	}
 	r := gohost.NewReader(p)
-	v, err := decode_Outer(r)
+	v, err := decodeOuter(r)
 	if err == nil {
 		err = r.Done()
 	}
 	gohost.EndCall(sc)
 	if err != nil {
-		return Outer{}, gohost.ResultError(module_name, "host_echo", err)
+		return Outer{}, gohost.ResultError(moduleName, "host_echo", err)
+	}
+	return v, nil
+}
+
+//go:wasmimport props host_echo_wide
+//go:noescape
+func rawHostEchoWide(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+
+// HostEchoWide gives its argument back, encoded both ways.
+func HostEchoWide(v_ Wide) (Wide, error) {
+	sc := gohost.BeginCall()
+	encodeWide(&sc.Args, v_)
+	b0 := sc.Args.Bytes()
+	st := rawHostEchoWide(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	runtime.KeepAlive(b0)
+	runtime.KeepAlive(sc)
+	var p []byte
+	if int(sc.N) <= len(sc.Buf) {
+		p = sc.Buf[:sc.N]
+	} else {
+		p = takeResult(sc.N, nil)
+	}
+	if st != 0 {
+		err := gohost.CallError(moduleName, "host_echo_wide", st, p, nil)
+		gohost.EndCall(sc)
+		return Wide{}, err
+	}
+	r := gohost.NewReader(p)
+	v, err := decodeWide(r)
+	if err == nil {
+		err = r.Done()
+	}
+	gohost.EndCall(sc)
+	if err != nil {
+		return Wide{}, gohost.ResultError(moduleName, "host_echo_wide", err)
+	}
+	return v, nil
+}
+
+//go:wasmimport props host_narrow
+//go:noescape
+func rawHostNarrow(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+
+// HostNarrow gives its argument back, in place both ways.
+func HostNarrow(v_ Narrow) (Narrow, error) {
+	var a0 [78]byte
+	a0[0] = v_.A
+	a0[1] = uint8(v_.B)
+	gohost.StoreUint16(&a0[2], v_.C)
+	gohost.StoreUint16(&a0[4], uint16(v_.D))
+	gohost.StoreUint64(&a0[6], uint64(v_.Size))
+	gohost.StoreUint64(&a0[14], uint64(v_.Offset))
+	gohost.StoreUint32(&a0[22], uint32(v_.Letter))
+	copy(a0[26:58], v_.Hash[:])
+	gohost.StoreUint16(&a0[58], uint16(v_.Grid[0][0]))
+	gohost.StoreUint16(&a0[60], uint16(v_.Grid[0][1]))
+	gohost.StoreUint16(&a0[62], uint16(v_.Grid[1][0]))
+	gohost.StoreUint16(&a0[64], uint16(v_.Grid[1][1]))
+	gohost.StoreUint16(&a0[66], uint16(v_.Grid[2][0]))
+	gohost.StoreUint16(&a0[68], uint16(v_.Grid[2][1]))
+	gohost.StoreUint32(&a0[70], uint32(v_.Levels[0]))
+	gohost.StoreUint32(&a0[74], uint32(v_.Levels[1]))
+	var ret [78]byte
+	var n uint32
+	st := rawHostNarrow(unsafe.Pointer(&a0), 78, unsafe.Pointer(&ret), 78, &n)
+	if st != 0 || n != 78 || gohost.InvalidRune(&ret[22]) || gohost.LoadUint32(&ret[70]) >= 3 || gohost.LoadUint32(&ret[74]) >= 3 {
+		return Narrow{}, fixedFailed("host_narrow", st, n, ret[:], nil, decodeNarrow)
+	}
+	var v Narrow
+	v.A = ret[0]
+	v.B = int8(ret[1])
+	v.C = gohost.LoadUint16(&ret[2])
+	v.D = int16(gohost.LoadUint16(&ret[4]))
+	v.Size = uint(gohost.LoadUint64(&ret[6]))
+	v.Offset = int(gohost.LoadUint64(&ret[14]))
+	v.Letter = rune(gohost.LoadUint32(&ret[22]))
+	v.Hash = [32]uint8(ret[26:58])
+	v.Grid[0][0] = int16(gohost.LoadUint16(&ret[58]))
+	v.Grid[0][1] = int16(gohost.LoadUint16(&ret[60]))
+	v.Grid[1][0] = int16(gohost.LoadUint16(&ret[62]))
+	v.Grid[1][1] = int16(gohost.LoadUint16(&ret[64]))
+	v.Grid[2][0] = int16(gohost.LoadUint16(&ret[66]))
+	v.Grid[2][1] = int16(gohost.LoadUint16(&ret[68]))
+	v.Levels[0] = Level(gohost.LoadUint32(&ret[70]))
+	v.Levels[1] = Level(gohost.LoadUint32(&ret[74]))
+	return v, nil
+}
+
+//go:wasmimport props host_count
+//go:noescape
+func rawHostCount(unsafe.Pointer, uint32, *gohost.Status) uint32
+
+// HostCount returns the number of pairs; a map from the guest with a repeated key never
+// gets here.
+func HostCount(m map[uint32]uint32) (uint32, error) {
+	sc := gohost.BeginCall()
+	encodeMapU32U32(&sc.Args, m)
+	b0 := sc.Args.Bytes()
+	v := rawHostCount(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), &callStatus)
+	runtime.KeepAlive(b0)
+	runtime.KeepAlive(sc)
+	gohost.EndCall(sc)
+	if callStatus.Code != 0 {
+		return 0, callFailed("host_count", nil)
+	}
+	return v, nil
+}
+
+//go:wasmimport props host_u8
+//go:noescape
+func rawHostU8(uint32) uint32
+
+// HostU8 calls the host function props.host_u8.
+func HostU8(v_ uint8) uint8 {
+	return uint8(rawHostU8(uint32(v_)))
+}
+
+//go:wasmimport props host_i8
+//go:noescape
+func rawHostI8(int32) int32
+
+// HostI8 calls the host function props.host_i8.
+func HostI8(v_ int8) int8 {
+	return int8(rawHostI8(int32(v_)))
+}
+
+//go:wasmimport props host_u16
+//go:noescape
+func rawHostU16(uint32) uint32
+
+// HostU16 calls the host function props.host_u16.
+func HostU16(v_ uint16) uint16 {
+	return uint16(rawHostU16(uint32(v_)))
+}
+
+//go:wasmimport props host_i16
+//go:noescape
+func rawHostI16(int32) int32
+
+// HostI16 calls the host function props.host_i16.
+func HostI16(v_ int16) int16 {
+	return int16(rawHostI16(int32(v_)))
+}
+
+//go:wasmimport props host_usize
+//go:noescape
+func rawHostUsize(uint64) uint64
+
+// HostUsize calls the host function props.host_usize.
+func HostUsize(v_ uint) uint {
+	return uint(rawHostUsize(uint64(v_)))
+}
+
+//go:wasmimport props host_isize
+//go:noescape
+func rawHostIsize(int64) int64
+
+// HostIsize calls the host function props.host_isize.
+func HostIsize(v_ int) int {
+	return int(rawHostIsize(int64(v_)))
+}
+
+//go:wasmimport props host_char
+//go:noescape
+func rawHostChar(int32, uint32, *gohost.Status) int32
+
+// HostChar returns a char is checked (a Go rune may be no Unicode scalar value), so
+// this one can fail; `n` shows a u8 out of range from a forged call
+// is an ABI error when the function has a way to report one.
+func HostChar(c rune, n_ uint8) (rune, error) {
+	v := rawHostChar(c, uint32(n_), &callStatus)
+	if callStatus.Code != 0 {
+		return 0, callFailed("host_char", nil)
 	}
 	return v, nil
 }
 
 //go:wasmimport props host_bump
 //go:noescape
-func imp_HostBump(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+func rawHostBump(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // HostBump changes every field of `v` its own way ([`super::bumped`]), so a
 // field the Go side wrote or read at another field's offset shows.
@@ -235,9 +459,9 @@ func HostBump(v_ Sample) (Sample, error) {
 	gohost.StoreBool(&a0[37], v_.Last)
 	var ret [38]byte
 	var n uint32
-	st := imp_HostBump(unsafe.Pointer(&a0), 38, unsafe.Pointer(&ret), 38, &n)
+	st := rawHostBump(unsafe.Pointer(&a0), 38, unsafe.Pointer(&ret), 38, &n)
 	if st != 0 || n != 38 || ret[0] > 1 || gohost.LoadUint32(&ret[1]) >= 3 || ret[37] > 1 {
-		return Sample{}, fixed_failed("host_bump", st, n, ret[:], error_PropsError, decode_Sample)
+		return Sample{}, fixedFailed("host_bump", st, n, ret[:], errorOfPropsError, decodeSample)
 	}
 	var v Sample
 	v.On = gohost.LoadBool(&ret[0])
@@ -253,7 +477,7 @@ func HostBump(v_ Sample) (Sample, error) {
 
 //go:wasmimport props host_level
 //go:noescape
-func imp_HostLevel(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
+func rawHostLevel(unsafe.Pointer, uint32, unsafe.Pointer, uint32, *uint32) uint32
 
 // HostLevel returns the level of a sample: a fixed-size argument and an enum result.
 func HostLevel(v_ Sample) (Level, error) {
@@ -268,9 +492,9 @@ func HostLevel(v_ Sample) (Level, error) {
 	gohost.StoreBool(&a0[37], v_.Last)
 	var ret [4]byte
 	var n uint32
-	st := imp_HostLevel(unsafe.Pointer(&a0), 38, unsafe.Pointer(&ret), 4, &n)
+	st := rawHostLevel(unsafe.Pointer(&a0), 38, unsafe.Pointer(&ret), 4, &n)
 	if st != 0 || n != 4 || gohost.LoadUint32(&ret[0]) >= 3 {
-		return 0, fixed_failed("host_level", st, n, ret[:], nil, decode_Level)
+		return 0, fixedFailed("host_level", st, n, ret[:], nil, decodeLevel)
 	}
 	v := Level(gohost.LoadUint32(&ret[0]))
 	return v, nil
@@ -278,7 +502,7 @@ func HostLevel(v_ Sample) (Level, error) {
 
 //go:wasmimport props host_visit
 //go:noescape
-func imp_HostVisit(unsafe.Pointer, uint32, string, unsafe.Pointer, uint32, int32, unsafe.Pointer, uint32, *uint32) uint32
+func rawHostVisit(unsafe.Pointer, uint32, string, unsafe.Pointer, uint32, int32, unsafe.Pointer, uint32, *uint32) uint32
 
 // HostVisit calls the guest's export `grow(depth)` before answering, so the Go
 // stack that holds this call's arguments grows, and moves, while the
@@ -294,7 +518,7 @@ func HostVisit(v_ Sample, label string, data []byte, depth int32) (Sample, error
 	gohost.StoreUint64(&a0[21], uint64(v_.Count))
 	gohost.StoreFloat64(&a0[29], v_.Weight)
 	gohost.StoreBool(&a0[37], v_.Last)
-	st := imp_HostVisit(unsafe.Pointer(&a0), 38, label, unsafe.Pointer(unsafe.SliceData(data)), uint32(len(data)), depth, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+	st := rawHostVisit(unsafe.Pointer(&a0), 38, label, unsafe.Pointer(unsafe.SliceData(data)), uint32(len(data)), depth, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(label)
 	runtime.KeepAlive(data)
 	runtime.KeepAlive(sc)
@@ -302,21 +526,21 @@ func HostVisit(v_ Sample, label string, data []byte, depth int32) (Sample, error
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
 	} else {
-		p = take_result(sc.N, nil)
+		p = takeResult(sc.N, nil)
 	}
 	if st != 0 {
-		err := gohost.CallError(module_name, "host_visit", st, p, nil)
+		err := gohost.CallError(moduleName, "host_visit", st, p, nil)
 		gohost.EndCall(sc)
 		return Sample{}, err
 	}
 	r := gohost.NewReader(p)
-	v, err := decode_Sample(r)
+	v, err := decodeSample(r)
 	if err == nil {
 		err = r.Done()
 	}
 	gohost.EndCall(sc)
 	if err != nil {
-		return Sample{}, gohost.ResultError(module_name, "host_visit", err)
+		return Sample{}, gohost.ResultError(moduleName, "host_visit", err)
 	}
 	return v, nil
 }
@@ -343,6 +567,20 @@ type Exports interface {
 	// Visit returns `host_visit` of `v`, a label and bytes that the Go side
 	// keeps on its stack, and `depth`.
 	Visit(v_ Sample, depth int32) (Sample, error)
+
+	// EchoWide returns `v` after a round trip through `host_echo_wide`.
+	EchoWide(v_ Wide) (Wide, error)
+
+	// Narrow rebuilds `v` from `host_narrow(v)` and each field through its
+	// own direct host function (`host_u8`...).
+	Narrow(v_ Narrow) (Narrow, error)
+
+	// Count `host_count(m)`.
+	Count(m map[uint32]uint32) (uint32, error)
+
+	// Forge breaks the ABI the way `how` says, from Go (see the test), and
+	// returns the error the host answered.
+	Forge(how uint32) string
 }
 
 var registered Exports
@@ -356,13 +594,13 @@ func Register(impl Exports) {
 }
 
 //go:wasmexport echo
-func exp_Echo(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+func exportEcho(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	defer gohost.Recover(&ret)
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("props"))
 	}
 	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decode_Outer(r)
+	a0, err := decodeOuter(r)
 	if err != nil {
 		return gohost.BadArgs(err)
 	}
@@ -371,18 +609,18 @@ func exp_Echo(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	}
 	v := registered.Echo(a0)
 	w := gohost.Reply()
-	encode_Outer(w, v)
+	encodeOuter(w, v)
 	return gohost.Send(w)
 }
 
 //go:wasmexport bump
-func exp_Bump(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+func exportBump(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	defer gohost.Recover(&ret)
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("props"))
 	}
 	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decode_Sample(r)
+	a0, err := decodeSample(r)
 	if err != nil {
 		return gohost.BadArgs(err)
 	}
@@ -394,18 +632,18 @@ func exp_Bump(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 		return gohost.Send(gohost.ReplyError(err))
 	}
 	w := gohost.Reply()
-	encode_Sample(w, v)
+	encodeSample(w, v)
 	return gohost.Send(w)
 }
 
 //go:wasmexport level_of
-func exp_LevelOf(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+func exportLevelOf(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	defer gohost.Recover(&ret)
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("props"))
 	}
 	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decode_Sample(r)
+	a0, err := decodeSample(r)
 	if err != nil {
 		return gohost.BadArgs(err)
 	}
@@ -421,18 +659,18 @@ func exp_LevelOf(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 		return gohost.Send(gohost.ReplyError(err))
 	}
 	w := gohost.Reply()
-	encode_Level(w, v)
+	encodeLevel(w, v)
 	return gohost.Send(w)
 }
 
 //go:wasmexport visit
-func exp_Visit(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+func exportVisit(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	defer gohost.Recover(&ret)
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("props"))
 	}
 	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decode_Sample(r)
+	a0, err := decodeSample(r)
 	if err != nil {
 		return gohost.BadArgs(err)
 	}
@@ -448,11 +686,100 @@ func exp_Visit(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 		return gohost.Send(gohost.ReplyError(err))
 	}
 	w := gohost.Reply()
-	encode_Sample(w, v)
+	encodeSample(w, v)
 	return gohost.Send(w)
 }
 
-func encode_Inner(w *gohost.Writer, v Inner) {
+//go:wasmexport echo_wide
+func exportEchoWide(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("props"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := decodeWide(r)
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v, err := registered.EchoWide(a0)
+	if err != nil {
+		return gohost.Send(gohost.ReplyError(err))
+	}
+	w := gohost.Reply()
+	encodeWide(w, v)
+	return gohost.Send(w)
+}
+
+//go:wasmexport narrow
+func exportNarrow(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("props"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := decodeNarrow(r)
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v, err := registered.Narrow(a0)
+	if err != nil {
+		return gohost.Send(gohost.ReplyError(err))
+	}
+	w := gohost.Reply()
+	encodeNarrow(w, v)
+	return gohost.Send(w)
+}
+
+//go:wasmexport count
+func exportCount(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("props"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := decodeMapU32U32(r)
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v, err := registered.Count(a0)
+	if err != nil {
+		return gohost.Send(gohost.ReplyError(err))
+	}
+	w := gohost.Reply()
+	w.PutUint32(v)
+	return gohost.Send(w)
+}
+
+//go:wasmexport forge
+func exportForge(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("props"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := r.Uint32()
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v := registered.Forge(a0)
+	w := gohost.Reply()
+	w.PutString(v)
+	return gohost.Send(w)
+}
+
+func encodeInner(w *gohost.Writer, v Inner) {
 	w.PutBool(v.Flag)
 	w.PutUint32(v.Small)
 	w.PutInt64(v.Big)
@@ -461,7 +788,7 @@ func encode_Inner(w *gohost.Writer, v Inner) {
 	w.PutBytes(v.Blob)
 }
 
-func decode_Inner(r *gohost.Reader) (v Inner, err error) {
+func decodeInner(r *gohost.Reader) (v Inner, err error) {
 	if v.Flag, err = r.Bool(); err != nil {
 		return v, err
 	}
@@ -483,7 +810,7 @@ func decode_Inner(r *gohost.Reader) (v Inner, err error) {
 	return v, nil
 }
 
-func encode_Shape(w *gohost.Writer, v Shape) {
+func encodeShape(w *gohost.Writer, v Shape) {
 	switch v := v.(type) {
 	case ShapeDot:
 		w.PutUint32(0)
@@ -499,7 +826,7 @@ func encode_Shape(w *gohost.Writer, v Shape) {
 	}
 }
 
-func decode_Shape(r *gohost.Reader) (Shape, error) {
+func decodeShape(r *gohost.Reader) (Shape, error) {
 	n, err := r.Uint32()
 	if err != nil {
 		return nil, err
@@ -526,37 +853,37 @@ func decode_Shape(r *gohost.Reader) (Shape, error) {
 	return nil, gohost.BadVariant("Shape", n)
 }
 
-func encode_Outer(w *gohost.Writer, v Outer) {
-	encode_Inner(w, v.Inner)
-	encode_opt_Inner(w, v.Maybe)
-	encode_list_Inner(w, v.Items)
-	encode_list_Shape(w, v.Shapes)
-	encode_list_string(w, v.Tags)
-	encode_list_list_i32(w, v.Nested)
-	encode_opt_string(w, v.Note)
+func encodeOuter(w *gohost.Writer, v Outer) {
+	encodeInner(w, v.Inner)
+	encodeOptInner(w, v.Maybe)
+	encodeListInner(w, v.Items)
+	encodeListShape(w, v.Shapes)
+	encodeListString(w, v.Tags)
+	encodeListListI32(w, v.Nested)
+	encodeOptString(w, v.Note)
 	w.PutUint64(v.Unsigned)
 }
 
-func decode_Outer(r *gohost.Reader) (v Outer, err error) {
-	if v.Inner, err = decode_Inner(r); err != nil {
+func decodeOuter(r *gohost.Reader) (v Outer, err error) {
+	if v.Inner, err = decodeInner(r); err != nil {
 		return v, err
 	}
-	if v.Maybe, err = decode_opt_Inner(r); err != nil {
+	if v.Maybe, err = decodeOptInner(r); err != nil {
 		return v, err
 	}
-	if v.Items, err = decode_list_Inner(r); err != nil {
+	if v.Items, err = decodeListInner(r); err != nil {
 		return v, err
 	}
-	if v.Shapes, err = decode_list_Shape(r); err != nil {
+	if v.Shapes, err = decodeListShape(r); err != nil {
 		return v, err
 	}
-	if v.Tags, err = decode_list_string(r); err != nil {
+	if v.Tags, err = decodeListString(r); err != nil {
 		return v, err
 	}
-	if v.Nested, err = decode_list_list_i32(r); err != nil {
+	if v.Nested, err = decodeListListI32(r); err != nil {
 		return v, err
 	}
-	if v.Note, err = decode_opt_string(r); err != nil {
+	if v.Note, err = decodeOptString(r); err != nil {
 		return v, err
 	}
 	if v.Unsigned, err = r.Uint64(); err != nil {
@@ -565,11 +892,11 @@ func decode_Outer(r *gohost.Reader) (v Outer, err error) {
 	return v, nil
 }
 
-func encode_Level(w *gohost.Writer, v Level) {
+func encodeLevel(w *gohost.Writer, v Level) {
 	w.PutUint32(uint32(v))
 }
 
-func decode_Level(r *gohost.Reader) (Level, error) {
+func decodeLevel(r *gohost.Reader) (Level, error) {
 	n, err := r.Uint32()
 	if err != nil {
 		return 0, err
@@ -580,13 +907,13 @@ func decode_Level(r *gohost.Reader) (Level, error) {
 	return Level(n), nil
 }
 
-func encode_Pos(w *gohost.Writer, v Pos) {
+func encodePos(w *gohost.Writer, v Pos) {
 	w.PutInt32(v.X)
 	w.PutUint64(v.Y)
 	w.PutFloat32(v.Z)
 }
 
-func decode_Pos(r *gohost.Reader) (v Pos, err error) {
+func decodePos(r *gohost.Reader) (v Pos, err error) {
 	if v.X, err = r.Int32(); err != nil {
 		return v, err
 	}
@@ -599,23 +926,23 @@ func decode_Pos(r *gohost.Reader) (v Pos, err error) {
 	return v, nil
 }
 
-func encode_Sample(w *gohost.Writer, v Sample) {
+func encodeSample(w *gohost.Writer, v Sample) {
 	w.PutBool(v.On)
-	encode_Level(w, v.Level)
-	encode_Pos(w, v.At)
+	encodeLevel(w, v.Level)
+	encodePos(w, v.At)
 	w.PutInt64(v.Count)
 	w.PutFloat64(v.Weight)
 	w.PutBool(v.Last)
 }
 
-func decode_Sample(r *gohost.Reader) (v Sample, err error) {
+func decodeSample(r *gohost.Reader) (v Sample, err error) {
 	if v.On, err = r.Bool(); err != nil {
 		return v, err
 	}
-	if v.Level, err = decode_Level(r); err != nil {
+	if v.Level, err = decodeLevel(r); err != nil {
 		return v, err
 	}
-	if v.At, err = decode_Pos(r); err != nil {
+	if v.At, err = decodePos(r); err != nil {
 		return v, err
 	}
 	if v.Count, err = r.Int64(); err != nil {
@@ -630,7 +957,101 @@ func decode_Sample(r *gohost.Reader) (v Sample, err error) {
 	return v, nil
 }
 
-func encode_PropsError(w *gohost.Writer, v PropsError) {
+func encodeNarrow(w *gohost.Writer, v Narrow) {
+	w.PutUint8(v.A)
+	w.PutInt8(v.B)
+	w.PutUint16(v.C)
+	w.PutInt16(v.D)
+	w.PutUint(v.Size)
+	w.PutInt(v.Offset)
+	w.PutRune(v.Letter)
+	encodeArr32U8(w, v.Hash)
+	encodeArr3Arr2I16(w, v.Grid)
+	encodeArr2Level(w, v.Levels)
+}
+
+func decodeNarrow(r *gohost.Reader) (v Narrow, err error) {
+	if v.A, err = r.Uint8(); err != nil {
+		return v, err
+	}
+	if v.B, err = r.Int8(); err != nil {
+		return v, err
+	}
+	if v.C, err = r.Uint16(); err != nil {
+		return v, err
+	}
+	if v.D, err = r.Int16(); err != nil {
+		return v, err
+	}
+	if v.Size, err = r.Uint(); err != nil {
+		return v, err
+	}
+	if v.Offset, err = r.Int(); err != nil {
+		return v, err
+	}
+	if v.Letter, err = r.Rune(); err != nil {
+		return v, err
+	}
+	if v.Hash, err = decodeArr32U8(r); err != nil {
+		return v, err
+	}
+	if v.Grid, err = decodeArr3Arr2I16(r); err != nil {
+		return v, err
+	}
+	if v.Levels, err = decodeArr2Level(r); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+func encodeWide(w *gohost.Writer, v Wide) {
+	encodeNarrow(w, v.Narrow)
+	encodeMapStringBytes(w, v.ByName)
+	encodeMapLevelOptRune(w, v.ByLevel)
+	encodeMapI16Arr2String(w, v.BySmall)
+	encodeMapBoolUint(w, v.Flags)
+	encodeMapRuneNarrow(w, v.Keyed)
+	encodeMapU64MapU8I8(w, v.Nested)
+	encodeListRune(w, v.Letters)
+	encodeOptArr4U8(w, v.Maybe)
+	encodeListInt(w, v.Sizes)
+}
+
+func decodeWide(r *gohost.Reader) (v Wide, err error) {
+	if v.Narrow, err = decodeNarrow(r); err != nil {
+		return v, err
+	}
+	if v.ByName, err = decodeMapStringBytes(r); err != nil {
+		return v, err
+	}
+	if v.ByLevel, err = decodeMapLevelOptRune(r); err != nil {
+		return v, err
+	}
+	if v.BySmall, err = decodeMapI16Arr2String(r); err != nil {
+		return v, err
+	}
+	if v.Flags, err = decodeMapBoolUint(r); err != nil {
+		return v, err
+	}
+	if v.Keyed, err = decodeMapRuneNarrow(r); err != nil {
+		return v, err
+	}
+	if v.Nested, err = decodeMapU64MapU8I8(r); err != nil {
+		return v, err
+	}
+	if v.Letters, err = decodeListRune(r); err != nil {
+		return v, err
+	}
+	if v.Maybe, err = decodeOptArr4U8(r); err != nil {
+		return v, err
+	}
+	if v.Sizes, err = decodeListInt(r); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+func encodePropsError(w *gohost.Writer, v PropsError) {
 	switch v := v.(type) {
 	case PropsErrorRejected:
 		w.PutUint32(0)
@@ -640,7 +1061,7 @@ func encode_PropsError(w *gohost.Writer, v PropsError) {
 	}
 }
 
-func decode_PropsError(r *gohost.Reader) (PropsError, error) {
+func decodePropsError(r *gohost.Reader) (PropsError, error) {
 	n, err := r.Uint32()
 	if err != nil {
 		return nil, err
@@ -656,83 +1077,83 @@ func decode_PropsError(r *gohost.Reader) (PropsError, error) {
 	return nil, gohost.BadVariant("PropsError", n)
 }
 
-func error_PropsError(r *gohost.Reader) (error, error) {
-	v, err := decode_PropsError(r)
+func errorOfPropsError(r *gohost.Reader) (error, error) {
+	v, err := decodePropsError(r)
 	if err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-func encode_opt_Inner(w *gohost.Writer, v *Inner) {
+func encodeOptInner(w *gohost.Writer, v *Inner) {
 	w.PutOption(v != nil)
 	if v != nil {
-		encode_Inner(w, *v)
+		encodeInner(w, *v)
 	}
 }
 
-func decode_opt_Inner(r *gohost.Reader) (*Inner, error) {
+func decodeOptInner(r *gohost.Reader) (*Inner, error) {
 	some, err := r.Option()
 	if err != nil || !some {
 		return nil, err
 	}
-	v, err := decode_Inner(r)
+	v, err := decodeInner(r)
 	if err != nil {
 		return nil, err
 	}
 	return &v, nil
 }
 
-func encode_list_Inner(w *gohost.Writer, v []Inner) {
+func encodeListInner(w *gohost.Writer, v []Inner) {
 	w.PutCount(len(v))
 	for _, e := range v {
-		encode_Inner(w, e)
+		encodeInner(w, e)
 	}
 }
 
-func decode_list_Inner(r *gohost.Reader) ([]Inner, error) {
+func decodeListInner(r *gohost.Reader) ([]Inner, error) {
 	n, err := r.Count(29)
 	if err != nil {
 		return nil, err
 	}
 	v := make([]Inner, n)
 	for i := range v {
-		if v[i], err = decode_Inner(r); err != nil {
+		if v[i], err = decodeInner(r); err != nil {
 			return nil, err
 		}
 	}
 	return v, nil
 }
 
-func encode_list_Shape(w *gohost.Writer, v []Shape) {
+func encodeListShape(w *gohost.Writer, v []Shape) {
 	w.PutCount(len(v))
 	for _, e := range v {
-		encode_Shape(w, e)
+		encodeShape(w, e)
 	}
 }
 
-func decode_list_Shape(r *gohost.Reader) ([]Shape, error) {
+func decodeListShape(r *gohost.Reader) ([]Shape, error) {
 	n, err := r.Count(4)
 	if err != nil {
 		return nil, err
 	}
 	v := make([]Shape, n)
 	for i := range v {
-		if v[i], err = decode_Shape(r); err != nil {
+		if v[i], err = decodeShape(r); err != nil {
 			return nil, err
 		}
 	}
 	return v, nil
 }
 
-func encode_list_string(w *gohost.Writer, v []string) {
+func encodeListString(w *gohost.Writer, v []string) {
 	w.PutCount(len(v))
 	for _, e := range v {
 		w.PutString(e)
 	}
 }
 
-func decode_list_string(r *gohost.Reader) ([]string, error) {
+func decodeListString(r *gohost.Reader) ([]string, error) {
 	n, err := r.Count(4)
 	if err != nil {
 		return nil, err
@@ -746,14 +1167,14 @@ func decode_list_string(r *gohost.Reader) ([]string, error) {
 	return v, nil
 }
 
-func encode_list_i32(w *gohost.Writer, v []int32) {
+func encodeListI32(w *gohost.Writer, v []int32) {
 	w.PutCount(len(v))
 	for _, e := range v {
 		w.PutInt32(e)
 	}
 }
 
-func decode_list_i32(r *gohost.Reader) ([]int32, error) {
+func decodeListI32(r *gohost.Reader) ([]int32, error) {
 	n, err := r.Count(4)
 	if err != nil {
 		return nil, err
@@ -767,35 +1188,35 @@ func decode_list_i32(r *gohost.Reader) ([]int32, error) {
 	return v, nil
 }
 
-func encode_list_list_i32(w *gohost.Writer, v [][]int32) {
+func encodeListListI32(w *gohost.Writer, v [][]int32) {
 	w.PutCount(len(v))
 	for _, e := range v {
-		encode_list_i32(w, e)
+		encodeListI32(w, e)
 	}
 }
 
-func decode_list_list_i32(r *gohost.Reader) ([][]int32, error) {
+func decodeListListI32(r *gohost.Reader) ([][]int32, error) {
 	n, err := r.Count(4)
 	if err != nil {
 		return nil, err
 	}
 	v := make([][]int32, n)
 	for i := range v {
-		if v[i], err = decode_list_i32(r); err != nil {
+		if v[i], err = decodeListI32(r); err != nil {
 			return nil, err
 		}
 	}
 	return v, nil
 }
 
-func encode_opt_string(w *gohost.Writer, v *string) {
+func encodeOptString(w *gohost.Writer, v *string) {
 	w.PutOption(v != nil)
 	if v != nil {
 		w.PutString(*v)
 	}
 }
 
-func decode_opt_string(r *gohost.Reader) (*string, error) {
+func decodeOptString(r *gohost.Reader) (*string, error) {
 	some, err := r.Option()
 	if err != nil || !some {
 		return nil, err
@@ -805,4 +1226,418 @@ func decode_opt_string(r *gohost.Reader) (*string, error) {
 		return nil, err
 	}
 	return &v, nil
+}
+
+func encodeArr32U8(w *gohost.Writer, v [32]uint8) {
+	w.PutRaw(v[:])
+}
+
+func decodeArr32U8(r *gohost.Reader) (v [32]uint8, err error) {
+	err = r.Fill(v[:])
+	return v, err
+}
+
+func encodeArr2I16(w *gohost.Writer, v [2]int16) {
+	for _, e := range v {
+		w.PutInt16(e)
+	}
+}
+
+func decodeArr2I16(r *gohost.Reader) (v [2]int16, err error) {
+	for i := range v {
+		if v[i], err = r.Int16(); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+func encodeArr3Arr2I16(w *gohost.Writer, v [3][2]int16) {
+	for _, e := range v {
+		encodeArr2I16(w, e)
+	}
+}
+
+func decodeArr3Arr2I16(r *gohost.Reader) (v [3][2]int16, err error) {
+	for i := range v {
+		if v[i], err = decodeArr2I16(r); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+func encodeArr2Level(w *gohost.Writer, v [2]Level) {
+	for _, e := range v {
+		encodeLevel(w, e)
+	}
+}
+
+func decodeArr2Level(r *gohost.Reader) (v [2]Level, err error) {
+	for i := range v {
+		if v[i], err = decodeLevel(r); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+func encodeMapStringBytes(w *gohost.Writer, v map[string][]byte) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutString(k)
+		w.PutBytes(e)
+	}
+}
+
+func decodeMapStringBytes(r *gohost.Reader) (map[string][]byte, error) {
+	n, err := r.Count(8)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[string][]byte, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.String()
+		if err != nil {
+			return nil, err
+		}
+		e, err := r.Bytes()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeOptRune(w *gohost.Writer, v *rune) {
+	w.PutOption(v != nil)
+	if v != nil {
+		w.PutRune(*v)
+	}
+}
+
+func decodeOptRune(r *gohost.Reader) (*rune, error) {
+	some, err := r.Option()
+	if err != nil || !some {
+		return nil, err
+	}
+	v, err := r.Rune()
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+func encodeMapLevelOptRune(w *gohost.Writer, v map[Level]*rune) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		encodeLevel(w, k)
+		encodeOptRune(w, e)
+	}
+}
+
+func decodeMapLevelOptRune(r *gohost.Reader) (map[Level]*rune, error) {
+	n, err := r.Count(5)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[Level]*rune, n)
+	for range n {
+		off := r.Offset()
+		k, err := decodeLevel(r)
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeOptRune(r)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeArr2String(w *gohost.Writer, v [2]string) {
+	for _, e := range v {
+		w.PutString(e)
+	}
+}
+
+func decodeArr2String(r *gohost.Reader) (v [2]string, err error) {
+	for i := range v {
+		if v[i], err = r.String(); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+func encodeMapI16Arr2String(w *gohost.Writer, v map[int16][2]string) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutInt16(k)
+		encodeArr2String(w, e)
+	}
+}
+
+func decodeMapI16Arr2String(r *gohost.Reader) (map[int16][2]string, error) {
+	n, err := r.Count(10)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[int16][2]string, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.Int16()
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeArr2String(r)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeMapBoolUint(w *gohost.Writer, v map[bool]uint) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutBool(k)
+		w.PutUint(e)
+	}
+}
+
+func decodeMapBoolUint(r *gohost.Reader) (map[bool]uint, error) {
+	n, err := r.Count(9)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[bool]uint, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.Bool()
+		if err != nil {
+			return nil, err
+		}
+		e, err := r.Uint()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeMapRuneNarrow(w *gohost.Writer, v map[rune]Narrow) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutRune(k)
+		encodeNarrow(w, e)
+	}
+}
+
+func decodeMapRuneNarrow(r *gohost.Reader) (map[rune]Narrow, error) {
+	n, err := r.Count(82)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[rune]Narrow, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.Rune()
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeNarrow(r)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeMapU8I8(w *gohost.Writer, v map[uint8]int8) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutUint8(k)
+		w.PutInt8(e)
+	}
+}
+
+func decodeMapU8I8(r *gohost.Reader) (map[uint8]int8, error) {
+	n, err := r.Count(2)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[uint8]int8, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.Uint8()
+		if err != nil {
+			return nil, err
+		}
+		e, err := r.Int8()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeMapU64MapU8I8(w *gohost.Writer, v map[uint64]map[uint8]int8) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutUint64(k)
+		encodeMapU8I8(w, e)
+	}
+}
+
+func decodeMapU64MapU8I8(r *gohost.Reader) (map[uint64]map[uint8]int8, error) {
+	n, err := r.Count(12)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[uint64]map[uint8]int8, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.Uint64()
+		if err != nil {
+			return nil, err
+		}
+		e, err := decodeMapU8I8(r)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
+}
+
+func encodeListRune(w *gohost.Writer, v []rune) {
+	w.PutCount(len(v))
+	for _, e := range v {
+		w.PutRune(e)
+	}
+}
+
+func decodeListRune(r *gohost.Reader) ([]rune, error) {
+	n, err := r.Count(4)
+	if err != nil {
+		return nil, err
+	}
+	v := make([]rune, n)
+	for i := range v {
+		if v[i], err = r.Rune(); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+func encodeArr4U8(w *gohost.Writer, v [4]uint8) {
+	w.PutRaw(v[:])
+}
+
+func decodeArr4U8(r *gohost.Reader) (v [4]uint8, err error) {
+	err = r.Fill(v[:])
+	return v, err
+}
+
+func encodeOptArr4U8(w *gohost.Writer, v *[4]uint8) {
+	w.PutOption(v != nil)
+	if v != nil {
+		encodeArr4U8(w, *v)
+	}
+}
+
+func decodeOptArr4U8(r *gohost.Reader) (*[4]uint8, error) {
+	some, err := r.Option()
+	if err != nil || !some {
+		return nil, err
+	}
+	v, err := decodeArr4U8(r)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+func encodeListInt(w *gohost.Writer, v []int) {
+	w.PutCount(len(v))
+	for _, e := range v {
+		w.PutInt(e)
+	}
+}
+
+func decodeListInt(r *gohost.Reader) ([]int, error) {
+	n, err := r.Count(8)
+	if err != nil {
+		return nil, err
+	}
+	v := make([]int, n)
+	for i := range v {
+		if v[i], err = r.Int(); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+func encodeMapU32U32(w *gohost.Writer, v map[uint32]uint32) {
+	w.PutCount(len(v))
+	for k, e := range v {
+		w.PutUint32(k)
+		w.PutUint32(e)
+	}
+}
+
+func decodeMapU32U32(r *gohost.Reader) (map[uint32]uint32, error) {
+	n, err := r.Count(8)
+	if err != nil {
+		return nil, err
+	}
+	v := make(map[uint32]uint32, n)
+	for range n {
+		off := r.Offset()
+		k, err := r.Uint32()
+		if err != nil {
+			return nil, err
+		}
+		e, err := r.Uint32()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := v[k]; dup {
+			return nil, gohost.DuplicateKey(off)
+		}
+		v[k] = e
+	}
+	return v, nil
 }

@@ -7,8 +7,8 @@ import "fmt"
 // When the host function returned an error, Message is its Display text and,
 // if the error type is an enum of the module, Err is the typed value
 // (reachable with errors.Is and errors.As). When ABI is true, the guest and
-// host disagreed about the wire (invalid UTF-8, malformed bytes, an unknown
-// or closed handle, a stale binding) and Message says what and where.
+// host disagreed about the wire (malformed bytes, an unknown or closed
+// handle, a stale binding) and Message says what and where.
 type Error struct {
 	Module  string // the host module, e.g. "kv"
 	Func    string // the host function, e.g. "get"

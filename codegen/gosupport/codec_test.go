@@ -71,7 +71,6 @@ func TestMalformed(t *testing.T) {
 		{"bool 2", []byte{2}, func(r *Reader) error { _, err := r.Bool(); return err }},
 		{"option 5", []byte{5}, func(r *Reader) error { _, err := r.Option(); return err }},
 		{"string too long", []byte{9, 0, 0, 0, 'a'}, func(r *Reader) error { _, err := r.String(); return err }},
-		{"string not utf8", []byte{1, 0, 0, 0, 0xff}, func(r *Reader) error { _, err := r.String(); return err }},
 		{"huge count", []byte{0xff, 0xff, 0xff, 0xff}, func(r *Reader) error { _, err := r.Count(4); return err }},
 		{"huge bytes", []byte{0xff, 0xff, 0xff, 0xff}, func(r *Reader) error { _, err := r.Bytes(); return err }},
 		{"trailing", []byte{0}, func(r *Reader) error { return r.Done() }},
@@ -229,5 +228,50 @@ func TestFixedMatchesWriter(t *testing.T) {
 	}
 	if !LoadBool(&a[36]) || LoadBool(&a[37]) {
 		t.Errorf("LoadBool of 1, 0 = %v, %v", LoadBool(&a[36]), LoadBool(&a[37]))
+	}
+}
+
+func TestNarrowNumbersRunesAndByteArrays(t *testing.T) {
+	var w Writer
+	w.PutInt8(-3)
+	w.PutUint16(0xbeef)
+	w.PutInt16(-300)
+	w.PutUint(math.MaxUint64)
+	w.PutInt(math.MinInt64)
+	w.PutRune('é')
+	w.PutRaw([]byte{9, 8, 7})
+	if n := w.Len(); n != 1+2+2+8+8+4+3 {
+		t.Fatalf("encoded %d bytes", n)
+	}
+	r := NewReader(w.Bytes())
+	i8, _ := r.Int8()
+	u16, _ := r.Uint16()
+	i16, _ := r.Int16()
+	u, _ := r.Uint()
+	i, _ := r.Int()
+	c, _ := r.Rune()
+	var arr [3]byte
+	err := r.Fill(arr[:])
+	if i8 != -3 || u16 != 0xbeef || i16 != -300 || u != math.MaxUint64 || i != math.MinInt64 || c != 'é' || arr != [3]byte{9, 8, 7} || err != nil {
+		t.Fatalf("got %v %v %v %v %v %q %v %v", i8, u16, i16, u, i, c, arr, err)
+	}
+	if err := r.Done(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []uint32{0xd800, 0x110000, math.MaxUint32} {
+		var w Writer
+		w.PutUint32(bad)
+		if _, err := NewReader(w.Bytes()).Rune(); !errors.Is(err, ErrMalformed) {
+			t.Errorf("rune %#x: %v", bad, err)
+		}
+		if !InvalidRune(&w.Bytes()[0]) {
+			t.Errorf("InvalidRune(%#x) is false", bad)
+		}
+	}
+	if err := NewReader([]byte{1, 2}).Fill(make([]byte, 3)); !errors.Is(err, ErrMalformed) {
+		t.Errorf("short Fill: %v", err)
+	}
+	if err := DuplicateKey(12); !errors.Is(err, ErrMalformed) || !bytes.Contains([]byte(err.Error()), []byte("offset 12")) {
+		t.Errorf("DuplicateKey: %v", err)
 	}
 }

@@ -1,0 +1,26 @@
+// Command hello is a {{crate}} plugin: it implements {{package}}.Plugin and
+// is built as a reactor (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared).
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"plugins/{{package}}"
+)
+
+type hello struct{}
+
+// Handle greets req.Name, req.Times times.
+func (hello) Handle(req {{package}}.Request) (string, error) {
+	if req.Name == "" {
+		return "", errors.New("no name given")
+	}
+	{{package}}.Log("greeting " + req.Name)
+	greeting := "Hello, " + req.Name + "!"
+	return strings.TrimSpace(strings.Repeat(greeting+" ", int(req.Times))), nil
+}
+
+func init() { {{package}}.Register(hello{}) }
+
+func main() {}

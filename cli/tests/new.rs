@@ -1,0 +1,143 @@
+//! `gohost new`: each kind of project, made in a directory outside the
+//! repository and pointed at this checkout, builds, runs and passes its own
+//! test: the two commands its README gives, run as a user would.
+//!
+//! The projects build gohost itself once, into a target directory of their
+//! own under this package's (`CARGO_TARGET_TMPDIR`), which later runs reuse;
+//! they start from this workspace's `Cargo.lock`, so they build the
+//! dependency versions the rest of the suite tests.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{gohost, text};
+
+fn repo() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// Runs `cargo ARGS` in `dir` with the projects' shared target directory.
+fn cargo(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(dir)
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("new-projects"),
+        )
+        .output()
+        .expect("run cargo")
+}
+
+/// Makes a project of `kind` named `name` in a fresh directory; returns it
+/// (and the temporary directory that holds it).
+fn scaffold(kind: &str, name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join(name);
+    let out = gohost(&[
+        "new",
+        kind,
+        name,
+        "--dir",
+        dir.to_str().expect("utf-8"),
+        "--gohost-path",
+        repo().to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("cargo run"),
+        "{}",
+        text(&out.stdout)
+    );
+    std::fs::copy(repo().join("Cargo.lock"), dir.join("Cargo.lock")).expect("Cargo.lock");
+    (tmp, dir)
+}
+
+/// Runs the README's two commands in `dir`; returns what `cargo run`
+/// printed.
+fn run_and_test(dir: &Path) -> String {
+    let readme = std::fs::read_to_string(dir.join("README.md")).expect("README");
+    assert!(readme.contains("cargo run -- Gopher"), "{readme}");
+    assert!(readme.contains("cargo test"), "{readme}");
+    let run = cargo(dir, &["run", "--quiet", "--", "Gopher"]);
+    assert!(
+        run.status.success(),
+        "cargo run failed:\n{}",
+        text(&run.stderr)
+    );
+    let test = cargo(dir, &["test", "--quiet"]);
+    assert!(
+        test.status.success(),
+        "cargo test failed:\n{}{}",
+        text(&test.stdout),
+        text(&test.stderr)
+    );
+    text(&run.stdout)
+}
+
+#[test]
+fn new_projects_build_run_and_pass_their_tests() {
+    gohost_tests::require_go();
+    let (_tmp, host) = scaffold("host", "demo-host");
+    let printed = run_and_test(&host);
+    assert_eq!(
+        printed,
+        "Hello, Gopher! You are visitor number 1.\n{4 -2}\n7 / 2 = 3\nerror: demohost.divide: cannot divide 1 by 0\n"
+    );
+    // Generated on build, next to the guest, with no `replace` anywhere.
+    assert!(host.join("guest/demohost/demohost.go").is_file());
+    assert!(host.join("guest/internal/gohost/codec.go").is_file());
+    let go_mod = std::fs::read_to_string(host.join("guest/go.mod")).expect("go.mod");
+    assert!(!go_mod.contains("replace"), "{go_mod}");
+
+    let (_tmp, plugin) = scaffold("plugin", "demo_plugins");
+    let printed = run_and_test(&plugin);
+    assert_eq!(printed, "hello: Hello, Gopher! Hello, Gopher!\n");
+}
+
+#[test]
+fn new_refuses_bad_names_and_busy_directories() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("x");
+    let dir = dir.to_str().expect("utf-8");
+    let out = gohost(&["new", "host", "9lives", "--dir", dir]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("start with a letter"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = gohost(&["new", "host", "map", "--dir", dir]);
+    assert!(
+        text(&out.stderr).contains("keyword"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = gohost(&[
+        "new",
+        "host",
+        "ok",
+        "--dir",
+        dir,
+        "--gohost-path",
+        "/nonexistent",
+    ]);
+    assert!(
+        text(&out.stderr).contains("--gohost-path"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    std::fs::create_dir_all(tmp.path().join("x")).expect("mkdir");
+    std::fs::write(tmp.path().join("x/keep.txt"), "mine").expect("a file");
+    let out = gohost(&["new", "plugin", "ok", "--dir", dir]);
+    assert!(
+        text(&out.stderr).contains("not empty"),
+        "{}",
+        text(&out.stderr)
+    );
+}
