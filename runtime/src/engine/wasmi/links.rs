@@ -129,3 +129,65 @@ impl<S: Send + 'static> Links<S> {
         Ok(gen)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Caller, Config, Engine, Linker, Module, Trap, WasiConfig};
+
+    /// A module that imports a host function and exports a call to it.
+    const WAT: &str = r#"(module
+        (import "env" "twice" (func $twice (param i32) (result i32)))
+        (func (export "run") (param i32) (result i32) (call $twice (local.get 0))))"#;
+
+    #[test]
+    fn modules_of_retired_generations_link_and_are_freed_with_their_last_user() {
+        let wasm = wat::parse_str(WAT).expect("wat");
+        // Every module gets a generation of its own.
+        let engine = Engine::new(Config::new().generation_budget(1));
+        let mut linker = Linker::<()>::new(&engine);
+        linker
+            .func_wrap(
+                "env",
+                "twice",
+                |_: Caller<'_, ()>, x: i32| -> Result<i32, Trap> { Ok(x * 2) },
+            )
+            .expect("twice");
+        let old = Module::from_bytes(&engine, &wasm).expect("old");
+        let new = Module::from_bytes(&engine, &wasm).expect("new");
+        assert_eq!(engine.generations(), 2);
+        let retired = old.inner.engine().weak();
+        // The linker's host function is registered again for each.
+        for module in [&new, &old, &new] {
+            let mut i = linker
+                .instantiate(module, &WasiConfig::new(), ())
+                .expect("instantiate");
+            assert_eq!(i.call::<(i32,), i32>("run", (21,)).ok(), Some(42));
+        }
+        let instance = linker
+            .instantiate(&old, &WasiConfig::new(), ())
+            .expect("instantiate");
+        drop(old);
+        assert!(retired.upgrade().is_some(), "an instance still uses it");
+        drop(instance);
+        assert!(
+            retired.upgrade().is_none(),
+            "the retired generation outlived its modules and instances"
+        );
+        // A function added later reaches every generation too.
+        linker
+            .func_wrap("env", "more", |_: Caller<'_, ()>| -> Result<i32, Trap> {
+                Ok(1)
+            })
+            .expect("more");
+        let again = Module::from_bytes(&engine, &wasm).expect("again");
+        let mut i = linker
+            .instantiate(&again, &WasiConfig::new(), ())
+            .expect("instantiate");
+        assert_eq!(i.call::<(i32,), i32>("run", (5,)).ok(), Some(10));
+        // A name already defined is still refused.
+        let twice = linker.func_wrap("env", "twice", |_: Caller<'_, ()>| -> Result<(), Trap> {
+            Ok(())
+        });
+        assert!(twice.is_err());
+    }
+}
