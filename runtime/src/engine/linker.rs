@@ -1,8 +1,7 @@
 //! The linker, shared by both engine adapters (see `instance.rs`).
 
-use std::sync::OnceLock;
-
 use super::func::{IntoAsyncHostFunc, IntoHostFunc};
+use super::links::Links;
 use super::{rt, Engine, Instance, Module, StoreData};
 use crate::engine::link_check::{self, HostFuncs};
 use crate::engine::native_stack;
@@ -13,6 +12,9 @@ use crate::{Error, Limits, WasiConfig};
 ///
 /// A linker is built once and instantiates any number of modules; `S` is the
 /// embedder's state that host functions see through [`Caller`](super::Caller).
+/// It instantiates modules of any generation of its engine (see "Memory
+/// across reloads" at [`Engine`]) and keeps none of them alive but the
+/// current one.
 ///
 /// ```
 /// use gohost::{Caller, Engine, Linker, Trap};
@@ -26,15 +28,13 @@ use crate::{Error, Limits, WasiConfig};
 /// # Ok::<(), gohost::Error>(())
 /// ```
 pub struct Linker<S> {
-    pub(crate) inner: rt::Linker<StoreData<S>>,
+    /// The engine's linkers, made from what was registered.
+    links: Links<S>,
     pub(crate) engine: Engine,
     /// The signatures of the functions registered with `func_wrap` and the
     /// registered modules' fingerprints, for link-time diagnostics (the
     /// engine's linker cannot be asked).
     pub(crate) host: HostFuncs,
-    /// `inner` with async WASI, for async instances; made on first use,
-    /// dropped when a function is added.
-    inner_async: OnceLock<rt::Linker<StoreData<S>>>,
 }
 
 impl<S> std::fmt::Debug for Linker<S> {
@@ -52,10 +52,9 @@ impl<S: Send + 'static> Linker<S> {
     /// A linker providing WASI preview 1 (`wasi_snapshot_preview1`).
     pub fn new(engine: &Engine) -> Self {
         Linker {
-            inner: rt::wasi_linker(&engine.inner),
+            links: Links::new(engine),
             engine: engine.clone(),
             host: HostFuncs::default(),
-            inner_async: OnceLock::new(),
         }
     }
 
@@ -75,7 +74,7 @@ impl<S: Send + 'static> Linker<S> {
         name: &str,
         f: impl IntoHostFunc<S, Params, Results>,
     ) -> Result<&mut Self, Error> {
-        let sig = f.register(&mut self.inner, module, name);
+        let sig = f.register(&mut self.links, module, name);
         self.defined(module, name, sig, false)
     }
 
@@ -101,12 +100,12 @@ impl<S: Send + 'static> Linker<S> {
         name: &str,
         f: impl IntoAsyncHostFunc<S, Params, Results>,
     ) -> Result<&mut Self, Error> {
-        let sig = f.register(&mut self.inner, module, name);
+        let sig = f.register(&mut self.links, module, name);
         self.defined(module, name, sig, true)
     }
 
     /// Records a function the engine's linker defined (or says why it did
-    /// not), for link-time checks; the async linker is made anew.
+    /// not), for link-time checks.
     fn defined(
         &mut self,
         module: &str,
@@ -115,7 +114,6 @@ impl<S: Send + 'static> Linker<S> {
         asynchronous: bool,
     ) -> Result<&mut Self, Error> {
         let sig = sig.map_err(|e| Error::Link(format!("cannot define `{module}.{name}`: {e}")))?;
-        self.inner_async.take();
         let key = (module.to_owned(), name.to_owned());
         if asynchronous {
             self.host.asynchronous.insert(key.clone());
@@ -160,11 +158,12 @@ impl<S: Send + 'static> Linker<S> {
                  instantiate_async and call it with call_async"
             )));
         }
+        let links = self.links.for_module(&module.inner).map_err(link_error)?;
         let mut store = self.new_store(module, wasi, state, limits, false)?;
         // A start function is a call into the guest from the host.
         let needed = store.data().entry_stack;
         let instantiated = native_stack::with_stack(needed, || {
-            rt::instantiate(&self.inner, &mut store, &module.inner)
+            rt::instantiate(&links.sync, &mut store, &module.inner)
         })
         .map_err(|e| Error::Engine(e.to_string()))?;
         self.finish(store, instantiated)
@@ -220,14 +219,10 @@ impl<S: Send + 'static> Linker<S> {
             ));
         }
         crate::engine::async_call::require_tokio()?;
-        let linker = match self.inner_async.get() {
-            Some(linker) => linker,
-            None => {
-                let linker = rt::async_linker(&self.inner)
-                    .map_err(|e| Error::Link(format!("cannot make the async linker: {e}")))?;
-                self.inner_async.get_or_init(|| linker)
-            }
-        };
+        let links = self.links.for_module(&module.inner).map_err(link_error)?;
+        let linker = links
+            .asynchronous()
+            .map_err(|e| Error::Link(format!("cannot make the async linker: {e}")))?;
         let mut store = self.new_store(module, wasi, state, limits, true)?;
         let instantiated = rt::instantiate_async(linker, &mut store, &module.inner).await;
         self.finish(store, instantiated)
@@ -260,7 +255,7 @@ impl<S: Send + 'static> Linker<S> {
     ) -> Result<rt::Store<StoreData<S>>, Error> {
         limits.check(self.engine.fuel, self.engine.interruptible)?;
         let data = StoreData::new(wasi.build(asynchronous)?, limits, state);
-        let mut store = rt::new_store(&self.engine, data)?;
+        let mut store = rt::new_store(&self.engine, &module.inner, data)?;
         // A start function runs with the budget of a call. (A new wasmi
         // store holds no fuel at all, so without this a metered or
         // interruptible engine could not run one.)
@@ -301,4 +296,11 @@ impl<S: Send + 'static> Linker<S> {
         store.data_mut().memory = memory;
         Ok(Instance::new(store, instance, self.engine.interruptible))
     }
+}
+
+/// The error of an engine linker that cannot be made again for a module's
+/// engine generation (the same registrations succeeded once, so this is
+/// not expected).
+fn link_error(e: rt::Error) -> Error {
+    Error::Link(format!("cannot register the host functions again: {e}"))
 }

@@ -42,6 +42,8 @@ pub(crate) use for_each_host_arity;
 pub(crate) mod async_call;
 mod cancel;
 mod deadline;
+#[cfg(not(feature = "jit"))]
+mod generations;
 pub(crate) mod host_call;
 mod limiter;
 mod link_check;
@@ -84,6 +86,7 @@ pub struct Config {
     pub(crate) cache: bool,
     pub(crate) cache_dir: Option<PathBuf>,
     pub(crate) max_wasm_stack: usize,
+    pub(crate) generation_budget: usize,
 }
 
 /// The guest's stack by default: what Go's own runner gives it
@@ -104,6 +107,10 @@ const MIN_WASM_STACK: usize = 64 << 10;
 /// size that can be mapped.
 const MAX_WASM_STACK: usize = 1 << 30;
 
+/// The wasm bytes one engine generation compiles by default (see
+/// [`Config::generation_budget`]).
+const DEFAULT_GENERATION_BUDGET: usize = 32 << 20;
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -113,6 +120,7 @@ impl Default for Config {
             cache: true,
             cache_dir: None,
             max_wasm_stack: DEFAULT_MAX_WASM_STACK,
+            generation_budget: DEFAULT_GENERATION_BUDGET,
         }
     }
 }
@@ -238,6 +246,33 @@ impl Config {
     /// ```
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
         self.max_wasm_stack = bytes.clamp(MIN_WASM_STACK, MAX_WASM_STACK);
+        self
+    }
+
+    /// How many bytes of wasm one engine generation compiles before new
+    /// modules go to a fresh one (default: 32 MiB); see "Memory across
+    /// reloads" at [`Engine`]. It bounds what modules that were dropped can
+    /// leave behind: at most about this much wasm (its compiled code is
+    /// about as large with lazy compilation, a few times larger with
+    /// [`eager_compilation`](Self::eager_compilation)) per generation that
+    /// something still holds. A smaller budget frees sooner and makes
+    /// generations more often (each costs a new engine, and WASI and the
+    /// host functions registered again in every [`Linker`](crate::Linker)
+    /// that instantiates its modules, tens of microseconds); a module larger
+    /// than the budget gets a generation of its own.
+    ///
+    /// wasmi only: wasmtime frees a module's code when the module and its
+    /// instances are dropped.
+    ///
+    /// ```
+    /// use gohost::{Config, Engine};
+    ///
+    /// // A host that reloads small plugins often, and keeps little around.
+    /// let engine = Engine::new(Config::new().generation_budget(8 << 20));
+    /// # let _ = engine;
+    /// ```
+    pub fn generation_budget(&mut self, bytes: usize) -> &mut Self {
+        self.generation_budget = bytes;
         self
     }
 

@@ -45,13 +45,9 @@ struct Subscription {
 pub(crate) fn add_async_poll_oneoff<S: Send + 'static>(
     linker: &mut wasmi::Linker<StoreData<S>>,
 ) -> Result<(), wasmi::Error> {
-    IntoAsyncHostFunc::register(
-        poll_oneoff::<S>,
-        linker,
-        "wasi_snapshot_preview1",
-        "poll_oneoff",
-    )
-    .map(drop)
+    let (define, _) =
+        IntoAsyncHostFunc::into_define(poll_oneoff::<S>, "wasi_snapshot_preview1", "poll_oneoff");
+    define(linker)
 }
 
 fn poll_oneoff<S: Send + 'static>(

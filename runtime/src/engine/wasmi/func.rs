@@ -1,6 +1,9 @@
 //! Host closures of any arity as engine functions, through sealed traits and
 //! one macro over the arities (the wasmtime `IntoFunc` pattern).
 
+use std::sync::Arc;
+
+use super::links::Links;
 use super::suspend::{self, Names};
 use super::{Caller, StoreData};
 use crate::engine::host_call::HostCall;
@@ -55,13 +58,30 @@ impl WasmResult for () {
 /// each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16 parameters.
 pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
+    fn into_define(self, module: &str, name: &str) -> (Define<S>, Signature);
+
+    #[doc(hidden)]
     fn register(
         self,
-        linker: &mut wasmi::Linker<StoreData<S>>,
+        links: &mut Links<S>,
         module: &str,
         name: &str,
-    ) -> Result<Signature, wasmi::Error>;
+    ) -> Result<Signature, wasmi::Error>
+    where
+        Self: Sized,
+        S: Send + 'static,
+    {
+        let (define, sig) = self.into_define(module, name);
+        links.define(define).map(|()| sig)
+    }
 }
+
+/// A host function's registration, made again into the engine linker of
+/// each engine generation a [`Linker`](super::Linker) instantiates modules
+/// of (see `links`). The function itself is shared by all of them.
+#[doc(hidden)]
+pub type Define<S> =
+    Arc<dyn Fn(&mut wasmi::Linker<StoreData<S>>) -> Result<(), wasmi::Error> + Send + Sync>;
 
 /// The engine's type of a host function taking `params` and returning `R`.
 fn func_type<R: WasmResult>(params: &[wasmi::ValType]) -> wasmi::FuncType {
@@ -93,25 +113,26 @@ macro_rules! into_host_func {
             Result<R::Engine, wasmi::Error>: wasmi::WasmRet,
         {
             #[allow(non_snake_case)]
-            fn register(
-                self,
-                linker: &mut wasmi::Linker<StoreData<S>>,
-                module: &str,
-                name: &str,
-            ) -> Result<Signature, wasmi::Error> {
+            fn into_define(self, module: &str, name: &str) -> (Define<S>, Signature) {
                 let ty = func_type::<R>(&[$(<$a as wasmi::WasmTy>::ty(),)*]);
+                let f = Arc::new(self);
                 let (m, n) = (module.to_owned(), name.to_owned());
-                linker.func_wrap(
-                    module,
-                    name,
-                    move |caller: wasmi::Caller<'_, StoreData<S>>, $($a: $a,)*| {
-                        let result = crate::error::catch_panic(&m, &n, || {
-                            self(Caller::new(caller), $($a,)*)
-                        });
-                        to_engine(result.and_then(|r| r))
-                    },
-                )?;
-                Ok(super::signature(&ty))
+                let define = move |linker: &mut wasmi::Linker<StoreData<S>>| {
+                    let (f, m, n) = (f.clone(), m.clone(), n.clone());
+                    let (module, name) = (m.clone(), n.clone());
+                    linker.func_wrap(
+                        &module,
+                        &name,
+                        move |caller: wasmi::Caller<'_, StoreData<S>>, $($a: $a,)*| {
+                            let result = crate::error::catch_panic(&m, &n, || {
+                                f(Caller::new(caller), $($a,)*)
+                            });
+                            to_engine(result.and_then(|r| r))
+                        },
+                    )?;
+                    Ok(())
+                };
+                (Arc::new(define), super::signature(&ty))
             }
         }
     };
@@ -127,12 +148,22 @@ crate::engine::for_each_host_arity!(into_host_func);
 /// parameters.
 pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
+    fn into_define(self, module: &str, name: &str) -> (Define<S>, Signature);
+
+    #[doc(hidden)]
     fn register(
         self,
-        linker: &mut wasmi::Linker<StoreData<S>>,
+        links: &mut Links<S>,
         module: &str,
         name: &str,
-    ) -> Result<Signature, wasmi::Error>;
+    ) -> Result<Signature, wasmi::Error>
+    where
+        Self: Sized,
+        S: Send + 'static,
+    {
+        let (define, sig) = self.into_define(module, name);
+        links.define(define).map(|()| sig)
+    }
 }
 
 macro_rules! into_async_host_func {
@@ -146,27 +177,28 @@ macro_rules! into_async_host_func {
             Result<R::Engine, wasmi::Error>: wasmi::WasmRet,
         {
             #[allow(non_snake_case)]
-            fn register(
-                self,
-                linker: &mut wasmi::Linker<StoreData<S>>,
-                module: &str,
-                name: &str,
-            ) -> Result<Signature, wasmi::Error> {
+            fn into_define(self, module: &str, name: &str) -> (Define<S>, Signature) {
                 let ty = func_type::<R>(&[$(<$a as wasmi::WasmTy>::ty(),)*]);
-                let names: Names = std::sync::Arc::new((module.to_owned(), name.to_owned()));
-                linker.func_wrap(
-                    module,
-                    name,
-                    move |caller: wasmi::Caller<'_, StoreData<S>>, $($a: $a,)*| {
-                        let mut caller = Caller::new(caller);
-                        let (m, n) = &*names;
-                        match crate::error::catch_panic(m, n, || self(&mut caller, $($a,)*)) {
-                            Ok(call) => suspend::start(&mut caller, call, &names).map(R::into_engine),
-                            Err(trap) => Err(wasmi::Error::new(trap.message().to_owned())),
-                        }
-                    },
-                )?;
-                Ok(super::signature(&ty))
+                let f = Arc::new(self);
+                let names: Names = Arc::new((module.to_owned(), name.to_owned()));
+                let define = move |linker: &mut wasmi::Linker<StoreData<S>>| {
+                    let (f, names) = (f.clone(), names.clone());
+                    let (module, name) = names.as_ref().clone();
+                    linker.func_wrap(
+                        &module,
+                        &name,
+                        move |caller: wasmi::Caller<'_, StoreData<S>>, $($a: $a,)*| {
+                            let mut caller = Caller::new(caller);
+                            let (m, n) = &*names;
+                            match crate::error::catch_panic(m, n, || f(&mut caller, $($a,)*)) {
+                                Ok(call) => suspend::start(&mut caller, call, &names).map(R::into_engine),
+                                Err(trap) => Err(wasmi::Error::new(trap.message().to_owned())),
+                            }
+                        },
+                    )?;
+                    Ok(())
+                };
+                (Arc::new(define), super::signature(&ty))
             }
         }
     };

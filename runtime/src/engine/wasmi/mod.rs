@@ -9,6 +9,7 @@ mod instance;
 mod limiter;
 #[path = "../linker.rs"]
 mod linker;
+mod links;
 mod module;
 mod store;
 mod suspend;
@@ -20,15 +21,48 @@ pub use linker::Linker;
 pub use module::Module;
 pub use store::StoreData;
 
+use std::sync::Arc;
+
+use super::generations::Generations;
 use super::sig::{ImportKind, Signature, ValKind};
 use super::Config;
 
 /// A compilation and execution environment shared by modules and instances.
 ///
 /// Cheap to clone; clones share the same engine.
+///
+/// # Memory across reloads
+///
+/// A host that loads modules for as long as it runs (plugins reloaded when
+/// they change, one module per request) keeps using one engine, and the
+/// engine frees the compiled code of the modules that are gone. What stays
+/// is bounded: the code of the live modules, and at most about
+/// [`Config::generation_budget`] bytes of wasm (by default 32 MiB) of
+/// modules already dropped for each engine generation something still holds.
+///
+/// On wasmi, an engine keeps the code of every module it compiled until it
+/// is itself dropped, so a gohost `Engine` is made of wasmi engines in
+/// generations: modules are compiled by the current one until it has taken
+/// the budget's worth of wasm, then by a fresh one. A retired generation is
+/// freed when the last thing made from it is dropped: its modules, their
+/// instances and pools, and the engine linkers a [`Linker`] built for it (a
+/// [`Linker`] replays its registrations, WASI and every function added with
+/// [`Linker::func_wrap`] or [`Linker::func_wrap_async`], into each generation
+/// it instantiates a module of, and keeps the current one's). A module that
+/// lives for the whole run (a plugin loaded once) keeps its generation, and
+/// the up to 32 MiB of other modules compiled with it, for that long.
+///
+/// On wasmtime (the `jit` feature) a module's code is freed when the module
+/// and its instances are dropped; one engine serves them all.
+///
+/// Measured with `cargo run --release -p gohost-bench --bin reload-soak`,
+/// which reloads a 2.7 MB Go plugin with one engine and one linker: see the
+/// README's "Reloading plugins".
 #[derive(Debug, Clone)]
 pub struct Engine {
-    pub(crate) inner: wasmi::Engine,
+    generations: Arc<Generations<wasmi::Engine>>,
+    /// What each generation is made with.
+    config: Arc<wasmi::Config>,
     /// Whether fuel limits were asked for ([`Config::consume_fuel`]).
     pub(crate) fuel: bool,
     /// Whether calls can have deadlines ([`Config::interruptible`]); the
@@ -65,11 +99,39 @@ impl Engine {
             wasmi::CompilationMode::Lazy
         });
         Engine {
-            inner: wasmi::Engine::new(&c),
+            generations: Arc::new(Generations::new(
+                wasmi::Engine::new(&c),
+                config.generation_budget,
+            )),
+            config: Arc::new(c),
             fuel: config.fuel,
             interruptible: config.interruptible,
             entry_stack: config.entry_stack(),
         }
+    }
+
+    /// The wasmi engine that compiles a module of `bytes` bytes of wasm
+    /// (see [`Generations::for_module`]).
+    pub(crate) fn for_module(&self, bytes: usize) -> wasmi::Engine {
+        self.generations
+            .for_module(bytes, || wasmi::Engine::new(&self.config))
+    }
+
+    /// The current generation's wasmi engine.
+    pub(crate) fn current(&self) -> wasmi::Engine {
+        self.generations.current()
+    }
+
+    /// Whether `engine` is the current generation.
+    pub(crate) fn is_current(&self, engine: &wasmi::Engine) -> bool {
+        wasmi::Engine::same(&self.current(), engine)
+    }
+
+    /// How many engine generations this engine has made (1 at first; see
+    /// "Memory across reloads" above). Always 1 on wasmtime.
+    #[doc(hidden)]
+    pub fn generations(&self) -> u64 {
+        self.generations.made()
     }
 }
 
@@ -163,13 +225,15 @@ mod rt {
         Ok(linker)
     }
 
-    /// A store for a new instance, with its memory limiter.
+    /// A store for a new instance of `module`, with its memory limiter; on
+    /// the module's engine generation.
     pub(crate) fn new_store<S>(
         engine: &super::Engine,
+        module: &wasmi::Module,
         mut data: StoreData<S>,
     ) -> Result<Store<StoreData<S>>, crate::Error> {
         data.entry_stack = engine.entry_stack;
-        let mut store = Store::new(&engine.inner, data);
+        let mut store = Store::new(module.engine(), data);
         store.limiter(|d| &mut d.limiter);
         Ok(store)
     }

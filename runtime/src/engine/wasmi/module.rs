@@ -6,7 +6,9 @@ use crate::Error;
 /// A validated, compiled WebAssembly module, ready to be instantiated any
 /// number of times.
 ///
-/// Cheap to clone.
+/// Cheap to clone. Its compiled code is freed when the module, its clones
+/// and its instances are all dropped (see "Memory across reloads" at
+/// [`Engine`]).
 #[derive(Debug, Clone)]
 pub struct Module {
     pub(crate) inner: wasmi::Module,
@@ -42,7 +44,9 @@ impl Module {
                 &wasm[..wasm.len().min(4)]
             )));
         }
-        wasmi::Module::new(&engine.inner, wasm)
+        // The generation is chosen by the module's size, and charged for it
+        // even if it turns out invalid: wasmi may have kept some of it.
+        wasmi::Module::new(&engine.for_module(wasm.len()), wasm)
             .map(|inner| Module { inner })
             .map_err(|e| invalid(e.to_string()))
     }

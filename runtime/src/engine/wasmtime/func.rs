@@ -1,6 +1,7 @@
 //! Host closures of any arity as engine functions, through sealed traits and
 //! one macro over the arities (the wasmtime `IntoFunc` pattern).
 
+use super::links::Links;
 use super::{Caller, StoreData};
 use crate::engine::host_call::{CallState, HostCall};
 use crate::engine::sig::{Signature, ValKind};
@@ -59,7 +60,7 @@ pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
     fn register(
         self,
-        linker: &mut wasmtime::Linker<StoreData<S>>,
+        links: &mut Links<S>,
         module: &str,
         name: &str,
     ) -> Result<Signature, wasmtime::Error>;
@@ -93,12 +94,12 @@ macro_rules! into_host_func {
             #[allow(non_snake_case)]
             fn register(
                 self,
-                linker: &mut wasmtime::Linker<StoreData<S>>,
+                links: &mut Links<S>,
                 module: &str,
                 name: &str,
             ) -> Result<Signature, wasmtime::Error> {
                 let (m, n) = (module.to_owned(), name.to_owned());
-                linker.func_wrap(
+                links.sync_mut().func_wrap(
                     module,
                     name,
                     move |caller: wasmtime::Caller<'_, StoreData<S>>, $($a: $a,)*| {
@@ -126,7 +127,7 @@ pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
     fn register(
         self,
-        linker: &mut wasmtime::Linker<StoreData<S>>,
+        links: &mut Links<S>,
         module: &str,
         name: &str,
     ) -> Result<Signature, wasmtime::Error>;
@@ -172,12 +173,12 @@ macro_rules! into_async_host_func {
             #[allow(non_snake_case)]
             fn register(
                 self,
-                linker: &mut wasmtime::Linker<StoreData<S>>,
+                links: &mut Links<S>,
                 module: &str,
                 name: &str,
             ) -> Result<Signature, wasmtime::Error> {
                 let names = std::sync::Arc::new((module.to_owned(), name.to_owned()));
-                linker.func_wrap_async(
+                links.sync_mut().func_wrap_async(
                     module,
                     name,
                     move |caller: wasmtime::Caller<'_, StoreData<S>>, ($($a,)*): ($($a,)*)| {

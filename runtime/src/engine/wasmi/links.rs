@@ -1,0 +1,193 @@
+//! The engine linkers behind a gohost [`Linker`](super::Linker) on wasmi.
+//!
+//! A wasmi linker serves the one wasmi engine it was made for, and a gohost
+//! [`Engine`] is several of them over time (generations, see
+//! [`Engine`]). So a gohost linker records its registrations (WASI, then
+//! each `func_wrap` and `func_wrap_async` in order) and makes them again
+//! into an engine linker for each generation whose modules it
+//! instantiates. It keeps the engine linkers of one generation, the
+//! current one when it last saw it, so that a retired generation is not
+//! kept alive by a linker; those of an older generation are made for each
+//! instantiation (tens of microseconds, against milliseconds for starting
+//! a Go instance).
+
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use super::func::Define;
+use super::{rt, Engine, StoreData};
+
+/// The registrations of a gohost linker and the engine linkers of one
+/// generation.
+#[doc(hidden)]
+pub struct Links<S> {
+    engine: Engine,
+    /// What was registered after WASI, in order.
+    defines: Vec<Define<S>>,
+    /// The engine linkers of the generation last registered with or
+    /// instantiated for while it was current.
+    cached: Mutex<Option<Arc<GenLinkers<S>>>>,
+}
+
+impl<S> std::fmt::Debug for Links<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Links")
+            .field("defines", &self.defines.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The engine linkers of one generation: the sync one, and the async one
+/// (async WASI) made from it on first use.
+pub(crate) struct GenLinkers<S> {
+    pub(crate) sync: rt::Linker<StoreData<S>>,
+    asynchronous: OnceLock<rt::Linker<StoreData<S>>>,
+}
+
+impl<S: Send + 'static> GenLinkers<S> {
+    fn new(sync: rt::Linker<StoreData<S>>) -> Self {
+        GenLinkers {
+            sync,
+            asynchronous: OnceLock::new(),
+        }
+    }
+
+    /// The linker of async instances.
+    pub(crate) fn asynchronous(&self) -> Result<&rt::Linker<StoreData<S>>, rt::Error> {
+        if let Some(linker) = self.asynchronous.get() {
+            return Ok(linker);
+        }
+        let linker = rt::async_linker(&self.sync)?;
+        Ok(self.asynchronous.get_or_init(|| linker))
+    }
+}
+
+impl<S: Send + 'static> Links<S> {
+    /// WASI alone, with the engine linkers of the current generation.
+    pub(crate) fn new(engine: &Engine) -> Self {
+        let sync = rt::wasi_linker(&engine.current());
+        Links {
+            engine: engine.clone(),
+            defines: Vec::new(),
+            cached: Mutex::new(Some(Arc::new(GenLinkers::new(sync)))),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<Arc<GenLinkers<S>>>> {
+        // Only whole engine linkers are ever stored: a panic cannot leave
+        // one half-made.
+        self.cached.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// An engine linker for `engine` with everything registered so far.
+    fn build(&self, engine: &wasmi::Engine) -> Result<rt::Linker<StoreData<S>>, rt::Error> {
+        let mut linker = rt::wasi_linker(engine);
+        for define in &self.defines {
+            define(&mut linker)?;
+        }
+        Ok(linker)
+    }
+
+    /// Registers `define`, and records it if the engine's linker accepts
+    /// it (it refuses a name already defined).
+    pub(crate) fn define(&mut self, define: Define<S>) -> Result<(), rt::Error> {
+        let current = self.engine.current();
+        let cached = self.cached.get_mut().unwrap_or_else(|p| p.into_inner());
+        let cached = cached
+            .take()
+            .filter(|gen| wasmi::Engine::same(gen.sync.engine(), &current));
+        let mut sync = match cached {
+            Some(gen) => Arc::try_unwrap(gen).map_or_else(|gen| gen.sync.clone(), |gen| gen.sync),
+            None => self.build(&current)?,
+        };
+        let defined = define(&mut sync);
+        if defined.is_ok() {
+            self.defines.push(define);
+        }
+        // With a new async linker: the old one lacks the function.
+        *self.cached.get_mut().unwrap_or_else(|p| p.into_inner()) =
+            Some(Arc::new(GenLinkers::new(sync)));
+        defined
+    }
+
+    /// The engine linkers that instantiate `module`, which are those of
+    /// its generation.
+    pub(crate) fn for_module(
+        &self,
+        module: &wasmi::Module,
+    ) -> Result<Arc<GenLinkers<S>>, rt::Error> {
+        let engine = module.engine();
+        let mut cached = self.lock();
+        if let Some(gen) = &*cached {
+            if wasmi::Engine::same(gen.sync.engine(), engine) {
+                return Ok(gen.clone());
+            }
+        }
+        let gen = Arc::new(GenLinkers::new(self.build(engine)?));
+        if self.engine.is_current(engine) {
+            *cached = Some(gen.clone());
+        }
+        Ok(gen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Caller, Config, Engine, Linker, Module, Trap, WasiConfig};
+
+    /// A module that imports a host function and exports a call to it.
+    const WAT: &str = r#"(module
+        (import "env" "twice" (func $twice (param i32) (result i32)))
+        (func (export "run") (param i32) (result i32) (call $twice (local.get 0))))"#;
+
+    #[test]
+    fn modules_of_retired_generations_link_and_are_freed_with_their_last_user() {
+        let wasm = wat::parse_str(WAT).expect("wat");
+        // Every module gets a generation of its own.
+        let engine = Engine::new(Config::new().generation_budget(1));
+        let mut linker = Linker::<()>::new(&engine);
+        linker
+            .func_wrap(
+                "env",
+                "twice",
+                |_: Caller<'_, ()>, x: i32| -> Result<i32, Trap> { Ok(x * 2) },
+            )
+            .expect("twice");
+        let old = Module::from_bytes(&engine, &wasm).expect("old");
+        let new = Module::from_bytes(&engine, &wasm).expect("new");
+        assert_eq!(engine.generations(), 2);
+        let retired = old.inner.engine().weak();
+        // The linker's host function is registered again for each.
+        for module in [&new, &old, &new] {
+            let mut i = linker
+                .instantiate(module, &WasiConfig::new(), ())
+                .expect("instantiate");
+            assert_eq!(i.call::<(i32,), i32>("run", (21,)).ok(), Some(42));
+        }
+        let instance = linker
+            .instantiate(&old, &WasiConfig::new(), ())
+            .expect("instantiate");
+        drop(old);
+        assert!(retired.upgrade().is_some(), "an instance still uses it");
+        drop(instance);
+        assert!(
+            retired.upgrade().is_none(),
+            "the retired generation outlived its modules and instances"
+        );
+        // A function added later reaches every generation too.
+        linker
+            .func_wrap("env", "more", |_: Caller<'_, ()>| -> Result<i32, Trap> {
+                Ok(1)
+            })
+            .expect("more");
+        let again = Module::from_bytes(&engine, &wasm).expect("again");
+        let mut i = linker
+            .instantiate(&again, &WasiConfig::new(), ())
+            .expect("instantiate");
+        assert_eq!(i.call::<(i32,), i32>("run", (5,)).ok(), Some(10));
+        // A name already defined is still refused.
+        let twice = linker.func_wrap("env", "twice", |_: Caller<'_, ()>| -> Result<(), Trap> {
+            Ok(())
+        });
+        assert!(twice.is_err());
+    }
+}
