@@ -27,11 +27,11 @@ const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "29b26847110af537"
+const ModelHash = "97d0a0d718bbfddf"
 
 const moduleName = "benchapi"
 
-//go:wasmimport benchapi __gohost_abi_1_29b26847110af537
+//go:wasmimport benchapi __gohost_abi_1_97d0a0d718bbfddf
 func gohostABI()
 
 func init() {
@@ -108,6 +108,14 @@ type Vec3 struct {
 	X float64
 	Y float64
 	Z float64
+}
+
+// Pair is the request and response record of the peer rows (`peers`): two
+// strings and a number, as Extism and go-plugin users pass them.
+type Pair struct {
+	First  string
+	Second string
+	N      int64
 }
 
 // BenchError is the error of the error-path benchmark.
@@ -246,6 +254,10 @@ type Exports interface {
 
 	// GuestShift moves a point in the guest: the record export call.
 	GuestShift(p_ Point) Point
+
+	// GuestSwap swaps the strings and adds their lengths to `n`: the record
+	// plugin call of the peer rows.
+	GuestSwap(p_ Pair) Pair
 }
 
 var registered Exports
@@ -292,6 +304,26 @@ func exportGuestShift(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	return gohost.Send(w)
 }
 
+//go:wasmexport guest_swap
+func exportGuestSwap(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
+	defer gohost.Recover(&ret)
+	if registered == nil {
+		return gohost.Refuse(gohost.NotRegistered("benchapi"))
+	}
+	r := gohost.ExportArgs(argsPtr, argsLen)
+	a0, err := decodePair(r)
+	if err != nil {
+		return gohost.BadArgs(err)
+	}
+	if err := r.Done(); err != nil {
+		return gohost.BadArgs(err)
+	}
+	v := registered.GuestSwap(a0)
+	w := gohost.Reply()
+	encodePair(w, v)
+	return gohost.Send(w)
+}
+
 func encodePoint(w *gohost.Writer, v Point) {
 	w.PutFloat64(v.X)
 	w.PutFloat64(v.Y)
@@ -325,6 +357,25 @@ func decodeVec3(r *gohost.Reader) (v Vec3, err error) {
 		return v, err
 	}
 	if v.Z, err = r.Float64(); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+func encodePair(w *gohost.Writer, v Pair) {
+	w.PutString(v.First)
+	w.PutString(v.Second)
+	w.PutInt64(v.N)
+}
+
+func decodePair(r *gohost.Reader) (v Pair, err error) {
+	if v.First, err = r.String(); err != nil {
+		return v, err
+	}
+	if v.Second, err = r.String(); err != nil {
+		return v, err
+	}
+	if v.N, err = r.Int64(); err != nil {
 		return v, err
 	}
 	return v, nil
