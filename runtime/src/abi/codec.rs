@@ -584,11 +584,7 @@ impl<'r, T: Decode<'r>, const N: usize> Decode<'r> for [T; N] {
 /// key that repeats: a map with two values for a key is malformed.
 impl<K: Encode, V: Encode, S> Encode for HashMap<K, V, S> {
     fn encode(&self, w: &mut Writer) {
-        w.len(self.len());
-        for (k, v) in self {
-            k.encode(w);
-            v.encode(w);
-        }
+        encode_entries(w, self.len(), self);
     }
 }
 
@@ -602,25 +598,14 @@ where
     fn decode(r: &mut Reader<'r>) -> Result<Self, AbiError> {
         let n = r.count(K::MIN_SIZE + V::MIN_SIZE)?;
         let mut m = HashMap::with_capacity_and_hasher(n, S::default());
-        for _ in 0..n {
-            let at = r.offset();
-            let k = K::decode(r)?;
-            let v = V::decode(r)?;
-            if m.insert(k, v).is_some() {
-                return Err(duplicate_key(at));
-            }
-        }
+        decode_entries(r, n, |k, v| m.insert(k, v).is_none())?;
         Ok(m)
     }
 }
 
 impl<K: Encode, V: Encode> Encode for BTreeMap<K, V> {
     fn encode(&self, w: &mut Writer) {
-        w.len(self.len());
-        for (k, v) in self {
-            k.encode(w);
-            v.encode(w);
-        }
+        encode_entries(w, self.len(), self);
     }
 }
 
@@ -629,19 +614,42 @@ impl<'r, K: Decode<'r> + Ord, V: Decode<'r>> Decode<'r> for BTreeMap<K, V> {
     fn decode(r: &mut Reader<'r>) -> Result<Self, AbiError> {
         let n = r.count(K::MIN_SIZE + V::MIN_SIZE)?;
         let mut m = BTreeMap::new();
-        for _ in 0..n {
-            let at = r.offset();
-            let k = K::decode(r)?;
-            let v = V::decode(r)?;
-            if m.insert(k, v).is_some() {
-                return Err(duplicate_key(at));
-            }
-        }
+        decode_entries(r, n, |k, v| m.insert(k, v).is_none())?;
         Ok(m)
     }
 }
 
-#[cold]
+/// Writes a map's count and its entries.
+fn encode_entries<'a, K: Encode + 'a, V: Encode + 'a>(
+    w: &mut Writer,
+    len: usize,
+    entries: impl IntoIterator<Item = (&'a K, &'a V)>,
+) {
+    w.len(len);
+    for (k, v) in entries {
+        k.encode(w);
+        v.encode(w);
+    }
+}
+
+/// Reads `n` entries into a map through `insert`, which says whether the
+/// key was new; a repeated key is malformed.
+fn decode_entries<'r, K: Decode<'r>, V: Decode<'r>>(
+    r: &mut Reader<'r>,
+    n: usize,
+    mut insert: impl FnMut(K, V) -> bool,
+) -> Result<(), AbiError> {
+    for _ in 0..n {
+        let at = r.offset();
+        let k = K::decode(r)?;
+        let v = V::decode(r)?;
+        if !insert(k, v) {
+            return Err(duplicate_key(at));
+        }
+    }
+    Ok(())
+}
+
 fn duplicate_key(at: usize) -> AbiError {
     AbiError::new(format!(
         "malformed value: the map key at offset {at} repeats an earlier key"

@@ -11,9 +11,10 @@
 //! instantiation (tens of microseconds, against milliseconds for starting
 //! a Go instance).
 
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::func::Define;
+use super::gen_linkers::GenLinkers;
 use super::{rt, Engine, StoreData};
 
 /// The registrations of a gohost linker and the engine linkers of one
@@ -33,31 +34,6 @@ impl<S> std::fmt::Debug for Links<S> {
         f.debug_struct("Links")
             .field("defines", &self.defines.len())
             .finish_non_exhaustive()
-    }
-}
-
-/// The engine linkers of one generation: the sync one, and the async one
-/// (async WASI) made from it on first use.
-pub(crate) struct GenLinkers<S> {
-    pub(crate) sync: rt::Linker<StoreData<S>>,
-    asynchronous: OnceLock<rt::Linker<StoreData<S>>>,
-}
-
-impl<S: Send + 'static> GenLinkers<S> {
-    fn new(sync: rt::Linker<StoreData<S>>) -> Self {
-        GenLinkers {
-            sync,
-            asynchronous: OnceLock::new(),
-        }
-    }
-
-    /// The linker of async instances.
-    pub(crate) fn asynchronous(&self) -> Result<&rt::Linker<StoreData<S>>, rt::Error> {
-        if let Some(linker) = self.asynchronous.get() {
-            return Ok(linker);
-        }
-        let linker = rt::async_linker(&self.sync)?;
-        Ok(self.asynchronous.get_or_init(|| linker))
     }
 }
 

@@ -4,6 +4,8 @@
 #[path = "../caller.rs"]
 mod caller;
 mod func;
+#[path = "../gen_linkers.rs"]
+mod gen_linkers;
 #[path = "../instance.rs"]
 mod instance;
 mod limiter;

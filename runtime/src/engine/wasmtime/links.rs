@@ -4,8 +4,7 @@
 //! engine, and one linker, serve every module (see [`Engine`]); the wasmi
 //! adapter's `links` has the same API over engine generations.
 
-use std::sync::OnceLock;
-
+use super::gen_linkers::GenLinkers;
 use super::{rt, Engine, StoreData};
 
 /// The engine linkers of a gohost linker.
@@ -20,40 +19,18 @@ impl<S> std::fmt::Debug for Links<S> {
     }
 }
 
-/// The sync engine linker, and the async one (async WASI) made from it on
-/// first use.
-pub(crate) struct GenLinkers<S> {
-    pub(crate) sync: rt::Linker<StoreData<S>>,
-    asynchronous: OnceLock<rt::Linker<StoreData<S>>>,
-}
-
-impl<S: Send + 'static> GenLinkers<S> {
-    /// The linker of async instances.
-    pub(crate) fn asynchronous(&self) -> Result<&rt::Linker<StoreData<S>>, rt::Error> {
-        if let Some(linker) = self.asynchronous.get() {
-            return Ok(linker);
-        }
-        let linker = rt::async_linker(&self.sync)?;
-        Ok(self.asynchronous.get_or_init(|| linker))
-    }
-}
-
 impl<S: Send + 'static> Links<S> {
     /// WASI alone.
     pub(crate) fn new(engine: &Engine) -> Self {
         Links {
-            gen: GenLinkers {
-                sync: rt::wasi_linker(&engine.inner),
-                asynchronous: OnceLock::new(),
-            },
+            gen: GenLinkers::new(rt::wasi_linker(&engine.inner)),
         }
     }
 
     /// The sync linker, to register a function with; the async linker is
     /// made anew, with it.
     pub(crate) fn sync_mut(&mut self) -> &mut rt::Linker<StoreData<S>> {
-        self.gen.asynchronous.take();
-        &mut self.gen.sync
+        self.gen.sync_mut()
     }
 
     /// The engine linkers that instantiate `module`: the same for all.

@@ -5,6 +5,8 @@ mod cache;
 #[path = "../caller.rs"]
 mod caller;
 mod func;
+#[path = "../gen_linkers.rs"]
+mod gen_linkers;
 #[path = "../instance.rs"]
 mod instance;
 mod limiter;
