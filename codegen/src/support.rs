@@ -41,7 +41,7 @@ pub fn support_files() -> Vec<GoFile> {
         .map(|(name, src)| GoFile {
             module: String::new(),
             go_package: "gohost".to_string(),
-            go_out: Some(SUPPORT_DIR.to_string()),
+            go_out: None,
             name: name.to_string(),
             contents: format!("{HEADER}{src}"),
             uses_support: false,
