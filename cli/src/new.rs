@@ -280,10 +280,15 @@ fn toml_string(s: &str) -> String {
     format!("\"{escaped}\"")
 }
 
+/// The Go package name in the Go templates: a valid identifier, so that
+/// the templates themselves are Go that gofmt and vet can read.
+const GO_PACKAGE_PLACEHOLDER: &str = "scaffoldpkg";
+
 fn fill(text: &str, names: &Names, deps: &Dependencies) -> String {
     text.replace("{{crate}}", &names.krate)
         .replace("{{lib}}", &names.lib)
         .replace("{{package}}", &names.package)
+        .replace(GO_PACKAGE_PLACEHOLDER, &names.package)
         .replace("{{gohost_dep}}", &deps.gohost)
         .replace("{{gohost_build_dep}}", &deps.gohost_build)
 }
@@ -312,6 +317,7 @@ mod tests {
         for t in HOST.iter().chain(PLUGIN) {
             let text = fill(t.text, &names, &deps);
             assert!(!text.contains("{{"), "{}: {text}", t.path);
+            assert!(!text.contains(GO_PACKAGE_PLACEHOLDER), "{}: {text}", t.path);
         }
     }
 

@@ -141,3 +141,21 @@ fn new_refuses_bad_names_and_busy_directories() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn the_go_templates_are_gofmt_clean_go() {
+    gohost_tests::require_go();
+    let templates = repo().join("cli/templates");
+    let out = Command::new("gofmt")
+        .arg("-l")
+        .arg(&templates)
+        .output()
+        .expect("run gofmt");
+    assert!(
+        out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+        "gofmt -l {}:\n{}{}",
+        templates.display(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}

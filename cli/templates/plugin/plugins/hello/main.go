@@ -1,4 +1,4 @@
-// Command hello is a {{crate}} plugin: it implements {{package}}.Plugin and
+// Command hello is a {{crate}} plugin: it implements scaffoldpkg.Plugin and
 // is built as a reactor (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared).
 package main
 
@@ -6,21 +6,21 @@ import (
 	"errors"
 	"strings"
 
-	"plugins/{{package}}"
+	"plugins/scaffoldpkg"
 )
 
 type hello struct{}
 
 // Handle greets req.Name, req.Times times.
-func (hello) Handle(req {{package}}.Request) (string, error) {
+func (hello) Handle(req scaffoldpkg.Request) (string, error) {
 	if req.Name == "" {
 		return "", errors.New("no name given")
 	}
-	{{package}}.Log("greeting " + req.Name)
+	scaffoldpkg.Log("greeting " + req.Name)
 	greeting := "Hello, " + req.Name + "!"
 	return strings.TrimSpace(strings.Repeat(greeting+" ", int(req.Times))), nil
 }
 
-func init() { {{package}}.Register(hello{}) }
+func init() { scaffoldpkg.Register(hello{}) }
 
 func main() {}
