@@ -128,18 +128,19 @@ pub(crate) fn lead(name: &str, docs: &[String], item: Item) -> Vec<String> {
         format!("{c}{}", cs.as_str())
     };
     let word = bare(w0).to_ascii_lowercase();
+    let verb = match item {
+        Item::Func => !article && is_third_person(&word),
+        Item::Other => !article && TYPE_VERBS.contains(&word.as_str()),
+    };
     *first = match item {
-        _ if article => match item {
-            Item::Func => format!("{name} returns {lowered}"),
-            Item::Other => format!("{name} is {lowered}"),
-        },
-        Item::Func if is_third_person(&word) => format!("{name} {lowered}"),
+        _ if verb => format!("{name} {lowered}"),
+        Item::Func if article => format!("{name} returns {lowered}"),
+        // An imperative: conjugated, its punctuation kept.
         Item::Func => {
             let rest = &lowered[w0.len()..];
             let punct = &w0[bare(w0).len()..];
             format!("{name} {}{punct}{rest}", third_person(&word))
         }
-        Item::Other if TYPE_VERBS.contains(&word.as_str()) => format!("{name} {lowered}"),
         Item::Other => format!("{name} is {lowered}"),
     };
     out
