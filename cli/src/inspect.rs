@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use gohost_codegen::wasm::{parse_fingerprint_import, provided_imports};
+use gohost_codegen::RUNTIME_IMPORT_MODULE;
 use serde::Serialize;
 
 use goinfo::GoInfo;
@@ -56,6 +57,9 @@ struct Report {
     memory_export: Option<String>,
     /// The WASI preview 1 functions it imports.
     wasi: Vec<String>,
+    /// The functions of gohost's own import module it imports (which every
+    /// `Linker` provides: `config`).
+    gohost: Vec<String>,
     host_modules: Vec<HostModule>,
     /// Imports of neither WASI nor a gohost host module (functions a host
     /// registers with `Linker::func_wrap`).
@@ -117,16 +121,20 @@ fn build_report(a: &InspectArgs) -> Result<Report, String> {
         "module"
     };
     let mut wasi = Vec::new();
+    let mut runtime = Vec::new();
     let mut by_module: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
     for import in &info.imports {
         match import.module.as_deref() {
             Some(WASI) => wasi.push(import.name.clone()),
+            Some(RUNTIME_IMPORT_MODULE) => runtime.push(import.name.clone()),
             Some(m) => by_module.entry(m).or_default().push(import),
             None => {}
         }
     }
     wasi.sort();
     wasi.dedup();
+    runtime.sort();
+    runtime.dedup();
     let mut host_modules = Vec::new();
     let mut other_imports = Vec::new();
     for (name, imports) in by_module {
@@ -162,6 +170,7 @@ fn build_report(a: &InspectArgs) -> Result<Report, String> {
             .map(|e| e.name.clone()),
         memories: info.memories,
         wasi,
+        gohost: runtime,
         host_modules,
         other_imports,
         exports: info.exports,
@@ -312,6 +321,18 @@ fn text(r: &Report) -> String {
         r.wasi.len(),
         r.wasi.join(", ")
     );
+    if !r.gohost.is_empty() {
+        let names: Vec<String> = r
+            .gohost
+            .iter()
+            .map(|f| format!("{RUNTIME_IMPORT_MODULE}.{f}"))
+            .collect();
+        let _ = writeln!(
+            o,
+            "gohost:   {} (provided by every gohost Linker)",
+            names.join(", ")
+        );
+    }
     for m in &r.host_modules {
         let _ = writeln!(
             o,

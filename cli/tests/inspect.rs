@@ -218,6 +218,27 @@ fn bad_input_gets_a_clear_message() {
     }
 }
 
+#[test]
+fn gohost_own_imports_are_not_unknown_imports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("config.wasm");
+    let wat = wat::parse_str(
+        r#"(module
+             (import "gohost" "config" (func (param i32 i32 i32 i32) (result i32)))
+             (memory (export "memory") 1))"#,
+    )
+    .expect("wat");
+    std::fs::write(&path, wat).expect("write");
+    let out = gohost(&["inspect", path.to_str().expect("utf-8")]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("gohost:   gohost.config (provided by every gohost Linker)\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Other imports"), "{stdout}");
+}
+
 fn hello_bytes() -> Vec<u8> {
     std::fs::read(hello()).expect("read hello")
 }

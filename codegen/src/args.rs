@@ -122,6 +122,7 @@ fn check(what: &str, lit: &LitStr) -> syn::Result<()> {
             !v.is_empty()
                 && v.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                && v != crate::RUNTIME_IMPORT_MODULE
         }
         "go_package" => {
             v.starts_with(|c: char| c.is_ascii_lowercase())
@@ -139,7 +140,9 @@ fn check(what: &str, lit: &LitStr) -> syn::Result<()> {
         return Ok(());
     }
     let msg = match what {
-        "name" => "`name` must be non-empty ASCII letters, digits, `_`, `-` or `.`",
+        "name" => {
+            "`name` must be non-empty ASCII letters, digits, `_`, `-` or `.`, and not `gohost` (the import module of gohost's own functions)"
+        }
         "go_package" => {
             "`go_package` must be a Go package name: lower-case letters, digits and `_`, not a Go keyword"
         }
@@ -186,6 +189,8 @@ mod tests {
         let e = Args::parse(quote!(name = "kv", name = "x")).unwrap_err();
         assert_eq!(e.to_string(), "duplicate `name` argument");
         assert!(Args::parse(quote!(name = "kv", go_package = "type")).is_err());
+        let e = Args::parse(quote!(name = "gohost")).unwrap_err();
+        assert!(e.to_string().contains("not `gohost`"), "{e}");
         assert!(Args::parse(quote!(name = "kv", go_interface = "plugin")).is_err());
     }
 }

@@ -55,6 +55,10 @@ pub const DEFAULT_GO_MODULE: &str = "guest";
 /// The version of the ABI (`docs/abi.md`) this crate generates.
 pub const ABI_VERSION: u32 = 1;
 
+/// The wasm import module of the functions the gohost runtime itself
+/// provides to every guest (`gohost.config`); no host module may take it.
+pub const RUNTIME_IMPORT_MODULE: &str = "gohost";
+
 /// One generated Go file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoFile {

@@ -27,6 +27,10 @@ fn go_guest_calls_every_function() {
     let mut wasi = gohost::WasiConfig::new();
     wasi.stdout(gohost::Output::Capture(stdout.clone()));
     wasi.stderr(gohost::Output::Capture(stderr.clone()));
+    // Read by the guest's kv.Config: one value that fits its stack buffer,
+    // one that does not.
+    wasi.config("greeting", "hello")
+        .config("long", "ab".repeat(100));
     let mut inst = linker
         .instantiate(&module, &wasi, Host::default())
         .expect("instantiate");

@@ -19,7 +19,7 @@
 //! [env]
 //! MODE = "fast"
 //!
-//! [config]                        # values the host hands the plugin
+//! [config]                        # values the plugin reads: kv.Config("greeting")
 //! greeting = "hello"
 //! ```
 //!
@@ -279,8 +279,10 @@ impl Manifest {
         limits
     }
 
-    /// A WASI configuration with the manifest's directories and
-    /// environment (and nothing else: add arguments and standard streams).
+    /// A WASI configuration with the manifest's directories, environment
+    /// and configuration values (which the plugin reads with its generated
+    /// package's `Config(key)`), and nothing else: add arguments and
+    /// standard streams.
     pub fn wasi(&self) -> WasiConfig {
         let mut wasi = WasiConfig::new();
         for d in &self.dirs {
@@ -288,6 +290,9 @@ impl Manifest {
         }
         for (k, v) in &self.env {
             wasi.env(k, v);
+        }
+        for (k, v) in &self.config {
+            wasi.config(k, v);
         }
         wasi
     }

@@ -950,3 +950,42 @@ fn raw_wasi_paths_cannot_leave_a_preopen() {
     );
     good_go_guest_runs();
 }
+
+#[test]
+fn config_reads_are_bounds_checked_and_write_only_what_fits() {
+    let engine = Engine::default();
+    let module = Module::from_bytes(&engine, &fixture("config_reads.wat")).expect("load");
+    let mut wasi = WasiConfig::new();
+    wasi.config("greeting", "hello");
+    let linker = Linker::<()>::new(&engine);
+    let mut g = linker.instantiate(&module, &wasi, ()).expect("instantiate");
+    // Too small a buffer: the length, nothing written.
+    assert_eq!(g.call::<(i32, i32), i32>("get", (100, 4)).ok(), Some(5));
+    assert_eq!(g.call::<(i32,), i32>("load", (100,)).ok(), Some(0));
+    assert_eq!(g.call::<(i32, i32), i32>("get", (100, 5)).ok(), Some(5));
+    let hell = i32::from_le_bytes(*b"hell");
+    assert_eq!(g.call::<(i32,), i32>("load", (100,)).ok(), Some(hell));
+    // A buffer past the end of memory.
+    let err = g.call::<(i32, i32), i32>("get", (65534, 64)).err();
+    assert_eq!(
+        err.map(|e| e.to_string()).as_deref(),
+        Some(
+            "guest trapped: gohost.config: pointer 0xfffe with length 5 \
+             is outside guest memory of 65536 bytes"
+        )
+    );
+    let mut g = linker.instantiate(&module, &wasi, ()).expect("instantiate");
+    let err = g.call::<(), i32>("bad_key", ()).err();
+    assert_eq!(
+        err.map(|e| e.to_string()).as_deref(),
+        Some(
+            "guest trapped: gohost.config: pointer 0xfffa with length 8 \
+             is outside guest memory of 65536 bytes"
+        )
+    );
+    // No values at all: every key is missing.
+    let mut g = linker
+        .instantiate(&module, &WasiConfig::new(), ())
+        .expect("instantiate");
+    assert_eq!(g.call::<(i32, i32), i32>("get", (100, 64)).ok(), Some(-1));
+}

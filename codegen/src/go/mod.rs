@@ -5,6 +5,7 @@
 //! deterministic and gofmt-clean (the tests run `gofmt -l` and `go vet`).
 
 mod codec;
+mod config;
 mod doc;
 mod exports;
 mod fixed;
@@ -317,6 +318,9 @@ impl Gen<'_> {
         );
         let _ = writeln!(o, "func gohostABI()\n");
         let _ = writeln!(o, "func init() {{\n\tgohostABI()\n}}\n");
+        if config::wanted(m) {
+            config::emit(o);
+        }
         let status = m.funcs.iter().any(Func::uses_status);
         if status || m.funcs.iter().any(Func::uses_ret_area) {
             let _ = writeln!(o, "//go:wasmimport {} __gohost_take", m.name);

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"guest/kv"
@@ -63,6 +64,12 @@ func main() {
 	_, err = kv.Get("nope")
 	var ge *kv.Error
 	fmt.Println("error type", errors.As(err, &ge) && !ge.ABI, ge.Module, ge.Func)
+	greeting, ok := kv.Config("greeting")
+	fmt.Println("config greeting", greeting, ok)
+	long, ok := kv.Config("long")
+	fmt.Println("config long", len(long), long == strings.Repeat("ab", 100), ok)
+	_, ok = kv.Config("missing")
+	fmt.Println("config missing", ok)
 	kv.Log("hello")
 
 	// Handles dropped without Close: their cleanups release them once

@@ -3,6 +3,7 @@
 //! `docs/abi.md`. Generated glue uses this through [`crate::__private`].
 
 mod codec;
+mod config;
 mod error;
 mod fixed;
 mod handles;
@@ -15,6 +16,7 @@ pub use codec::{
     char_error, char_from_wasm, decode_all, isize_error, range_error, usize_error, Decode, Encode,
     Reader, Writer,
 };
+pub(crate) use config::{read_config, ConfigValues, RUNTIME_MODULE};
 pub use error::AbiError;
 pub use fixed::Fixed;
 pub use handles::HandleTable;
@@ -34,4 +36,6 @@ pub struct AbiState {
     pending: Option<Vec<u8>>,
     /// The encoding buffer, reused from call to call.
     scratch: Vec<u8>,
+    /// The values `Config(key)` reads in the guest.
+    pub(crate) config: ConfigValues,
 }

@@ -2,7 +2,7 @@
 
 use super::func::{IntoAsyncHostFunc, IntoHostFunc};
 use super::links::Links;
-use super::{rt, Engine, Instance, Module, StoreData};
+use super::{rt, Caller, Engine, Instance, Module, StoreData};
 use crate::engine::link_check::{self, HostFuncs};
 use crate::engine::native_stack;
 use crate::engine::sig::{Import, Signature};
@@ -49,13 +49,26 @@ impl<S> std::fmt::Debug for Linker<S> {
 }
 
 impl<S: Send + 'static> Linker<S> {
-    /// A linker providing WASI preview 1 (`wasi_snapshot_preview1`).
+    /// A linker providing WASI preview 1 (`wasi_snapshot_preview1`) and
+    /// gohost's own import `gohost.config`, through which generated Go
+    /// packages read [`WasiConfig::config`] values.
     pub fn new(engine: &Engine) -> Self {
-        Linker {
+        let mut linker = Linker {
             links: Links::new(engine),
             engine: engine.clone(),
             host: HostFuncs::default(),
-        }
+        };
+        linker
+            .func_wrap(
+                crate::abi::RUNTIME_MODULE,
+                "config",
+                |mut caller: Caller<'_, S>, key: i32, key_len: i32, buf: i32, capacity: i32| {
+                    let (mut cx, _) = caller.__split()?;
+                    crate::abi::read_config(&mut cx.mem, cx.abi, (key, key_len), buf, capacity)
+                },
+            )
+            .expect("a new linker defines nothing yet");
+        linker
     }
 
     /// The engine this linker belongs to.
@@ -254,7 +267,8 @@ impl<S: Send + 'static> Linker<S> {
         asynchronous: bool,
     ) -> Result<rt::Store<StoreData<S>>, Error> {
         limits.check(self.engine.fuel, self.engine.interruptible)?;
-        let data = StoreData::new(wasi.build(asynchronous)?, limits, state);
+        let mut data = StoreData::new(wasi.build(asynchronous)?, limits, state);
+        data.abi.config = wasi.config_values();
         let mut store = rt::new_store(&self.engine, &module.inner, data)?;
         // A start function runs with the budget of a call. (A new wasmi
         // store holds no fuel at all, so without this a metered or

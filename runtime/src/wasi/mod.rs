@@ -22,6 +22,7 @@ use wasmi_wasi::wasi_common::sync::{ambient_authority, WasiCtxBuilder};
 #[cfg(not(feature = "jit"))]
 use wasmi_wasi::{WasiCtx, WasiFile};
 
+use crate::abi::ConfigValues;
 use crate::Error;
 
 /// What a guest can do in a preopened directory.
@@ -191,6 +192,7 @@ pub struct WasiConfig {
     stdin: Input,
     stdout: Output,
     stderr: Output,
+    config: ConfigValues,
 }
 
 impl WasiConfig {
@@ -257,6 +259,26 @@ impl WasiConfig {
     pub fn stderr(&mut self, output: Output) -> &mut Self {
         self.stderr = output;
         self
+    }
+
+    /// Sets a configuration value, which the guest reads with its generated
+    /// package's `Config(key)` (`value, ok := kv.Config("greeting")`). Not
+    /// WASI: gohost's own import `gohost.config`, so that a plugin gets
+    /// settings without parsing its environment. A plugin manifest's
+    /// `[config]` table sets these.
+    ///
+    /// ```
+    /// let mut wasi = gohost::WasiConfig::new();
+    /// wasi.config("greeting", "hello").config("retries", "3");
+    /// ```
+    pub fn config(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        Arc::make_mut(&mut self.config).insert(key.into(), value.into());
+        self
+    }
+
+    /// The configuration values, shared with every instance built from this.
+    pub(crate) fn config_values(&self) -> ConfigValues {
+        Arc::clone(&self.config)
     }
 
     /// Inherits all three standard streams from the host process.

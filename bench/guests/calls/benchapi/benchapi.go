@@ -38,6 +38,30 @@ func init() {
 	gohostABI()
 }
 
+//go:wasmimport gohost config
+//go:noescape
+func rawConfig(key string, buf unsafe.Pointer, capacity uint32) int32
+
+// Config returns the configuration value the host gave this instance under
+// key (the [config] table of a plugin's manifest, or WasiConfig::config in
+// Rust), and whether there is one. The values are fixed for the life of an
+// instance.
+func Config(key string) (string, bool) {
+	var small [128]byte
+	n := rawConfig(key, unsafe.Pointer(&small), uint32(len(small)))
+	if n < 0 {
+		return "", false
+	}
+	if int(n) <= len(small) {
+		return string(small[:n]), true
+	}
+	buf := make([]byte, n)
+	if rawConfig(key, unsafe.Pointer(unsafe.SliceData(buf)), uint32(n)) != n {
+		panic("gohost: " + moduleName + ": the host's configuration value " + key + " changed")
+	}
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), true
+}
+
 //go:wasmimport benchapi __gohost_take
 //go:noescape
 func gohostTake(ptr unsafe.Pointer, n uint32) uint32
