@@ -183,6 +183,13 @@ pub enum Error {
         found: String,
     },
 
+    /// No plugin of that name serves in the [`PluginSet`](crate::PluginSet).
+    #[error("no plugin named `{name}` is loaded")]
+    UnknownPlugin {
+        /// The name asked for.
+        name: String,
+    },
+
     /// Anything else the engine reported.
     #[error("{0}")]
     Engine(String),

@@ -37,6 +37,7 @@ mod engine;
 mod error;
 mod limits;
 mod manifest;
+mod plugins;
 mod pool;
 mod wasi;
 
@@ -52,6 +53,9 @@ pub use error::{Error, Trap};
 pub use gohost_macros::host_module;
 pub use limits::Limits;
 pub use manifest::{Manifest, ManifestDir};
+#[cfg(feature = "watch")]
+pub use plugins::Watch;
+pub use plugins::{Change, Plugin, PluginSet, PluginSetBuilder};
 pub use pool::{BoxFuture, Pool, PoolBuilder, PoolStats, Reuse};
 pub use wasi::{Capture, DirPerms, Input, Output, OutputCallback, WasiConfig};
 

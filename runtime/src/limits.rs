@@ -98,6 +98,15 @@ impl Limits {
         self
     }
 
+    /// These limits, with those `other` sets replacing them.
+    pub(crate) fn overridden_by(self, other: Limits) -> Limits {
+        Limits {
+            memory_bytes: other.memory_bytes.or(self.memory_bytes),
+            fuel_per_call: other.fuel_per_call.or(self.fuel_per_call),
+            deadline: other.deadline.or(self.deadline),
+        }
+    }
+
     /// Refuses limits the engine cannot enforce, naming the setting to turn
     /// on.
     pub(crate) fn check(&self, fuel: bool, interruptible: bool) -> Result<(), Error> {

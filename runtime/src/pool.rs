@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -78,7 +78,7 @@ type WasiFactory = Box<dyn Fn() -> WasiConfig + Send + Sync>;
 /// blocking `call` on a runtime's worker could wait for an instance that
 /// only a task of that worker can give back.
 pub struct Pool<S: 'static> {
-    linker: Linker<S>,
+    linker: Arc<Linker<S>>,
     module: Module,
     new_state: StateFactory<S>,
     new_wasi: WasiFactory,
@@ -152,16 +152,17 @@ impl<S: Send + 'static> PoolBuilder<S> {
 }
 
 impl<S: Send + 'static> Pool<S> {
-    /// A builder for a pool of `module` instances linked by `linker`, each
-    /// with the state `new_state()` returns.
+    /// A builder for a pool of `module` instances linked by `linker` (a
+    /// [`Linker`], or an `Arc` of one that several pools share), each with
+    /// the state `new_state()` returns.
     pub fn builder(
-        linker: Linker<S>,
+        linker: impl Into<Arc<Linker<S>>>,
         module: Module,
         new_state: impl Fn() -> S + Send + Sync + 'static,
     ) -> PoolBuilder<S> {
         PoolBuilder {
             pool: Pool {
-                linker,
+                linker: linker.into(),
                 module,
                 new_state: Box::new(new_state),
                 new_wasi: Box::new(WasiConfig::new),

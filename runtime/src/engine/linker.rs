@@ -242,7 +242,7 @@ impl<S: Send + 'static> Linker<S> {
     }
 
     /// The first async host function `module` imports, if any.
-    fn async_import<'m>(&self, module: &'m Module) -> Option<(&'m str, &'m str)> {
+    pub(crate) fn async_import<'m>(&self, module: &'m Module) -> Option<(&'m str, &'m str)> {
         if self.host.asynchronous.is_empty() {
             return None;
         }

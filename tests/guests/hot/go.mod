@@ -1,0 +1,3 @@
+module gohost.test/hot
+
+go 1.24
