@@ -5,7 +5,9 @@
 //!
 //! ```text
 //! cargo run -p kv-plugins                 # build plugins/*, then run them
-//! cargo run -p kv-plugins -- some/folder  # run the .wasm plugins in a folder
+//! cargo run -p kv-plugins -- some/folder  # run the plugins of a folder
+//! cargo run -p kv-plugins -- --watch      # and keep serving, reloading
+//!                                         # each plugin rebuilt meanwhile
 //! ```
 //!
 //! Building this crate writes `plugins/kv/kv.go` (the macro's `go_out`), the
@@ -21,9 +23,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use gohost::{
-    Config, Engine, Error, Limits, Linker, Module, Output, OutputCallback, Pool, WasiConfig,
-};
+use gohost::{Config, Engine, Error, Limits, Linker, Output, OutputCallback, Plugin, PluginSet};
 
 /// The most bytes a value may have. Tiny on purpose, so that the example
 /// shows a typed store error reaching a plugin.
@@ -260,17 +260,51 @@ fn entry(key: &str, s: &Stored) -> kv::Entry {
     }
 }
 
-/// One loaded plugin: its instances, and what happened to its calls.
-struct Plugin {
-    name: String,
-    pool: Pool<Store>,
+/// What happened to one plugin's calls.
+#[derive(Debug, Default)]
+struct Tally {
     answered: u32,
     refused: u32,
     failed: u32,
 }
 
+/// The command line: `[--watch] [FOLDER]`.
+struct Args {
+    watch: bool,
+    folder: Option<PathBuf>,
+}
+
+const USAGE: &str = "usage: kv-plugins [--watch] [FOLDER]";
+
+impl Args {
+    fn parse() -> Result<Args, String> {
+        let mut args = Args {
+            watch: false,
+            folder: None,
+        };
+        for arg in std::env::args_os().skip(1) {
+            match arg.to_str() {
+                Some("--watch") => args.watch = true,
+                Some(flag) if flag.starts_with('-') => {
+                    return Err(format!("unknown option {flag}; {USAGE}"))
+                }
+                _ if args.folder.is_none() => args.folder = Some(PathBuf::from(arg)),
+                _ => return Err(format!("one folder at most; {USAGE}")),
+            }
+        }
+        Ok(args)
+    }
+}
+
 fn main() -> ExitCode {
-    match run() {
+    let args = match Args::parse() {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("kv-plugins: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("kv-plugins: {e}");
@@ -279,51 +313,40 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<(), Error> {
-    let folder = match std::env::args_os().nth(1) {
-        Some(dir) => PathBuf::from(dir),
+fn run(args: Args) -> Result<(), Error> {
+    let folder = match args.folder {
+        Some(dir) => dir,
         None => build_plugins(),
     };
-
-    let engine = Engine::new(Config::new().consume_fuel(true).interruptible(true));
     let data = Shared::default();
-    let mut plugins = Vec::new();
-    for path in wasm_files(&folder)? {
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match load(&engine, &path, &name, &data) {
-            Ok(p) => plugins.push(p),
-            Err(e) => say(format_args!("{name}: not loaded: {e}")),
-        }
-    }
+    let plugins = load(&folder, &data)?;
     say(format_args!(
         "loaded {} plugin(s); each call gets {FUEL_PER_CALL} fuel and {} s, each instance {} MiB",
-        plugins.len(),
+        plugins.names().len(),
         DEADLINE.as_secs(),
         MEMORY_LIMIT >> 20
     ));
 
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut versions = BTreeMap::new();
+    describe_new_versions(&plugins, &mut versions);
     for (i, text) in MESSAGES.iter().enumerate() {
-        let req = kv::Request {
-            id: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            text: (*text).to_owned(),
-        };
-        say(format_args!("request {}: {:?}", req.id, req.text));
-        for p in &mut plugins {
-            serve(p, &req);
-        }
+        serve_round(&plugins, i, text, &mut tallies);
     }
 
+    if args.watch {
+        return watch(&plugins, &mut versions, &mut tallies);
+    }
     say(format_args!("summary:"));
     let data = data.lock().unwrap_or_else(|p| p.into_inner());
-    for p in &plugins {
-        let stats = p.pool.stats();
-        let keys = data.keys().filter(|(plugin, _)| *plugin == p.name).count();
+    for plugin in plugins.plugins() {
+        let name = plugin.name();
+        let t = tallies.remove(name).unwrap_or_default();
+        let stats = plugin.pool().stats();
+        let keys = data.keys().filter(|(p, _)| p == name).count();
         say(format_args!(
-            "  {}: {} answered, {} refused, {} failed; {} instance(s) created, {} discarded; {keys} key(s) in the store",
-            p.name, p.answered, p.refused, p.failed, stats.created, stats.discarded
+            "  {name}: {} answered, {} refused, {} failed; {} instance(s) created, {} discarded; {keys} key(s) in the store",
+            t.answered, t.refused, t.failed, stats.created, stats.discarded
         ));
     }
     Ok(())
@@ -343,87 +366,122 @@ fn build_plugins() -> PathBuf {
     folder
 }
 
-/// The `.wasm` files in `folder`, sorted by name.
-fn wasm_files(folder: &Path) -> Result<Vec<PathBuf>, Error> {
-    let entries = std::fs::read_dir(folder).map_err(|source| Error::Io {
-        path: folder.to_owned(),
-        source,
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .collect();
-    files.sort();
-    Ok(files)
+/// Loads every plugin of `folder` into a set: each in its own pool with
+/// limits, its output routed through a `[name]` prefix, and a new version
+/// taken only if it tells who it is (`info`, the health check).
+fn load(folder: &Path, data: &Shared) -> Result<PluginSet<Store>, Error> {
+    let engine = Engine::new(Config::new().consume_fuel(true).interruptible(true));
+    let mut linker = Linker::<Store>::new(&engine);
+    kv::add_to_linker(&mut linker, |s: &mut Store| s)?;
+    let data = data.clone();
+    PluginSet::builder(linker, move |name| Store::new(name, data.clone()))
+        .max_instances(1)
+        .limits(
+            Limits::new()
+                .memory_bytes(MEMORY_LIMIT)
+                .fuel_per_call(FUEL_PER_CALL)
+                .deadline(DEADLINE),
+        )
+        .wasi(|name, wasi| {
+            wasi.stdout(prefixed(name, false))
+                .stderr(prefixed(name, true));
+        })
+        .health_check(|plugin| kv::exports::info(plugin).map(drop))
+        .on_change(|change| say(format_args!("{change}")))
+        .load(folder)
 }
 
-/// Compiles a plugin, makes its pool (with limits, and its output routed
-/// through a `[name]` prefix), and asks it who it is.
-fn load(engine: &Engine, path: &Path, name: &str, data: &Shared) -> Result<Plugin, Error> {
-    let module = Module::from_file(engine, path)?;
-    let mut linker = Linker::<Store>::new(engine);
-    kv::add_to_linker(&mut linker, |s: &mut Store| s)?;
-    let (state_name, wasi_name, data) = (name.to_owned(), name.to_owned(), data.clone());
-    let pool = Pool::builder(linker, module, move || {
-        Store::new(&state_name, data.clone())
-    })
-    .max_instances(1)
-    .limits(
-        Limits::new()
-            .memory_bytes(MEMORY_LIMIT)
-            .fuel_per_call(FUEL_PER_CALL)
-            .deadline(DEADLINE),
-    )
-    .wasi(move || {
-        let mut wasi = WasiConfig::new();
-        wasi.stdout(prefixed(&wasi_name, false))
-            .stderr(prefixed(&wasi_name, true));
-        wasi
-    })
-    .build();
-    let info = pool.call(kv::exports::info)?;
+/// Prints who each plugin is, for the plugins whose version is new since
+/// `seen` was last updated.
+fn describe_new_versions(plugins: &PluginSet<Store>, seen: &mut BTreeMap<String, u64>) {
+    for plugin in plugins.plugins() {
+        if seen.get(plugin.name()) == Some(&plugin.version()) {
+            continue;
+        }
+        seen.insert(plugin.name().to_owned(), plugin.version());
+        match plugin.call(kv::exports::info) {
+            Ok(info) => say(format_args!(
+                "  {} (version {}): {} {}, {}",
+                plugin.name(),
+                plugin.version(),
+                info.name,
+                info.version,
+                info.summary
+            )),
+            Err(e) => say(format_args!("  {}: no info: {e}", plugin.name())),
+        }
+    }
+    seen.retain(|name, _| plugins.get(name).is_some());
+}
+
+/// Sends request `i` to every plugin.
+fn serve_round(
+    plugins: &PluginSet<Store>,
+    i: usize,
+    text: &str,
+    tallies: &mut BTreeMap<String, Tally>,
+) {
+    let req = kv::Request {
+        id: u32::try_from(i + 1).unwrap_or(u32::MAX),
+        text: text.to_owned(),
+    };
+    say(format_args!("request {}: {:?}", req.id, req.text));
+    for plugin in plugins.plugins() {
+        let tally = tallies.entry(plugin.name().to_owned()).or_default();
+        serve(&plugin, &req, tally);
+    }
+}
+
+/// `--watch`: reloads the set whenever its folder changes and keeps
+/// sending requests, one round every two seconds, until interrupted.
+fn watch(
+    plugins: &PluginSet<Store>,
+    versions: &mut BTreeMap<String, u64>,
+    tallies: &mut BTreeMap<String, Tally>,
+) -> Result<(), Error> {
+    let _watch = plugins.watch()?;
     say(format_args!(
-        "loaded {name}.wasm: {} {}, {}",
-        info.name, info.version, info.summary
+        "watching {}: rebuild a plugin there and the host switches to it (Ctrl-C to stop)",
+        plugins.dir().display()
     ));
-    Ok(Plugin {
-        name: name.to_owned(),
-        pool,
-        answered: 0,
-        refused: 0,
-        failed: 0,
-    })
+    for i in MESSAGES.len().. {
+        std::thread::sleep(Duration::from_secs(2));
+        describe_new_versions(plugins, versions);
+        serve_round(plugins, i, MESSAGES[i % MESSAGES.len()], tallies);
+    }
+    Ok(())
 }
 
 /// Sends `req` to a plugin and reports the outcome in one line.
-fn serve(p: &mut Plugin, req: &kv::Request) {
-    let result = p.pool.call(|inst| {
+fn serve(plugin: &Plugin<Store>, req: &kv::Request, tally: &mut Tally) {
+    let name = plugin.name();
+    let result = plugin.call(|inst| {
         inst.state_mut().writes = 0;
         let reply = kv::exports::handle(inst, req)?;
         Ok((reply, inst.state().writes))
     });
     match result {
         Ok((Ok(resp), writes)) => {
-            p.answered += 1;
+            tally.answered += 1;
             let keys = if resp.keys.is_empty() {
                 String::new()
             } else {
                 format!(" [keys: {}]", resp.keys.join(", "))
             };
             say(format_args!(
-                "  {}: {} ({writes} write(s)){keys}",
-                p.name, resp.reply
+                "  {name}: {} ({writes} write(s)){keys}",
+                resp.reply
             ));
         }
         // The plugin returned an error: an answer, the instance stays.
         Ok((Err(msg), _)) => {
-            p.refused += 1;
-            say(format_args!("  {}: refused: {msg}", p.name));
+            tally.refused += 1;
+            say(format_args!("  {name}: refused: {msg}"));
         }
         // A fault: the pool has dropped the instance.
         Err(e) => {
-            p.failed += 1;
-            say(format_args!("  {}: failed: {e}", p.name));
+            tally.failed += 1;
+            say(format_args!("  {name}: failed: {e}"));
         }
     }
 }

@@ -19,9 +19,11 @@ fn kv_plugins_runs_end_to_end() {
         lines[0],
         "built 5 plugin(s): counter, hog, notes, panicker, spinner"
     );
+    assert_eq!(has("counter: loaded (version 1)"), 1, "{stdout}");
     assert_eq!(
-        has("loaded counter.wasm: counter 1.0, counts words across requests in the store"),
-        1
+        has("  counter (version 1): counter 1.0, counts words across requests in the store"),
+        1,
+        "{stdout}"
     );
     assert_eq!(
         has("loaded 5 plugin(s); each call gets 500000000 fuel and 10 s, each instance 64 MiB"),

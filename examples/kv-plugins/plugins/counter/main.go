@@ -16,10 +16,16 @@ import (
 	"gohost.example/kv-plugins/kv"
 )
 
+// version is what Info reports; a build can set it, to tell versions apart
+// when the host reloads the plugin:
+//
+//	go build -ldflags=-X=main.version=2.0 ...
+var version = "1.0"
+
 type counter struct{}
 
 func (counter) Info() kv.Info {
-	return kv.Info{Name: "counter", Version: "1.0", Summary: "counts words across requests in the store"}
+	return kv.Info{Name: "counter", Version: version, Summary: "counts words across requests in the store"}
 }
 
 func (counter) Handle(req kv.Request) (kv.Response, error) {
