@@ -588,3 +588,81 @@ fn a_runtime_without_timers_is_a_clear_error() {
         "{err:?}"
     );
 }
+
+/// A folder holding `asyncplug.wasm`.
+fn asyncplug_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(asyncplug(), dir.path().join("asyncplug.wasm")).expect("copy");
+    dir
+}
+
+#[test]
+fn a_plugin_set_starts_and_checks_async_plugins_on_async_instances() {
+    let dir = asyncplug_folder();
+    // Loaded from a plain thread: the set checks the plugin on a runtime
+    // of its own (its start and health check await `env.wait`).
+    let set = gohost::PluginSet::builder(linker(&engine()), |_| ())
+        .health_check_async(|plugin| {
+            Box::pin(async move {
+                match plugin
+                    .call_async::<(i32, i32), i32>("chain", (2, 5))
+                    .await?
+                {
+                    10 => Ok(()),
+                    other => Err(Error::Config(format!("chain answered {other}"))),
+                }
+            })
+        })
+        .load(dir.path())
+        .expect("load");
+    assert_eq!(set.names(), ["asyncplug"]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let total = runtime.block_on(set.call_async("asyncplug", |plugin| {
+        Box::pin(plugin.call_async::<(i32, i32), i32>("chain", (3, 1)))
+    }));
+    assert_eq!(total.ok(), Some(3));
+
+    // Loaded inside a runtime, with a check that fails: refused.
+    let changes = std::sync::Mutex::new(Vec::new());
+    let changes = std::sync::Arc::new(changes);
+    let seen = std::sync::Arc::clone(&changes);
+    let set = runtime.block_on(async {
+        gohost::PluginSet::builder(linker(&engine()), |_| ())
+            .health_check_async(|plugin| {
+                Box::pin(async move { plugin.call_async::<(), i32>("failing", ()).await.map(drop) })
+            })
+            .on_change(move |c| seen.lock().expect("lock").push(c.to_string()))
+            .load(dir.path())
+            .expect("load")
+    });
+    assert!(set.names().is_empty());
+    let changes = changes.lock().expect("lock").clone();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(
+        changes[0].starts_with("asyncplug: not loaded: guest trapped: ")
+            && changes[0].contains("the database is down"),
+        "{changes:?}"
+    );
+}
+
+#[test]
+fn a_sync_health_check_for_an_async_plugin_is_refused_with_how_to_fix_it() {
+    let dir = asyncplug_folder();
+    let refused = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = std::sync::Arc::clone(&refused);
+    let set = gohost::PluginSet::builder(linker(&engine()), |_| ())
+        .health_check(|_| Ok(()))
+        .on_change(move |c| *seen.lock().expect("lock") = c.to_string())
+        .load(dir.path())
+        .expect("load");
+    assert!(set.names().is_empty());
+    assert_eq!(
+        *refused.lock().expect("lock"),
+        "asyncplug: not loaded: invalid configuration: asyncplug imports async host \
+         functions, so its instances are async and its health check must be too: give \
+         the set health_check_async"
+    );
+}

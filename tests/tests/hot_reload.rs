@@ -295,3 +295,40 @@ fn async_callers_see_the_swap_too() {
     assert!(matches!(changes[0], Change::Replaced { .. }), "{changes:?}");
     assert_eq!(call(2).ok().as_deref(), Some("2:2"));
 }
+
+#[test]
+fn a_manifest_limits_its_plugin_and_a_limit_the_engine_cannot_enforce_is_refused() {
+    let dir = folder();
+    let d = dir.path();
+    // 2 MiB: less than a Go runtime needs to start.
+    std::fs::write(
+        d.join("small.toml"),
+        "wasm = \"hot.wasm\"\n[limits]\nmemory_bytes = 2097152\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("metered.toml"),
+        "wasm = \"hot.wasm\"\n[limits]\nfuel = 1000000000\n",
+    )
+    .expect("write");
+    let refused = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&refused);
+    let set = PluginSet::builder(linker(&Engine::default()), |_| ())
+        .on_change(move |c| seen.lock().expect("lock").push(c.to_string()))
+        .load(d)
+        .expect("load");
+    // `hot.wasm` is named by both manifests: it is no plugin of its own.
+    assert!(set.names().is_empty(), "{:?}", set.names());
+    let refused = refused.lock().expect("lock").clone();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert_eq!(
+        refused[0],
+        "metered: not loaded: invalid configuration: a fuel limit needs an engine built \
+         with Config::consume_fuel(true)"
+    );
+    assert!(
+        refused[1]
+            .starts_with("small: not loaded: guest exceeded its memory limit of 2097152 bytes"),
+        "{refused:?}"
+    );
+}

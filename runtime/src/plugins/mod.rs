@@ -435,7 +435,10 @@ impl<S: Send + 'static> PluginSetBuilder<S> {
     /// A check every new version must pass before it serves, run on a
     /// started instance of it (which then serves calls): call an export
     /// (a health or info function, a request with a known answer) and
-    /// return an error to refuse the version.
+    /// return an error to refuse the version. Plugins that import async
+    /// host functions have async instances and take
+    /// [`health_check_async`](Self::health_check_async) instead; a set
+    /// serving both kinds needs both.
     ///
     /// ```no_run
     /// # use gohost::{Engine, Linker, PluginSet};
@@ -566,13 +569,24 @@ impl<S: Send + 'static> Shared<S> {
                 wasi
             })
             .build();
-        if needs_async {
-            check_async(&pool, options.health_async.as_ref())?;
-        } else {
-            pool.call(|plugin| match &options.health {
+        match (needs_async, &options.health, &options.health_async) {
+            (true, Some(_), None) => {
+                return Err(Error::Config(format!(
+                    "{name} imports async host functions, so its instances are async and \
+                     its health check must be too: give the set health_check_async"
+                )))
+            }
+            (false, None, Some(_)) => {
+                return Err(Error::Config(format!(
+                    "{name} imports no async host function, so its instances are sync and \
+                     its health check must be too: give the set health_check"
+                )))
+            }
+            (true, _, check) => check_async(&pool, check.as_ref())?,
+            (false, check, _) => pool.call(|plugin| match check {
                 Some(check) => check(plugin),
                 None => Ok(()),
-            })?;
+            })?,
         }
         Ok(Plugin {
             name: name.to_owned(),
