@@ -313,59 +313,13 @@ impl<S: Send + 'static> PluginSet<S> {
         let found = scan::scan(&shared.dir)?;
         let present: BTreeSet<String> = found.keys().cloned().collect();
         let current = shared.read().clone();
-        let mut changes = Vec::new();
-        for (name, found) in found {
-            let name = &name;
-            let serving = current.get(name).map(|p| p.version);
-            let change = match found {
-                Ok(f)
-                    if current
-                        .get(name)
-                        .is_some_and(|p| p.fingerprint == f.fingerprint) =>
-                {
-                    refused.remove(name);
-                    continue;
-                }
-                // Report a version (or an unreadable file) once.
-                Ok(f) if refused.get(name) == Some(&f.fingerprint) => continue,
-                Err(e) if refused.get(name) == Some(&e.to_string()) => continue,
-                Err(error) => {
-                    refused.insert(name.clone(), error.to_string());
-                    Change::Refused {
-                        name: name.clone(),
-                        error,
-                        serving,
-                    }
-                }
-                Ok(f) => match shared.start(name, &f) {
-                    Ok(plugin) => {
-                        refused.remove(name);
-                        let version = plugin.version;
-                        shared.write().insert(name.clone(), Arc::new(plugin));
-                        match serving {
-                            Some(previous) => Change::Replaced {
-                                name: name.clone(),
-                                version,
-                                previous,
-                            },
-                            None => Change::Added {
-                                name: name.clone(),
-                                version,
-                            },
-                        }
-                    }
-                    Err(error) => {
-                        refused.insert(name.clone(), f.fingerprint.clone());
-                        Change::Refused {
-                            name: name.clone(),
-                            error,
-                            serving,
-                        }
-                    }
-                },
-            };
-            changes.push(change);
-        }
+        let mut changes: Vec<Change> = found
+            .into_iter()
+            .filter_map(|(name, found)| {
+                let serving = current.get(&name);
+                shared.update(name, found, serving.map(|p| &**p), &mut refused)
+            })
+            .collect();
         // A plugin whose files are gone retires; one whose files are there
         // but broken keeps serving (refused above).
         for (name, plugin) in &current {
@@ -527,6 +481,60 @@ impl<S> Shared<S> {
 }
 
 impl<S: Send + 'static> Shared<S> {
+    /// Brings plugin `name` up to date with what the folder holds for it,
+    /// if that differs from the version `serving` (and from the version
+    /// refused last, in `refused`): the change, if any.
+    fn update(
+        &self,
+        name: String,
+        found: Result<scan::Found, Error>,
+        serving: Option<&Plugin<S>>,
+        refused: &mut BTreeMap<String, String>,
+    ) -> Option<Change> {
+        let found = match found {
+            Ok(f) if serving.is_some_and(|p| p.fingerprint == f.fingerprint) => {
+                refused.remove(&name);
+                return None;
+            }
+            Ok(f) => f,
+            // Report a broken or unreadable file once.
+            Err(e) if refused.get(&name) == Some(&e.to_string()) => return None,
+            Err(error) => {
+                refused.insert(name.clone(), error.to_string());
+                return Some(Change::Refused {
+                    serving: serving.map(|p| p.version),
+                    name,
+                    error,
+                });
+            }
+        };
+        if refused.get(&name) == Some(&found.fingerprint) {
+            return None;
+        }
+        let plugin = match self.start(&name, &found) {
+            Ok(plugin) => plugin,
+            Err(error) => {
+                refused.insert(name.clone(), found.fingerprint);
+                return Some(Change::Refused {
+                    serving: serving.map(|p| p.version),
+                    name,
+                    error,
+                });
+            }
+        };
+        refused.remove(&name);
+        let version = plugin.version;
+        self.write().insert(name.clone(), Arc::new(plugin));
+        Some(match serving {
+            Some(previous) => Change::Replaced {
+                name,
+                version,
+                previous: previous.version,
+            },
+            None => Change::Added { name, version },
+        })
+    }
+
     /// A new version of plugin `name`, compiled, linked, started and
     /// checked: ready to serve.
     fn start(&self, name: &str, found: &scan::Found) -> Result<Plugin<S>, Error> {
