@@ -8,6 +8,7 @@ use super::suspend::{self, Names};
 use super::{Caller, StoreData};
 use crate::engine::host_call::HostCall;
 use crate::engine::sig::Signature;
+use crate::engine::trace::{self, host_span};
 use crate::Trap;
 
 mod sealed {
@@ -56,12 +57,15 @@ impl WasmResult for () {
 ///
 /// Implemented for `Fn(Caller<'_, S>, A1, .., An) -> Result<R, Trap>` with
 /// each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16 parameters.
+///
+/// `TRACED`: whether each call runs in a span when a subscriber listens
+/// (always, but for the benchmark of what a span costs).
 pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
-    fn into_define(self, module: &str, name: &str) -> (Define<S>, Signature);
+    fn into_define<const TRACED: bool>(self, module: &str, name: &str) -> (Define<S>, Signature);
 
     #[doc(hidden)]
-    fn register(
+    fn register<const TRACED: bool>(
         self,
         links: &mut Links<S>,
         module: &str,
@@ -71,7 +75,7 @@ pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
         Self: Sized,
         S: Send + 'static,
     {
-        let (define, sig) = self.into_define(module, name);
+        let (define, sig) = self.into_define::<TRACED>(module, name);
         links.define(define).map(|()| sig)
     }
 }
@@ -113,7 +117,7 @@ macro_rules! into_host_func {
             Result<R::Engine, wasmi::Error>: wasmi::WasmRet,
         {
             #[allow(non_snake_case)]
-            fn into_define(self, module: &str, name: &str) -> (Define<S>, Signature) {
+            fn into_define<const TRACED: bool>(self, module: &str, name: &str) -> (Define<S>, Signature) {
                 let ty = func_type::<R>(&[$(<$a as wasmi::WasmTy>::ty(),)*]);
                 let f = Arc::new(self);
                 let (m, n) = (module.to_owned(), name.to_owned());
@@ -124,9 +128,19 @@ macro_rules! into_host_func {
                         &module,
                         &name,
                         move |caller: wasmi::Caller<'_, StoreData<S>>, $($a: $a,)*| {
-                            let result = crate::error::catch_panic(&m, &n, || {
+                            let span = if TRACED {
+                                host_span!(caller.data().ident, m.as_str(), n.as_str())
+                            } else {
+                                tracing::Span::none()
+                            };
+                            let run = || crate::error::catch_panic(&m, &n, || {
                                 f(Caller::new(caller), $($a,)*)
                             });
+                            let result = if span.is_disabled() {
+                                run()
+                            } else {
+                                trace::in_host_span(&span, run)
+                            };
                             to_engine(result.and_then(|r| r))
                         },
                     )?;
@@ -148,10 +162,10 @@ crate::engine::for_each_host_arity!(into_host_func);
 /// parameters.
 pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
-    fn into_define(self, module: &str, name: &str) -> (Define<S>, Signature);
+    fn into_define<const TRACED: bool>(self, module: &str, name: &str) -> (Define<S>, Signature);
 
     #[doc(hidden)]
-    fn register(
+    fn register<const TRACED: bool>(
         self,
         links: &mut Links<S>,
         module: &str,
@@ -161,7 +175,7 @@ pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
         Self: Sized,
         S: Send + 'static,
     {
-        let (define, sig) = self.into_define(module, name);
+        let (define, sig) = self.into_define::<TRACED>(module, name);
         links.define(define).map(|()| sig)
     }
 }
@@ -177,7 +191,7 @@ macro_rules! into_async_host_func {
             Result<R::Engine, wasmi::Error>: wasmi::WasmRet,
         {
             #[allow(non_snake_case)]
-            fn into_define(self, module: &str, name: &str) -> (Define<S>, Signature) {
+            fn into_define<const TRACED: bool>(self, module: &str, name: &str) -> (Define<S>, Signature) {
                 let ty = func_type::<R>(&[$(<$a as wasmi::WasmTy>::ty(),)*]);
                 let f = Arc::new(self);
                 let names: Names = Arc::new((module.to_owned(), name.to_owned()));
@@ -188,11 +202,20 @@ macro_rules! into_async_host_func {
                         &module,
                         &name,
                         move |caller: wasmi::Caller<'_, StoreData<S>>, $($a: $a,)*| {
-                            let mut caller = Caller::new(caller);
                             let (m, n) = &*names;
+                            let span = if TRACED {
+                                host_span!(caller.data().ident, m.as_str(), n.as_str())
+                            } else {
+                                tracing::Span::none()
+                            };
+                            let _entered = span.enter();
+                            let mut caller = Caller::new(caller);
                             match crate::error::catch_panic(m, n, || f(&mut caller, $($a,)*)) {
-                                Ok(call) => suspend::start(&mut caller, call, &names).map(R::into_engine),
-                                Err(trap) => Err(wasmi::Error::new(trap.message().to_owned())),
+                                Ok(call) => suspend::start(&mut caller, call, &names, &span).map(R::into_engine),
+                                Err(trap) => {
+                                    trace::record_trap(&span, &trap);
+                                    Err(wasmi::Error::new(trap.message().to_owned()))
+                                }
                             }
                         },
                     )?;

@@ -1,10 +1,13 @@
 //! Host closures of any arity as engine functions, through sealed traits and
 //! one macro over the arities (the wasmtime `IntoFunc` pattern).
 
+use tracing::Span;
+
 use super::links::Links;
 use super::{Caller, StoreData};
 use crate::engine::host_call::{CallState, HostCall};
 use crate::engine::sig::{Signature, ValKind};
+use crate::engine::trace::{self, host_span};
 use crate::Trap;
 
 mod sealed {
@@ -56,9 +59,12 @@ impl WasmResult for () {
 ///
 /// Implemented for `Fn(Caller<'_, S>, A1, .., An) -> Result<R, Trap>` with
 /// each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16 parameters.
+///
+/// `TRACED`: whether each call runs in a span when a subscriber listens
+/// (always, but for the benchmark of what a span costs).
 pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
-    fn register(
+    fn register<const TRACED: bool>(
         self,
         links: &mut Links<S>,
         module: &str,
@@ -92,7 +98,7 @@ macro_rules! into_host_func {
             $($a: WasmValue,)*
         {
             #[allow(non_snake_case)]
-            fn register(
+            fn register<const TRACED: bool>(
                 self,
                 links: &mut Links<S>,
                 module: &str,
@@ -103,9 +109,19 @@ macro_rules! into_host_func {
                     module,
                     name,
                     move |caller: wasmtime::Caller<'_, StoreData<S>>, $($a: $a,)*| {
-                        let result = crate::error::catch_panic(&m, &n, || {
+                        let span = if TRACED {
+                            host_span!(caller.data().ident, m.as_str(), n.as_str())
+                        } else {
+                            Span::none()
+                        };
+                        let run = || crate::error::catch_panic(&m, &n, || {
                             self(Caller::new(caller), $($a,)*)
                         });
+                        let result = if span.is_disabled() {
+                            run()
+                        } else {
+                            trace::in_host_span(&span, run)
+                        };
                         to_engine(result.and_then(|r| r))
                     },
                 )?;
@@ -125,7 +141,7 @@ crate::engine::for_each_host_arity!(into_host_func);
 /// parameters.
 pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
-    fn register(
+    fn register<const TRACED: bool>(
         self,
         links: &mut Links<S>,
         module: &str,
@@ -135,18 +151,26 @@ pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
 
 /// Awaits an async host call on the call's fiber, then finishes it with
 /// the guest's memory. wasmtime polls the future with the call's context.
+/// `span` (the host call's) is entered while the future is polled and
+/// while the call finishes, and gets the call's outcome.
 async fn complete<S: Send + 'static, R: WasmResult>(
     caller: &mut Caller<'_, S>,
     call: Result<HostCall<S, R>, Trap>,
     module: &str,
     name: &str,
+    span: Span,
 ) -> Result<R::Engine, wasmtime::Error> {
+    let ended = |result: Result<R, Trap>| {
+        trace::record_host(&span, &result);
+        to_engine(result)
+    };
     let mut pending = match call.map(|c| c.state) {
-        Err(trap) => return to_engine::<R>(Err(trap)),
-        Ok(CallState::Ready(result)) => return to_engine(result),
+        Err(trap) => return ended(Err(trap)),
+        Ok(CallState::Ready(result)) => return ended(result),
         Ok(CallState::Pending(pending)) => pending,
     };
     let polled = std::future::poll_fn(|cx| {
+        let _entered = span.enter();
         match crate::error::catch_panic(module, name, || pending.as_mut().poll(cx)) {
             Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
             Ok(std::task::Poll::Ready(())) => std::task::Poll::Ready(Ok(())),
@@ -155,10 +179,11 @@ async fn complete<S: Send + 'static, R: WasmResult>(
     })
     .await;
     let result = polled.and_then(|()| {
+        let _entered = span.enter();
         let (cx, state) = caller.__split()?;
         crate::error::catch_panic(module, name, || pending.as_mut().finish(cx, state))?
     });
-    to_engine(result)
+    ended(result)
 }
 
 macro_rules! into_async_host_func {
@@ -171,7 +196,7 @@ macro_rules! into_async_host_func {
             $($a: WasmValue,)*
         {
             #[allow(non_snake_case)]
-            fn register(
+            fn register<const TRACED: bool>(
                 self,
                 links: &mut Links<S>,
                 module: &str,
@@ -182,13 +207,18 @@ macro_rules! into_async_host_func {
                     module,
                     name,
                     move |caller: wasmtime::Caller<'_, StoreData<S>>, ($($a,)*): ($($a,)*)| {
+                        let span = if TRACED {
+                            host_span!(caller.data().ident, names.0.as_str(), names.1.as_str())
+                        } else {
+                            Span::none()
+                        };
                         let mut caller = Caller::new(caller);
                         let names = names.clone();
-                        let call = crate::error::catch_panic(&names.0, &names.1, || {
+                        let call = span.in_scope(|| crate::error::catch_panic(&names.0, &names.1, || {
                             self(&mut caller, $($a,)*)
-                        });
+                        }));
                         Box::new(async move {
-                            complete(&mut caller, call, &names.0, &names.1).await
+                            complete(&mut caller, call, &names.0, &names.1, span).await
                         })
                     },
                 )?;
