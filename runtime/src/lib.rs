@@ -52,7 +52,7 @@ pub use error::{Error, Trap};
 pub use gohost_macros::host_module;
 pub use limits::Limits;
 pub use manifest::{Manifest, ManifestDir};
-pub use pool::{BoxFuture, Pool, PoolBuilder, PoolStats, Reuse};
+pub use pool::{BoxFuture, Pool, PoolBuilder, PoolFaults, PoolLatency, PoolStats, Reuse};
 pub use wasi::{Capture, DirPerms, Input, Output, OutputCallback, WasiConfig};
 
 /// The README's Rust examples compile as doctests.
