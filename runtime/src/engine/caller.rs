@@ -86,6 +86,9 @@ impl<'a, S> Caller<'a, S> {
         name: &str,
         params: P,
     ) -> Result<R, Error> {
+        if !trace::may_be_enabled(tracing::Level::DEBUG) {
+            return self.call_untraced(name, params);
+        }
         let span = trace::export_span(&self.inner.data().ident, name);
         if span.is_disabled() {
             return self.call_untraced(name, params);

@@ -59,6 +59,9 @@ impl<S> std::fmt::Debug for Instance<S> {
 /// never held across an await.
 macro_rules! traced_async {
     ($this:ident, $func:expr, $outcome:expr, $call:expr) => {{
+        if !trace::may_be_enabled(tracing::Level::DEBUG) {
+            return $call.await;
+        }
         let span = $this.trace_start($func);
         if span.is_disabled() {
             $call.await
@@ -134,7 +137,7 @@ impl<S> Instance<S> {
 
     /// The span of a top-level call of `func` (see `trace`); when it is
     /// enabled and the engine meters fuel, the call's fuel is counted.
-    #[inline]
+    #[inline(never)]
     fn trace_start(&mut self, func: &str) -> Span {
         let span = trace::export_span(&self.store.data().ident, func);
         if !span.is_disabled() && self.metered {
@@ -161,6 +164,20 @@ impl<S> Instance<S> {
     /// subscriber listens; `outcome` names how it ended.
     #[inline]
     fn traced<R>(
+        &mut self,
+        func: &str,
+        outcome: fn(&Result<R, Error>) -> &'static str,
+        call: impl FnOnce(&mut Self) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        if !trace::may_be_enabled(tracing::Level::DEBUG) {
+            return call(self);
+        }
+        self.traced_slow(func, outcome, call)
+    }
+
+    /// [`traced`](Self::traced) when a subscriber may listen: out of line.
+    #[inline(never)]
+    fn traced_slow<R>(
         &mut self,
         func: &str,
         outcome: fn(&Result<R, Error>) -> &'static str,

@@ -172,12 +172,14 @@ const BUCKETS: usize = ((64 - SUB_BITS + 1) as u64 * SUB) as usize;
 /// A log-linear histogram of nanoseconds (the layout of HdrHistogram with
 /// 4 bits of precision): recording is an index computation and an
 /// increment, with no allocation and no error path, and its memory is
-/// fixed. A quantile is the middle of the bucket it falls in, within
-/// 1/32 of the exact value.
+/// fixed. A quantile is the middle of the bucket it falls in (kept
+/// between the smallest and largest values recorded, which are exact),
+/// within 1/32 of the exact value.
 #[derive(Debug)]
 pub(crate) struct Histogram {
     counts: Box<[u64]>,
     total: u64,
+    min: u64,
     max: u64,
 }
 
@@ -186,6 +188,7 @@ impl Default for Histogram {
         Histogram {
             counts: vec![0; BUCKETS].into_boxed_slice(),
             total: 0,
+            min: u64::MAX,
             max: 0,
         }
     }
@@ -217,6 +220,7 @@ impl Histogram {
     pub(crate) fn record(&mut self, v: u64) {
         self.counts[index(v)] += 1;
         self.total += 1;
+        self.min = self.min.min(v);
         self.max = self.max.max(v);
     }
 
@@ -233,7 +237,7 @@ impl Histogram {
         for (i, &c) in self.counts.iter().enumerate() {
             seen += c;
             while next < N && seen >= ranks[next] {
-                out[next] = middle(i).min(self.max);
+                out[next] = middle(i).clamp(self.min, self.max);
                 next += 1;
             }
             if next == N {
@@ -271,7 +275,7 @@ mod tests {
         assert_eq!(h.quantiles([0.5, 0.99]), [0, 0]);
         h.record(1_234_567);
         let [p50, p99] = h.quantiles([0.5, 0.99]);
-        // Clamped to the maximum, which is exact.
+        // Kept between the smallest and largest values, which are exact.
         assert_eq!((p50, p99), (1_234_567, 1_234_567));
     }
 
