@@ -300,9 +300,8 @@ impl<S: Send + 'static> Pool<S> {
     }
 
     /// Counts of the pool's life so far: instances, calls by outcome, and
-    /// latency quantiles (see [`PoolStats`]). Takes the pool's lock for
-    /// about a microsecond (the quantiles are read from a histogram of
-    /// 976 counters).
+    /// latency quantiles (see [`PoolStats`]). Takes the pool's lock while
+    /// it reads the quantiles from a histogram of 976 counters (one pass).
     pub fn stats(&self) -> PoolStats {
         let st = self.lock();
         PoolStats {
