@@ -254,54 +254,89 @@ pub async fn gohost_async_instance(linker: &Linker<()>, module: &Module) -> Inst
 ///
 /// If a function does not register; benchmarks have no better answer.
 pub fn gohost_linker(engine: &Engine) -> Linker<()> {
+    linker_with(engine, true)
+}
+
+/// [`gohost_linker`] with the `raw.*` imports registered without their
+/// `tracing` spans (`Linker::func_wrap_untraced`): the baseline of what a
+/// span costs a host call when no subscriber listens.
+///
+/// # Panics
+///
+/// If a function does not register.
+pub fn gohost_linker_untraced(engine: &Engine) -> Linker<()> {
+    linker_with(engine, false)
+}
+
+fn linker_with(engine: &Engine, traced: bool) -> Linker<()> {
     let mut linker = Linker::<()>::new(engine);
     benchapi::add_to_linker(&mut linker).expect("benchapi");
+    // The same closure either way, with a span or without.
+    macro_rules! raw {
+        ($name:literal, $f:expr) => {
+            if traced {
+                linker.func_wrap("raw", $name, $f)
+            } else {
+                linker.func_wrap_untraced("raw", $name, $f)
+            }
+            .expect(concat!("raw.", $name))
+        };
+    }
+    raw!("add", |_: Caller<'_, ()>,
+                 a: i32,
+                 b: i32|
+     -> Result<i32, Trap> { Ok(a.wrapping_add(b)) });
+    raw!("text_len", |mut c: Caller<'_, ()>,
+                      p: i32,
+                      l: i32|
+     -> Result<i32, Trap> {
+        c.with_memory(|m, _| m.text(p, l).map_or(-1, |s| s.len() as i32))
+    });
+    raw!("bytes_len", |mut c: Caller<'_, ()>,
+                       p: i32,
+                       l: i32|
+     -> Result<i32, Trap> {
+        c.with_memory(|m, _| {
+            m.bytes(p, l).map_or(-1, |b| {
+                b.len() as i32 + i32::from(b.first().copied().unwrap_or(0))
+            })
+        })
+    });
+    raw!("refuse", |mut c: Caller<'_, ()>,
+                    code: i32,
+                    p: i32,
+                    cap: i32|
+     -> Result<i32, Trap> {
+        let message = raw::refusal(code);
+        if message.len() > cap as u32 as usize {
+            return Ok(-1);
+        }
+        c.with_memory(|m, _| {
+            m.write(p, message.as_bytes())
+                .map_or(-1, |()| message.len() as i32)
+        })
+    });
     linker
-        .func_wrap(
-            "raw",
-            "add",
-            |_: Caller<'_, ()>, a: i32, b: i32| -> Result<i32, Trap> { Ok(a.wrapping_add(b)) },
-        )
-        .expect("raw.add");
-    linker
-        .func_wrap(
-            "raw",
-            "text_len",
-            |mut c: Caller<'_, ()>, p: i32, l: i32| -> Result<i32, Trap> {
-                c.with_memory(|m, _| m.text(p, l).map_or(-1, |s| s.len() as i32))
-            },
-        )
-        .expect("raw.text_len");
-    linker
-        .func_wrap(
-            "raw",
-            "bytes_len",
-            |mut c: Caller<'_, ()>, p: i32, l: i32| -> Result<i32, Trap> {
-                c.with_memory(|m, _| {
-                    m.bytes(p, l).map_or(-1, |b| {
-                        b.len() as i32 + i32::from(b.first().copied().unwrap_or(0))
-                    })
-                })
-            },
-        )
-        .expect("raw.bytes_len");
-    linker
-        .func_wrap(
-            "raw",
-            "refuse",
-            |mut c: Caller<'_, ()>, code: i32, p: i32, cap: i32| -> Result<i32, Trap> {
-                let message = raw::refusal(code);
-                if message.len() > cap as u32 as usize {
-                    return Ok(-1);
-                }
-                c.with_memory(|m, _| {
-                    m.write(p, message.as_bytes())
-                        .map_or(-1, |()| message.len() as i32)
-                })
-            },
-        )
-        .expect("raw.refuse");
-    linker
+}
+
+/// A `tracing` subscriber that takes every span and event and keeps
+/// nothing: what gohost's spans cost when a subscriber listens, without
+/// the cost of a real subscriber's recording.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Listening;
+
+impl tracing::Subscriber for Listening {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
 }
 
 /// Runs the guest loop `export` through gohost: `n` iterations, and for the

@@ -243,6 +243,8 @@ fn origin_suffix(origin: &Option<String>) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trap {
     message: String,
+    /// Made from a host function's panic (for the outcome of its span).
+    pub(crate) panicked: bool,
 }
 
 impl Trap {
@@ -250,6 +252,7 @@ impl Trap {
     pub fn new(message: impl Into<String>) -> Self {
         Trap {
             message: message.into(),
+            panicked: false,
         }
     }
 
@@ -278,6 +281,9 @@ pub(crate) fn catch_panic<R>(module: &str, func: &str, f: impl FnOnce() -> R) ->
             .map(|s| (*s).to_owned())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a non-text panic payload".to_owned());
-        Trap::new(format!("host function {module}.{func} panicked: {msg}"))
+        Trap {
+            panicked: true,
+            ..Trap::new(format!("host function {module}.{func} panicked: {msg}"))
+        }
     })
 }

@@ -56,7 +56,7 @@ pub use manifest::{Manifest, ManifestDir};
 #[cfg(feature = "watch")]
 pub use plugins::Watch;
 pub use plugins::{Change, Plugin, PluginSet, PluginSetBuilder};
-pub use pool::{BoxFuture, Pool, PoolBuilder, PoolStats, Reuse};
+pub use pool::{BoxFuture, Pool, PoolBuilder, PoolFaults, PoolLatency, PoolStats, Reuse};
 pub use wasi::{Capture, DirPerms, Input, Output, OutputCallback, WasiConfig};
 
 /// The README's Rust examples compile as doctests.

@@ -250,7 +250,9 @@ impl Manifest {
 
     /// Compiles the module (after checking its SHA-256).
     pub fn load(&self, engine: &Engine) -> Result<Module, Error> {
-        Module::from_bytes(engine, &self.read_wasm()?)
+        let mut module = Module::from_bytes(engine, &self.read_wasm()?)?;
+        module.name = crate::engine::file_name(&self.wasm);
+        Ok(module)
     }
 
     /// An engine configuration that can enforce the manifest's limits:

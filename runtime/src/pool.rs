@@ -1,13 +1,18 @@
 //! A bounded pool of plugin instances shared by threads.
 
+mod stats;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::engine::async_call::block_on;
 use crate::{Error, Instance, Limits, Linker, Module, WasiConfig};
+use stats::{CallCounts, Ended, Fault};
+pub use stats::{PoolFaults, PoolLatency};
 
 /// A boxed future that is `Send`: what [`Pool::call_async`]'s closure
 /// returns (`Box::pin(async move { ... })`).
@@ -26,8 +31,27 @@ pub enum Reuse {
     FreshPerCall,
 }
 
-/// Counts that describe a pool's life so far.
+/// Counts that describe a pool's life so far; from [`Pool::stats`].
+///
+/// Every call through [`Pool::call`] or [`Pool::call_async`] counts once,
+/// when it ends, by the closure's result: `Ok` (even if it holds an error
+/// value of the plugin's own, such as a generated client's `Ok(Err(e))`),
+/// an error that is not a fault (counted in `errors`: the guest refused
+/// the call, a missing export, a type mismatch), or a fault (by kind, in
+/// `faults`), which also discards the instance. A call that could not get
+/// an instance (its instantiation or Go runtime start failed) counts too.
+///
+/// ```no_run
+/// # fn f(pool: &gohost::Pool<()>) {
+/// let stats = pool.stats();
+/// println!(
+///     "{} calls, {} errors, {} faults ({} out of fuel), p99 {:?}",
+///     stats.calls, stats.errors, stats.faults.total(), stats.faults.fuel, stats.latency.p99,
+/// );
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PoolStats {
     /// Instances created.
     pub created: u64,
@@ -37,6 +61,15 @@ pub struct PoolStats {
     pub live: usize,
     /// Instances idle now.
     pub idle: usize,
+    /// Calls that ended, whatever their outcome.
+    pub calls: u64,
+    /// Calls that failed with an error that is not a fault (see
+    /// [`Error::is_fault`]); the instance stays in the pool.
+    pub errors: u64,
+    /// Calls that faulted, by kind.
+    pub faults: PoolFaults,
+    /// How long calls took.
+    pub latency: PoolLatency,
 }
 
 struct State<S: 'static> {
@@ -47,6 +80,8 @@ struct State<S: 'static> {
     live: usize,
     created: u64,
     discarded: u64,
+    /// Outcomes and durations of the calls that ended.
+    calls: CallCounts,
 }
 
 type StateFactory<S> = Box<dyn Fn() -> S + Send + Sync>;
@@ -78,6 +113,8 @@ type WasiFactory = Box<dyn Fn() -> WasiConfig + Send + Sync>;
 /// blocking `call` on a runtime's worker could wait for an instance that
 /// only a task of that worker can give back.
 pub struct Pool<S: 'static> {
+    /// Given to each instance, for the spans of its calls.
+    name: Option<Arc<str>>,
     linker: Arc<Linker<S>>,
     module: Module,
     new_state: StateFactory<S>,
@@ -94,6 +131,7 @@ pub struct Pool<S: 'static> {
 impl<S> std::fmt::Debug for Pool<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pool")
+            .field("name", &self.name)
             .field("max", &self.max)
             .field("reuse", &self.reuse)
             .field("limits", &self.limits)
@@ -113,6 +151,23 @@ impl<S> std::fmt::Debug for PoolBuilder<S> {
 }
 
 impl<S: Send + 'static> PoolBuilder<S> {
+    /// The pool's name (a plugin's name, say), given to each instance it
+    /// makes (see [`Instance::set_name`]): the spans of their export calls
+    /// and host calls carry it as `plugin` (see the README's
+    /// "Observability"). Default: none.
+    ///
+    /// ```no_run
+    /// # fn f(linker: gohost::Linker<()>, module: gohost::Module) {
+    /// let pool = gohost::Pool::builder(linker, module, || ()).name("echo").build();
+    /// assert_eq!(pool.name(), Some("echo"));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.pool.name = Some(name.into().into());
+        self
+    }
+
     /// The most instances alive at once (default: the number of CPUs).
     /// Callers beyond that wait for an instance to come free.
     #[must_use]
@@ -162,6 +217,7 @@ impl<S: Send + 'static> Pool<S> {
     ) -> PoolBuilder<S> {
         PoolBuilder {
             pool: Pool {
+                name: None,
                 linker: linker.into(),
                 module,
                 new_state: Box::new(new_state),
@@ -175,6 +231,7 @@ impl<S: Send + 'static> Pool<S> {
                     live: 0,
                     created: 0,
                     discarded: 0,
+                    calls: CallCounts::default(),
                 }),
                 permits: Semaphore::new(0),
             },
@@ -190,13 +247,14 @@ impl<S: Send + 'static> Pool<S> {
         &self,
         f: impl FnOnce(&mut Instance<S>) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        let mut lease = self.checkout()?;
+        let mut lease = self.checkout(Instant::now())?;
         let instance = lease
             .instance
             .as_mut()
             .expect("a lease holds its instance until dropped");
         let result = f(instance);
         lease.keep = self.keeps(instance, &result);
+        lease.ended = Some(Ended::of(&result));
         result
     }
 
@@ -220,13 +278,14 @@ impl<S: Send + 'static> Pool<S> {
     where
         F: for<'i> FnOnce(&'i mut Instance<S>) -> BoxFuture<'i, Result<R, Error>>,
     {
-        let mut lease = self.checkout_async().await?;
+        let mut lease = self.checkout_async(Instant::now()).await?;
         let instance = lease
             .instance
             .as_mut()
             .expect("a lease holds its instance until dropped");
         let result = f(instance).await;
         lease.keep = self.keeps(instance, &result);
+        lease.ended = Some(Ended::of(&result));
         result
     }
 
@@ -236,7 +295,14 @@ impl<S: Send + 'static> Pool<S> {
         !faulted && instance.poisoned().is_none() && self.reuse == Reuse::UntilFault
     }
 
-    /// Counts of the pool's life so far.
+    /// The pool's name, if it was given one ([`PoolBuilder::name`]).
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Counts of the pool's life so far: instances, calls by outcome, and
+    /// latency quantiles (see [`PoolStats`]). Takes the pool's lock while
+    /// it reads the quantiles from a histogram of 976 counters (one pass).
     pub fn stats(&self) -> PoolStats {
         let st = self.lock();
         PoolStats {
@@ -244,6 +310,10 @@ impl<S: Send + 'static> Pool<S> {
             discarded: st.discarded,
             live: st.live,
             idle: st.idle.len() + st.idle_async.len(),
+            calls: st.calls.calls,
+            errors: st.calls.errors,
+            faults: st.calls.faults,
+            latency: st.calls.latency(),
         }
     }
 
@@ -253,32 +323,37 @@ impl<S: Send + 'static> Pool<S> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn checkout(&self) -> Result<Lease<'_, S>, Error> {
+    /// An instance for a call that started at `started`.
+    fn checkout(&self, started: Instant) -> Result<Lease<'_, S>, Error> {
         let permit = block_on(self.permits.acquire()).map_err(closed)?;
-        let mut lease = match self.reserve(permit, false) {
+        let lease = match self.reserve(permit, false, started) {
             Reserved::Idle(lease) => return Ok(lease),
             Reserved::New(lease) => lease,
         };
         // Create outside the lock: instantiation and Go's runtime start take
         // milliseconds, and other threads may return instances meanwhile.
-        let mut instance = self.linker.instantiate_limited(
-            &self.module,
-            &(self.new_wasi)(),
-            (self.new_state)(),
-            self.limits,
-        )?;
-        instance.initialize()?;
-        lease.instance = Some(instance);
-        Ok(lease)
+        let made = self
+            .linker
+            .instantiate_limited(
+                &self.module,
+                &(self.new_wasi)(),
+                (self.new_state)(),
+                self.limits,
+            )
+            .and_then(|mut instance| {
+                self.name_instance(&mut instance);
+                instance.initialize().map(|()| instance)
+            });
+        lease.made(made)
     }
 
-    async fn checkout_async(&self) -> Result<Lease<'_, S>, Error> {
+    async fn checkout_async(&self, started: Instant) -> Result<Lease<'_, S>, Error> {
         let permit = self.permits.acquire().await.map_err(closed)?;
-        let mut lease = match self.reserve(permit, true) {
+        let lease = match self.reserve(permit, true, started) {
             Reserved::Idle(lease) => return Ok(lease),
             Reserved::New(lease) => lease,
         };
-        let mut instance = self
+        let made = match self
             .linker
             .instantiate_limited_async(
                 &self.module,
@@ -286,17 +361,34 @@ impl<S: Send + 'static> Pool<S> {
                 (self.new_state)(),
                 self.limits,
             )
-            .await?;
-        instance.initialize_async().await?;
-        lease.instance = Some(instance);
-        Ok(lease)
+            .await
+        {
+            Ok(mut instance) => {
+                self.name_instance(&mut instance);
+                instance.initialize_async().await.map(|()| instance)
+            }
+            Err(e) => Err(e),
+        };
+        lease.made(made)
+    }
+
+    /// Gives a new instance the pool's name.
+    fn name_instance(&self, instance: &mut Instance<S>) {
+        if let Some(name) = &self.name {
+            instance.set_name(name.clone());
+        }
     }
 
     /// With a permit in hand: an idle instance of the kind asked for, or
     /// room to make one (dropping an idle instance of the other kind if
     /// the pool is full of them). A lease without an instance counts as
     /// discarded if it is dropped before one is put in.
-    fn reserve<'p>(&'p self, permit: SemaphorePermit<'p>, asynchronous: bool) -> Reserved<'p, S> {
+    fn reserve<'p>(
+        &'p self,
+        permit: SemaphorePermit<'p>,
+        asynchronous: bool,
+        started: Instant,
+    ) -> Reserved<'p, S> {
         let mut st = self.lock();
         let idle = if asynchronous {
             &mut st.idle_async
@@ -308,6 +400,8 @@ impl<S: Send + 'static> Pool<S> {
             instance,
             asynchronous,
             keep: false,
+            started,
+            ended: None,
             _permit: permit,
         };
         // An idle instance can have become unusable since its last call
@@ -344,8 +438,17 @@ impl<S: Send + 'static> Pool<S> {
         Reserved::New(lease(None))
     }
 
-    fn release(&self, instance: Option<Instance<S>>, asynchronous: bool) {
+    /// Takes back a lease's instance (`None`: it is discarded) and counts
+    /// its call.
+    fn release(
+        &self,
+        instance: Option<Instance<S>>,
+        asynchronous: bool,
+        ended: Ended,
+        elapsed: Duration,
+    ) {
         let mut st = self.lock();
+        st.calls.record(ended, elapsed);
         match instance {
             Some(i) if asynchronous => st.idle_async.push(i),
             Some(i) => st.idle.push(i),
@@ -374,13 +477,42 @@ struct Lease<'p, S: Send + 'static> {
     instance: Option<Instance<S>>,
     asynchronous: bool,
     keep: bool,
+    /// When the call began (before it waited for an instance).
+    started: Instant,
+    /// How the call ended; `None` if it never did (its future was
+    /// dropped, or its closure panicked).
+    ended: Option<Ended>,
     /// Given back after the instance (fields drop after `drop`).
     _permit: SemaphorePermit<'p>,
+}
+
+impl<'p, S: Send + 'static> Lease<'p, S> {
+    /// The lease with the instance just made for it, or the error of
+    /// making it (the call then ends with it).
+    fn made(mut self, made: Result<Instance<S>, Error>) -> Result<Self, Error> {
+        match made {
+            Ok(instance) => {
+                self.instance = Some(instance);
+                Ok(self)
+            }
+            Err(e) => {
+                self.ended = Some(Ended::of_error(&e));
+                Err(e)
+            }
+        }
+    }
 }
 
 impl<S: Send + 'static> Drop for Lease<'_, S> {
     fn drop(&mut self) {
         let instance = self.instance.take().filter(|_| self.keep);
-        self.pool.release(instance, self.asynchronous);
+        let ended = self.ended.unwrap_or(if std::thread::panicking() {
+            Ended::Fault(Fault::Other)
+        } else {
+            Ended::Fault(Fault::Cancelled)
+        });
+        let elapsed = self.started.elapsed();
+        self.pool
+            .release(instance, self.asynchronous, ended, elapsed);
     }
 }

@@ -16,9 +16,20 @@
 //! The name `export_calls` instead makes `n` typed calls of the guest's
 //! scalar export `guest_add` from the host, `export_records` of its record
 //! export `guest_shift`, and `instances` creates and starts `n` instances.
+//!
+//! Options, before the export's name: `--untraced` registers the `raw.*`
+//! host functions without their `tracing` spans (`func_wrap_untraced`),
+//! `--listening` runs the loop with a subscriber that takes every span and
+//! keeps nothing; what a span costs a host call, with nothing listening or
+//! with a subscriber:
+//!
+//! ```text
+//! valgrind --tool=callgrind --toggle-collect='*call_profile*measured*' \
+//!     target/release/call-profile [--untraced] [--listening] loop_raw_add 1000
+//! ```
 
 use gohost::{Engine, Instance, Linker, Module};
-use gohost_bench::{benchapi, gohost_instance, gohost_linker};
+use gohost_bench::{benchapi, gohost_instance, gohost_linker, gohost_linker_untraced, Listening};
 
 /// What callgrind counts: `run`, and nothing before it.
 #[inline(never)]
@@ -79,15 +90,28 @@ const EXPORT_RECORDS: &str = "export_records";
 const INSTANCES: &str = "instances";
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    let (mut untraced, mut listening) = (false, false);
+    while let Some(flag) = args.next_if(|a| a.starts_with("--")) {
+        match flag.as_str() {
+            "--untraced" => untraced = true,
+            "--listening" => listening = true,
+            other => panic!("unknown option {other}"),
+        }
+    }
     let export = args.next().unwrap_or_else(|| "loop_typed_text".into());
     let n: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let size: Option<i32> = args.next().and_then(|a| a.parse().ok());
     let wasm = std::fs::read(gohost_bench::build_guest()).expect("read guest");
     let engine = Engine::default();
     let module = Module::from_bytes(&engine, &wasm).expect("module");
-    let linker = gohost_linker(&engine);
+    let linker = if untraced {
+        gohost_linker_untraced(&engine)
+    } else {
+        gohost_linker(&engine)
+    };
     let mut i = gohost_instance(&linker, &module);
+    let _listening = listening.then(|| tracing::subscriber::set_default(Listening));
     // Warm up: lazy compilation of what is measured.
     run((&linker, &module), &mut i, &export, 1, size);
     let r = measured((&linker, &module), &mut i, &export, n, size);

@@ -5,6 +5,8 @@
 //! ```text
 //! perf-probe calls [--quick]   host calls, export calls, new instances,
 //!                              async calls and pools
+//! perf-probe spans [--quick]   only the rows of what tracing spans cost
+//!                              (the last rows of `calls`)
 //! perf-probe instances N       keep N started instances of the benchmark guest
 //! perf-probe raw-instances N   the same on the raw engine
 //! perf-probe peers [--quick]   gohost's side of the peer rows
@@ -33,7 +35,7 @@ use gohost::{Engine, Instance, Module, Pool};
 use gohost_bench::raw::RawModule;
 use gohost_bench::{
     async_engine, async_linker, benchapi, gohost_async_instance, gohost_instance, gohost_linker,
-    measure,
+    gohost_linker_untraced, measure, Listening,
 };
 
 /// Calls per guest loop: each host-call figure is one loop divided by this.
@@ -77,6 +79,8 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["calls"] => calls(&wasm, &async_wasm(), 15),
         ["calls", "--quick"] => calls(&wasm, &async_wasm(), 3),
+        ["spans"] => spans_alone(&wasm, 15),
+        ["spans", "--quick"] => spans_alone(&wasm, 3),
         ["instances", n] | ["raw-instances", n] => match n.parse::<usize>() {
             Ok(n) => instances(&wasm, n, args[0] == "raw-instances"),
             Err(_) => return usage(),
@@ -94,8 +98,8 @@ fn main() -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: perf-probe calls [--quick] [--async-guest FILE] | instances N | raw-instances N \
-         | peers [--quick] | peer-instances N, each with [--guest FILE]"
+        "usage: perf-probe calls [--quick] [--async-guest FILE] | spans [--quick] | instances N \
+         | raw-instances N | peers [--quick] | peer-instances N, each with [--guest FILE]"
     );
     ExitCode::from(2)
 }
@@ -275,6 +279,90 @@ fn calls(wasm: &[u8], async_wasm: &[u8], samples: usize) {
 
     async_host_calls(async_wasm, &mut typed, samples);
     pooled_calls(wasm, samples);
+    // Last: once a subscriber has been set, even a finished one, span
+    // macros ask the current dispatcher instead of reading one global.
+    spans(&engine, &module, &mut typed, samples);
+}
+
+/// The span rows alone (`perf-probe spans`).
+fn spans_alone(wasm: &[u8], samples: usize) {
+    let engine = Engine::default();
+    let module = Module::from_bytes(&engine, wasm).expect("compile the benchmark guest");
+    let mut typed = gohost_instance(&gohost_linker(&engine), &module);
+    spans(&engine, &module, &mut typed, samples);
+}
+
+/// What `tracing` spans cost (README, "Observability"): the raw scalar
+/// host call registered with its span, as every host function is, against
+/// the same function registered without one (`func_wrap_untraced`), in
+/// the same process; first with no subscriber, then with one that takes
+/// every span and keeps nothing (`Listening`). And an export call with
+/// that subscriber against none.
+fn spans(engine: &Engine, module: &Module, typed: &mut Instance<()>, samples: usize) {
+    let mut untraced = gohost_instance(&gohost_linker_untraced(engine), module);
+    let cell = std::cell::RefCell::new(typed);
+    let mut pair = || {
+        measure::pair(
+            samples,
+            || {
+                black_box(gohost_bench::call_loop(
+                    &mut cell.borrow_mut(),
+                    "loop_raw_add",
+                    N,
+                    None,
+                ))
+                .expect("traced loop");
+            },
+            || {
+                black_box(gohost_bench::call_loop(
+                    &mut untraced,
+                    "loop_raw_add",
+                    N,
+                    None,
+                ))
+                .expect("untraced loop");
+            },
+        )
+    };
+    let (g, r) = pair();
+    row(
+        "host call: raw add(i32, i32) -> i32 with its tracing span compiled in, no subscriber",
+        g / f64::from(N),
+        "the same function without the span (func_wrap_untraced)",
+        r / f64::from(N),
+    );
+    let (g, r) = tracing::subscriber::with_default(Listening, &mut pair);
+    row(
+        "host call: the same with a subscriber that takes every span and keeps nothing",
+        g / f64::from(N),
+        "the same function without the span, same subscriber",
+        r / f64::from(N),
+    );
+    // Both sides call the one instance, so the closures share it.
+    let cell = std::cell::RefCell::new(cell.into_inner());
+    let add = || {
+        black_box(benchapi::exports::guest_add(
+            &mut cell.borrow_mut(),
+            black_box(2),
+            3,
+        ))
+        .expect("guest_add");
+    };
+    let (g, r) = {
+        let listening = tracing::Dispatch::new(Listening);
+        let none = tracing::Dispatch::none();
+        measure::pair(
+            samples,
+            || tracing::dispatcher::with_default(&listening, add),
+            || tracing::dispatcher::with_default(&none, add),
+        )
+    };
+    row(
+        "export call: scalar guest_add, a subscriber that takes every span and keeps nothing",
+        g,
+        "the same call, no subscriber",
+        r,
+    );
 }
 
 /// Async host calls: the guest's loop of 1000 calls to an async host

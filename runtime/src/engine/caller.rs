@@ -4,6 +4,7 @@ use super::func::{WasmParams, WasmResults};
 use super::{rt, StoreData};
 use crate::abi::{CallCx, GuestMemory};
 use crate::engine::native_stack;
+use crate::engine::trace;
 use crate::Error;
 use crate::Trap;
 
@@ -76,7 +77,28 @@ impl<'a, S> Caller<'a, S> {
     /// })?;
     /// # Ok::<(), gohost::Error>(())
     /// ```
+    ///
+    /// The call has a span of its own (see the README's "Observability")
+    /// inside the host function's, without a `fuel` field: it spends the
+    /// fuel of the call that reached the host function.
     pub fn call<P: WasmParams, R: WasmResults>(
+        &mut self,
+        name: &str,
+        params: P,
+    ) -> Result<R, Error> {
+        if !trace::may_be_enabled(tracing::Level::DEBUG) {
+            return self.call_untraced(name, params);
+        }
+        let span = trace::export_span(&self.inner.data().ident, name);
+        if span.is_disabled() {
+            return self.call_untraced(name, params);
+        }
+        let result = span.in_scope(|| self.call_untraced(name, params));
+        span.record("outcome", trace::outcome(&result));
+        result
+    }
+
+    fn call_untraced<P: WasmParams, R: WasmResults>(
         &mut self,
         name: &str,
         params: P,

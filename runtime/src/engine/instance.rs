@@ -4,11 +4,15 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use tracing::Span;
 
 use super::func::{WasmParams, WasmResults};
 use super::{rt, StoreData};
 use crate::engine::async_call::{until_stopped, Stopped};
 use crate::engine::native_stack;
+use crate::engine::trace::{self, FuelCount};
 use crate::{CancelHandle, Error};
 
 /// A running guest: its memory, WASI context, limits and the embedder's
@@ -35,6 +39,9 @@ pub struct Instance<S: 'static> {
     /// before it ended, which leaves the guest half-run.
     in_flight: bool,
     poisoned: Option<String>,
+    /// The fuel the call in progress has spent, counted only while its
+    /// span is enabled on an engine that meters fuel.
+    fuel_count: Option<FuelCount>,
 }
 
 impl<S> std::fmt::Debug for Instance<S> {
@@ -44,6 +51,26 @@ impl<S> std::fmt::Debug for Instance<S> {
             .field("poisoned", &self.poisoned)
             .finish_non_exhaustive()
     }
+}
+
+/// `Instance::traced` for async calls: awaits `$call` (a future that
+/// borrows `$this`) instrumented by the call's span when a subscriber
+/// listens, so that the span is entered each time the call is polled and
+/// never held across an await.
+macro_rules! traced_async {
+    ($this:ident, $func:expr, $outcome:expr, $call:expr) => {{
+        if !trace::may_be_enabled(tracing::Level::DEBUG) {
+            return $call.await;
+        }
+        let span = $this.trace_start($func);
+        if span.is_disabled() {
+            $call.await
+        } else {
+            let result = tracing::Instrument::instrument($call, span.clone()).await;
+            $this.trace_end(&span, $outcome(&result));
+            result
+        }
+    }};
 }
 
 /// The export Go's reactor build (`-buildmode=c-shared`) provides to start
@@ -76,13 +103,103 @@ impl<S> Instance<S> {
             initialized: false,
             in_flight: false,
             poisoned: None,
+            fuel_count: None,
         }
+    }
+
+    /// The instance's id: unique in the process, never reused. The spans
+    /// of its calls carry it (field `instance`; see the README's
+    /// "Observability").
+    pub fn id(&self) -> u64 {
+        self.store.data().ident.id
+    }
+
+    /// The name set with [`set_name`](Self::set_name) (or by the instance's
+    /// [`Pool`](crate::Pool), see [`PoolBuilder::name`](crate::PoolBuilder::name)).
+    pub fn name(&self) -> Option<&str> {
+        self.store.data().ident.plugin.as_deref()
+    }
+
+    /// Names the instance (a plugin's name, say): the spans of its export
+    /// calls and host calls carry it as `plugin`. Cheap to call with an
+    /// `Arc<str>` shared by many instances.
+    ///
+    /// ```no_run
+    /// # fn f(linker: &gohost::Linker<()>, module: &gohost::Module) -> Result<(), gohost::Error> {
+    /// let mut plugin = linker.instantiate(module, &gohost::WasiConfig::new(), ())?;
+    /// plugin.set_name("echo"); // before initialize(), so that its span is named too
+    /// plugin.initialize()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_name(&mut self, name: impl Into<Arc<str>>) {
+        self.store.data_mut().ident.plugin = Some(name.into());
+    }
+
+    /// The span of a top-level call of `func` (see `trace`); when it is
+    /// enabled and the engine meters fuel, the call's fuel is counted.
+    #[inline(never)]
+    fn trace_start(&mut self, func: &str) -> Span {
+        let span = trace::export_span(&self.store.data().ident, func);
+        if !span.is_disabled() && self.metered {
+            self.fuel_count = Some(FuelCount {
+                spent: 0,
+                mark: rt::fuel_left(&self.store),
+            });
+        }
+        span
+    }
+
+    /// Records the fuel and the outcome of the call in `span` (enabled).
+    #[cold]
+    #[inline(never)]
+    fn trace_end(&mut self, span: &Span, outcome: &'static str) {
+        if let Some(mut count) = self.fuel_count.take() {
+            count.tally(rt::fuel_left(&self.store), 0);
+            span.record("fuel", count.spent);
+        }
+        span.record("outcome", outcome);
+    }
+
+    /// Runs the top-level call `call` of `func` in its span, when a
+    /// subscriber listens; `outcome` names how it ended.
+    #[inline]
+    fn traced<R>(
+        &mut self,
+        func: &str,
+        outcome: fn(&Result<R, Error>) -> &'static str,
+        call: impl FnOnce(&mut Self) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        if !trace::may_be_enabled(tracing::Level::DEBUG) {
+            return call(self);
+        }
+        self.traced_slow(func, outcome, call)
+    }
+
+    /// [`traced`](Self::traced) when a subscriber may listen: out of line.
+    #[inline(never)]
+    fn traced_slow<R>(
+        &mut self,
+        func: &str,
+        outcome: fn(&Result<R, Error>) -> &'static str,
+        call: impl FnOnce(&mut Self) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let span = self.trace_start(func);
+        if span.is_disabled() {
+            return call(self);
+        }
+        let result = span.in_scope(|| call(self));
+        self.trace_end(&span, outcome(&result));
+        result
     }
 
     /// Runs the program (its `_start` export) and returns its exit code:
     /// 0 when `_start` returns, `n` when it calls `proc_exit(n)` (Go's
     /// `os.Exit(n)`). A trap is an error. A program runs once.
     pub fn run(&mut self) -> Result<i32, Error> {
+        self.traced("_start", trace::outcome, Self::run_untraced)
+    }
+
+    fn run_untraced(&mut self) -> Result<i32, Error> {
         self.check_mode(false, "run")?;
         let start = self.begin("_start")?;
         let result = enter(&mut self.store, &start, ());
@@ -94,6 +211,13 @@ impl<S> Instance<S> {
     /// program awaits its async host functions and sleeps, and yields to the
     /// executor while it computes.
     pub async fn run_async(&mut self) -> Result<i32, Error>
+    where
+        S: Send,
+    {
+        traced_async!(self, "_start", trace::outcome, self.run_async_untraced())
+    }
+
+    async fn run_async_untraced(&mut self) -> Result<i32, Error>
     where
         S: Send,
     {
@@ -133,6 +257,13 @@ impl<S> Instance<S> {
     /// the packages' `init` functions. Calling it again does nothing: Go
     /// aborts if `_initialize` runs twice.
     pub fn initialize(&mut self) -> Result<(), Error> {
+        if self.initialized {
+            return self.check_mode(false, "initialize");
+        }
+        self.traced(INITIALIZE, trace::outcome, Self::initialize_untraced)
+    }
+
+    fn initialize_untraced(&mut self) -> Result<(), Error> {
         self.check_mode(false, "initialize")?;
         if self.initialized {
             return Ok(());
@@ -145,6 +276,21 @@ impl<S> Instance<S> {
 
     /// [`initialize`](Self::initialize) for an async instance.
     pub async fn initialize_async(&mut self) -> Result<(), Error>
+    where
+        S: Send,
+    {
+        if self.initialized {
+            return self.check_mode(true, "initialize_async");
+        }
+        traced_async!(
+            self,
+            INITIALIZE,
+            trace::outcome,
+            self.initialize_async_untraced()
+        )
+    }
+
+    async fn initialize_async_untraced(&mut self) -> Result<(), Error>
     where
         S: Send,
     {
@@ -178,6 +324,16 @@ impl<S> Instance<S> {
         name: &str,
         params: P,
     ) -> Result<R, Error> {
+        self.traced(name, trace::outcome, |this| {
+            this.call_untraced(name, params)
+        })
+    }
+
+    fn call_untraced<P: WasmParams, R: WasmResults>(
+        &mut self,
+        name: &str,
+        params: P,
+    ) -> Result<R, Error> {
         self.check_mode(false, "call")?;
         self.check_started(name)?;
         self.arm_deadline();
@@ -203,6 +359,22 @@ impl<S> Instance<S> {
     /// # Ok(()) }
     /// ```
     pub async fn call_async<P: WasmParams + Sync, R: WasmResults + Sync>(
+        &mut self,
+        name: &str,
+        params: P,
+    ) -> Result<R, Error>
+    where
+        S: Send,
+    {
+        traced_async!(
+            self,
+            name,
+            trace::outcome,
+            self.call_async_untraced(name, params)
+        )
+    }
+
+    async fn call_async_untraced<P: WasmParams + Sync, R: WasmResults + Sync>(
         &mut self,
         name: &str,
         params: P,
@@ -308,6 +480,12 @@ impl<S> Instance<S> {
     /// One deadline covers both wasm calls (the argument buffer's allocation
     /// and the export); each gets a full fuel budget, as separate calls do.
     pub(crate) fn call_encoded(&mut self, name: &str, args: &[u8]) -> Result<(u8, Vec<u8>), Error> {
+        self.traced(name, trace::encoded_outcome, |this| {
+            this.call_encoded_untraced(name, args)
+        })
+    }
+
+    fn call_encoded_untraced(&mut self, name: &str, args: &[u8]) -> Result<(u8, Vec<u8>), Error> {
         self.check_mode(false, "call")?;
         let len = encoded_len(name, args)?;
         self.check_started(name)?;
@@ -320,6 +498,22 @@ impl<S> Instance<S> {
 
     /// [`call_encoded`](Self::call_encoded) for async instances.
     pub(crate) async fn call_encoded_async(
+        &mut self,
+        name: &str,
+        args: &[u8],
+    ) -> Result<(u8, Vec<u8>), Error>
+    where
+        S: Send,
+    {
+        traced_async!(
+            self,
+            name,
+            trace::encoded_outcome,
+            self.call_encoded_async_untraced(name, args)
+        )
+    }
+
+    async fn call_encoded_async_untraced(
         &mut self,
         name: &str,
         args: &[u8],
@@ -483,6 +677,9 @@ impl<S> Instance<S> {
     fn refuel(&mut self) -> Result<(), Error> {
         if self.metered {
             let fuel = self.store.data().limits.fuel_per_call.unwrap_or(u64::MAX);
+            if let Some(count) = &mut self.fuel_count {
+                count.tally(rt::fuel_left(&self.store), fuel);
+            }
             rt::set_call_fuel(&mut self.store, fuel).map_err(|e| Error::Engine(e.to_string()))?;
         }
         Ok(())

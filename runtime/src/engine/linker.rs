@@ -87,7 +87,21 @@ impl<S: Send + 'static> Linker<S> {
         name: &str,
         f: impl IntoHostFunc<S, Params, Results>,
     ) -> Result<&mut Self, Error> {
-        let sig = f.register(&mut self.links, module, name);
+        let sig = f.register::<true>(&mut self.links, module, name);
+        self.defined(module, name, sig, false)
+    }
+
+    /// [`func_wrap`](Self::func_wrap) without the `tracing` span of each
+    /// call, for the benchmark of what a span costs when no subscriber
+    /// listens (`perf-probe`). Not for other uses.
+    #[doc(hidden)]
+    pub fn func_wrap_untraced<Params, Results>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: impl IntoHostFunc<S, Params, Results>,
+    ) -> Result<&mut Self, Error> {
+        let sig = f.register::<false>(&mut self.links, module, name);
         self.defined(module, name, sig, false)
     }
 
@@ -113,7 +127,7 @@ impl<S: Send + 'static> Linker<S> {
         name: &str,
         f: impl IntoAsyncHostFunc<S, Params, Results>,
     ) -> Result<&mut Self, Error> {
-        let sig = f.register(&mut self.links, module, name);
+        let sig = f.register::<true>(&mut self.links, module, name);
         self.defined(module, name, sig, true)
     }
 
@@ -269,6 +283,7 @@ impl<S: Send + 'static> Linker<S> {
         limits.check(self.engine.fuel, self.engine.interruptible)?;
         let mut data = StoreData::new(wasi.build(asynchronous)?, limits, state);
         data.abi.config = wasi.config_values();
+        data.ident.module = module.name.clone();
         let mut store = rt::new_store(&self.engine, &module.inner, data)?;
         // A start function runs with the budget of a call. (A new wasmi
         // store holds no fuel at all, so without this a metered or

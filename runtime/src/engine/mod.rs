@@ -49,6 +49,7 @@ mod limiter;
 mod link_check;
 mod native_stack;
 mod sig;
+pub(crate) mod trace;
 
 #[cfg(not(feature = "jit"))]
 mod wasmi;
@@ -76,6 +77,11 @@ pub const ENGINE_NAME: &str = if cfg!(feature = "jit") {
 } else {
     "wasmi"
 };
+
+/// The last component of `path`, as a module's name.
+pub(crate) fn file_name(path: &std::path::Path) -> Option<std::sync::Arc<str>> {
+    path.file_name().map(|n| n.to_string_lossy().into())
+}
 
 /// Settings for an [`Engine`].
 #[derive(Debug, Clone)]

@@ -563,7 +563,8 @@ impl<S: Send + 'static> Shared<S> {
             let state = Arc::clone(&options.new_state);
             Pool::builder(Arc::clone(&self.linker), module, move || state(&name))
         };
-        builder = builder.limits(limits).reuse(options.reuse);
+        // Spans of its calls name the plugin.
+        builder = builder.name(name).limits(limits).reuse(options.reuse);
         if let Some(n) = options.max_instances {
             builder = builder.max_instances(n);
         }

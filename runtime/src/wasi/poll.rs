@@ -45,8 +45,11 @@ struct Subscription {
 pub(crate) fn add_async_poll_oneoff<S: Send + 'static>(
     linker: &mut wasmi::Linker<StoreData<S>>,
 ) -> Result<(), wasmi::Error> {
-    let (define, _) =
-        IntoAsyncHostFunc::into_define(poll_oneoff::<S>, "wasi_snapshot_preview1", "poll_oneoff");
+    let (define, _) = IntoAsyncHostFunc::into_define::<false>(
+        poll_oneoff::<S>,
+        "wasi_snapshot_preview1",
+        "poll_oneoff",
+    );
     define(linker)
 }
 

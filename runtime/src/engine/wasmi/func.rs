@@ -8,6 +8,7 @@ use super::suspend::{self, Names};
 use super::{Caller, StoreData};
 use crate::engine::host_call::HostCall;
 use crate::engine::sig::Signature;
+use crate::engine::trace::{self, host_span};
 use crate::Trap;
 
 mod sealed {
@@ -56,12 +57,15 @@ impl WasmResult for () {
 ///
 /// Implemented for `Fn(Caller<'_, S>, A1, .., An) -> Result<R, Trap>` with
 /// each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16 parameters.
+///
+/// `TRACED`: whether each call runs in a span when a subscriber listens
+/// (always, but for the benchmark of what a span costs).
 pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
-    fn into_define(self, module: &str, name: &str) -> (Define<S>, Signature);
+    fn into_define<const TRACED: bool>(self, module: &str, name: &str) -> (Define<S>, Signature);
 
     #[doc(hidden)]
-    fn register(
+    fn register<const TRACED: bool>(
         self,
         links: &mut Links<S>,
         module: &str,
@@ -71,7 +75,7 @@ pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
         Self: Sized,
         S: Send + 'static,
     {
-        let (define, sig) = self.into_define(module, name);
+        let (define, sig) = self.into_define::<TRACED>(module, name);
         links.define(define).map(|()| sig)
     }
 }
@@ -102,6 +106,26 @@ fn to_engine<R: WasmResult>(r: Result<R, Trap>) -> Result<R::Engine, wasmi::Erro
     }
 }
 
+/// A sync host call in its span (when a subscriber may listen): out of
+/// line and cold, so that the plain path stays as lean as without spans.
+#[cold]
+#[inline(never)]
+fn traced<'a, S, R: WasmResult>(
+    caller: wasmi::Caller<'a, StoreData<S>>,
+    module: &str,
+    name: &str,
+    call: impl FnOnce(wasmi::Caller<'a, StoreData<S>>) -> Result<R, Trap>,
+) -> Result<R::Engine, wasmi::Error> {
+    let span = host_span!(caller.data().ident, module, name);
+    let run = || crate::error::catch_panic(module, name, || call(caller));
+    let result = if span.is_disabled() {
+        run()
+    } else {
+        trace::in_host_span(&span, run)
+    };
+    to_engine(result.and_then(|r| r))
+}
+
 macro_rules! into_host_func {
     ($($a:ident)*) => {
         impl<S, F, R, $($a,)*> IntoHostFunc<S, ($($a,)*), R> for F
@@ -113,7 +137,7 @@ macro_rules! into_host_func {
             Result<R::Engine, wasmi::Error>: wasmi::WasmRet,
         {
             #[allow(non_snake_case)]
-            fn into_define(self, module: &str, name: &str) -> (Define<S>, Signature) {
+            fn into_define<const TRACED: bool>(self, module: &str, name: &str) -> (Define<S>, Signature) {
                 let ty = func_type::<R>(&[$(<$a as wasmi::WasmTy>::ty(),)*]);
                 let f = Arc::new(self);
                 let (m, n) = (module.to_owned(), name.to_owned());
@@ -124,6 +148,12 @@ macro_rules! into_host_func {
                         &module,
                         &name,
                         move |caller: wasmi::Caller<'_, StoreData<S>>, $($a: $a,)*| {
+                            if TRACED && trace::may_be_enabled(tracing::Level::TRACE) {
+                                let f = &f;
+                                return traced::<S, R>(caller, &m, &n, move |caller| {
+                                    f(Caller::new(caller), $($a,)*)
+                                });
+                            }
                             let result = crate::error::catch_panic(&m, &n, || {
                                 f(Caller::new(caller), $($a,)*)
                             });
@@ -148,10 +178,10 @@ crate::engine::for_each_host_arity!(into_host_func);
 /// parameters.
 pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
-    fn into_define(self, module: &str, name: &str) -> (Define<S>, Signature);
+    fn into_define<const TRACED: bool>(self, module: &str, name: &str) -> (Define<S>, Signature);
 
     #[doc(hidden)]
-    fn register(
+    fn register<const TRACED: bool>(
         self,
         links: &mut Links<S>,
         module: &str,
@@ -161,7 +191,7 @@ pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
         Self: Sized,
         S: Send + 'static,
     {
-        let (define, sig) = self.into_define(module, name);
+        let (define, sig) = self.into_define::<TRACED>(module, name);
         links.define(define).map(|()| sig)
     }
 }
@@ -177,7 +207,7 @@ macro_rules! into_async_host_func {
             Result<R::Engine, wasmi::Error>: wasmi::WasmRet,
         {
             #[allow(non_snake_case)]
-            fn into_define(self, module: &str, name: &str) -> (Define<S>, Signature) {
+            fn into_define<const TRACED: bool>(self, module: &str, name: &str) -> (Define<S>, Signature) {
                 let ty = func_type::<R>(&[$(<$a as wasmi::WasmTy>::ty(),)*]);
                 let f = Arc::new(self);
                 let names: Names = Arc::new((module.to_owned(), name.to_owned()));
@@ -188,11 +218,20 @@ macro_rules! into_async_host_func {
                         &module,
                         &name,
                         move |caller: wasmi::Caller<'_, StoreData<S>>, $($a: $a,)*| {
-                            let mut caller = Caller::new(caller);
                             let (m, n) = &*names;
+                            let span = if TRACED {
+                                host_span!(caller.data().ident, m.as_str(), n.as_str())
+                            } else {
+                                tracing::Span::none()
+                            };
+                            let _entered = span.enter();
+                            let mut caller = Caller::new(caller);
                             match crate::error::catch_panic(m, n, || f(&mut caller, $($a,)*)) {
-                                Ok(call) => suspend::start(&mut caller, call, &names).map(R::into_engine),
-                                Err(trap) => Err(wasmi::Error::new(trap.message().to_owned())),
+                                Ok(call) => suspend::start(&mut caller, call, &names, &span).map(R::into_engine),
+                                Err(trap) => {
+                                    trace::record_trap(&span, &trap);
+                                    Err(wasmi::Error::new(trap.message().to_owned()))
+                                }
                             }
                         },
                     )?;

@@ -289,6 +289,15 @@ mod rt {
         store.set_fuel(now)
     }
 
+    /// The fuel the running call has left: in the engine, and in reserve
+    /// for its next slices.
+    pub(crate) fn fuel_left<S>(store: &Store<StoreData<S>>) -> u64 {
+        store
+            .get_fuel()
+            .unwrap_or(0)
+            .saturating_add(store.data().fuel_reserve)
+    }
+
     /// Calls `f`. Without a deadline, plainly. With one, in slices of fuel:
     /// each time a slice runs out, the call ends if its whole budget is
     /// spent (an out-of-fuel trap, as without slices) or its deadline has

@@ -1,4 +1,5 @@
 use std::path::Path;
+use std::sync::Arc;
 
 use super::Engine;
 use crate::Error;
@@ -12,6 +13,7 @@ use crate::Error;
 #[derive(Debug, Clone)]
 pub struct Module {
     pub(crate) inner: wasmi::Module,
+    pub(crate) name: Option<Arc<str>>,
 }
 
 impl Module {
@@ -30,7 +32,9 @@ impl Module {
             path: path.to_owned(),
             source,
         })?;
-        Self::compile(engine, &wasm, Some(path.display().to_string()))
+        let mut module = Self::compile(engine, &wasm, Some(path.display().to_string()))?;
+        module.name = super::super::file_name(path);
+        Ok(module)
     }
 
     fn compile(engine: &Engine, wasm: &[u8], origin: Option<String>) -> Result<Self, Error> {
@@ -47,8 +51,16 @@ impl Module {
         // The generation is chosen by the module's size, and charged for it
         // even if it turns out invalid: wasmi may have kept some of it.
         wasmi::Module::new(&engine.for_module(wasm.len()), wasm)
-            .map(|inner| Module { inner })
+            .map(|inner| Module { inner, name: None })
             .map_err(|e| invalid(e.to_string()))
+    }
+
+    /// The name of the file the module was loaded from (its last path
+    /// component, `plugin.wasm`), for the `module` field of call spans
+    /// (see the README's "Observability"); `None` for a module made from
+    /// bytes.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// Whether the module exports a function named `name`.

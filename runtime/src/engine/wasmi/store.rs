@@ -4,6 +4,7 @@ use super::suspend::Parked;
 use crate::abi::AbiState;
 use crate::engine::deadline::Deadline;
 use crate::engine::limiter::MemoryLimiter;
+use crate::engine::trace::Ident;
 use crate::Limits;
 
 /// What an instance's store holds: WASI, the ABI state, the cached memory
@@ -33,6 +34,8 @@ pub struct StoreData<S> {
     pub(crate) waker: Option<Waker>,
     /// The async host call the running call waits for (see `suspend`).
     pub(crate) parked: Option<Box<dyn Parked<S>>>,
+    /// The instance's id and names, for the spans of its calls.
+    pub(crate) ident: Ident,
     pub(crate) user: S,
 }
 
@@ -52,6 +55,7 @@ impl<S> StoreData<S> {
             asynchronous: false,
             waker: None,
             parked: None,
+            ident: Ident::next(),
             user,
         }
     }

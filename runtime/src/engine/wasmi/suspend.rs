@@ -8,10 +8,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use tracing::Span;
+
 use super::func::WasmResult;
 use super::{Caller, StoreData};
 use crate::abi::{CallCx, GuestMemory};
 use crate::engine::host_call::{CallState, HostCall, Pending};
+use crate::engine::trace;
 use crate::Trap;
 
 /// The "error" an async host function returns to pause the call.
@@ -42,15 +45,35 @@ pub(crate) trait Parked<S>: Send {
 struct ParkedCall<S: 'static, R: 'static> {
     call: Pin<Box<dyn Pending<S, R>>>,
     names: Names,
+    /// The host call's span, entered while its future is polled and
+    /// finished (see `trace`).
+    span: Span,
+    /// Whether the call ended (its outcome recorded).
+    ended: bool,
+}
+
+impl<S: 'static, R: 'static> Drop for ParkedCall<S, R> {
+    fn drop(&mut self) {
+        if !self.ended && !self.span.is_disabled() {
+            // The guest's call was stopped (deadline, cancellation, a
+            // dropped future) while this host call was pending.
+            self.span.record("outcome", "cancelled");
+        }
+    }
 }
 
 impl<S: Send + 'static, R: WasmResult> Parked<S> for ParkedCall<S, R> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Trap>> {
+        let _entered = self.span.enter();
         let (m, n) = &*self.names;
         match crate::error::catch_panic(m, n, || self.call.as_mut().poll(cx)) {
             Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
             Ok(Poll::Pending) => Poll::Pending,
-            Err(trap) => Poll::Ready(Err(trap)),
+            Err(trap) => {
+                trace::record_trap(&self.span, &trap);
+                self.ended = true;
+                Poll::Ready(Err(trap))
+            }
         }
     }
 
@@ -64,9 +87,13 @@ impl<S: Send + 'static, R: WasmResult> Parked<S> for ParkedCall<S, R> {
             mem: GuestMemory::new(bytes),
             abi: &mut data.abi,
         };
+        let _entered = self.span.enter();
         let (m, n) = &*self.names;
         let result =
-            crate::error::catch_panic(m, n, || self.call.as_mut().finish(cx, &mut data.user))?;
+            crate::error::catch_panic(m, n, || self.call.as_mut().finish(cx, &mut data.user))
+                .and_then(|r| r);
+        trace::record_host(&self.span, &result);
+        self.ended = true;
         result.map(|r| r.into_vals())
     }
 }
@@ -74,35 +101,44 @@ impl<S: Send + 'static, R: WasmResult> Parked<S> for ParkedCall<S, R> {
 /// Runs an async host function's call as far as it goes now: a ready
 /// result is returned; a pending future is polled once with the driver's
 /// waker (most complete at once), and parked if it is still pending.
+///
+/// `span` is the host call's (entered by the caller for this part); a
+/// parked call keeps a clone of it, and the outcome is recorded when the
+/// call ends.
 pub(crate) fn start<S: Send + 'static, R: WasmResult>(
     caller: &mut Caller<'_, S>,
     call: HostCall<S, R>,
     names: &Names,
+    span: &Span,
 ) -> Result<R, wasmi::Error> {
+    let ended = |result: Result<R, Trap>| {
+        trace::record_host(span, &result);
+        result.map_err(trap)
+    };
     let mut pending = match call.state {
-        CallState::Ready(result) => return result.map_err(trap),
+        CallState::Ready(result) => return ended(result),
         CallState::Pending(pending) => pending,
     };
     let (m, n) = &**names;
     let data = caller.store_mut();
     let Some(waker) = data.waker.take() else {
-        return Err(trap(super::super::host_call::outside_async_call(m, n)));
+        return ended(Err(super::super::host_call::outside_async_call(m, n)));
     };
     let polled = crate::error::catch_panic(m, n, || {
         pending.as_mut().poll(&mut Context::from_waker(&waker))
     });
     data.waker = Some(waker);
-    match polled.map_err(trap)? {
-        Poll::Ready(()) => {
-            let (cx, state) = caller.__split().map_err(trap)?;
-            crate::error::catch_panic(m, n, || pending.as_mut().finish(cx, state))
-                .and_then(|r| r)
-                .map_err(trap)
-        }
-        Poll::Pending => {
+    match polled {
+        Err(t) => ended(Err(t)),
+        Ok(Poll::Ready(())) => ended(caller.__split().and_then(|(cx, state)| {
+            crate::error::catch_panic(m, n, || pending.as_mut().finish(cx, state)).and_then(|r| r)
+        })),
+        Ok(Poll::Pending) => {
             caller.store_mut().parked = Some(Box::new(ParkedCall {
                 call: pending,
                 names: names.clone(),
+                span: span.clone(),
+                ended: false,
             }));
             Err(wasmi::Error::host(Suspend))
         }

@@ -1,10 +1,13 @@
 //! Host closures of any arity as engine functions, through sealed traits and
 //! one macro over the arities (the wasmtime `IntoFunc` pattern).
 
+use tracing::Span;
+
 use super::links::Links;
 use super::{Caller, StoreData};
 use crate::engine::host_call::{CallState, HostCall};
 use crate::engine::sig::{Signature, ValKind};
+use crate::engine::trace::{self, host_span};
 use crate::Trap;
 
 mod sealed {
@@ -56,9 +59,12 @@ impl WasmResult for () {
 ///
 /// Implemented for `Fn(Caller<'_, S>, A1, .., An) -> Result<R, Trap>` with
 /// each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16 parameters.
+///
+/// `TRACED`: whether each call runs in a span when a subscriber listens
+/// (always, but for the benchmark of what a span costs).
 pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
-    fn register(
+    fn register<const TRACED: bool>(
         self,
         links: &mut Links<S>,
         module: &str,
@@ -82,6 +88,26 @@ fn to_engine<R: WasmResult>(r: Result<R, Trap>) -> Result<R::Engine, wasmtime::E
     }
 }
 
+/// A sync host call in its span (when a subscriber may listen): out of
+/// line and cold, so that the plain path stays as lean as without spans.
+#[cold]
+#[inline(never)]
+fn traced<'a, S, R: WasmResult>(
+    caller: wasmtime::Caller<'a, StoreData<S>>,
+    module: &str,
+    name: &str,
+    call: impl FnOnce(wasmtime::Caller<'a, StoreData<S>>) -> Result<R, Trap>,
+) -> Result<R::Engine, wasmtime::Error> {
+    let span = host_span!(caller.data().ident, module, name);
+    let run = || crate::error::catch_panic(module, name, || call(caller));
+    let result = if span.is_disabled() {
+        run()
+    } else {
+        trace::in_host_span(&span, run)
+    };
+    to_engine(result.and_then(|r| r))
+}
+
 macro_rules! into_host_func {
     ($($a:ident)*) => {
         impl<S, F, R, $($a,)*> IntoHostFunc<S, ($($a,)*), R> for F
@@ -92,7 +118,7 @@ macro_rules! into_host_func {
             $($a: WasmValue,)*
         {
             #[allow(non_snake_case)]
-            fn register(
+            fn register<const TRACED: bool>(
                 self,
                 links: &mut Links<S>,
                 module: &str,
@@ -103,6 +129,12 @@ macro_rules! into_host_func {
                     module,
                     name,
                     move |caller: wasmtime::Caller<'_, StoreData<S>>, $($a: $a,)*| {
+                        if TRACED && trace::may_be_enabled(tracing::Level::TRACE) {
+                            let f = &self;
+                            return traced::<S, R>(caller, &m, &n, move |caller| {
+                                f(Caller::new(caller), $($a,)*)
+                            });
+                        }
                         let result = crate::error::catch_panic(&m, &n, || {
                             self(Caller::new(caller), $($a,)*)
                         });
@@ -125,7 +157,7 @@ crate::engine::for_each_host_arity!(into_host_func);
 /// parameters.
 pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
-    fn register(
+    fn register<const TRACED: bool>(
         self,
         links: &mut Links<S>,
         module: &str,
@@ -135,18 +167,26 @@ pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
 
 /// Awaits an async host call on the call's fiber, then finishes it with
 /// the guest's memory. wasmtime polls the future with the call's context.
+/// `span` (the host call's) is entered while the future is polled and
+/// while the call finishes, and gets the call's outcome.
 async fn complete<S: Send + 'static, R: WasmResult>(
     caller: &mut Caller<'_, S>,
     call: Result<HostCall<S, R>, Trap>,
     module: &str,
     name: &str,
+    span: Span,
 ) -> Result<R::Engine, wasmtime::Error> {
+    let ended = |result: Result<R, Trap>| {
+        trace::record_host(&span, &result);
+        to_engine(result)
+    };
     let mut pending = match call.map(|c| c.state) {
-        Err(trap) => return to_engine::<R>(Err(trap)),
-        Ok(CallState::Ready(result)) => return to_engine(result),
+        Err(trap) => return ended(Err(trap)),
+        Ok(CallState::Ready(result)) => return ended(result),
         Ok(CallState::Pending(pending)) => pending,
     };
     let polled = std::future::poll_fn(|cx| {
+        let _entered = span.enter();
         match crate::error::catch_panic(module, name, || pending.as_mut().poll(cx)) {
             Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
             Ok(std::task::Poll::Ready(())) => std::task::Poll::Ready(Ok(())),
@@ -155,10 +195,11 @@ async fn complete<S: Send + 'static, R: WasmResult>(
     })
     .await;
     let result = polled.and_then(|()| {
+        let _entered = span.enter();
         let (cx, state) = caller.__split()?;
         crate::error::catch_panic(module, name, || pending.as_mut().finish(cx, state))?
     });
-    to_engine(result)
+    ended(result)
 }
 
 macro_rules! into_async_host_func {
@@ -171,7 +212,7 @@ macro_rules! into_async_host_func {
             $($a: WasmValue,)*
         {
             #[allow(non_snake_case)]
-            fn register(
+            fn register<const TRACED: bool>(
                 self,
                 links: &mut Links<S>,
                 module: &str,
@@ -182,13 +223,18 @@ macro_rules! into_async_host_func {
                     module,
                     name,
                     move |caller: wasmtime::Caller<'_, StoreData<S>>, ($($a,)*): ($($a,)*)| {
+                        let span = if TRACED {
+                            host_span!(caller.data().ident, names.0.as_str(), names.1.as_str())
+                        } else {
+                            Span::none()
+                        };
                         let mut caller = Caller::new(caller);
                         let names = names.clone();
-                        let call = crate::error::catch_panic(&names.0, &names.1, || {
+                        let call = span.in_scope(|| crate::error::catch_panic(&names.0, &names.1, || {
                             self(&mut caller, $($a,)*)
-                        });
+                        }));
                         Box::new(async move {
-                            complete(&mut caller, call, &names.0, &names.1).await
+                            complete(&mut caller, call, &names.0, &names.1, span).await
                         })
                     },
                 )?;

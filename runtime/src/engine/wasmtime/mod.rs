@@ -322,6 +322,11 @@ mod rt {
         store.set_fuel(fuel)
     }
 
+    /// The fuel the running call has left.
+    pub(crate) fn fuel_left<S>(store: &Store<StoreData<S>>) -> u64 {
+        store.get_fuel().unwrap_or(0)
+    }
+
     /// Calls `f`; the epoch callback stops it at its deadline.
     pub(crate) fn call<S, P, R>(
         cx: impl AsContextMut<Data = StoreData<S>>,

@@ -1,4 +1,5 @@
 use std::path::Path;
+use std::sync::Arc;
 
 use super::{cache, Engine};
 use crate::Error;
@@ -10,6 +11,7 @@ use crate::Error;
 #[derive(Debug, Clone)]
 pub struct Module {
     pub(crate) inner: wasmtime::Module,
+    pub(crate) name: Option<Arc<str>>,
 }
 
 impl Module {
@@ -26,9 +28,16 @@ impl Module {
     /// the same bytes are loaded again by an engine with the same settings.
     pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
+        let mut module = Self::load_file(engine, path)?;
+        module.name = super::super::file_name(path);
+        Ok(module)
+    }
+
+    /// The module at `path`, from the cache or compiled.
+    fn load_file(engine: &Engine, path: &Path) -> Result<Self, Error> {
         if let Some(cache) = &engine.cache {
             if let Some(inner) = cache.load_unchanged(&engine.inner, path) {
-                return Ok(Module { inner });
+                return Ok(Module { inner, name: None });
             }
         }
         // Before reading: a file that changes while it is read must not be
@@ -45,7 +54,7 @@ impl Module {
         };
         let key = cache.key(&wasm);
         let module = match cache.load(&engine.inner, &key) {
-            Some(inner) => Module { inner },
+            Some(inner) => Module { inner, name: None },
             None => {
                 let module = Self::compile(engine, &wasm, origin)?;
                 cache.store(&key, &module.inner);
@@ -58,11 +67,19 @@ impl Module {
 
     fn compile(engine: &Engine, wasm: &[u8], origin: Option<String>) -> Result<Self, Error> {
         wasmtime::Module::new(&engine.inner, wasm)
-            .map(|inner| Module { inner })
+            .map(|inner| Module { inner, name: None })
             .map_err(|e| Error::InvalidModule {
                 origin,
                 message: format!("{e:#}"),
             })
+    }
+
+    /// The name of the file the module was loaded from (its last path
+    /// component, `plugin.wasm`), for the `module` field of call spans
+    /// (see the README's "Observability"); `None` for a module made from
+    /// bytes.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// Whether the module exports a function named `name`.

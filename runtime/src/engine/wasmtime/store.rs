@@ -1,6 +1,7 @@
 use crate::abi::AbiState;
 use crate::engine::deadline::Deadline;
 use crate::engine::limiter::MemoryLimiter;
+use crate::engine::trace::Ident;
 use crate::Limits;
 
 /// What an instance's store holds: WASI, the ABI state, the cached memory
@@ -23,6 +24,8 @@ pub struct StoreData<S> {
     /// Whether the instance was made for async calls (`instantiate_async`):
     /// its calls then yield to the executor at epoch ticks.
     pub(crate) asynchronous: bool,
+    /// The instance's id and names, for the spans of its calls.
+    pub(crate) ident: Ident,
     pub(crate) user: S,
 }
 
@@ -39,6 +42,7 @@ impl<S> StoreData<S> {
             deadline: Deadline::default(),
             entry_stack: 0,
             asynchronous: false,
+            ident: Ident::next(),
             user,
         }
     }

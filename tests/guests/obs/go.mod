@@ -1,0 +1,3 @@
+module gohost.test/obs
+
+go 1.24
