@@ -79,6 +79,10 @@ fn a_set_adds_replaces_refuses_and_retires_plugins() {
     let set = set(d);
     // `hot.wasm` is governed by hot.toml: two plugins, not three.
     assert_eq!(set.names(), ["hot", "plain"]);
+    // Each plugin's pool carries its name, for the spans of its calls.
+    let hot = set.get("hot").expect("hot");
+    assert_eq!(hot.pool().name(), Some("hot"));
+    drop(hot);
     assert_eq!(answer(&set, "hot", 5).ok().as_deref(), Some("1:5"));
     assert_eq!(answer(&set, "plain", 5).ok().as_deref(), Some("none:5"));
     assert!(reload(&set).is_empty(), "nothing changed");
