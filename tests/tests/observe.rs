@@ -149,6 +149,17 @@ impl tracing::Subscriber for Spans {
     }
 }
 
+/// One test at a time: tracing caches, per callsite and globally, which
+/// subscribers may want a span, and rebuilds that cache as scoped
+/// subscribers (`with_default`) come and go; with several test threads
+/// setting their own, a host call's span was sometimes missed on
+/// wasmtime (not so with `--test-threads=1`). A host sets one global
+/// subscriber, which this does not affect.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn obs_engine() -> Engine {
     Engine::new(Config::new().consume_fuel(true))
 }
@@ -179,6 +190,7 @@ fn obs_instance(engine: &Engine, module: &Module, name: &str) -> Instance<()> {
 
 #[test]
 fn an_export_call_and_its_host_calls_have_spans_with_their_fields() {
+    let _serial = serial();
     let engine = obs_engine();
     let module = obs_module(&engine);
     let mut plugin = obs_instance(&engine, &module, "observer");
@@ -225,6 +237,7 @@ fn an_export_call_and_its_host_calls_have_spans_with_their_fields() {
 
 #[test]
 fn spans_say_how_each_call_ended() {
+    let _serial = serial();
     let engine = obs_engine();
     let module = obs_module(&engine);
     let spans = Spans::default();
@@ -308,6 +321,7 @@ fn spans_say_how_each_call_ended() {
 
 #[test]
 fn no_fuel_field_without_metering_and_no_spans_without_a_subscriber() {
+    let _serial = serial();
     let engine = Engine::default();
     let module = obs_module(&engine);
     let mut plugin = obs_linker(&engine)
@@ -329,6 +343,7 @@ fn no_fuel_field_without_metering_and_no_spans_without_a_subscriber() {
 
 #[test]
 fn pool_stats_count_calls_errors_and_faults_by_kind() {
+    let _serial = serial();
     let engine = obs_engine();
     let module = obs_module(&engine);
     let pool = Pool::builder(obs_linker(&engine), module, || ())
@@ -443,6 +458,7 @@ fn async_linker(engine: &Engine, waits: Arc<AtomicU64>) -> Linker<()> {
 
 #[test]
 fn async_calls_have_spans_that_cover_their_awaits() {
+    let _serial = serial();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -506,6 +522,7 @@ fn async_calls_have_spans_that_cover_their_awaits() {
 
 #[test]
 fn an_async_pool_counts_a_dropped_call_as_cancelled() {
+    let _serial = serial();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
