@@ -1,19 +1,5 @@
 //! Plugin sets: every plugin of a folder, each in its own [`Pool`], swapped
-//! for its new version when its files change.
-//!
-//! A set is what a long-running plugin host keeps: [`PluginSet::reload`]
-//! (or a [`PluginSet::watch`]er, on every change of the folder) compares the
-//! folder with what is loaded, and
-//! - loads a new plugin, or a new version of a loaded one, in full before
-//!   anything changes: compiled, linked, started (`_initialize`) and
-//!   answering the health check on an instance of its own;
-//! - then swaps it in atomically: new calls go to the new version; calls in
-//!   flight finish on the old one, whose pool (instances, module and, on
-//!   wasmi, the engine generation holding its code) is freed when the last
-//!   of them ends;
-//! - refuses a version that fails any step, with the reason, and keeps the
-//!   old one serving;
-//! - retires a plugin whose files are gone.
+//! for its new version when its files change (see [`PluginSet`]).
 
 mod scan;
 #[cfg(feature = "watch")]
@@ -48,6 +34,19 @@ type ChangeHook = Box<dyn Fn(&Change) + Send + Sync>;
 ///   limits, directories, environment and configuration it names;
 /// - `NAME.wasm` that no manifest governs: the plugin `NAME`, with the
 ///   set's limits.
+///
+/// [`reload`](Self::reload) (or a [`watch`](Self::watch)er, on every change
+/// of the folder) compares the folder with what is loaded, and
+/// - loads a new plugin, or a new version of a loaded one, in full before
+///   anything changes: compiled, linked, started (`_initialize`) and
+///   answering the health check on an instance of its own;
+/// - then swaps it in atomically: new calls go to the new version; calls in
+///   flight finish on the old one, whose pool (instances, module and, on
+///   wasmi, the engine generation holding its code) is freed when the last
+///   of them ends;
+/// - refuses a version that fails any step, with the reason, and keeps the
+///   old one serving;
+/// - retires a plugin whose files are gone.
 ///
 /// `PluginSet` is `Send + Sync` and cheap to clone (clones share the
 /// plugins): call from any thread or task.
@@ -299,7 +298,7 @@ impl<S: Send + 'static> PluginSet<S> {
     }
 
     /// Compares the folder with what is loaded and applies the difference
-    /// (see the [module documentation](self)): the changes, which also go
+    /// (see [`PluginSet`]): the changes, which also go
     /// to [`PluginSetBuilder::on_change`] and to `tracing` (target
     /// `gohost::plugins`). Plugins that did not change are left alone, and
     /// a version refused before is not tried again until its files change.
