@@ -537,17 +537,7 @@ impl<S: Send + 'static> Shared<S> {
     /// A new version of plugin `name`, compiled, linked, started and
     /// checked: ready to serve.
     fn start(&self, name: &str, found: &scan::Found) -> Result<Plugin<S>, Error> {
-        let module =
-            Module::from_bytes(self.linker.engine(), &found.wasm).map_err(|e| match e {
-                Error::InvalidModule {
-                    origin: None,
-                    message,
-                } => Error::InvalidModule {
-                    origin: Some(found.wasm_path.display().to_string()),
-                    message,
-                },
-                other => other,
-            })?;
+        let module = Module::from_file_bytes(self.linker.engine(), &found.wasm_path, &found.wasm)?;
         let needs_async = self.linker.async_import(&module).is_some();
         let mut limits = self.options.limits;
         let mut base = WasiConfig::new();

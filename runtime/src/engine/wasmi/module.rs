@@ -37,6 +37,18 @@ impl Module {
         Ok(module)
     }
 
+    /// The module `wasm`, read from `path` by the caller (a plugin set,
+    /// which hashes the bytes too): named and reported as `from_file`'s.
+    pub(crate) fn from_file_bytes(
+        engine: &Engine,
+        path: &Path,
+        wasm: &[u8],
+    ) -> Result<Self, Error> {
+        let mut module = Self::compile(engine, wasm, Some(path.display().to_string()))?;
+        module.name = super::super::file_name(path);
+        Ok(module)
+    }
+
     fn compile(engine: &Engine, wasm: &[u8], origin: Option<String>) -> Result<Self, Error> {
         let invalid = |message: String| Error::InvalidModule {
             origin: origin.clone(),

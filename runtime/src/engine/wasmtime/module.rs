@@ -53,15 +53,42 @@ impl Module {
             return Self::compile(engine, &wasm, origin);
         };
         let key = cache.key(&wasm);
-        let module = match cache.load(&engine.inner, &key) {
-            Some(inner) => Module { inner, name: None },
-            None => {
-                let module = Self::compile(engine, &wasm, origin)?;
-                cache.store(&key, &module.inner);
-                module
-            }
-        };
+        let module = Self::cached(engine, cache, &key, &wasm, origin)?;
         cache.remember(path, id, &key);
+        Ok(module)
+    }
+
+    /// The module `wasm`, read from `path` by the caller (a plugin set,
+    /// which hashes the bytes too): named and reported as `from_file`'s,
+    /// and kept in the module cache by its contents.
+    pub(crate) fn from_file_bytes(
+        engine: &Engine,
+        path: &Path,
+        wasm: &[u8],
+    ) -> Result<Self, Error> {
+        let origin = Some(path.display().to_string());
+        check_magic(wasm, origin.clone())?;
+        let mut module = match &engine.cache {
+            None => Self::compile(engine, wasm, origin)?,
+            Some(cache) => Self::cached(engine, cache, &cache.key(wasm), wasm, origin)?,
+        };
+        module.name = super::super::file_name(path);
+        Ok(module)
+    }
+
+    /// The module under `key` in the cache, or compiled and stored there.
+    fn cached(
+        engine: &Engine,
+        cache: &cache::Cache,
+        key: &cache::Key,
+        wasm: &[u8],
+        origin: Option<String>,
+    ) -> Result<Self, Error> {
+        if let Some(inner) = cache.load(&engine.inner, key) {
+            return Ok(Module { inner, name: None });
+        }
+        let module = Self::compile(engine, wasm, origin)?;
+        cache.store(key, &module.inner);
         Ok(module)
     }
 
