@@ -8,6 +8,7 @@ mod codec;
 mod doc;
 mod exports;
 mod fixed;
+mod flat;
 
 use std::fmt::Write as _;
 
@@ -950,6 +951,21 @@ impl Gen<'_> {
         let _ = writeln!(o, "\tst := {raw}({})", args.join(", "));
         for a in &alive {
             let _ = writeln!(o, "\t{a}");
+        }
+        // A flat record is read in place from the frame's buffer; anything
+        // else, or bytes it refuses, is decoded the general way below.
+        if flat::is_flat(m, &f.ret.ok) {
+            let ret = if fails { "v, nil" } else { "v" };
+            let _ = writeln!(o, "\tif st == 0 && int(sc.N) <= len(sc.Buf) {{");
+            let _ = writeln!(
+                o,
+                "\t\tif v, end, ok := read{}(sc.Buf[:sc.N], 0); ok && end == int(sc.N) {{",
+                mangle(&wire(&f.ret.ok))
+            );
+            let _ = writeln!(
+                o,
+                "\t\t\tgohost.EndCall(sc)\n\t\t\treturn {ret}\n\t\t}}\n\t}}"
+            );
         }
         // The payload is in sc.Buf when it fit, else fetched from the host.
         let _ = writeln!(o, "\tvar p []byte");
