@@ -364,9 +364,17 @@ impl Gen<'_> {
             let _ = writeln!(o, "\tst := callStatus");
             let _ = writeln!(o, "\tcallStatus = gohost.Status{{}}");
             let _ = writeln!(o, "\tsc := gohost.BeginCall()");
+            // takeResult, written out: one Go call less on the error path.
+            let _ = writeln!(o, "\tp := sc.Buf");
+            let _ = writeln!(o, "\tif int(st.Len) <= len(p) {{\n\t\tp = p[:st.Len]\n\t}} else {{\n\t\tp = make([]byte, st.Len)\n\t}}");
             let _ = writeln!(
                 o,
-                "\terr := gohost.CallError(moduleName, fn, st.Code, takeResult(st.Len, sc.Buf), typed)"
+                "\tif gohostTake(unsafe.Pointer(unsafe.SliceData(p)), st.Len) != 0 {{"
+            );
+            let _ = writeln!(o, "\t\tpanic(\"gohost: \" + moduleName + \": the host kept no result to take\")\n\t}}");
+            let _ = writeln!(
+                o,
+                "\terr := gohost.CallError(moduleName, fn, st.Code, p, typed)"
             );
             let _ = writeln!(o, "\tgohost.EndCall(sc)\n\treturn err\n}}\n");
         }
