@@ -668,7 +668,11 @@ impl<S> Instance<S> {
     fn arm_deadline(&mut self) {
         let limit = self.store.data().limits.deadline;
         self.store.data_mut().deadline.arm(limit);
-        rt::arm_deadline(&mut self.store);
+        // Only an interruptible engine checks a deadline in the engine
+        // (wasmtime's epochs; async calls need such an engine too).
+        if self.interruptible {
+            rt::arm_deadline(&mut self.store);
+        }
     }
 
     /// Gives the next call its full fuel budget (unlimited when the engine
