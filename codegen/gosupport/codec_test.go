@@ -275,3 +275,32 @@ func TestNarrowNumbersRunesAndByteArrays(t *testing.T) {
 		t.Errorf("DuplicateKey: %v", err)
 	}
 }
+
+func TestExtendReservesBytesToWriteInPlace(t *testing.T) {
+	var w Writer
+	w.PutUint8(7)
+	b := w.Extend(4)
+	if len(b) != 4 || cap(b) != 4 {
+		t.Fatalf("Extend(4) = len %d cap %d", len(b), cap(b))
+	}
+	StoreUint32(&b[0], 0x01020304)
+	w.PutString("ab")
+	want := []byte{7, 4, 3, 2, 1, 2, 0, 0, 0, 'a', 'b'}
+	if got := w.Bytes(); !bytes.Equal(got, want) {
+		t.Fatalf("bytes = %v, want %v", got, want)
+	}
+	// Growing keeps what was written.
+	big := w.Extend(1 << 12)
+	big[len(big)-1] = 9
+	if got := w.Bytes(); !bytes.Equal(got[:len(want)], want) || got[len(got)-1] != 9 {
+		t.Fatalf("after growing: % x", got[:len(want)])
+	}
+}
+
+func TestStringAtSharesOneBuffer(t *testing.T) {
+	all := []byte("firstsecond")
+	a, b, c := StringAt(all, 0, 5), StringAt(all, 5, 6), StringAt(all, 11, 0)
+	if a != "first" || b != "second" || c != "" {
+		t.Fatalf("got %q %q %q", a, b, c)
+	}
+}

@@ -62,6 +62,16 @@ func LoadFloat64(p *byte) float64 { return loadF64(p) }
 // the caller checks that first (any other byte is malformed).
 func LoadBool(p *byte) bool { return *p == 1 }
 
+// StringAt returns the n bytes of b at i as a string, without copying:
+// how a generated reader gives each string of a value its part of one
+// allocation. b must not be modified afterwards.
+func StringAt(b []byte, i, n int) string {
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(&b[i], n)
+}
+
 // le32 and le64 read the first bytes of b, which holds at least 4 or 8.
 
 func le32(b []byte) uint32 { return load32(unsafe.SliceData(b)) }

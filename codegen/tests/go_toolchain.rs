@@ -118,6 +118,7 @@ func (p *plugin) Render(opts kv.ListOptions, names []string, limit *uint32) (str
 }
 func (p *plugin) Shapes(shape kv.Shape, color kv.Color) []*kv.Shape { return []*kv.Shape{&shape, nil} }
 func (p *plugin) Reset() error                                      { return nil }
+func (p *plugin) Show(label kv.Label) kv.Label                      { return label }
 func (p *plugin) Store(data []byte, name string)                    {}
 func (p *plugin) Wide(a, b, c, d, e, f, g, h, i int32) int32        { return a + i }
 func (p *plugin) Digest(key [32]uint8, c rune, n uint8) (map[uint16][]uint, error) {

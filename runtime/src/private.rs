@@ -4,11 +4,12 @@
 
 pub use crate::abi::{
     char_error, char_from_wasm, decode_all, fail_abi, fail_message, fail_typed, isize_error,
-    range_error, ret_abi_error, ret_err_message, ret_err_typed, ret_ok, ret_ok_fixed, usize_error,
-    AbiError, AbiState, CallCx, Decode, Encode, Fixed, GuestMemory, HandleTable, Reader, RetArea,
-    Status, Writer,
+    range_error, reply_ok, reply_result, ret_abi_error, ret_err_message, ret_err_typed, ret_ok,
+    ret_ok_fixed, usize_error, AbiError, AbiState, CallCx, Decode, Encode, Fixed, GuestMemory,
+    HandleTable, Reader, ReplyError, RetArea, Status, Writer,
 };
-use crate::{Caller, Error, Linker, Trap};
+pub use crate::engine::ExportId;
+use crate::{Caller, Error, Linker, Trap, WasmParams, WasmResults};
 
 /// The ABI version this runtime speaks (`docs/abi.md`).
 pub const ABI_VERSION: u32 = 1;
@@ -78,6 +79,49 @@ pub async fn call_export_encoded_async<S: Send>(
     args: &[u8],
 ) -> Result<(u8, Vec<u8>), Error> {
     instance.call_encoded_async(export, args).await
+}
+
+/// Calls an export that takes and returns wasm scalars (the client of a
+/// direct export), found by `export`'s index.
+#[inline]
+pub fn call_export_direct<S, P: WasmParams, R: WasmResults>(
+    instance: &mut crate::Instance<S>,
+    export: &'static ExportId,
+    params: P,
+) -> Result<R, Error> {
+    instance.call_id(export, params)
+}
+
+/// [`call_export_direct`] for async instances.
+pub async fn call_export_direct_async<S: Send, P: WasmParams + Sync, R: WasmResults + Sync>(
+    instance: &mut crate::Instance<S>,
+    export: &'static ExportId,
+    params: P,
+) -> Result<R, Error> {
+    instance.call_id_async(export, params).await
+}
+
+/// Calls an export that takes encoded arguments, which `encode` writes, and
+/// returns the result `decode` reads from the reply ([`reply_ok`],
+/// [`reply_result`]) in the guest's memory.
+#[inline]
+pub fn call_export<S, T>(
+    instance: &mut crate::Instance<S>,
+    export: &'static ExportId,
+    encode: impl FnOnce(&mut Writer),
+    decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
+) -> Result<T, Error> {
+    instance.call_export(export, encode, decode)
+}
+
+/// [`call_export`] for async instances.
+pub async fn call_export_async<S: Send, T>(
+    instance: &mut crate::Instance<S>,
+    export: &'static ExportId,
+    encode: impl FnOnce(&mut Writer),
+    decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
+) -> Result<T, Error> {
+    instance.call_export_async(export, encode, decode).await
 }
 
 /// Starts an async host call whose future's output `finish` writes into

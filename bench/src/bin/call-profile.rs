@@ -29,7 +29,16 @@
 //! ```
 
 use gohost::{Engine, Instance, Linker, Module};
+use gohost_bench::raw::{RawGuest, RawModule};
 use gohost_bench::{benchapi, gohost_instance, gohost_linker, gohost_linker_untraced, Listening};
+
+/// What callgrind counts of the raw baseline: `n` raw export calls.
+#[inline(never)]
+fn measured_raw(raw: &mut RawGuest, n: i32) -> i32 {
+    (0..n)
+        .map(|k| raw.guest_add(k, 1))
+        .fold(0, i32::wrapping_add)
+}
 
 /// What callgrind counts: `run`, and nothing before it.
 #[inline(never)]
@@ -86,6 +95,9 @@ const EXPORT_CALLS: &str = "export_calls";
 /// `guest_shift` from the host.
 const EXPORT_RECORDS: &str = "export_records";
 
+/// The pseudo-export that makes `n` raw export calls of `guest_add`.
+const RAW_EXPORT_CALLS: &str = "raw_export_calls";
+
 /// The pseudo-export that creates and starts `n` instances.
 const INSTANCES: &str = "instances";
 
@@ -103,6 +115,13 @@ fn main() {
     let n: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let size: Option<i32> = args.next().and_then(|a| a.parse().ok());
     let wasm = std::fs::read(gohost_bench::build_guest()).expect("read guest");
+    if export == RAW_EXPORT_CALLS {
+        let mut raw = RawModule::new(&wasm).instantiate();
+        raw.guest_add(1, 1);
+        let r = measured_raw(&mut raw, n);
+        println!("{export}({n}) = {r}");
+        return;
+    }
     let engine = Engine::default();
     let module = Module::from_bytes(&engine, &wasm).expect("module");
     let linker = if untraced {

@@ -191,6 +191,9 @@ pub(super) fn composites(m: &Module) -> Vec<Ty> {
 impl Gen<'_> {
     /// Codec functions for a record.
     pub(super) fn record_codec(&mut self, r: &Record) {
+        if self.flat_codec(r).is_some() {
+            return;
+        }
         let go = naming::exported(&r.name);
         let o = &mut self.out;
         let _ = writeln!(o, "func encode{go}(w *gohost.Writer, v {go}) {{");
@@ -202,6 +205,13 @@ impl Gen<'_> {
             );
         }
         let _ = writeln!(o, "}}\n");
+        self.record_decode(r);
+    }
+
+    /// The general decoder of a record, field by field through a Reader.
+    pub(super) fn record_decode(&mut self, r: &Record) {
+        let go = naming::exported(&r.name);
+        let o = &mut self.out;
         let _ = writeln!(
             o,
             "func decode{go}(r *gohost.Reader) (v {go}, err error) {{"

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::codec::{decode_expr, encode_stmt, wire};
-use super::{doc, go_ty, Gen};
+use super::codec::{decode_expr, encode_stmt, mangle, wire};
+use super::{doc, flat, go_ty, Gen};
 use crate::model::*;
 use crate::naming;
 
@@ -147,20 +147,56 @@ impl Gen<'_> {
             o,
             "\tif registered == nil {{\n\t\treturn gohost.Refuse(gohost.NotRegistered(\"{pkg}\"))\n\t}}"
         );
-        let _ = writeln!(o, "\tr := gohost.ExportArgs(argsPtr, argsLen)");
         let mut args = Vec::new();
-        for (i, p) in e.params.iter().enumerate() {
+        if flat::export_reads(self.m, e) {
+            // Flat records read in place; bytes they refuse are decoded
+            // the general way, for the error.
+            let _ = writeln!(o, "\targs := gohost.ArgBytes(argsPtr, argsLen)");
+            for (i, p) in e.params.iter().enumerate() {
+                let read = format!(
+                    "read{}(args, {})",
+                    mangle(&wire(&p.ty)),
+                    if i == 0 { "0" } else { "o" }
+                );
+                if i == 0 {
+                    let _ = writeln!(o, "\ta0, o, ok := {read}");
+                } else {
+                    let _ = writeln!(
+                        o,
+                        "\tvar a{i} {}\n\tif ok {{\n\t\ta{i}, o, ok = {read}\n\t}}",
+                        go_ty(&p.ty)
+                    );
+                }
+                args.push(format!("a{i}"));
+            }
+            let _ = writeln!(o, "\tif !ok || o != len(args) {{");
+            let _ = writeln!(o, "\t\tr := gohost.NewReader(args)\n\t\tvar err error");
+            for (i, p) in e.params.iter().enumerate() {
+                let _ = writeln!(
+                    o,
+                    "\t\tif a{i}, err = {}; err != nil {{\n\t\t\treturn gohost.BadArgs(err)\n\t\t}}",
+                    decode_expr(&wire(&p.ty), "r")
+                );
+            }
             let _ = writeln!(
                 o,
-                "\ta{i}, err := {}\n\tif err != nil {{\n\t\treturn gohost.BadArgs(err)\n\t}}",
-                decode_expr(&wire(&p.ty), "r")
+                "\t\tif err := r.Done(); err != nil {{\n\t\t\treturn gohost.BadArgs(err)\n\t\t}}\n\t}}"
             );
-            args.push(format!("a{i}"));
+        } else {
+            let _ = writeln!(o, "\tr := gohost.ExportArgs(argsPtr, argsLen)");
+            for (i, p) in e.params.iter().enumerate() {
+                let _ = writeln!(
+                    o,
+                    "\ta{i}, err := {}\n\tif err != nil {{\n\t\treturn gohost.BadArgs(err)\n\t}}",
+                    decode_expr(&wire(&p.ty), "r")
+                );
+                args.push(format!("a{i}"));
+            }
+            let _ = writeln!(
+                o,
+                "\tif err := r.Done(); err != nil {{\n\t\treturn gohost.BadArgs(err)\n\t}}"
+            );
         }
-        let _ = writeln!(
-            o,
-            "\tif err := r.Done(); err != nil {{\n\t\treturn gohost.BadArgs(err)\n\t}}"
-        );
         let call = format!("registered.{go}({})", args.join(", "));
         let on_err = match &e.ret.err {
             Some(ErrTy::Enum(n)) => format!("replyError{}(err)", naming::exported(n)),

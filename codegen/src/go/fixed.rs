@@ -76,18 +76,60 @@ fn leaves<'m>(m: &'m Module, t: &'m Ty) -> Vec<Leaf<'m>> {
     out
 }
 
+/// The index `k` after `base` (`""` or a Go expression): `8`, `o`, `o+8`.
+pub(super) fn index(base: &str, k: usize) -> String {
+    match (base, k) {
+        ("", k) => k.to_string(),
+        (b, 0) => b.to_string(),
+        (b, k) => format!("{b}+{k}"),
+    }
+}
+
+/// A slice `arr[from:to]` as gofmt writes it: spaces around the colon
+/// when an index is a sum, unless the slice is one of several arguments
+/// of a call (`spaced` false).
+fn slice(arr: &str, from: &str, to: &str, spaced: bool) -> String {
+    if spaced && (from.contains('+') || to.contains('+')) {
+        format!("{arr}[{from} : {to}]")
+    } else {
+        format!("{arr}[{from}:{to}]")
+    }
+}
+
 /// Statements that store `val` (a Go expression of type `t`) into the
 /// array `arr`, which is zeroed and `size(t)` bytes long.
 pub(super) fn store(m: &Module, t: &Ty, arr: &str, val: &str) -> Vec<String> {
+    store_at(m, t, arr, "", 0, val)
+}
+
+/// [`store`] at `shift` bytes after `base` (`""` or a Go expression, `o`)
+/// into `arr`.
+pub(super) fn store_at(
+    m: &Module,
+    t: &Ty,
+    arr: &str,
+    base: &str,
+    shift: usize,
+    val: &str,
+) -> Vec<String> {
     leaves(m, t)
         .into_iter()
-        .map(|l| {
-            let at = format!("&{arr}[{}]", l.offset);
+        .map(|mut l| {
+            l.offset += shift;
+            let at = format!("&{arr}[{}]", index(base, l.offset));
             let v = format!("{val}{}", l.path);
             match l.ty {
-                Ty::Array(_, n) => format!("copy({arr}[{}:{}], {v}[:])", l.offset, l.offset + n),
-                Ty::U8 => format!("{arr}[{}] = {v}", l.offset),
-                Ty::I8 => format!("{arr}[{}] = uint8({v})", l.offset),
+                Ty::Array(_, n) => format!(
+                    "copy({}, {v}[:])",
+                    slice(
+                        arr,
+                        &index(base, l.offset),
+                        &index(base, l.offset + n),
+                        false
+                    )
+                ),
+                Ty::U8 => format!("{arr}[{}] = {v}", index(base, l.offset)),
+                Ty::I8 => format!("{arr}[{}] = uint8({v})", index(base, l.offset)),
                 Ty::U16 => format!("gohost.StoreUint16({at}, {v})"),
                 Ty::I16 => format!("gohost.StoreUint16({at}, uint16({v}))"),
                 Ty::Char => format!("gohost.StoreUint32({at}, uint32({v}))"),
@@ -108,16 +150,37 @@ pub(super) fn store(m: &Module, t: &Ty, arr: &str, val: &str) -> Vec<String> {
 /// accepted: for each leaf, its path below the value (`""` for the value
 /// itself, `.At.X`) and the Go expression that reads it.
 pub(super) fn load(m: &Module, t: &Ty, arr: &str) -> Vec<(String, String)> {
+    load_at(m, t, arr, "", 0)
+}
+
+/// [`load`] at `shift` bytes after `base` (as for [`store_at`]).
+pub(super) fn load_at(
+    m: &Module,
+    t: &Ty,
+    arr: &str,
+    base: &str,
+    shift: usize,
+) -> Vec<(String, String)> {
     leaves(m, t)
         .into_iter()
-        .map(|l| {
-            let at = format!("&{arr}[{}]", l.offset);
+        .map(|mut l| {
+            l.offset += shift;
+            let at = format!("&{arr}[{}]", index(base, l.offset));
             let value = match l.ty {
                 Ty::Array(_, n) => {
-                    format!("{}({arr}[{}:{}])", go_ty(l.ty), l.offset, l.offset + n)
+                    format!(
+                        "{}({})",
+                        go_ty(l.ty),
+                        slice(
+                            arr,
+                            &index(base, l.offset),
+                            &index(base, l.offset + n),
+                            true
+                        )
+                    )
                 }
-                Ty::U8 => format!("{arr}[{}]", l.offset),
-                Ty::I8 => format!("int8({arr}[{}])", l.offset),
+                Ty::U8 => format!("{arr}[{}]", index(base, l.offset)),
+                Ty::I8 => format!("int8({arr}[{}])", index(base, l.offset)),
                 Ty::U16 => format!("gohost.LoadUint16({at})"),
                 Ty::I16 => format!("int16(gohost.LoadUint16({at}))"),
                 Ty::Char => format!("rune(gohost.LoadUint32({at}))"),
@@ -141,15 +204,27 @@ pub(super) fn load(m: &Module, t: &Ty, arr: &str) -> Vec<(String, String)> {
 /// rune that is not a Unicode scalar value.
 /// Numbers accept any bytes.
 pub(super) fn invalid(m: &Module, t: &Ty, arr: &str) -> Vec<String> {
+    invalid_at(m, t, arr, "", 0)
+}
+
+/// [`invalid`] at `shift` bytes after `base` (as for [`store_at`]).
+pub(super) fn invalid_at(m: &Module, t: &Ty, arr: &str, base: &str, shift: usize) -> Vec<String> {
     leaves(m, t)
         .into_iter()
+        .map(|mut l| {
+            l.offset += shift;
+            l
+        })
         .filter_map(|l| match l.ty {
-            Ty::Bool => Some(format!("{arr}[{}] > 1", l.offset)),
-            Ty::Char => Some(format!("gohost.InvalidRune(&{arr}[{}])", l.offset)),
+            Ty::Bool => Some(format!("{arr}[{}] > 1", index(base, l.offset))),
+            Ty::Char => Some(format!(
+                "gohost.InvalidRune(&{arr}[{}])",
+                index(base, l.offset)
+            )),
             Ty::Enum { name, .. } => match m.type_def(name) {
                 Some(TypeDef::Enum(e)) => Some(format!(
                     "gohost.LoadUint32(&{arr}[{}]) >= {}",
-                    l.offset,
+                    index(base, l.offset),
                     e.variants.len()
                 )),
                 _ => None,

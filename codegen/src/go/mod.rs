@@ -9,6 +9,7 @@ mod config;
 mod doc;
 mod exports;
 mod fixed;
+mod flat;
 
 use std::fmt::Write as _;
 
@@ -367,9 +368,17 @@ impl Gen<'_> {
             let _ = writeln!(o, "\tst := callStatus");
             let _ = writeln!(o, "\tcallStatus = gohost.Status{{}}");
             let _ = writeln!(o, "\tsc := gohost.BeginCall()");
+            // takeResult, written out: one Go call less on the error path.
+            let _ = writeln!(o, "\tp := sc.Buf");
+            let _ = writeln!(o, "\tif int(st.Len) <= len(p) {{\n\t\tp = p[:st.Len]\n\t}} else {{\n\t\tp = make([]byte, st.Len)\n\t}}");
             let _ = writeln!(
                 o,
-                "\terr := gohost.CallError(moduleName, fn, st.Code, takeResult(st.Len, sc.Buf), typed)"
+                "\tif gohostTake(unsafe.Pointer(unsafe.SliceData(p)), st.Len) != 0 {{"
+            );
+            let _ = writeln!(o, "\t\tpanic(\"gohost: \" + moduleName + \": the host kept no result to take\")\n\t}}");
+            let _ = writeln!(
+                o,
+                "\terr := gohost.CallError(moduleName, fn, st.Code, p, typed)"
             );
             let _ = writeln!(o, "\tgohost.EndCall(sc)\n\treturn err\n}}\n");
         }
@@ -954,6 +963,21 @@ impl Gen<'_> {
         let _ = writeln!(o, "\tst := {raw}({})", args.join(", "));
         for a in &alive {
             let _ = writeln!(o, "\t{a}");
+        }
+        // A flat record is read in place from the frame's buffer; anything
+        // else, or bytes it refuses, is decoded the general way below.
+        if flat::is_flat(m, &f.ret.ok) {
+            let ret = if fails { "v, nil" } else { "v" };
+            let _ = writeln!(o, "\tif st == 0 && int(sc.N) <= len(sc.Buf) {{");
+            let _ = writeln!(
+                o,
+                "\t\tif v, end, ok := read{}(sc.Buf[:sc.N], 0); ok && end == int(sc.N) {{",
+                mangle(&wire(&f.ret.ok))
+            );
+            let _ = writeln!(
+                o,
+                "\t\t\tgohost.EndCall(sc)\n\t\t\treturn {ret}\n\t\t}}\n\t}}"
+            );
         }
         // The payload is in sc.Buf when it fit, else fetched from the host.
         let _ = writeln!(o, "\tvar p []byte");

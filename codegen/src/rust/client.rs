@@ -13,86 +13,6 @@ pub(super) fn exports_client(m: &Module) -> TokenStream {
         return TokenStream::new();
     }
     let sup = quote!(super::);
-    let mut helpers = Vec::new();
-    let decoded = m.exports.iter().filter(|e| !e.is_direct());
-    if decoded.clone().next().is_some() {
-        helpers.push(quote! {
-            /// The error of a reply whose status is not a result.
-            fn __refused<S>(
-                instance: &mut ::gohost::Instance<S>,
-                export: &'static str,
-                status: u8,
-                payload: &[u8],
-            ) -> ::gohost::Error {
-                match status {
-                    2 | 3 => ::gohost::__private::guest_error(super::MODULE, export, status, payload),
-                    n => ::gohost::__private::bad_reply(
-                        instance,
-                        super::MODULE,
-                        export,
-                        ::gohost::__private::AbiError::new(::std::format!("unexpected reply status {}", n)),
-                    ),
-                }
-            }
-        });
-    }
-    if decoded.clone().any(|e| e.ret.err.is_none()) {
-        helpers.push(quote! {
-            /// The result of a reply (status 0).
-            fn __ok<S, T>(
-                instance: &mut ::gohost::Instance<S>,
-                export: &'static str,
-                reply: (u8, ::std::vec::Vec<u8>),
-            ) -> ::core::result::Result<T, ::gohost::Error>
-            where
-                T: for<'r> ::gohost::__private::Decode<'r>,
-            {
-                match reply {
-                    (0, payload) => ::gohost::__private::decode_all(&payload).map_err(|e| {
-                        ::gohost::__private::bad_reply(instance, super::MODULE, export, e)
-                    }),
-                    (status, payload) => {
-                        ::core::result::Result::Err(__refused(instance, export, status, &payload))
-                    }
-                }
-            }
-        });
-    }
-    if decoded.clone().any(|e| e.ret.err.is_some()) {
-        helpers.push(quote! {
-            /// The result (status 0) or the error (status 1) of a reply. A
-            /// typed error follows the message; a `String` error is the message.
-            fn __result<S, T, E>(
-                instance: &mut ::gohost::Instance<S>,
-                export: &'static str,
-                reply: (u8, ::std::vec::Vec<u8>),
-                typed: bool,
-            ) -> ::core::result::Result<::core::result::Result<T, E>, ::gohost::Error>
-            where
-                T: for<'r> ::gohost::__private::Decode<'r>,
-                E: for<'r> ::gohost::__private::Decode<'r>,
-            {
-                let decoded = match reply {
-                    (0, payload) => {
-                        ::gohost::__private::decode_all(&payload).map(::core::result::Result::Ok)
-                    }
-                    (1, payload) if typed => {
-                        let mut r = ::gohost::__private::Reader::new(&payload);
-                        <&str as ::gohost::__private::Decode<'_>>::decode(&mut r)
-                            .and_then(|_| <E as ::gohost::__private::Decode<'_>>::decode(&mut r))
-                            .and_then(|v| r.finish().map(|()| ::core::result::Result::Err(v)))
-                    }
-                    (1, payload) => {
-                        ::gohost::__private::decode_all(&payload).map(::core::result::Result::Err)
-                    }
-                    (status, payload) => {
-                        return ::core::result::Result::Err(__refused(instance, export, status, &payload));
-                    }
-                };
-                decoded.map_err(|e| ::gohost::__private::bad_reply(instance, super::MODULE, export, e))
-            }
-        });
-    }
     let funcs = m.exports.iter().map(|e| export_fn(e, &sup));
     let doc = format!(
         "Typed calls into the Go guest's exports (the `extern \"Go\"` functions), \
@@ -105,7 +25,6 @@ pub(super) fn exports_client(m: &Module) -> TokenStream {
     quote! {
         #[doc = #doc]
         pub mod exports {
-            #(#helpers)*
             #(#funcs)*
         }
     }
@@ -174,31 +93,34 @@ fn export_fn(e: &Export, sup: &TokenStream) -> TokenStream {
             };
             if asynchronous {
                 quote! {
-                    instance.call_async::<(#(#ptys,)*), #rty>(#name, (#(#args,)*)).await #conv
+                    ::gohost::__private::call_export_direct_async::<_, (#(#ptys,)*), #rty>(
+                        instance, &__EXPORT, (#(#args,)*)
+                    ).await #conv
                 }
             } else {
                 quote! {
-                    instance.call::<(#(#ptys,)*), #rty>(#name, (#(#args,)*)) #conv
+                    ::gohost::__private::call_export_direct::<_, (#(#ptys,)*), #rty>(
+                        instance, &__EXPORT, (#(#args,)*)
+                    ) #conv
                 }
             }
         } else {
-            let finish = match &e.ret.err {
-                None => quote!(__ok(instance, #name, __reply)),
+            let decode = match &e.ret.err {
+                None => quote!(|__s, __p| ::gohost::__private::reply_ok(#name, __s, __p)),
                 Some(err) => {
                     let typed = matches!(err, ErrTy::Enum(_));
-                    quote!(__result(instance, #name, __reply, #typed))
+                    quote!(|__s, __p| ::gohost::__private::reply_result(#name, __s, __p, #typed))
                 }
             };
-            let call = if asynchronous {
-                quote!(::gohost::__private::call_export_encoded_async(instance, #name, __w.as_bytes()).await?)
-            } else {
-                quote!(::gohost::__private::call_export_encoded(instance, #name, __w.as_bytes())?)
+            let encode = quote! {
+                |__w: &mut ::gohost::__private::Writer| {
+                    #(::gohost::__private::Encode::encode(&#names, __w);)*
+                }
             };
-            quote! {
-                let mut __w = ::gohost::__private::Writer::new();
-                #(::gohost::__private::Encode::encode(&#names, &mut __w);)*
-                let __reply = #call;
-                #finish
+            if asynchronous {
+                quote!(::gohost::__private::call_export_async(instance, &__EXPORT, #encode, #decode).await)
+            } else {
+                quote!(::gohost::__private::call_export(instance, &__EXPORT, #encode, #decode))
             }
         }
     };
@@ -218,6 +140,7 @@ fn export_fn(e: &Export, sup: &TokenStream) -> TokenStream {
             instance: &mut ::gohost::Instance<S>,
             #(#names: #tys),*
         ) -> ::core::result::Result<#ret, ::gohost::Error> {
+            static __EXPORT: ::gohost::__private::ExportId = ::gohost::__private::ExportId::new(#name);
             #sync_body
         }
 
@@ -227,6 +150,7 @@ fn export_fn(e: &Export, sup: &TokenStream) -> TokenStream {
             instance: &mut ::gohost::Instance<S>,
             #(#names: #tys),*
         ) -> ::core::result::Result<#ret, ::gohost::Error> {
+            static __EXPORT: ::gohost::__private::ExportId = ::gohost::__private::ExportId::new(#name);
             #async_body
         }
     }

@@ -83,6 +83,17 @@ pub mod kv {
         pub origin: [i8; 2],
     }
 
+    /// A label: numbers and strings, so its codec is straight-line.
+    #[derive(Debug)]
+    pub struct Label {
+        pub text: String,
+        pub at: [i16; 2],
+        pub shown: bool,
+        pub color: Color,
+        pub note: String,
+        pub weight: f64,
+    }
+
     /// What can go wrong in the store.
     #[derive(Debug)]
     pub enum KvError {
@@ -183,6 +194,14 @@ pub mod kv {
             out.truncate(l as usize);
         }
         out
+    }
+
+    /// Moves a label by one.
+    pub fn relabel(label: Label) -> Label {
+        Label {
+            at: [label.at[0] + 1, label.at[1] + 1],
+            ..label
+        }
     }
 
     pub fn get_stats(store: &Store) -> Stats {
@@ -322,6 +341,8 @@ pub mod kv {
         ) -> Result<String, String>;
         pub fn shapes(shape: &Shape, color: Color) -> Vec<Option<Shape>>;
         pub fn reset() -> Result<(), String>;
+        /// Renders a label.
+        pub fn show(label: &Label) -> Label;
         pub fn store(data: Vec<u8>, name: String);
         pub fn wide(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32, i: i32) -> i32;
         /// Takes and returns the new types: encoded, not direct.

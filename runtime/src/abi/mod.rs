@@ -10,6 +10,7 @@ mod handles;
 mod memory;
 #[cfg(test)]
 mod proptests;
+mod reply;
 mod ret;
 
 pub use codec::{
@@ -21,6 +22,7 @@ pub use error::AbiError;
 pub use fixed::Fixed;
 pub use handles::HandleTable;
 pub use memory::GuestMemory;
+pub use reply::{reply_ok, reply_result, ReplyError};
 pub(crate) use ret::take_pending;
 pub use ret::{
     fail_abi, fail_message, fail_typed, ret_abi_error, ret_err_message, ret_err_typed, ret_ok,

@@ -30,6 +30,7 @@ pub(crate) struct Deadline {
 
 impl Deadline {
     /// Starts a top-level call that may run for `limit` (no limit: `None`).
+    #[inline]
     pub(crate) fn arm(&mut self, limit: Option<Duration>) {
         self.limit = limit;
         // A deadline too far to represent is no deadline.
@@ -55,6 +56,7 @@ impl Deadline {
     }
 
     /// Whether the instance's cancel handle was used: it is then unusable.
+    #[inline]
     pub(crate) fn cancel_requested(&self) -> bool {
         self.cancel.as_ref().is_some_and(|c| c.is_cancelled())
     }

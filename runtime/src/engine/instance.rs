@@ -10,9 +10,11 @@ use tracing::Span;
 
 use super::func::{WasmParams, WasmResults};
 use super::{rt, StoreData};
+use crate::abi::{ReplyError, Writer};
 use crate::engine::async_call::{until_stopped, Stopped};
 use crate::engine::native_stack;
 use crate::engine::trace::{self, FuelCount};
+use crate::engine::ExportId;
 use crate::{CancelHandle, Error};
 
 /// A running guest: its memory, WASI context, limits and the embedder's
@@ -27,6 +29,11 @@ pub struct Instance<S: 'static> {
     inner: rt::Instance,
     /// Exports resolved by name once, not on every call.
     exports: Exports,
+    /// The guest's buffer for encoded export arguments, from the last
+    /// `__gohost_alloc` (address, size), reused while arguments fit.
+    args_buf: Option<(i32, i32)>,
+    /// Where export arguments are encoded, reused from call to call.
+    args: Vec<u8>,
     /// Whether the engine meters fuel (asked once: the engine's answer to
     /// "how much fuel is left" is an allocated error when it does not).
     metered: bool,
@@ -97,6 +104,8 @@ impl<S> Instance<S> {
             store,
             inner,
             exports: Exports::default(),
+            args_buf: None,
+            args: Vec::new(),
             metered,
             reactor,
             interruptible,
@@ -474,11 +483,86 @@ impl<S> Instance<S> {
         Ok(())
     }
 
+    /// Calls the export `id` with wasm values: [`call`](Self::call) for
+    /// the generated clients, which find the export by index, not by name.
+    pub(crate) fn call_id<P: WasmParams, R: WasmResults>(
+        &mut self,
+        id: &ExportId,
+        params: P,
+    ) -> Result<R, Error> {
+        self.traced(id.name(), trace::outcome, |this| {
+            this.call_id_untraced(id, params)
+        })
+    }
+
+    fn call_id_untraced<P: WasmParams, R: WasmResults>(
+        &mut self,
+        id: &ExportId,
+        params: P,
+    ) -> Result<R, Error> {
+        self.check_mode(false, "call")?;
+        self.check_started(id.name())?;
+        self.arm_deadline();
+        self.call_armed_id(id, params)
+    }
+
+    /// [`call_id`](Self::call_id) for async instances.
+    pub(crate) async fn call_id_async<P: WasmParams + Sync, R: WasmResults + Sync>(
+        &mut self,
+        id: &ExportId,
+        params: P,
+    ) -> Result<R, Error>
+    where
+        S: Send,
+    {
+        traced_async!(
+            self,
+            id.name(),
+            trace::outcome,
+            self.call_id_async_untraced(id, params)
+        )
+    }
+
+    async fn call_id_async_untraced<P: WasmParams + Sync, R: WasmResults + Sync>(
+        &mut self,
+        id: &ExportId,
+        params: P,
+    ) -> Result<R, Error>
+    where
+        S: Send,
+    {
+        self.check_mode(true, "call_async")?;
+        self.check_started(id.name())?;
+        self.arm_deadline();
+        self.check_poisoned()?;
+        self.refuel()?;
+        let f = self.exports.typed_id(&self.inner, &mut self.store, id)?;
+        match enter_async(&mut self.store, &mut self.in_flight, f, params).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => Err(self.fault(id.name(), e)),
+            Err(stopped) => Err(self.stopped(id.name(), stopped)),
+        }
+    }
+
+    /// [`call_armed`](Self::call_armed) of the export `id`.
+    #[inline]
+    fn call_armed_id<P: WasmParams, R: WasmResults>(
+        &mut self,
+        id: &ExportId,
+        params: P,
+    ) -> Result<R, Error> {
+        self.check_poisoned()?;
+        self.refuel()?;
+        let f = self.exports.typed_id(&self.inner, &mut self.store, id)?;
+        enter(&mut self.store, f, params).map_err(|e| self.fault(id.name(), e))
+    }
+
     /// Calls an export that takes encoded arguments and returns a reply
     /// (`docs/abi.md`, "Exports"): `(status, payload)`, copied out.
     ///
-    /// One deadline covers both wasm calls (the argument buffer's allocation
-    /// and the export); each gets a full fuel budget, as separate calls do.
+    /// One deadline covers both wasm calls (the argument buffer's allocation,
+    /// when the last one is too small, and the export); each gets a full
+    /// fuel budget, as separate calls do.
     pub(crate) fn call_encoded(&mut self, name: &str, args: &[u8]) -> Result<(u8, Vec<u8>), Error> {
         self.traced(name, trace::encoded_outcome, |this| {
             this.call_encoded_untraced(name, args)
@@ -490,10 +574,171 @@ impl<S> Instance<S> {
         let len = encoded_len(name, args)?;
         self.check_started(name)?;
         self.arm_deadline();
-        let ptr: i32 = self.call_armed(ALLOC, (len,))?;
+        let ptr = match self.args_buffer(len) {
+            Some(ptr) => ptr,
+            None => {
+                let class = args_class(len);
+                let ptr = self.call_armed(ALLOC, (class,))?;
+                self.keep_args_buffer(ptr, class)
+            }
+        };
         self.write_args(ptr, args)?;
         let packed: i64 = self.call_armed(name, (ptr, len))?;
-        self.reply(name, packed)
+        self.decode_reply(name, packed, |status, payload| {
+            Ok((status, payload.to_vec()))
+        })
+    }
+
+    /// Calls the export `id`, which takes encoded arguments and returns a
+    /// reply (`docs/abi.md`, "Exports"): `encode` writes the arguments,
+    /// `decode` reads the reply where the guest left it, in its memory.
+    ///
+    /// The arguments are encoded into a buffer the instance keeps, and
+    /// copied into the guest's argument buffer, which is allocated (a call
+    /// of `__gohost_alloc`) only when the last one is too small. One
+    /// deadline covers both wasm calls; each gets a full fuel budget, as
+    /// separate calls do.
+    pub(crate) fn call_export<T>(
+        &mut self,
+        id: &ExportId,
+        encode: impl FnOnce(&mut Writer),
+        decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
+    ) -> Result<T, Error> {
+        if !trace::may_be_enabled(tracing::Level::DEBUG) {
+            return self.call_export_untraced(id, encode, decode);
+        }
+        self.call_export_traced(id, encode, decode)
+    }
+
+    /// [`call_export`](Self::call_export) in its span, whose outcome
+    /// comes from the reply's status: out of line.
+    #[inline(never)]
+    fn call_export_traced<T>(
+        &mut self,
+        id: &ExportId,
+        encode: impl FnOnce(&mut Writer),
+        decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
+    ) -> Result<T, Error> {
+        let span = self.trace_start(id.name());
+        if span.is_disabled() {
+            return self.call_export_untraced(id, encode, decode);
+        }
+        let mut status = 0;
+        let result = span.in_scope(|| {
+            self.call_export_untraced(id, encode, |st, payload| {
+                status = st;
+                decode(st, payload)
+            })
+        });
+        self.trace_end(&span, trace::reply_outcome(&result, status));
+        result
+    }
+
+    fn call_export_untraced<T>(
+        &mut self,
+        id: &ExportId,
+        encode: impl FnOnce(&mut Writer),
+        decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
+    ) -> Result<T, Error> {
+        self.check_mode(false, "call")?;
+        self.check_started(id.name())?;
+        self.arm_deadline();
+        let mut w = Writer::reuse(std::mem::take(&mut self.args));
+        encode(&mut w);
+        let args = w.into_bytes();
+        let sent = self.send_args(id, &args);
+        self.args = args;
+        let packed = sent?;
+        self.decode_reply(id.name(), packed, decode)
+    }
+
+    /// Writes the encoded arguments to the guest and calls the export `id`
+    /// with them: the reply's packed address and length.
+    fn send_args(&mut self, id: &ExportId, args: &[u8]) -> Result<i64, Error> {
+        let len = encoded_len(id.name(), args)?;
+        let ptr = match self.args_buffer(len) {
+            Some(ptr) => ptr,
+            None => {
+                let class = args_class(len);
+                let ptr = self.call_armed(ALLOC, (class,))?;
+                self.keep_args_buffer(ptr, class)
+            }
+        };
+        self.write_args(ptr, args)?;
+        self.call_armed_id(id, (ptr, len))
+    }
+
+    /// [`call_export`](Self::call_export) for async instances.
+    pub(crate) async fn call_export_async<T>(
+        &mut self,
+        id: &ExportId,
+        encode: impl FnOnce(&mut Writer),
+        decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
+    ) -> Result<T, Error>
+    where
+        S: Send,
+    {
+        if !trace::may_be_enabled(tracing::Level::DEBUG) {
+            return self.call_export_async_untraced(id, encode, decode).await;
+        }
+        let span = self.trace_start(id.name());
+        if span.is_disabled() {
+            return self.call_export_async_untraced(id, encode, decode).await;
+        }
+        let mut status = 0;
+        let call = self.call_export_async_untraced(id, encode, |st, payload| {
+            status = st;
+            decode(st, payload)
+        });
+        let result = tracing::Instrument::instrument(call, span.clone()).await;
+        self.trace_end(&span, trace::reply_outcome(&result, status));
+        result
+    }
+
+    async fn call_export_async_untraced<T>(
+        &mut self,
+        id: &ExportId,
+        encode: impl FnOnce(&mut Writer),
+        decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
+    ) -> Result<T, Error>
+    where
+        S: Send,
+    {
+        self.check_mode(true, "call")?;
+        self.check_started(id.name())?;
+        self.arm_deadline();
+        let mut w = Writer::reuse(std::mem::take(&mut self.args));
+        encode(&mut w);
+        let args = w.into_bytes();
+        let sent = self.send_args_async(id, &args).await;
+        self.args = args;
+        let packed = sent?;
+        self.decode_reply(id.name(), packed, decode)
+    }
+
+    /// [`send_args`](Self::send_args) for async instances.
+    async fn send_args_async(&mut self, id: &ExportId, args: &[u8]) -> Result<i64, Error>
+    where
+        S: Send,
+    {
+        let len = encoded_len(id.name(), args)?;
+        let ptr = match self.args_buffer(len) {
+            Some(ptr) => ptr,
+            None => {
+                let class = args_class(len);
+                let ptr = self.call_armed_async(ALLOC, (class,)).await?;
+                self.keep_args_buffer(ptr, class)
+            }
+        };
+        self.write_args(ptr, args)?;
+        self.check_poisoned()?;
+        self.refuel()?;
+        let f = self.exports.typed_id(&self.inner, &mut self.store, id)?;
+        match enter_async(&mut self.store, &mut self.in_flight, f, (ptr, len)).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => Err(self.fault(id.name(), e)),
+            Err(stopped) => Err(self.stopped(id.name(), stopped)),
+        }
     }
 
     /// [`call_encoded`](Self::call_encoded) for async instances.
@@ -525,10 +770,35 @@ impl<S> Instance<S> {
         let len = encoded_len(name, args)?;
         self.check_started(name)?;
         self.arm_deadline();
-        let ptr: i32 = self.call_armed_async(ALLOC, (len,)).await?;
+        let ptr = match self.args_buffer(len) {
+            Some(ptr) => ptr,
+            None => {
+                let class = args_class(len);
+                let ptr = self.call_armed_async(ALLOC, (class,)).await?;
+                self.keep_args_buffer(ptr, class)
+            }
+        };
         self.write_args(ptr, args)?;
         let packed: i64 = self.call_armed_async(name, (ptr, len)).await?;
-        self.reply(name, packed)
+        self.decode_reply(name, packed, |status, payload| {
+            Ok((status, payload.to_vec()))
+        })
+    }
+
+    /// The guest's argument buffer from the last `__gohost_alloc`, if it
+    /// holds `len` bytes and is not one the guest would now release (see
+    /// `args_class`).
+    #[inline]
+    fn args_buffer(&self, len: i32) -> Option<i32> {
+        let (ptr, cap) = self.args_buf?;
+        let release = cap > ARGS_KEEP && len <= ARGS_KEEP;
+        (len <= cap && !release).then_some(ptr)
+    }
+
+    /// Remembers the buffer a `__gohost_alloc(class)` returned.
+    fn keep_args_buffer(&mut self, ptr: i32, class: i32) -> i32 {
+        self.args_buf = Some((ptr, class));
+        ptr
     }
 
     /// Copies encoded arguments into the buffer the guest allocated.
@@ -537,6 +807,7 @@ impl<S> Instance<S> {
         memory
             .write(&mut self.store, ptr as u32 as usize, args)
             .map_err(|e| {
+                self.args_buf = None;
                 self.bad_reply(
                     ALLOC,
                     &format!("its buffer at {:#x} is not writable: {e}", ptr as u32),
@@ -544,33 +815,40 @@ impl<S> Instance<S> {
             })
     }
 
-    /// The `(status, payload)` of an encoded export's reply, copied out.
-    fn reply(&mut self, name: &str, packed: i64) -> Result<(u8, Vec<u8>), Error> {
+    /// Decodes an encoded export's reply (status byte, then payload) with
+    /// `decode`, in the guest's memory, bounds checked.
+    fn decode_reply<T>(
+        &mut self,
+        name: &str,
+        packed: i64,
+        decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
+    ) -> Result<T, Error> {
         let memory = self.memory()?;
         let (ptr, len) = (
             (packed as u64 >> 32) as usize,
             (packed as u64 & 0xffff_ffff) as usize,
         );
         let data = memory.data(&self.store);
-        let reply = ptr
-            .checked_add(len)
-            .and_then(|end| data.get(ptr..end))
-            .ok_or_else(|| {
-                format!(
-                    "reply at {ptr:#x} with length {len} is outside guest memory of {} bytes",
-                    data.len()
-                )
-            });
-        match reply {
-            Ok([status, payload @ ..]) => {
-                if *status == PANICKED {
+        let decoded = match ptr.checked_add(len).and_then(|end| data.get(ptr..end)) {
+            Some([status, payload @ ..]) => Ok((*status, decode(*status, payload))),
+            Some([]) => Err("the reply is empty".to_owned()),
+            None => Err(format!(
+                "reply at {ptr:#x} with length {len} is outside guest memory of {} bytes",
+                data.len()
+            )),
+        };
+        match decoded {
+            Ok((status, decoded)) => {
+                if status == PANICKED {
                     // Go recovered, but the plugin's state is whatever the
                     // panic left: don't trust this instance again.
                     self.poisoned = Some(format!("the guest panicked in `{name}`"));
                 }
-                Ok((*status, payload.to_vec()))
+                decoded.map_err(|e| match e {
+                    ReplyError::Guest(e) => e,
+                    ReplyError::Malformed(e) => self.bad_reply(name, e.message()),
+                })
             }
-            Ok([]) => Err(self.bad_reply(name, "the reply is empty")),
             Err(msg) => Err(self.bad_reply(name, &msg)),
         }
     }
@@ -592,6 +870,7 @@ impl<S> Instance<S> {
     }
 
     /// Whether the instance can still be called; `Some(reason)` if not.
+    #[inline]
     pub fn poisoned(&self) -> Option<&str> {
         if self.in_flight {
             return Some(DROPPED);
@@ -642,6 +921,7 @@ impl<S> Instance<S> {
             })
     }
 
+    #[inline]
     fn check_poisoned(&self) -> Result<(), Error> {
         match self.poisoned() {
             Some(why) => Err(Error::Poisoned {
@@ -666,23 +946,34 @@ impl<S> Instance<S> {
 
     /// Starts the clock of a top-level call: it (with every call a host
     /// function makes back into the guest) may run until the deadline.
+    #[inline]
     fn arm_deadline(&mut self) {
         let limit = self.store.data().limits.deadline;
         self.store.data_mut().deadline.arm(limit);
-        rt::arm_deadline(&mut self.store);
+        // Only an interruptible engine checks a deadline in the engine
+        // (wasmtime's epochs; async calls need such an engine too).
+        if self.interruptible {
+            rt::arm_deadline(&mut self.store);
+        }
     }
 
     /// Gives the next call its full fuel budget (unlimited when the engine
     /// meters fuel but this instance has no limit).
+    #[inline(always)]
     fn refuel(&mut self) -> Result<(), Error> {
         if self.metered {
-            let fuel = self.store.data().limits.fuel_per_call.unwrap_or(u64::MAX);
-            if let Some(count) = &mut self.fuel_count {
-                count.tally(rt::fuel_left(&self.store), fuel);
-            }
-            rt::set_call_fuel(&mut self.store, fuel).map_err(|e| Error::Engine(e.to_string()))?;
+            self.set_fuel()?;
         }
         Ok(())
+    }
+
+    /// [`refuel`](Self::refuel) on an engine that meters fuel.
+    fn set_fuel(&mut self) -> Result<(), Error> {
+        let fuel = self.store.data().limits.fuel_per_call.unwrap_or(u64::MAX);
+        if let Some(count) = &mut self.fuel_count {
+            count.tally(rt::fuel_left(&self.store), fuel);
+        }
+        rt::set_call_fuel(&mut self.store, fuel).map_err(|e| Error::Engine(e.to_string()))
     }
 
     /// Classifies an engine error from a call and poisons the instance.
@@ -730,6 +1021,22 @@ where
     result
 }
 
+/// The largest argument buffer the guest's allocator keeps: it replaces a
+/// larger one by a new buffer at the next allocation of at most this size
+/// (`maxKeep` in the Go support package's `alloc_wasip1.go`), so the host
+/// asks for a new one then too.
+const ARGS_KEEP: i32 = 64 << 10;
+
+/// The size of the argument buffer to allocate for `len` bytes: the next
+/// power of two from 256 up to [`ARGS_KEEP`], so that one buffer serves
+/// calls whose arguments vary in length; `len` itself above that.
+fn args_class(len: i32) -> i32 {
+    if len > ARGS_KEEP {
+        return len;
+    }
+    (len.max(256) as u32).next_power_of_two() as i32
+}
+
 /// The length of encoded arguments, as the guest's allocator takes it.
 fn encoded_len(name: &str, args: &[u8]) -> Result<i32, Error> {
     i32::try_from(args.len())
@@ -764,6 +1071,9 @@ where
 struct Exports {
     index: HashMap<Box<str>, usize, BuildHasherDefault<Fnv1a>>,
     exports: Vec<Export>,
+    /// For each [`ExportId`] index: the export's position in `exports`
+    /// plus one, 0 until that id is first called on this instance.
+    by_id: Vec<u32>,
 }
 
 struct Export {
@@ -779,21 +1089,77 @@ impl Exports {
         store: &mut rt::Store<StoreData<S>>,
         name: &str,
     ) -> Result<&rt::TypedFunc<P, R>, Error> {
-        let i = match self.index.get(name) {
-            Some(&i) => i,
-            None => {
-                let func =
-                    instance
-                        .get_func(&mut *store, name)
-                        .ok_or_else(|| Error::MissingExport {
-                            name: name.to_owned(),
-                            expected: "a function".into(),
-                        })?;
-                self.exports.push(Export { func, typed: None });
-                self.index.insert(name.into(), self.exports.len() - 1);
-                self.exports.len() - 1
-            }
+        let i = self.position(instance, store, name)?;
+        self.typed_at(store, i, name)
+    }
+
+    /// The export of `id` as a function taking `P` and returning `R`:
+    /// [`typed`](Self::typed) without hashing the name, once the id has
+    /// been called on this instance.
+    #[inline]
+    fn typed_id<S, P: rt::WasmParams + 'static, R: rt::WasmResults + 'static>(
+        &mut self,
+        instance: &rt::Instance,
+        store: &mut rt::Store<StoreData<S>>,
+        id: &ExportId,
+    ) -> Result<&rt::TypedFunc<P, R>, Error> {
+        let k = id.index();
+        let i = match self.by_id.get(k) {
+            Some(&i) if i != 0 => i as usize - 1,
+            _ => self.resolve_id(instance, store, id, k)?,
         };
+        self.typed_at(store, i, id.name())
+    }
+
+    /// Finds the export of `id` by name, once per instance.
+    #[cold]
+    #[inline(never)]
+    fn resolve_id<S>(
+        &mut self,
+        instance: &rt::Instance,
+        store: &mut rt::Store<StoreData<S>>,
+        id: &ExportId,
+        k: usize,
+    ) -> Result<usize, Error> {
+        let i = self.position(instance, store, id.name())?;
+        if self.by_id.len() <= k {
+            self.by_id.resize(k + 1, 0);
+        }
+        // Positions are below the number of exports, which fits a u32.
+        self.by_id[k] = u32::try_from(i + 1).unwrap_or(0);
+        Ok(i)
+    }
+
+    /// The position of the export `name` in `exports`, resolved once.
+    fn position<S>(
+        &mut self,
+        instance: &rt::Instance,
+        store: &mut rt::Store<StoreData<S>>,
+        name: &str,
+    ) -> Result<usize, Error> {
+        if let Some(&i) = self.index.get(name) {
+            return Ok(i);
+        }
+        let func = instance
+            .get_func(&mut *store, name)
+            .ok_or_else(|| Error::MissingExport {
+                name: name.to_owned(),
+                expected: "a function".into(),
+            })?;
+        self.exports.push(Export { func, typed: None });
+        self.index.insert(name.into(), self.exports.len() - 1);
+        Ok(self.exports.len() - 1)
+    }
+
+    /// The export at `i` as a function taking `P` and returning `R`, made
+    /// (and its signature checked) once for those types.
+    #[inline]
+    fn typed_at<S, P: rt::WasmParams + 'static, R: rt::WasmResults + 'static>(
+        &mut self,
+        store: &mut rt::Store<StoreData<S>>,
+        i: usize,
+        name: &str,
+    ) -> Result<&rt::TypedFunc<P, R>, Error> {
         let export = &mut self.exports[i];
         let cached = export
             .typed
@@ -836,5 +1202,103 @@ impl Hasher for Fnv1a {
 
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::__private::{call_export, reply_ok, ExportId, Writer};
+    use crate::{Engine, Error, Linker, Module, WasiConfig};
+
+    /// A guest of encoded exports (`docs/abi.md`, "Exports"): its
+    /// allocator counts its calls and hands out the buffer at `$at`;
+    /// `echo` replies status 0 and its arguments, `far` a reply outside
+    /// its memory; `misplace` moves the next buffer to the end of memory.
+    const WAT: &str = r#"
+        (module
+          (memory (export "memory") 1)
+          (global $allocs (mut i32) (i32.const 0))
+          (global $at (mut i32) (i32.const 0x100))
+          (func (export "__gohost_alloc") (param i32) (result i32)
+            (global.set $allocs (i32.add (global.get $allocs) (i32.const 1)))
+            (global.get $at))
+          (func (export "allocs") (result i32) (global.get $allocs))
+          (func (export "misplace") (global.set $at (i32.const 0xfff0)))
+          (func (export "echo") (param $p i32) (param $n i32) (result i64)
+            (i32.store8 (i32.const 0x8000) (i32.const 0))
+            (memory.copy (i32.const 0x8001) (local.get $p) (local.get $n))
+            (i64.or
+              (i64.shl (i64.const 0x8000) (i64.const 32))
+              (i64.extend_i32_u (i32.add (local.get $n) (i32.const 1)))))
+          (func (export "far") (param i32 i32) (result i64)
+            (i64.or (i64.shl (i64.const 0xfffe) (i64.const 32)) (i64.const 16))))
+    "#;
+
+    static ECHO: ExportId = ExportId::new("echo");
+    static FAR: ExportId = ExportId::new("far");
+
+    fn instance() -> crate::Instance<()> {
+        let engine = Engine::default();
+        let module = Module::from_bytes(&engine, &wat::parse_str(WAT).expect("wat")).expect("load");
+        Linker::<()>::new(&engine)
+            .instantiate(&module, &WasiConfig::new(), ())
+            .expect("instantiate")
+    }
+
+    fn echo(i: &mut crate::Instance<()>, text: &str) -> Result<String, Error> {
+        call_export(
+            i,
+            &ECHO,
+            |w: &mut Writer| w.bytes(text.as_bytes()),
+            |s, p| reply_ok("echo", s, p),
+        )
+    }
+
+    fn allocs(i: &mut crate::Instance<()>) -> i32 {
+        i.call("allocs", ()).expect("allocs")
+    }
+
+    #[test]
+    fn the_argument_buffer_is_allocated_only_when_the_arguments_outgrow_it() {
+        let mut i = instance();
+        assert_eq!(echo(&mut i, "abc").ok().as_deref(), Some("abc"));
+        assert_eq!(echo(&mut i, "defgh").ok().as_deref(), Some("defgh"));
+        assert_eq!(allocs(&mut i), 1, "one buffer of 256 bytes serves both");
+        let long = "x".repeat(300);
+        assert_eq!(echo(&mut i, &long).ok(), Some(long.clone()));
+        assert_eq!(allocs(&mut i), 2, "304 bytes need a buffer of 512");
+        assert_eq!(echo(&mut i, "abc").ok().as_deref(), Some("abc"));
+        assert_eq!(allocs(&mut i), 2);
+        // The raw form shares the buffer.
+        let raw = i.call_encoded("echo", b"\x02\0\0\0hi").expect("raw");
+        assert_eq!(raw, (0, b"\x02\0\0\0hi".to_vec()));
+        assert_eq!(allocs(&mut i), 2);
+    }
+
+    #[test]
+    fn a_reply_outside_guest_memory_is_a_bad_reply() {
+        let mut i = instance();
+        let err = call_export(&mut i, &FAR, |_| {}, |s, p| reply_ok::<u32>("far", s, p));
+        assert!(
+            matches!(&err, Err(Error::BadReply { func, message })
+                if func == "far" && message.contains("outside guest memory")),
+            "{err:?}"
+        );
+        assert!(i.poisoned().is_some());
+    }
+
+    #[test]
+    fn an_argument_buffer_outside_guest_memory_is_a_bad_reply() {
+        let mut i = instance();
+        i.call::<(), ()>("misplace", ()).expect("misplace");
+        let err = echo(&mut i, &"y".repeat(100));
+        assert!(
+            matches!(&err, Err(Error::BadReply { func, message })
+                if func == "__gohost_alloc" && message.contains("not writable")),
+            "{err:?}"
+        );
+        assert!(i.poisoned().is_some());
+        // The host goes on: a new instance works.
+        assert_eq!(echo(&mut instance(), "ok").ok().as_deref(), Some("ok"));
     }
 }

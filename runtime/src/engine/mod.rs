@@ -42,6 +42,7 @@ pub(crate) use for_each_host_arity;
 pub(crate) mod async_call;
 mod cancel;
 mod deadline;
+pub(crate) mod export_id;
 #[cfg(not(feature = "jit"))]
 mod generations;
 pub(crate) mod host_call;
@@ -68,6 +69,7 @@ pub use adapter::{
     WasmResult, WasmResults, WasmValue,
 };
 pub use cancel::CancelHandle;
+pub use export_id::ExportId;
 pub use host_call::HostCall;
 
 /// The name of the engine gohost was built with: `"wasmi"` (the default) or

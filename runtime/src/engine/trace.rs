@@ -169,6 +169,17 @@ pub(crate) fn outcome<R>(result: &Result<R, Error>) -> &'static str {
     }
 }
 
+/// The outcome of a generated client's export call: its error, or its
+/// reply's `status` (`docs/abi.md`, "Exports").
+pub(crate) fn reply_outcome<T>(result: &Result<T, Error>, status: u8) -> &'static str {
+    match (result, status) {
+        (Err(e), _) => error_outcome(e),
+        (Ok(_), 0) => "ok",
+        (Ok(_), 1) => "err",
+        (Ok(_), _) => "bad_reply",
+    }
+}
+
 /// The outcome of an encoded export's call, from its reply's status
 /// (`docs/abi.md`, "Exports").
 pub(crate) fn encoded_outcome(result: &Result<(u8, Vec<u8>), Error>) -> &'static str {

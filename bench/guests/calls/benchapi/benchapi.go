@@ -115,7 +115,16 @@ func callFailed(fn string, typed func(*gohost.Reader) (error, error)) error {
 	st := callStatus
 	callStatus = gohost.Status{}
 	sc := gohost.BeginCall()
-	err := gohost.CallError(moduleName, fn, st.Code, takeResult(st.Len, sc.Buf), typed)
+	p := sc.Buf
+	if int(st.Len) <= len(p) {
+		p = p[:st.Len]
+	} else {
+		p = make([]byte, st.Len)
+	}
+	if gohostTake(unsafe.Pointer(unsafe.SliceData(p)), st.Len) != 0 {
+		panic("gohost: " + moduleName + ": the host kept no result to take")
+	}
+	err := gohost.CallError(moduleName, fn, st.Code, p, typed)
 	gohost.EndCall(sc)
 	return err
 }
@@ -207,6 +216,12 @@ func Shift(p_ Point) (Point, error) {
 	st := rawShift(unsafe.Pointer(unsafe.SliceData(b0)), uint32(len(b0)), unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(b0)
 	runtime.KeepAlive(sc)
+	if st == 0 && int(sc.N) <= len(sc.Buf) {
+		if v, end, ok := readPoint(sc.Buf[:sc.N], 0); ok && end == int(sc.N) {
+			gohost.EndCall(sc)
+			return v, nil
+		}
+	}
 	var p []byte
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
@@ -314,13 +329,17 @@ func exportGuestShift(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("benchapi"))
 	}
-	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decodePoint(r)
-	if err != nil {
-		return gohost.BadArgs(err)
-	}
-	if err := r.Done(); err != nil {
-		return gohost.BadArgs(err)
+	args := gohost.ArgBytes(argsPtr, argsLen)
+	a0, o, ok := readPoint(args, 0)
+	if !ok || o != len(args) {
+		r := gohost.NewReader(args)
+		var err error
+		if a0, err = decodePoint(r); err != nil {
+			return gohost.BadArgs(err)
+		}
+		if err := r.Done(); err != nil {
+			return gohost.BadArgs(err)
+		}
 	}
 	v := registered.GuestShift(a0)
 	w := gohost.Reply()
@@ -334,13 +353,17 @@ func exportGuestSwap(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("benchapi"))
 	}
-	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decodePair(r)
-	if err != nil {
-		return gohost.BadArgs(err)
-	}
-	if err := r.Done(); err != nil {
-		return gohost.BadArgs(err)
+	args := gohost.ArgBytes(argsPtr, argsLen)
+	a0, o, ok := readPair(args, 0)
+	if !ok || o != len(args) {
+		r := gohost.NewReader(args)
+		var err error
+		if a0, err = decodePair(r); err != nil {
+			return gohost.BadArgs(err)
+		}
+		if err := r.Done(); err != nil {
+			return gohost.BadArgs(err)
+		}
 	}
 	v := registered.GuestSwap(a0)
 	w := gohost.Reply()
@@ -349,9 +372,11 @@ func exportGuestSwap(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 }
 
 func encodePoint(w *gohost.Writer, v Point) {
-	w.PutFloat64(v.X)
-	w.PutFloat64(v.Y)
-	w.PutString(v.Name)
+	b := w.Extend(20 + len(v.Name))
+	gohost.StoreFloat64(&b[0], v.X)
+	gohost.StoreFloat64(&b[8], v.Y)
+	gohost.StoreUint32(&b[16], uint32(len(v.Name)))
+	copy(b[20:], v.Name)
 }
 
 func decodePoint(r *gohost.Reader) (v Point, err error) {
@@ -367,10 +392,30 @@ func decodePoint(r *gohost.Reader) (v Point, err error) {
 	return v, nil
 }
 
+// readPoint reads a Point at b[o:] in place, its strings in one allocation,
+// and returns it with the offset after it; ok is false when the bytes
+// there are not a valid encoding (decodePoint then says why).
+func readPoint(b []byte, o int) (v Point, end int, ok bool) {
+	if len(b)-o < 20 {
+		return v, o, false
+	}
+	v.X = gohost.LoadFloat64(&b[o])
+	v.Y = gohost.LoadFloat64(&b[o+8])
+	n0 := int(gohost.LoadUint32(&b[o+16]))
+	s0 := o + 20
+	if len(b)-s0 < n0 {
+		return v, o, false
+	}
+	o = s0 + n0
+	v.Name = string(b[s0 : s0+n0])
+	return v, o, true
+}
+
 func encodeVec3(w *gohost.Writer, v Vec3) {
-	w.PutFloat64(v.X)
-	w.PutFloat64(v.Y)
-	w.PutFloat64(v.Z)
+	b := w.Extend(24)
+	gohost.StoreFloat64(&b[0], v.X)
+	gohost.StoreFloat64(&b[8], v.Y)
+	gohost.StoreFloat64(&b[16], v.Z)
 }
 
 func decodeVec3(r *gohost.Reader) (v Vec3, err error) {
@@ -387,9 +432,14 @@ func decodeVec3(r *gohost.Reader) (v Vec3, err error) {
 }
 
 func encodePair(w *gohost.Writer, v Pair) {
-	w.PutString(v.First)
-	w.PutString(v.Second)
-	w.PutInt64(v.N)
+	b := w.Extend(16 + len(v.First) + len(v.Second))
+	gohost.StoreUint32(&b[0], uint32(len(v.First)))
+	copy(b[4:], v.First)
+	o := 4 + len(v.First)
+	gohost.StoreUint32(&b[o], uint32(len(v.Second)))
+	copy(b[o+4:], v.Second)
+	o += 4 + len(v.Second)
+	gohost.StoreUint64(&b[o], uint64(v.N))
 }
 
 func decodePair(r *gohost.Reader) (v Pair, err error) {
@@ -403,6 +453,41 @@ func decodePair(r *gohost.Reader) (v Pair, err error) {
 		return v, err
 	}
 	return v, nil
+}
+
+// readPair reads a Pair at b[o:] in place, its strings in one allocation,
+// and returns it with the offset after it; ok is false when the bytes
+// there are not a valid encoding (decodePair then says why).
+func readPair(b []byte, o int) (v Pair, end int, ok bool) {
+	if len(b)-o < 4 {
+		return v, o, false
+	}
+	n0 := int(gohost.LoadUint32(&b[o]))
+	s0 := o + 4
+	if len(b)-s0 < n0 {
+		return v, o, false
+	}
+	o = s0 + n0
+	if len(b)-o < 4 {
+		return v, o, false
+	}
+	n1 := int(gohost.LoadUint32(&b[o]))
+	s1 := o + 4
+	if len(b)-s1 < n1 {
+		return v, o, false
+	}
+	o = s1 + n1
+	if len(b)-o < 8 {
+		return v, o, false
+	}
+	v.N = int64(gohost.LoadUint64(&b[o]))
+	o += 8
+	all := make([]byte, n0+n1)
+	copy(all, b[s0:s0+n0])
+	v.First = gohost.StringAt(all, 0, n0)
+	copy(all[n0:], b[s1:s1+n1])
+	v.Second = gohost.StringAt(all, n0, n1)
+	return v, o, true
 }
 
 func encodeBenchError(w *gohost.Writer, v BenchError) {

@@ -166,6 +166,12 @@ func ReadDoc(name string) (Doc, error) {
 	st := rawReadDoc(name, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
 	runtime.KeepAlive(name)
 	runtime.KeepAlive(sc)
+	if st == 0 && int(sc.N) <= len(sc.Buf) {
+		if v, end, ok := readDoc(sc.Buf[:sc.N], 0); ok && end == int(sc.N) {
+			gohost.EndCall(sc)
+			return v, nil
+		}
+	}
 	var p []byte
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
@@ -239,13 +245,17 @@ func exportHandle(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("svc"))
 	}
-	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decodeRequest(r)
-	if err != nil {
-		return gohost.BadArgs(err)
-	}
-	if err := r.Done(); err != nil {
-		return gohost.BadArgs(err)
+	args := gohost.ArgBytes(argsPtr, argsLen)
+	a0, o, ok := readRequest(args, 0)
+	if !ok || o != len(args) {
+		r := gohost.NewReader(args)
+		var err error
+		if a0, err = decodeRequest(r); err != nil {
+			return gohost.BadArgs(err)
+		}
+		if err := r.Done(); err != nil {
+			return gohost.BadArgs(err)
+		}
 	}
 	v, err := registered.Handle(a0)
 	if err != nil {
@@ -257,8 +267,10 @@ func exportHandle(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 }
 
 func encodeRequest(w *gohost.Writer, v Request) {
-	w.PutUint32(v.ID)
-	w.PutString(v.Query)
+	b := w.Extend(8 + len(v.Query))
+	gohost.StoreUint32(&b[0], v.ID)
+	gohost.StoreUint32(&b[4], uint32(len(v.Query)))
+	copy(b[8:], v.Query)
 }
 
 func decodeRequest(r *gohost.Reader) (v Request, err error) {
@@ -271,9 +283,29 @@ func decodeRequest(r *gohost.Reader) (v Request, err error) {
 	return v, nil
 }
 
+// readRequest reads a Request at b[o:] in place, its strings in one allocation,
+// and returns it with the offset after it; ok is false when the bytes
+// there are not a valid encoding (decodeRequest then says why).
+func readRequest(b []byte, o int) (v Request, end int, ok bool) {
+	if len(b)-o < 8 {
+		return v, o, false
+	}
+	v.ID = gohost.LoadUint32(&b[o])
+	n0 := int(gohost.LoadUint32(&b[o+4]))
+	s0 := o + 8
+	if len(b)-s0 < n0 {
+		return v, o, false
+	}
+	o = s0 + n0
+	v.Query = string(b[s0 : s0+n0])
+	return v, o, true
+}
+
 func encodeResponse(w *gohost.Writer, v Response) {
-	w.PutUint32(v.Status)
-	w.PutString(v.Body)
+	b := w.Extend(8 + len(v.Body))
+	gohost.StoreUint32(&b[0], v.Status)
+	gohost.StoreUint32(&b[4], uint32(len(v.Body)))
+	copy(b[8:], v.Body)
 }
 
 func decodeResponse(r *gohost.Reader) (v Response, err error) {
@@ -287,10 +319,17 @@ func decodeResponse(r *gohost.Reader) (v Response, err error) {
 }
 
 func encodeDoc(w *gohost.Writer, v Doc) {
-	w.PutString(v.Name)
-	w.PutString(v.Title)
-	w.PutString(v.Text)
-	w.PutUint64(v.Size)
+	b := w.Extend(20 + len(v.Name) + len(v.Title) + len(v.Text))
+	gohost.StoreUint32(&b[0], uint32(len(v.Name)))
+	copy(b[4:], v.Name)
+	o := 4 + len(v.Name)
+	gohost.StoreUint32(&b[o], uint32(len(v.Title)))
+	copy(b[o+4:], v.Title)
+	o += 4 + len(v.Title)
+	gohost.StoreUint32(&b[o], uint32(len(v.Text)))
+	copy(b[o+4:], v.Text)
+	o += 4 + len(v.Text)
+	gohost.StoreUint64(&b[o], v.Size)
 }
 
 func decodeDoc(r *gohost.Reader) (v Doc, err error) {
@@ -307,6 +346,52 @@ func decodeDoc(r *gohost.Reader) (v Doc, err error) {
 		return v, err
 	}
 	return v, nil
+}
+
+// readDoc reads a Doc at b[o:] in place, its strings in one allocation,
+// and returns it with the offset after it; ok is false when the bytes
+// there are not a valid encoding (decodeDoc then says why).
+func readDoc(b []byte, o int) (v Doc, end int, ok bool) {
+	if len(b)-o < 4 {
+		return v, o, false
+	}
+	n0 := int(gohost.LoadUint32(&b[o]))
+	s0 := o + 4
+	if len(b)-s0 < n0 {
+		return v, o, false
+	}
+	o = s0 + n0
+	if len(b)-o < 4 {
+		return v, o, false
+	}
+	n1 := int(gohost.LoadUint32(&b[o]))
+	s1 := o + 4
+	if len(b)-s1 < n1 {
+		return v, o, false
+	}
+	o = s1 + n1
+	if len(b)-o < 4 {
+		return v, o, false
+	}
+	n2 := int(gohost.LoadUint32(&b[o]))
+	s2 := o + 4
+	if len(b)-s2 < n2 {
+		return v, o, false
+	}
+	o = s2 + n2
+	if len(b)-o < 8 {
+		return v, o, false
+	}
+	v.Size = gohost.LoadUint64(&b[o])
+	o += 8
+	all := make([]byte, n0+n1+n2)
+	copy(all, b[s0:s0+n0])
+	v.Name = gohost.StringAt(all, 0, n0)
+	copy(all[n0:], b[s1:s1+n1])
+	v.Title = gohost.StringAt(all, n0, n1)
+	copy(all[n0+n1:], b[s2:s2+n2])
+	v.Text = gohost.StringAt(all, n0+n1, n2)
+	return v, o, true
 }
 
 func encodeSvcError(w *gohost.Writer, v SvcError) {

@@ -94,7 +94,16 @@ func callFailed(fn string, typed func(*gohost.Reader) (error, error)) error {
 	st := callStatus
 	callStatus = gohost.Status{}
 	sc := gohost.BeginCall()
-	err := gohost.CallError(moduleName, fn, st.Code, takeResult(st.Len, sc.Buf), typed)
+	p := sc.Buf
+	if int(st.Len) <= len(p) {
+		p = p[:st.Len]
+	} else {
+		p = make([]byte, st.Len)
+	}
+	if gohostTake(unsafe.Pointer(unsafe.SliceData(p)), st.Len) != 0 {
+		panic("gohost: " + moduleName + ": the host kept no result to take")
+	}
+	err := gohost.CallError(moduleName, fn, st.Code, p, typed)
 	gohost.EndCall(sc)
 	return err
 }
@@ -362,13 +371,17 @@ func exportHandle(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("kv"))
 	}
-	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decodeRequest(r)
-	if err != nil {
-		return gohost.BadArgs(err)
-	}
-	if err := r.Done(); err != nil {
-		return gohost.BadArgs(err)
+	args := gohost.ArgBytes(argsPtr, argsLen)
+	a0, o, ok := readRequest(args, 0)
+	if !ok || o != len(args) {
+		r := gohost.NewReader(args)
+		var err error
+		if a0, err = decodeRequest(r); err != nil {
+			return gohost.BadArgs(err)
+		}
+		if err := r.Done(); err != nil {
+			return gohost.BadArgs(err)
+		}
 	}
 	v, err := registered.Handle(a0)
 	if err != nil {
@@ -468,9 +481,15 @@ func errorOfKvError(r *gohost.Reader) (error, error) {
 }
 
 func encodeInfo(w *gohost.Writer, v Info) {
-	w.PutString(v.Name)
-	w.PutString(v.Version)
-	w.PutString(v.Summary)
+	b := w.Extend(12 + len(v.Name) + len(v.Version) + len(v.Summary))
+	gohost.StoreUint32(&b[0], uint32(len(v.Name)))
+	copy(b[4:], v.Name)
+	o := 4 + len(v.Name)
+	gohost.StoreUint32(&b[o], uint32(len(v.Version)))
+	copy(b[o+4:], v.Version)
+	o += 4 + len(v.Version)
+	gohost.StoreUint32(&b[o], uint32(len(v.Summary)))
+	copy(b[o+4:], v.Summary)
 }
 
 func decodeInfo(r *gohost.Reader) (v Info, err error) {
@@ -487,8 +506,10 @@ func decodeInfo(r *gohost.Reader) (v Info, err error) {
 }
 
 func encodeRequest(w *gohost.Writer, v Request) {
-	w.PutUint32(v.ID)
-	w.PutString(v.Text)
+	b := w.Extend(8 + len(v.Text))
+	gohost.StoreUint32(&b[0], v.ID)
+	gohost.StoreUint32(&b[4], uint32(len(v.Text)))
+	copy(b[8:], v.Text)
 }
 
 func decodeRequest(r *gohost.Reader) (v Request, err error) {
@@ -499,6 +520,24 @@ func decodeRequest(r *gohost.Reader) (v Request, err error) {
 		return v, err
 	}
 	return v, nil
+}
+
+// readRequest reads a Request at b[o:] in place, its strings in one allocation,
+// and returns it with the offset after it; ok is false when the bytes
+// there are not a valid encoding (decodeRequest then says why).
+func readRequest(b []byte, o int) (v Request, end int, ok bool) {
+	if len(b)-o < 8 {
+		return v, o, false
+	}
+	v.ID = gohost.LoadUint32(&b[o])
+	n0 := int(gohost.LoadUint32(&b[o+4]))
+	s0 := o + 8
+	if len(b)-s0 < n0 {
+		return v, o, false
+	}
+	o = s0 + n0
+	v.Text = string(b[s0 : s0+n0])
+	return v, o, true
 }
 
 func encodeResponse(w *gohost.Writer, v Response) {

@@ -115,7 +115,16 @@ func callFailed(fn string, typed func(*gohost.Reader) (error, error)) error {
 	st := callStatus
 	callStatus = gohost.Status{}
 	sc := gohost.BeginCall()
-	err := gohost.CallError(moduleName, fn, st.Code, takeResult(st.Len, sc.Buf), typed)
+	p := sc.Buf
+	if int(st.Len) <= len(p) {
+		p = p[:st.Len]
+	} else {
+		p = make([]byte, st.Len)
+	}
+	if gohostTake(unsafe.Pointer(unsafe.SliceData(p)), st.Len) != 0 {
+		panic("gohost: " + moduleName + ": the host kept no result to take")
+	}
+	err := gohost.CallError(moduleName, fn, st.Code, p, typed)
 	gohost.EndCall(sc)
 	return err
 }
@@ -546,6 +555,12 @@ func HostVisit(v_ Sample, label string, data []byte, depth int32) (Sample, error
 	runtime.KeepAlive(label)
 	runtime.KeepAlive(data)
 	runtime.KeepAlive(sc)
+	if st == 0 && int(sc.N) <= len(sc.Buf) {
+		if v, end, ok := readSample(sc.Buf[:sc.N], 0); ok && end == int(sc.N) {
+			gohost.EndCall(sc)
+			return v, nil
+		}
+	}
 	var p []byte
 	if int(sc.N) <= len(sc.Buf) {
 		p = sc.Buf[:sc.N]
@@ -643,13 +658,17 @@ func exportBump(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("props"))
 	}
-	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decodeSample(r)
-	if err != nil {
-		return gohost.BadArgs(err)
-	}
-	if err := r.Done(); err != nil {
-		return gohost.BadArgs(err)
+	args := gohost.ArgBytes(argsPtr, argsLen)
+	a0, o, ok := readSample(args, 0)
+	if !ok || o != len(args) {
+		r := gohost.NewReader(args)
+		var err error
+		if a0, err = decodeSample(r); err != nil {
+			return gohost.BadArgs(err)
+		}
+		if err := r.Done(); err != nil {
+			return gohost.BadArgs(err)
+		}
 	}
 	v, err := registered.Bump(a0)
 	if err != nil {
@@ -743,13 +762,17 @@ func exportNarrow(argsPtr unsafe.Pointer, argsLen uint32) (ret uint64) {
 	if registered == nil {
 		return gohost.Refuse(gohost.NotRegistered("props"))
 	}
-	r := gohost.ExportArgs(argsPtr, argsLen)
-	a0, err := decodeNarrow(r)
-	if err != nil {
-		return gohost.BadArgs(err)
-	}
-	if err := r.Done(); err != nil {
-		return gohost.BadArgs(err)
+	args := gohost.ArgBytes(argsPtr, argsLen)
+	a0, o, ok := readNarrow(args, 0)
+	if !ok || o != len(args) {
+		r := gohost.NewReader(args)
+		var err error
+		if a0, err = decodeNarrow(r); err != nil {
+			return gohost.BadArgs(err)
+		}
+		if err := r.Done(); err != nil {
+			return gohost.BadArgs(err)
+		}
 	}
 	v, err := registered.Narrow(a0)
 	if err != nil {
@@ -932,9 +955,10 @@ func decodeLevel(r *gohost.Reader) (Level, error) {
 }
 
 func encodePos(w *gohost.Writer, v Pos) {
-	w.PutInt32(v.X)
-	w.PutUint64(v.Y)
-	w.PutFloat32(v.Z)
+	b := w.Extend(16)
+	gohost.StoreUint32(&b[0], uint32(v.X))
+	gohost.StoreUint64(&b[4], v.Y)
+	gohost.StoreFloat32(&b[12], v.Z)
 }
 
 func decodePos(r *gohost.Reader) (v Pos, err error) {
@@ -951,12 +975,15 @@ func decodePos(r *gohost.Reader) (v Pos, err error) {
 }
 
 func encodeSample(w *gohost.Writer, v Sample) {
-	w.PutBool(v.On)
-	encodeLevel(w, v.Level)
-	encodePos(w, v.At)
-	w.PutInt64(v.Count)
-	w.PutFloat64(v.Weight)
-	w.PutBool(v.Last)
+	b := w.Extend(38)
+	gohost.StoreBool(&b[0], v.On)
+	gohost.StoreUint32(&b[1], uint32(v.Level))
+	gohost.StoreUint32(&b[5], uint32(v.At.X))
+	gohost.StoreUint64(&b[9], v.At.Y)
+	gohost.StoreFloat32(&b[17], v.At.Z)
+	gohost.StoreUint64(&b[21], uint64(v.Count))
+	gohost.StoreFloat64(&b[29], v.Weight)
+	gohost.StoreBool(&b[37], v.Last)
 }
 
 func decodeSample(r *gohost.Reader) (v Sample, err error) {
@@ -981,17 +1008,46 @@ func decodeSample(r *gohost.Reader) (v Sample, err error) {
 	return v, nil
 }
 
+// readSample reads a Sample at b[o:] in place, its strings in one allocation,
+// and returns it with the offset after it; ok is false when the bytes
+// there are not a valid encoding (decodeSample then says why).
+func readSample(b []byte, o int) (v Sample, end int, ok bool) {
+	if len(b)-o < 38 {
+		return v, o, false
+	}
+	if b[o] > 1 || gohost.LoadUint32(&b[o+1]) >= 3 || b[o+37] > 1 {
+		return v, o, false
+	}
+	v.On = gohost.LoadBool(&b[o])
+	v.Level = Level(gohost.LoadUint32(&b[o+1]))
+	v.At.X = int32(gohost.LoadUint32(&b[o+5]))
+	v.At.Y = gohost.LoadUint64(&b[o+9])
+	v.At.Z = gohost.LoadFloat32(&b[o+17])
+	v.Count = int64(gohost.LoadUint64(&b[o+21]))
+	v.Weight = gohost.LoadFloat64(&b[o+29])
+	v.Last = gohost.LoadBool(&b[o+37])
+	o += 38
+	return v, o, true
+}
+
 func encodeNarrow(w *gohost.Writer, v Narrow) {
-	w.PutUint8(v.A)
-	w.PutInt8(v.B)
-	w.PutUint16(v.C)
-	w.PutInt16(v.D)
-	w.PutUint(v.Size)
-	w.PutInt(v.Offset)
-	w.PutRune(v.Letter)
-	encodeArr32U8(w, v.Hash)
-	encodeArr3Arr2I16(w, v.Grid)
-	encodeArr2Level(w, v.Levels)
+	b := w.Extend(78)
+	b[0] = v.A
+	b[1] = uint8(v.B)
+	gohost.StoreUint16(&b[2], v.C)
+	gohost.StoreUint16(&b[4], uint16(v.D))
+	gohost.StoreUint64(&b[6], uint64(v.Size))
+	gohost.StoreUint64(&b[14], uint64(v.Offset))
+	gohost.StoreUint32(&b[22], uint32(v.Letter))
+	copy(b[26:58], v.Hash[:])
+	gohost.StoreUint16(&b[58], uint16(v.Grid[0][0]))
+	gohost.StoreUint16(&b[60], uint16(v.Grid[0][1]))
+	gohost.StoreUint16(&b[62], uint16(v.Grid[1][0]))
+	gohost.StoreUint16(&b[64], uint16(v.Grid[1][1]))
+	gohost.StoreUint16(&b[66], uint16(v.Grid[2][0]))
+	gohost.StoreUint16(&b[68], uint16(v.Grid[2][1]))
+	gohost.StoreUint32(&b[70], uint32(v.Levels[0]))
+	gohost.StoreUint32(&b[74], uint32(v.Levels[1]))
 }
 
 func decodeNarrow(r *gohost.Reader) (v Narrow, err error) {
@@ -1026,6 +1082,36 @@ func decodeNarrow(r *gohost.Reader) (v Narrow, err error) {
 		return v, err
 	}
 	return v, nil
+}
+
+// readNarrow reads a Narrow at b[o:] in place, its strings in one allocation,
+// and returns it with the offset after it; ok is false when the bytes
+// there are not a valid encoding (decodeNarrow then says why).
+func readNarrow(b []byte, o int) (v Narrow, end int, ok bool) {
+	if len(b)-o < 78 {
+		return v, o, false
+	}
+	if gohost.InvalidRune(&b[o+22]) || gohost.LoadUint32(&b[o+70]) >= 3 || gohost.LoadUint32(&b[o+74]) >= 3 {
+		return v, o, false
+	}
+	v.A = b[o]
+	v.B = int8(b[o+1])
+	v.C = gohost.LoadUint16(&b[o+2])
+	v.D = int16(gohost.LoadUint16(&b[o+4]))
+	v.Size = uint(gohost.LoadUint64(&b[o+6]))
+	v.Offset = int(gohost.LoadUint64(&b[o+14]))
+	v.Letter = rune(gohost.LoadUint32(&b[o+22]))
+	v.Hash = [32]uint8(b[o+26 : o+58])
+	v.Grid[0][0] = int16(gohost.LoadUint16(&b[o+58]))
+	v.Grid[0][1] = int16(gohost.LoadUint16(&b[o+60]))
+	v.Grid[1][0] = int16(gohost.LoadUint16(&b[o+62]))
+	v.Grid[1][1] = int16(gohost.LoadUint16(&b[o+64]))
+	v.Grid[2][0] = int16(gohost.LoadUint16(&b[o+66]))
+	v.Grid[2][1] = int16(gohost.LoadUint16(&b[o+68]))
+	v.Levels[0] = Level(gohost.LoadUint32(&b[o+70]))
+	v.Levels[1] = Level(gohost.LoadUint32(&b[o+74]))
+	o += 78
+	return v, o, true
 }
 
 func encodeWide(w *gohost.Writer, v Wide) {

@@ -34,6 +34,20 @@ func (w *Writer) Len() int { return len(w.buf) }
 // Reset discards the encoded bytes, keeping the buffer.
 func (w *Writer) Reset() { w.buf = w.buf[:0] }
 
+// Extend appends n bytes and returns them, for the caller to write in
+// place: what a generated wrapper does for a record whose layout it knows
+// (numbers at fixed offsets, strings after their lengths). The bytes are
+// valid until the next write to w.
+func (w *Writer) Extend(n int) []byte {
+	start := len(w.buf)
+	if cap(w.buf)-start < n {
+		w.buf = append(w.buf, make([]byte, n)...)
+	} else {
+		w.buf = w.buf[:start+n]
+	}
+	return w.buf[start : start+n : start+n]
+}
+
 // PutUint8 appends one byte.
 func (w *Writer) PutUint8(v uint8) { w.buf = append(w.buf, v) }
 

@@ -36,33 +36,38 @@ func (e *Error) Unwrap() error { return e.Err }
 // the message for status 1 and is nil when the error type is not an enum of
 // the module.
 func CallError(module, fn string, status uint32, payload []byte, typed func(*Reader) (error, error)) error {
-	e := &Error{Module: module, Func: fn}
 	if status != StatusError && status != StatusABI {
-		e.ABI = true
-		e.Message = fmt.Sprintf("unknown status %d", status)
-		return e
+		return &Error{Module: module, Func: fn, ABI: true, Message: fmt.Sprintf("unknown status %d", status)}
 	}
-	r := NewReader(payload)
+	// The Error and the Reader that typed may keep are one allocation (an
+	// error path that allocates once less, on a guest where each costs).
+	// The payload is not kept: r is cleared before c is returned.
+	c := &callError{Error: Error{Module: module, Func: fn}, r: Reader{buf: payload}}
+	e, r := &c.Error, &c.r
 	msg, err := r.String()
 	if err != nil {
 		return ResultError(module, fn, err)
 	}
 	e.Message = msg
-	if status == StatusABI {
-		e.ABI = true
-		return e
-	}
-	if typed != nil {
+	e.ABI = status == StatusABI
+	if typed != nil && !e.ABI {
 		v, err := typed(r)
 		if err != nil {
 			return ResultError(module, fn, err)
 		}
 		e.Err = v
 	}
-	if err := r.Done(); err != nil {
+	if err := r.Done(); err != nil && !e.ABI {
 		return ResultError(module, fn, err)
 	}
+	c.r = Reader{}
 	return e
+}
+
+// callError is an Error with the Reader of its payload: see CallError.
+type callError struct {
+	Error
+	r Reader
 }
 
 // ResultError is the error for a result the guest could not decode.

@@ -23,6 +23,15 @@ func ExportArgs(p unsafe.Pointer, n uint32) *Reader {
 	return NewReader(unsafe.Slice((*byte)(p), n))
 }
 
+// ArgBytes returns the n argument bytes at p, as [ExportArgs] reads them,
+// for a shim that reads its arguments in place. What it keeps it copies.
+func ArgBytes(p unsafe.Pointer, n uint32) []byte {
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(p), n)
+}
+
 func startReply(status uint8) *Writer {
 	reply.Reset()
 	reply.PutUint8(status)
