@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One export of a module's `extern "Go"` block, as its generated client
 /// calls it: the client keeps one in a `static`, and every instance finds
-/// the export's typed function at [`ExportId::index`] of its own table,
+/// the export's typed function at the id's index in its own table,
 /// filled the first time the export is called, instead of hashing the name
 /// on every call.
 ///
