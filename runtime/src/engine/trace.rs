@@ -93,6 +93,28 @@ macro_rules! host_span {
 }
 pub(crate) use host_span;
 
+/// A sync host call in its span (when a subscriber may listen): out of
+/// line and cold, so that the plain path stays as lean as without spans.
+/// Both engine adapters call it with their own `Caller`, which `call` gets.
+#[cold]
+#[inline(never)]
+pub(crate) fn host_call_traced<C, R>(
+    caller: C,
+    ident: &Ident,
+    module: &str,
+    name: &str,
+    call: impl FnOnce(C) -> Result<R, Trap>,
+) -> Result<R, Trap> {
+    let span = host_span!(ident, module, name);
+    let run = || crate::error::catch_panic(module, name, || call(caller));
+    let result = if span.is_disabled() {
+        run()
+    } else {
+        in_host_span(&span, run)
+    };
+    result.and_then(|r| r)
+}
+
 /// Runs a sync host function's call (`run`: its panic guard around it) in
 /// `span`, and records how it ended. Only for enabled spans: callers take
 /// their plain path when it is disabled.

@@ -106,26 +106,6 @@ fn to_engine<R: WasmResult>(r: Result<R, Trap>) -> Result<R::Engine, wasmi::Erro
     }
 }
 
-/// A sync host call in its span (when a subscriber may listen): out of
-/// line and cold, so that the plain path stays as lean as without spans.
-#[cold]
-#[inline(never)]
-fn traced<'a, S, R: WasmResult>(
-    caller: wasmi::Caller<'a, StoreData<S>>,
-    module: &str,
-    name: &str,
-    call: impl FnOnce(wasmi::Caller<'a, StoreData<S>>) -> Result<R, Trap>,
-) -> Result<R::Engine, wasmi::Error> {
-    let span = host_span!(caller.data().ident, module, name);
-    let run = || crate::error::catch_panic(module, name, || call(caller));
-    let result = if span.is_disabled() {
-        run()
-    } else {
-        trace::in_host_span(&span, run)
-    };
-    to_engine(result.and_then(|r| r))
-}
-
 macro_rules! into_host_func {
     ($($a:ident)*) => {
         impl<S, F, R, $($a,)*> IntoHostFunc<S, ($($a,)*), R> for F
@@ -150,9 +130,10 @@ macro_rules! into_host_func {
                         move |caller: wasmi::Caller<'_, StoreData<S>>, $($a: $a,)*| {
                             if TRACED && trace::may_be_enabled(tracing::Level::TRACE) {
                                 let f = &f;
-                                return traced::<S, R>(caller, &m, &n, move |caller| {
+                                let ident = caller.data().ident.clone();
+                                return to_engine(trace::host_call_traced(caller, &ident, &m, &n, move |caller| {
                                     f(Caller::new(caller), $($a,)*)
-                                });
+                                }));
                             }
                             let result = crate::error::catch_panic(&m, &n, || {
                                 f(Caller::new(caller), $($a,)*)
