@@ -233,7 +233,7 @@ impl Manifest {
             source: e,
         })?;
         if let Some(want) = &self.sha256 {
-            let found = hex(&Sha256::digest(&bytes));
+            let found = sha256_hex(&bytes);
             if &found != want {
                 return Err(Error::Manifest {
                     path: self.path.display().to_string(),
@@ -309,7 +309,12 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// The SHA-256 of `bytes`, in lower-case hex (as manifests pin it).
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

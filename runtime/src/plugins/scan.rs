@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::manifest::{hex, sha256_hex};
 use crate::{Error, Manifest};
 
 /// A plugin as found in the folder, ready to be compiled.
@@ -98,7 +99,7 @@ fn read_module(path: &Path) -> Result<Found, Error> {
 }
 
 fn found(wasm: Vec<u8>, wasm_path: PathBuf) -> Found {
-    let sha256 = hex(&Sha256::digest(&wasm));
+    let sha256 = sha256_hex(&wasm);
     Found {
         wasm,
         wasm_path,
@@ -112,10 +113,6 @@ fn found(wasm: Vec<u8>, wasm_path: PathBuf) -> Found {
 /// `./a.wasm` and `a.wasm` are the same module.
 fn same_file(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
