@@ -18,6 +18,7 @@
 
 use std::cell::Cell;
 use std::io;
+use std::mem::ManuallyDrop;
 
 use corosensei::stack::{DefaultStack, Stack};
 
@@ -28,8 +29,11 @@ const MARGIN: usize = 64 << 10;
 
 thread_local! {
     /// The stack this thread runs oversized calls on, kept between calls;
-    /// taken out while a call runs on it.
-    static SPARE: Cell<Option<Spare>> = const { Cell::new(None) };
+    /// taken out while a call runs on it. Boxed so that taking it out and
+    /// putting it back moves one pointer: on a thread with less stack than
+    /// a guest may use (every Tokio worker, a `main` with the usual 8 MiB)
+    /// this happens on every call.
+    static SPARE: Cell<Option<Box<Spare>>> = const { Cell::new(None) };
     /// The lowest usable address of the stack the thread runs on: its own
     /// (learned on first use; 0 until then), or a gohost stack while a call
     /// runs there. Kept here so that the check on every call into the
@@ -95,18 +99,13 @@ pub(crate) fn on_spare_stack<R>(needed: usize, f: impl FnOnce() -> R) -> Result<
     // that calls another instance) finds it taken, and maps its own.
     let spare = match SPARE.take() {
         Some(spare) if spare.usable >= needed => spare,
-        _ => Spare::new(needed)?,
+        _ => Box::new(Spare::new(needed)?),
     };
     let mut guard = Switched {
         limit: LIMIT.replace(spare.low),
-        spare: Some(spare),
+        spare: ManuallyDrop::new(spare),
     };
-    let stack = &mut guard
-        .spare
-        .as_mut()
-        .expect("the stack was just put there")
-        .stack;
-    Ok(corosensei::on_stack(stack, f))
+    Ok(corosensei::on_stack(&mut guard.spare.stack, f))
 }
 
 /// A stack for guest calls, with its bounds worked out once.
@@ -135,21 +134,27 @@ impl Spare {
 /// ends, also when it panics, and keeps the stack for the next call.
 struct Switched {
     limit: usize,
-    spare: Option<Spare>,
+    /// Given back to [`SPARE`] (or dropped) exactly once, by `drop`.
+    spare: ManuallyDrop<Box<Spare>>,
 }
 
 impl Drop for Switched {
     #[inline]
     fn drop(&mut self) {
         LIMIT.set(self.limit);
-        let Some(spare) = self.spare.take() else {
-            return;
-        };
-        // Keep the larger stack if a nested call kept one meanwhile.
-        match SPARE.take() {
-            Some(kept) if kept.usable > spare.usable => SPARE.set(Some(kept)),
-            _ => SPARE.set(Some(spare)),
-        }
+        // SAFETY: `spare` is not used again after this.
+        let ours = unsafe { ManuallyDrop::take(&mut self.spare) };
+        // One thread-local access: `LocalKey::set` would go through its
+        // lazy initialisation. The common case finds no stack kept
+        // meanwhile; a nested call that needed its own may have kept one,
+        // and the larger of the two stays.
+        SPARE.with(|kept| {
+            let keep = match kept.take() {
+                Some(other) if other.usable > ours.usable => other,
+                _ => ours,
+            };
+            kept.set(Some(keep));
+        });
     }
 }
 
