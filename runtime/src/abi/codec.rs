@@ -520,7 +520,7 @@ impl<'r> Decode<'r> for &'r str {
 impl Decode<'_> for String {
     const MIN_SIZE: usize = 4;
     fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
-        Ok(String::from_utf8_lossy(r.bytes()?).into_owned())
+        Ok(super::memory::lossy_text(r.bytes()?).into_owned())
     }
 }
 

@@ -236,6 +236,20 @@ proptest! {
         prop_assert_eq!(encode(&back), bytes);
     }
 
+    /// Text decodes as `String::from_utf8_lossy` decodes it, for any
+    /// bytes: valid UTF-8 unchanged, each invalid sequence one U+FFFD.
+    #[test]
+    fn text_decodes_as_from_utf8_lossy(bytes in proptest::collection::vec(any::<u8>(), 0..48), text in "\\PC{0,16}") {
+        for b in [&bytes[..], text.as_bytes()] {
+            let expected = String::from_utf8_lossy(b);
+            prop_assert_eq!(&super::memory::lossy_text(b), &expected);
+            let mut w = Writer::new();
+            w.bytes(b);
+            let bytes_on_wire = w.into_bytes();
+            prop_assert_eq!(decode_all::<String>(&bytes_on_wire), Ok(expected.into_owned()));
+        }
+    }
+
     #[test]
     fn borrowed_views_round_trip(text in "\\PC{0,32}", data in proptest::collection::vec(any::<u8>(), 0..64)) {
         let bytes = encode(&text);
