@@ -17,7 +17,10 @@
 //! scalar export `guest_add` from the host, `export_records` of its record
 //! export `guest_shift`, and `instances` creates and starts `n` instances.
 //!
-//! Options, before the export's name: `--untraced` registers the `raw.*`
+//! Options, before the export's name: `--roomy-thread` runs it all on a
+//! thread with 16 MiB of stack (wasmtime calls into the guest then run in
+//! place; from the main thread's 8 MiB they switch to a spare stack, see
+//! the README's "Call stack"); `--untraced` registers the `raw.*`
 //! host functions without their `tracing` spans (`func_wrap_untraced`),
 //! `--listening` runs the loop with a subscriber that takes every span and
 //! keeps nothing; what a span costs a host call, with nothing listening or
@@ -103,14 +106,36 @@ const INSTANCES: &str = "instances";
 
 fn main() {
     let mut args = std::env::args().skip(1).peekable();
-    let (mut untraced, mut listening) = (false, false);
+    let (mut untraced, mut listening, mut roomy) = (false, false, false);
     while let Some(flag) = args.next_if(|a| a.starts_with("--")) {
         match flag.as_str() {
             "--untraced" => untraced = true,
             "--listening" => listening = true,
+            "--roomy-thread" => roomy = true,
             other => panic!("unknown option {other}"),
         }
     }
+    let args: Vec<String> = args.collect();
+    if roomy {
+        // A thread with room for all a guest may use: calls into the guest
+        // run in place, where the main thread's 8 MiB makes wasmtime calls
+        // switch to a spare stack (`native_stack`).
+        std::thread::Builder::new()
+            .stack_size(ROOMY_STACK)
+            .spawn(move || profile(args.into_iter(), untraced, listening))
+            .expect("spawn the profiling thread")
+            .join()
+            .expect("the profiling thread panicked");
+    } else {
+        profile(args.into_iter(), untraced, listening);
+    }
+}
+
+/// The stack of `--roomy-thread`: more than the 8 MiB a guest may use on
+/// wasmtime plus the host's room.
+const ROOMY_STACK: usize = 16 << 20;
+
+fn profile(mut args: impl Iterator<Item = String>, untraced: bool, listening: bool) {
     let export = args.next().unwrap_or_else(|| "loop_typed_text".into());
     let n: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let size: Option<i32> = args.next().and_then(|a| a.parse().ok());
