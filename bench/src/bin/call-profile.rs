@@ -20,7 +20,9 @@
 //! Options, before the export's name: `--roomy-thread` runs it all on a
 //! thread with 16 MiB of stack (wasmtime calls into the guest then run in
 //! place; from the main thread's 8 MiB they switch to a spare stack, see
-//! the README's "Call stack"); `--untraced` registers the `raw.*`
+//! the README's "Call stack"); `--raw-engine` runs the guest's loop
+//! against the hand-written host on the raw engine, the baseline of the
+//! performance table's host-call rows; `--untraced` registers the `raw.*`
 //! host functions without their `tracing` spans (`func_wrap_untraced`),
 //! `--listening` runs the loop with a subscriber that takes every span and
 //! keeps nothing; what a span costs a host call, with nothing listening or
@@ -35,12 +37,16 @@ use gohost::{Engine, Instance, Linker, Module};
 use gohost_bench::raw::{RawGuest, RawModule};
 use gohost_bench::{benchapi, gohost_instance, gohost_linker, gohost_linker_untraced, Listening};
 
-/// What callgrind counts of the raw baseline: `n` raw export calls.
+/// What callgrind counts of the raw baselines: `n` raw export calls, or
+/// the guest's loop `export` against the hand-written raw host.
 #[inline(never)]
-fn measured_raw(raw: &mut RawGuest, n: i32) -> i32 {
-    (0..n)
-        .map(|k| raw.guest_add(k, 1))
-        .fold(0, i32::wrapping_add)
+fn measured_raw(raw: &mut RawGuest, export: &str, n: i32, size: Option<i32>) -> i32 {
+    if export == RAW_EXPORT_CALLS {
+        return (0..n)
+            .map(|k| raw.guest_add(k, 1))
+            .fold(0, i32::wrapping_add);
+    }
+    raw.call_loop(export, n, size)
 }
 
 /// What callgrind counts: `run`, and nothing before it.
@@ -106,12 +112,13 @@ const INSTANCES: &str = "instances";
 
 fn main() {
     let mut args = std::env::args().skip(1).peekable();
-    let (mut untraced, mut listening, mut roomy) = (false, false, false);
+    let (mut untraced, mut listening, mut roomy, mut raw_engine) = (false, false, false, false);
     while let Some(flag) = args.next_if(|a| a.starts_with("--")) {
         match flag.as_str() {
             "--untraced" => untraced = true,
             "--listening" => listening = true,
             "--roomy-thread" => roomy = true,
+            "--raw-engine" => raw_engine = true,
             other => panic!("unknown option {other}"),
         }
     }
@@ -122,12 +129,12 @@ fn main() {
         // switch to a spare stack (`native_stack`).
         std::thread::Builder::new()
             .stack_size(ROOMY_STACK)
-            .spawn(move || profile(args.into_iter(), untraced, listening))
+            .spawn(move || profile(args.into_iter(), untraced, listening, raw_engine))
             .expect("spawn the profiling thread")
             .join()
             .expect("the profiling thread panicked");
     } else {
-        profile(args.into_iter(), untraced, listening);
+        profile(args.into_iter(), untraced, listening, raw_engine);
     }
 }
 
@@ -135,15 +142,21 @@ fn main() {
 /// wasmtime plus the host's room.
 const ROOMY_STACK: usize = 16 << 20;
 
-fn profile(mut args: impl Iterator<Item = String>, untraced: bool, listening: bool) {
+fn profile(
+    mut args: impl Iterator<Item = String>,
+    untraced: bool,
+    listening: bool,
+    raw_engine: bool,
+) {
     let export = args.next().unwrap_or_else(|| "loop_typed_text".into());
     let n: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let size: Option<i32> = args.next().and_then(|a| a.parse().ok());
     let wasm = std::fs::read(gohost_bench::build_guest()).expect("read guest");
-    if export == RAW_EXPORT_CALLS {
+    if raw_engine || export == RAW_EXPORT_CALLS {
         let mut raw = RawModule::new(&wasm).instantiate();
-        raw.guest_add(1, 1);
-        let r = measured_raw(&mut raw, n);
+        // Warm up, as below.
+        measured_raw(&mut raw, &export, 1, size);
+        let r = measured_raw(&mut raw, &export, n, size);
         println!("{export}({n}) = {r}");
         return;
     }

@@ -177,6 +177,7 @@ impl<'r> Reader<'r> {
     }
 
     /// A u32 length, then that many bytes, borrowed.
+    #[inline]
     pub fn bytes(&mut self) -> Result<&'r [u8], AbiError> {
         let n = self.u32()? as usize;
         self.take(n, "byte string")
@@ -269,6 +270,7 @@ pub trait Decode<'r>: Sized {
 }
 
 /// Decodes one value that must use all of `bytes`.
+#[inline]
 pub fn decode_all<'r, T: Decode<'r>>(bytes: &'r [u8]) -> Result<T, AbiError> {
     let mut r = Reader::new(bytes);
     let v = T::decode(&mut r)?;
@@ -519,6 +521,7 @@ impl<'r> Decode<'r> for &'r str {
 /// a Go string may hold any bytes, and a string never fails a call.
 impl Decode<'_> for String {
     const MIN_SIZE: usize = 4;
+    #[inline]
     fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
         Ok(super::memory::lossy_text(r.bytes()?).into_owned())
     }
