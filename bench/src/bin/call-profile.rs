@@ -41,6 +41,10 @@ use gohost_bench::{benchapi, gohost_instance, gohost_linker, gohost_linker_untra
 /// the guest's loop `export` against the hand-written raw host.
 #[inline(never)]
 fn measured_raw(raw: &mut RawGuest, export: &str, n: i32, size: Option<i32>) -> i32 {
+    run_raw(raw, export, n, size)
+}
+
+fn run_raw(raw: &mut RawGuest, export: &str, n: i32, size: Option<i32>) -> i32 {
     if export == RAW_EXPORT_CALLS {
         return (0..n)
             .map(|k| raw.guest_add(k, 1))
@@ -155,7 +159,7 @@ fn profile(
     if raw_engine || export == RAW_EXPORT_CALLS {
         let mut raw = RawModule::new(&wasm).instantiate();
         // Warm up, as below.
-        measured_raw(&mut raw, &export, 1, size);
+        run_raw(&mut raw, &export, 1, size);
         let r = measured_raw(&mut raw, &export, n, size);
         println!("{export}({n}) = {r}");
         return;
