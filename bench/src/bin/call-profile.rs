@@ -116,13 +116,14 @@ const INSTANCES: &str = "instances";
 
 fn main() {
     let mut args = std::env::args().skip(1).peekable();
-    let (mut untraced, mut listening, mut roomy, mut raw_engine) = (false, false, false, false);
+    let mut options = Options::default();
+    let mut roomy = false;
     while let Some(flag) = args.next_if(|a| a.starts_with("--")) {
         match flag.as_str() {
-            "--untraced" => untraced = true,
-            "--listening" => listening = true,
+            "--untraced" => options.untraced = true,
+            "--listening" => options.listening = true,
             "--roomy-thread" => roomy = true,
-            "--raw-engine" => raw_engine = true,
+            "--raw-engine" => options.raw_engine = true,
             other => panic!("unknown option {other}"),
         }
     }
@@ -133,12 +134,12 @@ fn main() {
         // switch to a spare stack (`native_stack`).
         std::thread::Builder::new()
             .stack_size(ROOMY_STACK)
-            .spawn(move || profile(args.into_iter(), untraced, listening, raw_engine))
+            .spawn(move || profile(args.into_iter(), options))
             .expect("spawn the profiling thread")
             .join()
             .expect("the profiling thread panicked");
     } else {
-        profile(args.into_iter(), untraced, listening, raw_engine);
+        profile(args.into_iter(), options);
     }
 }
 
@@ -146,12 +147,20 @@ fn main() {
 /// wasmtime plus the host's room.
 const ROOMY_STACK: usize = 16 << 20;
 
-fn profile(
-    mut args: impl Iterator<Item = String>,
+/// The options that change what is profiled (see the module docs).
+#[derive(Debug, Default, Clone, Copy)]
+struct Options {
     untraced: bool,
     listening: bool,
     raw_engine: bool,
-) {
+}
+
+fn profile(mut args: impl Iterator<Item = String>, options: Options) {
+    let Options {
+        untraced,
+        listening,
+        raw_engine,
+    } = options;
     let export = args.next().unwrap_or_else(|| "loop_typed_text".into());
     let n: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let size: Option<i32> = args.next().and_then(|a| a.parse().ok());

@@ -18,7 +18,6 @@
 
 use std::cell::Cell;
 use std::io;
-use std::mem::ManuallyDrop;
 
 use corosensei::stack::{DefaultStack, Stack};
 
@@ -103,9 +102,10 @@ pub(crate) fn on_spare_stack<R>(needed: usize, f: impl FnOnce() -> R) -> Result<
     };
     let mut guard = Switched {
         limit: LIMIT.replace(spare.low),
-        spare: ManuallyDrop::new(spare),
+        spare: Some(spare),
     };
-    Ok(corosensei::on_stack(&mut guard.spare.stack, f))
+    let spare = guard.spare.as_mut().expect("the stack was just put there");
+    Ok(corosensei::on_stack(&mut spare.stack, f))
 }
 
 /// A stack for guest calls, with its bounds worked out once.
@@ -134,16 +134,17 @@ impl Spare {
 /// ends, also when it panics, and keeps the stack for the next call.
 struct Switched {
     limit: usize,
-    /// Given back to [`SPARE`] (or dropped) exactly once, by `drop`.
-    spare: ManuallyDrop<Box<Spare>>,
+    /// Given back to [`SPARE`] (or dropped) by `drop`.
+    spare: Option<Box<Spare>>,
 }
 
 impl Drop for Switched {
     #[inline]
     fn drop(&mut self) {
         LIMIT.set(self.limit);
-        // SAFETY: `spare` is not used again after this.
-        let ours = unsafe { ManuallyDrop::take(&mut self.spare) };
+        let Some(ours) = self.spare.take() else {
+            return;
+        };
         // One thread-local access: `LocalKey::set` would go through its
         // lazy initialisation. The common case finds no stack kept
         // meanwhile; a nested call that needed its own may have kept one,
