@@ -32,10 +32,26 @@
 //! valgrind --tool=callgrind --toggle-collect='*call_profile*measured*' \
 //!     target/release/call-profile [--untraced] [--listening] loop_raw_add 1000
 //! ```
+//!
+//! `--async` runs an export of the async-call guest (`guests/asynccalls`:
+//! `loop_async_add`, the async host function that completes at once, or
+//! `loop_sync_add`, the sync one) with `call_async` on a current-thread
+//! Tokio runtime, on an interruptible engine, as `perf-probe` does:
+//!
+//! ```text
+//! valgrind --tool=callgrind --toggle-collect='*call_profile*measured*' \
+//!     target/release/call-profile --async loop_async_add 10000
+//! ```
+//!
+//! The engine is the default one: wasmi, or wasmtime when built with
+//! `--features jit`.
 
 use gohost::{Engine, Instance, Linker, Module};
 use gohost_bench::raw::{RawGuest, RawModule};
-use gohost_bench::{benchapi, gohost_instance, gohost_linker, gohost_linker_untraced, Listening};
+use gohost_bench::{
+    async_engine, async_linker, benchapi, gohost_async_instance, gohost_instance, gohost_linker,
+    gohost_linker_untraced, Listening,
+};
 
 /// What callgrind counts of the raw baselines: `n` raw export calls, or
 /// the guest's loop `export` against the hand-written raw host.
@@ -51,6 +67,39 @@ fn run_raw(raw: &mut RawGuest, export: &str, n: i32, size: Option<i32>) -> i32 {
             .fold(0, i32::wrapping_add);
     }
     raw.call_loop(export, n, size)
+}
+
+/// What callgrind counts of `--async`: one async call of `export(n)`.
+#[inline(never)]
+fn measured_async(
+    rt: &tokio::runtime::Runtime,
+    i: &mut Instance<()>,
+    export: &str,
+    n: i32,
+) -> i32 {
+    run_async(rt, i, export, n)
+}
+
+fn run_async(rt: &tokio::runtime::Runtime, i: &mut Instance<()>, export: &str, n: i32) -> i32 {
+    rt.block_on(i.call_async::<(i32,), i32>(export, (n,)))
+        .expect("async call")
+}
+
+/// The `--async` mode: the async-call guest on an interruptible engine.
+fn main_async(export: &str, n: i32) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a tokio runtime");
+    let wasm = std::fs::read(gohost_bench::build_async_guest()).expect("read async guest");
+    let engine = async_engine();
+    let module = Module::from_bytes(&engine, &wasm).expect("module");
+    let linker = async_linker(&engine);
+    let mut i = rt.block_on(gohost_async_instance(&linker, &module));
+    // Warm up: lazy compilation of what is measured.
+    run_async(&rt, &mut i, export, 1);
+    let r = measured_async(&rt, &mut i, export, n);
+    println!("{export}({n}) = {r}");
 }
 
 /// What callgrind counts: `run`, and nothing before it.
@@ -124,6 +173,7 @@ fn main() {
             "--listening" => options.listening = true,
             "--roomy-thread" => roomy = true,
             "--raw-engine" => options.raw_engine = true,
+            "--async" => options.asynchronous = true,
             other => panic!("unknown option {other}"),
         }
     }
@@ -153,6 +203,7 @@ struct Options {
     untraced: bool,
     listening: bool,
     raw_engine: bool,
+    asynchronous: bool,
 }
 
 fn profile(mut args: impl Iterator<Item = String>, options: Options) {
@@ -160,10 +211,14 @@ fn profile(mut args: impl Iterator<Item = String>, options: Options) {
         untraced,
         listening,
         raw_engine,
+        asynchronous,
     } = options;
     let export = args.next().unwrap_or_else(|| "loop_typed_text".into());
     let n: i32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
     let size: Option<i32> = args.next().and_then(|a| a.parse().ok());
+    if asynchronous {
+        return main_async(&export, n);
+    }
     let wasm = std::fs::read(gohost_bench::build_guest()).expect("read guest");
     if raw_engine || export == RAW_EXPORT_CALLS {
         let mut raw = RawModule::new(&wasm).instantiate();
