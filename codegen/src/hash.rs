@@ -61,9 +61,12 @@ pub fn canonical(m: &Module) -> String {
         } else {
             ""
         };
+        // An async function's import takes a pending flag (docs/abi.md,
+        // "Async host functions").
+        let asynchronous = if f.is_async { " async" } else { "" };
         let _ = writeln!(
             s,
-            "fn {}({}) -> {}{err}{area}",
+            "fn {}({}) -> {}{err}{area}{asynchronous}",
             f.name,
             ps.join(", "),
             ty(&f.ret.ok)

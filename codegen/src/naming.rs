@@ -106,6 +106,7 @@ const RESERVED: &[&str] = &[
     "gohostABI",
     "gohostTake",
     "gohostDrop",
+    "asyncPending",
     "dropHandle", // package-level helpers; also raw*, encode*, ... (see `escape`)
 ];
 

@@ -87,13 +87,18 @@ impl Func {
             }
             self.ret.ok.lowering().wasm_types().to_vec()
         };
+        if self.is_async {
+            // Where the host says that the call is pending (docs/abi.md,
+            // "Async host functions").
+            params.push(WasmType::I32);
+        }
         WasmSignature { params, results }
     }
 }
 
 /// Every import a host module provides once registered: its functions and
-/// the support imports (`__gohost_take`, `__gohost_drop` and the
-/// fingerprint `__gohost_abi_<version>_<hash>`), by name.
+/// the support imports (`__gohost_take`, `__gohost_drop` and the fingerprint
+/// `__gohost_abi_<version>_<hash>`), by name.
 pub fn provided_imports(m: &Module) -> Vec<(String, WasmSignature)> {
     use WasmType::I32;
     let mut imports: Vec<(String, WasmSignature)> = m

@@ -52,9 +52,12 @@ pub mod shop {
         pub items: Vec<Item>,
     }
 
-    /// Looks an item up, after a database's delay.
+    /// Looks an item up, after a database's delay; apples are cached and
+    /// found at once (a future that is ready when first polled).
     pub async fn lookup(db: &super::Catalogue, name: &str) -> Result<Item, ShopError> {
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        if name != "apple" {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         match db.prices.get(name) {
             Some(&price) => Ok(Item {
                 name: name.to_owned(),
@@ -72,19 +75,23 @@ pub mod shop {
         Cart::default()
     }
 
-    /// Adds an item to the cart; returns how many it holds.
+    /// Adds an item to the cart; returns how many it holds. The first
+    /// item goes in at once, the others after a delay.
     pub async fn cart_add(cart: &mut Cart, item: Item) -> u32 {
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        if !cart.items.is_empty() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         cart.items.push(item);
         cart.items.len() as u32
     }
 
     /// The cart's total.
     pub async fn cart_total(cart: &Cart) -> Result<u32, ShopError> {
-        tokio::task::yield_now().await;
+        // An empty cart fails at once, a full one after a yield.
         if cart.items.is_empty() {
             return Err(ShopError::Empty);
         }
+        tokio::task::yield_now().await;
         Ok(cart.items.iter().map(|i| i.price).sum())
     }
 
@@ -94,9 +101,11 @@ pub mod shop {
         a.items.iter().chain(&b.items).map(|i| i.price).sum()
     }
 
-    /// Echoes `text` after `ms` milliseconds.
+    /// Echoes `text` after `ms` milliseconds (at once for 0).
     pub async fn slow_echo(text: String, ms: u32) -> String {
-        tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
+        if ms > 0 {
+            tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
+        }
         text
     }
 
@@ -104,6 +113,11 @@ pub mod shop {
     pub async fn broken() -> u32 {
         tokio::task::yield_now().await;
         panic!("the shop is on fire")
+    }
+
+    /// Panics when first polled.
+    pub async fn broken_now() -> u32 {
+        panic!("the till is on fire")
     }
 
     /// A sync function in the same module.
@@ -119,6 +133,8 @@ pub mod shop {
         pub fn echo(text: &str, ms: u32) -> String;
         /// Calls the host function that panics.
         pub fn burn() -> u32;
+        /// Calls the host function that panics when first polled.
+        pub fn burn_now() -> u32;
         /// Doubles through the sync host function.
         pub fn twice(n: i32) -> i32;
         /// Totals one cart passed twice to an async host function.
@@ -193,6 +209,11 @@ fn async_host_functions_through_generated_bindings() {
             x::echo_async(&mut i, "naïve 🦀", 20).await.expect("echo"),
             "naïve 🦀"
         );
+        // Ready when first polled: returned by the start, not awaited.
+        assert_eq!(
+            x::echo_async(&mut i, "at once", 0).await.expect("echo"),
+            "at once"
+        );
         assert_eq!(x::twice_async(&mut i, 21).await.expect("twice"), 42);
         // An async function cannot borrow one handle twice (it lends each
         // out of the table): refused, and the cart is still there to close.
@@ -213,6 +234,14 @@ fn async_host_functions_through_generated_bindings() {
         assert!(
             err.to_string()
                 .contains("host function shop.broken panicked: the shop is on fire"),
+            "{err}"
+        );
+
+        let mut i = instance(&engine, &module).await;
+        let err = x::burn_now_async(&mut i).await.expect_err("must fail");
+        assert!(
+            err.to_string()
+                .contains("host function shop.broken_now panicked: the till is on fire"),
             "{err}"
         );
 

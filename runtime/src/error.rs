@@ -245,6 +245,9 @@ pub struct Trap {
     message: String,
     /// Made from a host function's panic (for the outcome of its span).
     pub(crate) panicked: bool,
+    /// Not a trap: an async host call parked its pending future, and the
+    /// engine (wasmi) is to suspend the call until it is ready.
+    pub(crate) suspended: bool,
 }
 
 impl Trap {
@@ -253,6 +256,17 @@ impl Trap {
         Trap {
             message: message.into(),
             panicked: false,
+            suspended: false,
+        }
+    }
+
+    /// The "trap" that suspends a call while an async host call is
+    /// pending (wasmi; see `engine::async_start`).
+    #[cfg(not(feature = "jit"))]
+    pub(crate) fn suspend() -> Self {
+        Trap {
+            suspended: true,
+            ..Trap::new("gohost: an async host call is pending")
         }
     }
 

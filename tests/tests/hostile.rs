@@ -989,3 +989,98 @@ fn config_reads_are_bounds_checked_and_write_only_what_fits() {
         .expect("instantiate");
     assert_eq!(g.call::<(i32, i32), i32>("get", (100, 64)).ok(), Some(-1));
 }
+
+/// How long `async_protocol.wat`'s `abandon` computes.
+const ABANDON_SPINS: i32 = 10_000_000;
+
+/// Async host functions of generated glue, for `async_protocol.wat`.
+#[gohost::host_module(name = "slow")]
+pub mod slow {
+    /// Returns `ms` after `ms` milliseconds; at once for 0.
+    pub async fn later(ms: i32) -> i32 {
+        if ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(ms as u64)).await;
+        }
+        ms
+    }
+
+    /// Returns `ms` at once.
+    pub async fn sooner(ms: i32) -> i32 {
+        ms
+    }
+}
+
+#[test]
+fn a_guest_that_breaks_the_async_call_protocol_gets_clear_errors() {
+    let engine = Engine::new(Config::new().interruptible(true));
+    let module = Module::from_bytes(&engine, &fixture("async_protocol.wat")).expect("load");
+    let mut linker = Linker::<()>::new(&engine);
+    slow::add_to_linker(&mut linker).expect("add slow");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let wasi = WasiConfig::new();
+        let fresh = || linker.instantiate_async(&module, &wasi, ());
+        let mut g = fresh().await.expect("instantiate");
+        // The protocol, ready at once and pending, works.
+        for ms in [0, 20, 0, 5] {
+            let r = g.call_async::<(i32,), i32>("right", (ms,)).await;
+            assert_eq!(r.ok(), Some(ms));
+        }
+        // On wasmi the host suspends a pending call in the import, so the
+        // guest cannot see it pending, and cannot break the protocol.
+        let wasmtime = gohost::ENGINE_NAME == "wasmtime";
+        let on_wasmtime =
+            |trap: &'static str, wasmi: i32| if wasmtime { Err(trap) } else { Ok(wasmi) };
+        let still_pending = "guest trapped: gohost: slow.later was called while the async host \
+                             call slow.later is pending: the guest must call slow.later again, \
+                             its pending word still 1, until the host clears the word";
+        let cases: [(&str, Result<i32, &str>); 4] = [
+            (
+                "call_another",
+                on_wasmtime(
+                    "guest trapped: gohost: slow.sooner was called while the async host call \
+                     slow.later is pending: the guest must call slow.later again, its pending \
+                     word still 1, until the host clears the word",
+                    0,
+                ),
+            ),
+            ("start_twice", on_wasmtime(still_pending, 50)),
+            // The host waits for the abandoned call once, then lets the
+            // guest compute to its end.
+            ("abandon", Ok(ABANDON_SPINS)),
+            (
+                "flag_out_of_bounds",
+                Err(
+                    "guest trapped: slow.later: the pending word: pointer 0xfffffffc with \
+                     length 4 is outside guest memory of 65536 bytes",
+                ),
+            ),
+        ];
+        for (export, want) in cases {
+            let mut g = fresh().await.expect("instantiate");
+            let got = g.call_async::<(), i32>(export, ()).await;
+            let got = got.map_err(|e| e.to_string());
+            assert_eq!(
+                got.as_ref().copied().map_err(String::as_str),
+                want,
+                "{export}"
+            );
+            if export == "abandon" {
+                // On wasmtime the word still says pending (the guest never
+                // saw the call done), so calling `later` again continues
+                // the abandoned call, and gets its result.
+                let next = g.call_async::<(i32,), i32>("right", (0,)).await;
+                assert_eq!(next.ok(), Some(if wasmtime { 50 } else { 0 }));
+            }
+        }
+        // The host keeps running: a good guest still works.
+        let mut g = fresh().await.expect("instantiate");
+        assert_eq!(
+            g.call_async::<(i32,), i32>("right", (5,)).await.ok(),
+            Some(5)
+        );
+    });
+}

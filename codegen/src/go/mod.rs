@@ -190,6 +190,73 @@ fn raw_ty(t: &Ty) -> String {
     }
 }
 
+/// The statements that call `f`'s raw import `raw` with `args`, its result
+/// in `lhs` (declared here) if any, or returned converted by `ret` (a
+/// format with `{}` for the raw value). An async function's import takes
+/// asyncPending, where the host says that the call is still pending: the
+/// wrapper then calls the import again until it is done (docs/abi.md,
+/// "Async host functions"). One call site in a loop keeps the wrapper
+/// within Go's inlining budget, which two call sites never are.
+fn raw_call(o: &mut String, f: &Func, lhs: RawLhs<'_>, raw: &str, args: &[String]) {
+    let args = args.join(", ");
+    if !f.is_async {
+        let _ = match lhs {
+            RawLhs::Let(v) => writeln!(o, "\t{v} := {raw}({args})"),
+            RawLhs::Return(ret) => writeln!(
+                o,
+                "\treturn {}",
+                ret.replace("{}", &format!("{raw}({args})"))
+            ),
+            RawLhs::None => writeln!(o, "\t{raw}({args})"),
+        };
+        return;
+    }
+    let call = if args.is_empty() {
+        format!("{raw}(&asyncPending)")
+    } else {
+        format!("{raw}({args}, &asyncPending)")
+    };
+    let again = "again:";
+    let _ = match lhs {
+        RawLhs::Let(v) => writeln!(
+            o,
+            "{again}\n\t{v} := {call}\n\tif asyncPending != 0 {{\n\t\tgoto again\n\t}}"
+        ),
+        RawLhs::Return(ret) => writeln!(
+            o,
+            "{again}\n\tv := {call}\n\tif asyncPending != 0 {{\n\t\tgoto again\n\t}}\n\treturn {}",
+            ret.replace("{}", "v")
+        ),
+        RawLhs::None => writeln!(
+            o,
+            "{again}\n\t{call}\n\tif asyncPending != 0 {{\n\t\tgoto again\n\t}}"
+        ),
+    };
+}
+
+/// What [`raw_call`] does with the import's result.
+#[derive(Clone, Copy)]
+enum RawLhs<'a> {
+    /// Nothing: there is none.
+    None,
+    /// Declares a variable of this name holding it.
+    Let(&'a str),
+    /// Returns it, converted by this format (`{}` for the raw value).
+    Return(&'a str),
+}
+
+/// The Go type of `f`'s raw import's result, empty for none.
+fn raw_result(f: &Func) -> String {
+    if f.uses_ret_area() {
+        return "uint32".into();
+    }
+    match &f.ret.ok {
+        Ty::Unit => String::new(),
+        Ty::Handle { .. } => "uint32".into(),
+        t => raw_ty(t),
+    }
+}
+
 /// `v`, a scalar argument of Go type `t`, converted to its raw type.
 fn to_raw(t: &Ty, v: &str) -> String {
     let raw = raw_ty(t);
@@ -381,6 +448,16 @@ impl Gen<'_> {
                 "\terr := gohost.CallError(moduleName, fn, st.Code, p, typed)"
             );
             let _ = writeln!(o, "\tgohost.EndCall(sc)\n\treturn err\n}}\n");
+        }
+        if m.funcs.iter().any(|f| f.is_async) {
+            let _ = writeln!(
+                o,
+                "// asyncPending is where the host says that an async function's call is\n\
+                 // still pending: it writes 1 there, and the wrapper calls the import\n\
+                 // again until the host, the call done, writes 0. Nothing else runs in\n\
+                 // between.\n\
+                 var asyncPending uint32\n"
+            );
         }
         if m.types.iter().any(|t| matches!(t, TypeDef::Handle(_))) {
             let _ = writeln!(o, "//go:wasmimport {} __gohost_drop", m.name);
@@ -645,28 +722,28 @@ impl Gen<'_> {
         if f.uses_status() {
             params.push("*gohost.Status".into());
         }
-        let result = if f.uses_ret_area() {
+        if f.uses_ret_area() {
             // The return area: buffer, capacity, where the length goes.
             params.push("unsafe.Pointer, uint32, *uint32".into());
-            " uint32".to_string()
+        }
+        let raw = raw_result(f);
+        let result = if raw.is_empty() {
+            String::new()
         } else {
-            match &f.ret.ok {
-                Ty::Unit => String::new(),
-                Ty::Handle { .. } => " uint32".into(),
-                t => format!(" {}", raw_ty(t)),
-            }
+            format!(" {raw}")
         };
+        let go = naming::exported(&f.name);
         let _ = writeln!(self.out, "//go:wasmimport {} {}", self.m.name, f.name);
         // The host never keeps a pointer past the call, so what the
         // arguments point to may live on the caller's stack (docs/abi.md,
         // "Fixed-size values", says why that holds with callbacks).
         let _ = writeln!(self.out, "//go:noescape");
-        let _ = writeln!(
-            self.out,
-            "func raw{}({}){result}\n",
-            naming::exported(&f.name),
-            params.join(", ")
-        );
+        if f.is_async {
+            // Where the host says that the call is still pending (see
+            // `raw_call`).
+            params.push("*uint32".into());
+        }
+        let _ = writeln!(self.out, "func raw{go}({}){result}\n", params.join(", "));
     }
 
     fn wrapper(&mut self, f: &Func) {
@@ -816,7 +893,6 @@ impl Gen<'_> {
     /// fail.
     fn direct_body(&mut self, f: &Func, raw: &str, args: &[String], alive: &[String], frame: bool) {
         let o = &mut self.out;
-        let call = format!("{raw}({})", args.join(", "));
         let ret = match &f.ret.ok {
             Ty::Unit => None,
             Ty::Handle { name, .. } => {
@@ -825,16 +901,13 @@ impl Gen<'_> {
             t => Some(from_raw(t, "v")),
         };
         match (&ret, alive.is_empty()) {
-            (None, _) => {
-                let _ = writeln!(o, "\t{call}");
-            }
+            (None, _) => raw_call(o, f, RawLhs::None, raw, args),
             (Some(_), true) if !matches!(f.ret.ok, Ty::Handle { .. }) => {
-                let _ = writeln!(o, "\treturn {}", from_raw(&f.ret.ok, &call));
+                let ret = from_raw(&f.ret.ok, "{}");
+                raw_call(o, f, RawLhs::Return(&ret), raw, args);
                 return;
             }
-            (Some(_), _) => {
-                let _ = writeln!(o, "\tv := {call}");
-            }
+            (Some(_), _) => raw_call(o, f, RawLhs::Let("v"), raw, args),
         }
         for a in alive {
             let _ = writeln!(o, "\t{a}");
@@ -860,7 +933,6 @@ impl Gen<'_> {
         let m = self.m;
         let o = &mut self.out;
         args.push("&callStatus".into());
-        let call = format!("{raw}({})", args.join(", "));
         let (z, ret) = match &f.ret.ok {
             Ty::Unit => (String::new(), None),
             Ty::Handle { name, .. } => (
@@ -869,11 +941,12 @@ impl Gen<'_> {
             ),
             t => (format!("{}, ", zero(m, t)), Some(from_raw(t, "v"))),
         };
-        if ret.is_some() {
-            let _ = writeln!(o, "\tv := {call}");
+        let lhs = if ret.is_some() {
+            RawLhs::Let("v")
         } else {
-            let _ = writeln!(o, "\t{call}");
-        }
+            RawLhs::None
+        };
+        raw_call(o, f, lhs, raw, &args);
         for a in &alive {
             let _ = writeln!(o, "\t{a}");
         }
@@ -910,7 +983,7 @@ impl Gen<'_> {
         let o = &mut self.out;
         let _ = writeln!(o, "\tvar ret [{size}]byte\n\tvar n uint32");
         args.push(format!("unsafe.Pointer(&ret), {size}, &n"));
-        let _ = writeln!(o, "\tst := {raw}({})", args.join(", "));
+        raw_call(o, f, RawLhs::Let("st"), raw, &args);
         for a in &alive {
             let _ = writeln!(o, "\t{a}");
         }
@@ -960,7 +1033,7 @@ impl Gen<'_> {
             ref t => format!("{}, ", zero(m, t)),
         };
         args.push("unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N".into());
-        let _ = writeln!(o, "\tst := {raw}({})", args.join(", "));
+        raw_call(o, f, RawLhs::Let("st"), raw, &args);
         for a in &alive {
             let _ = writeln!(o, "\t{a}");
         }

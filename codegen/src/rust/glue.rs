@@ -48,9 +48,11 @@ fn wasm_ret(t: &Ty) -> TokenStream {
 }
 
 /// One `linker.func_wrap(...)` statement, or for an `async fn`, one
-/// `func_wrap_async`: its glue reads the arguments into owned values and
-/// clones the state, awaits the function in a `'static` future, and writes
-/// its result when the future is done (see `gohost::HostCall`).
+/// `func_wrap_async_start` (docs/abi.md, "Async host functions"): its glue
+/// continues a parked call, or reads the arguments into owned values,
+/// clones the state, and polls the function's `'static` future once,
+/// writing its result when it is ready; the engine parks a pending call,
+/// which is finished when its future is done.
 fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
     let fname = &f.name;
     let fn_ident = ident(&f.name);
@@ -73,7 +75,7 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
     let mut call_args = Vec::new();
     let mut needs_cx = false;
     let fail = |what: TokenStream, e: TokenStream| -> TokenStream {
-        let ready = |v: TokenStream| quote!(return ::gohost::HostCall::ready(#v));
+        let ready = |v: TokenStream| quote!(return #v);
         if f.is_async && area {
             ready(quote!(::gohost::__private::ret_abi_error(&mut __cx, __area, #e.context(#what))))
         } else if f.is_async && status {
@@ -425,6 +427,7 @@ fn func_glue(m: &Module, f: &Func, store: &TokenStream) -> TokenStream {
             call_args: &call_args,
             lent: &lent,
             ret_code: &ret_code,
+            plain_finish: !area && f.ret.err.is_none() && !handle_result && lent.is_empty(),
         };
         return glue.emit();
     }
@@ -457,8 +460,8 @@ struct AsyncGlue<'a> {
     ret_ty: &'a TokenStream,
     /// Whether the start reads memory, handles or the state.
     split: bool,
-    /// Statements that read the arguments into owned `__vN` (or return a
-    /// ready `HostCall` with the guest-facing error).
+    /// Statements that read the arguments into owned `__vN` (or return
+    /// the guest-facing error).
     checks: &'a [TokenStream],
     /// Whether the function takes `&State` (cloned into the future).
     state: bool,
@@ -467,6 +470,10 @@ struct AsyncGlue<'a> {
     lent: &'a [(Ident, Ident)],
     /// Writes the result `__out` with `__cx`.
     ret_code: &'a TokenStream,
+    /// Whether writing the result needs neither `__cx` nor the lent
+    /// handles (a scalar result): the start then never makes a view of
+    /// the guest's memory.
+    plain_finish: bool,
 }
 
 impl AsyncGlue<'_> {
@@ -484,14 +491,10 @@ impl AsyncGlue<'_> {
             ret_code,
             ..
         } = self;
+        let area_args = area_args.map(|a| quote!(#a,));
         let split = self.split.then(|| {
             quote! {
-                let (mut __cx, __state) = match __caller.__split() {
-                    ::core::result::Result::Ok(__split) => __split,
-                    ::core::result::Result::Err(__t) => {
-                        return ::gohost::HostCall::ready(::core::result::Result::Err(__t));
-                    }
-                };
+                let (mut __cx, __state) = __caller.__split()?;
                 let _ = (&mut __cx, &__state);
             }
         });
@@ -499,38 +502,52 @@ impl AsyncGlue<'_> {
             .state
             .then(|| quote!(let __state_clone = ::core::clone::Clone::clone(&*get(__state));));
         let state_arg = self.state.then(|| quote!(&__state_clone,));
-        let caller_pat = if self.split {
-            quote!(__caller)
-        } else {
-            quote!(_)
-        };
         let (handles, values): (Vec<&Ident>, Vec<&Ident>) =
             self.lent.iter().map(|(a, v)| (a, v)).unzip();
+        let finish = if self.plain_finish {
+            quote!(::gohost::__private::Plain(move |(__out,)| #ret_code))
+        } else {
+            quote! {
+                ::gohost::__private::WithMemory(
+                    move |(__out, #(#values,)*), mut __cx: ::gohost::__private::CallCx<'_>, _: &mut #store| {
+                        let _ = &mut __cx;
+                        #(__cx.abi.handles.restore(#handles as u32, #values);)*
+                        #ret_code
+                    }
+                )
+            }
+        };
         quote! {
-            ::gohost::__private::func_wrap_async(
-                linker,
-                MODULE,
-                #fname,
-                move |#caller_pat: &mut ::gohost::Caller<'_, #store>, #(#wasm_args,)* #area_args|
-                    -> ::gohost::HostCall<#store, #ret_ty> {
-                    #area_let
-                    #split
-                    #(#checks)*
-                    #clone_state
-                    ::gohost::__private::host_call(
-                        async move {
-                            #(#[allow(unused_mut)] let mut #values = #values;)*
-                            let __out = self::#fn_ident(#state_arg #(#call_args),*).await;
-                            (__out, #(#values,)*)
-                        },
-                        move |(__out, #(#values,)*), mut __cx: ::gohost::__private::CallCx<'_>, _: &mut #store| {
-                            let _ = &mut __cx;
-                            #(__cx.abi.handles.restore(#handles as u32, #values);)*
-                            #ret_code
-                        },
-                    )
-                },
-            )?;
+            {
+                let __slot = ::gohost::__private::async_slot(linker);
+                ::gohost::__private::func_wrap_async_start(
+                    linker,
+                    MODULE,
+                    #fname,
+                    move |mut __caller: ::gohost::Caller<'_, #store>, #(#wasm_args,)* #area_args __pending: i32|
+                        -> ::core::result::Result<#ret_ty, ::gohost::Trap> {
+                        if ::gohost::__private::async_parked(&__caller) {
+                            return ::gohost::__private::resume_async(&mut __caller, __pending, (MODULE, #fname));
+                        }
+                        #area_let
+                        #split
+                        #(#checks)*
+                        #clone_state
+                        ::gohost::__private::start_async(
+                            &mut __caller,
+                            __slot,
+                            __pending,
+                            (MODULE, #fname),
+                            async move {
+                                #(#[allow(unused_mut)] let mut #values = #values;)*
+                                let __out = self::#fn_ident(#state_arg #(#call_args),*).await;
+                                (__out, #(#values,)*)
+                            },
+                            #finish,
+                        )
+                    },
+                )?;
+            }
         }
     }
 }

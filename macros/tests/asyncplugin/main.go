@@ -36,6 +36,8 @@ func (plugin) Echo(text string, ms uint32) string {
 
 func (plugin) Burn() uint32 { return shop.Broken() }
 
+func (plugin) BurnNow() uint32 { return shop.BrokenNow() }
+
 func (plugin) Twice(n int32) int32 { return shop.Double(n) }
 
 func (plugin) SameCartTwice() (uint32, error) {

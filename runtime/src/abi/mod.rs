@@ -40,4 +40,6 @@ pub struct AbiState {
     scratch: Vec<u8>,
     /// The values `Config(key)` reads in the guest.
     pub(crate) config: ConfigValues,
+    /// The futures of async host functions, and a call left pending.
+    pub(crate) async_calls: crate::engine::async_start::AsyncCalls,
 }

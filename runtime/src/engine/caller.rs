@@ -37,6 +37,27 @@ impl<'a, S> Caller<'a, S> {
         self.inner.data_mut()
     }
 
+    /// The engine's caller, for the adapter's own use.
+    #[cfg(feature = "jit")]
+    #[inline(always)]
+    pub(crate) fn engine_mut(&mut self) -> &mut rt::Caller<'a, StoreData<S>> {
+        &mut self.inner
+    }
+
+    /// The instance's async host calls of generated glue (see
+    /// `async_start`), without a view of the guest's memory.
+    #[inline(always)]
+    pub(crate) fn async_calls_mut(&mut self) -> &mut crate::engine::async_start::AsyncCalls {
+        &mut self.inner.data_mut().abi.async_calls
+    }
+
+    /// Whether an async host call of generated glue is parked, waiting for
+    /// the guest to call its import again (see `async_start`).
+    #[inline(always)]
+    pub(crate) fn async_parked(&self) -> bool {
+        self.inner.data().abi.async_calls.is_parked()
+    }
+
     /// The embedder's state.
     pub fn data(&self) -> &S {
         &self.inner.data().user

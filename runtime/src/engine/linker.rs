@@ -35,6 +35,9 @@ pub struct Linker<S> {
     /// registered modules' fingerprints, for link-time diagnostics (the
     /// engine's linker cannot be asked).
     pub(crate) host: HostFuncs,
+    /// The async host functions of generated glue so far: each has a slot
+    /// in an instance's state where its calls' futures are pinned.
+    async_slots: usize,
 }
 
 impl<S> std::fmt::Debug for Linker<S> {
@@ -57,6 +60,7 @@ impl<S: Send + 'static> Linker<S> {
             links: Links::new(engine),
             engine: engine.clone(),
             host: HostFuncs::default(),
+            async_slots: 0,
         };
         linker
             .func_wrap(
@@ -69,6 +73,26 @@ impl<S: Send + 'static> Linker<S> {
             )
             .expect("a new linker defines nothing yet");
         linker
+    }
+
+    /// A new slot for an async host function of generated glue (see
+    /// `async_start::start`).
+    pub(crate) fn async_slot(&mut self) -> usize {
+        self.async_slots += 1;
+        self.async_slots - 1
+    }
+
+    /// Registers the start of an async host function of generated glue: a
+    /// sync function (see `async_start::start`), recorded as async, so that
+    /// a guest importing it is instantiated for async calls.
+    pub(crate) fn func_wrap_async_start<Params, Results>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: impl IntoHostFunc<S, Params, Results>,
+    ) -> Result<&mut Self, Error> {
+        let sig = f.register::<true>(&mut self.links, module, name);
+        self.defined(module, name, sig, true)
     }
 
     /// The engine this linker belongs to.

@@ -40,6 +40,7 @@ macro_rules! for_each_host_arity {
 pub(crate) use for_each_host_arity;
 
 pub(crate) mod async_call;
+pub(crate) mod async_start;
 mod cancel;
 mod deadline;
 pub(crate) mod export_id;

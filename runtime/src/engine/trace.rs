@@ -125,13 +125,13 @@ pub(crate) fn in_host_span<R>(
     run: impl FnOnce() -> Result<Result<R, Trap>, Trap>,
 ) -> Result<Result<R, Trap>, Trap> {
     let result = span.in_scope(run);
-    span.record(
-        "outcome",
-        match &result {
-            Ok(Ok(_)) => "ok",
-            Ok(Err(t)) | Err(t) => trap_outcome(t),
-        },
-    );
+    let outcome = match &result {
+        Ok(Ok(_)) => "ok",
+        // A parked async call records its outcome when it ends.
+        Ok(Err(t)) if t.suspended => return result,
+        Ok(Err(t)) | Err(t) => trap_outcome(t),
+    };
+    span.record("outcome", outcome);
     result
 }
 

@@ -28,11 +28,11 @@ const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "806fec1f8fd6e1f5"
+const ModelHash = "22515e283712bdb1"
 
 const moduleName = "svc"
 
-//go:wasmimport svc __gohost_abi_1_806fec1f8fd6e1f5
+//go:wasmimport svc __gohost_abi_1_22515e283712bdb1
 func gohostABI()
 
 func init() {
@@ -82,6 +82,12 @@ func takeResult(n uint32, buf []byte) []byte {
 	runtime.KeepAlive(b)
 	return b
 }
+
+// asyncPending is where the host says that an async function's call is
+// still pending: it writes 1 there, and the wrapper calls the import
+// again until the host, the call done, writes 0. Nothing else runs in
+// between.
+var asyncPending uint32
 
 // Request is a request for a plugin: one HTTP `GET`.
 type Request struct {
@@ -157,13 +163,17 @@ func (SvcErrorUnreadable) Error() string {
 
 //go:wasmimport svc read_doc
 //go:noescape
-func rawReadDoc(string, unsafe.Pointer, uint32, *uint32) uint32
+func rawReadDoc(string, unsafe.Pointer, uint32, *uint32, *uint32) uint32
 
 // ReadDoc reads the document `name` (the file `NAME.txt` of the host's data
 // directory) with Tokio's file I/O.
 func ReadDoc(name string) (Doc, error) {
 	sc := gohost.BeginCall()
-	st := rawReadDoc(name, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N)
+again:
+	st := rawReadDoc(name, unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N, &asyncPending)
+	if asyncPending != 0 {
+		goto again
+	}
 	runtime.KeepAlive(name)
 	runtime.KeepAlive(sc)
 	if st == 0 && int(sc.N) <= len(sc.Buf) {
@@ -197,13 +207,17 @@ func ReadDoc(name string) (Doc, error) {
 
 //go:wasmimport svc count_view
 //go:noescape
-func rawCountView(string) uint64
+func rawCountView(string, *uint32) uint64
 
 // CountView records one view of the document `name` with the analytics service,
 // a simulated upstream one round trip away (100 ms, a Tokio timer),
 // and returns the document's views so far.
 func CountView(name string) uint64 {
-	v := rawCountView(name)
+again:
+	v := rawCountView(name, &asyncPending)
+	if asyncPending != 0 {
+		goto again
+	}
 	runtime.KeepAlive(name)
 	return v
 }

@@ -102,8 +102,18 @@ fn func_type<R: WasmResult>(params: &[wasmi::ValType]) -> wasmi::FuncType {
 fn to_engine<R: WasmResult>(r: Result<R, Trap>) -> Result<R::Engine, wasmi::Error> {
     match r {
         Ok(v) => Ok(v.into_engine()),
-        Err(trap) => Err(wasmi::Error::new(trap.message().to_owned())),
+        Err(trap) => Err(engine_error(trap)),
     }
+}
+
+/// The engine's error for `trap`: `Suspend` for the one that parks an
+/// async host call (see `async_start`).
+#[cold]
+fn engine_error(trap: Trap) -> wasmi::Error {
+    if trap.suspended {
+        return wasmi::Error::host(suspend::Suspend);
+    }
+    wasmi::Error::new(trap.message().to_owned())
 }
 
 macro_rules! into_host_func {

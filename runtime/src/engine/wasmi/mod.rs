@@ -22,6 +22,7 @@ pub use instance::Instance;
 pub use linker::Linker;
 pub use module::Module;
 pub use store::StoreData;
+pub(crate) use suspend::park_start;
 
 use std::sync::Arc;
 

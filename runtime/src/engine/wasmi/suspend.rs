@@ -148,3 +148,28 @@ pub(crate) fn start<S: Send + 'static, R: WasmResult>(
 fn trap(t: Trap) -> wasmi::Error {
     wasmi::Error::new(t.message().to_owned())
 }
+
+/// Parks the pending call of an async host function of generated glue
+/// (see `async_start`) and suspends the guest's call: its driver
+/// (`rt::call_async`) awaits it, finishes it and resumes the guest with its
+/// results, as for `func_wrap_async` functions. The guest's pending word is
+/// not needed: it stays 0.
+pub(crate) fn park_start<S: Send + 'static, R: WasmResult>(
+    caller: &mut Caller<'_, S>,
+    call: Pin<Box<dyn Pending<S, R>>>,
+    _flag: i32,
+    (m, n): (&'static str, &'static str),
+) -> Result<R, Trap> {
+    let data = caller.store_mut();
+    if data.waker.is_none() {
+        return Err(super::super::host_call::outside_async_call(m, n));
+    }
+    data.parked = Some(Box::new(ParkedCall {
+        call,
+        names: Arc::new((m.to_owned(), n.to_owned())),
+        // The span of this host call, which the traced wrapper entered.
+        span: Span::current(),
+        ended: false,
+    }));
+    Err(Trap::suspend())
+}

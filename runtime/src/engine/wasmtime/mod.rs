@@ -26,6 +26,27 @@ pub use linker::Linker;
 pub use module::Module;
 pub use store::StoreData;
 
+/// Parks the pending call of an async host function of generated glue
+/// (see `async_start`): 1 in the guest's pending word, the call in the
+/// store, and an epoch check due at once. The Go wrapper, seeing the word
+/// set, loops back to call the import again; the loop's epoch check comes
+/// first, and its callback yields to the executor until the parked call's
+/// waker is woken.
+pub(crate) fn park_start<S: Send + 'static, R: WasmResult + Default>(
+    caller: &mut Caller<'_, S>,
+    call: std::pin::Pin<Box<dyn crate::engine::host_call::Pending<S, R>>>,
+    flag: i32,
+    (m, n): (&'static str, &'static str),
+) -> Result<R, crate::Trap> {
+    let (mut cx, _) = caller.__split()?;
+    cx.mem
+        .write_u32(flag, 1)
+        .map_err(|e| crate::Trap::new(format!("{m}.{n}: the pending word: {e}")))?;
+    cx.abi.async_calls.park(call, (m, n));
+    wasmtime::AsContextMut::as_context_mut(caller.engine_mut()).set_epoch_deadline(0);
+    Ok(R::default())
+}
+
 use super::sig::{ImportKind, Signature, ValKind};
 use super::Config;
 
@@ -284,9 +305,12 @@ mod rt {
         store.epoch_deadline_callback(|mut cx| {
             let data = cx.data_mut();
             let asynchronous = data.asynchronous;
-            let deadline = &mut data.deadline;
-            Ok(if deadline.passed() {
+            Ok(if data.deadline.passed() {
                 UpdateDeadline::Interrupt
+            } else if let Some(wait) = data.abi.async_calls.owed_wait() {
+                // An async host call was parked just now: wait for its
+                // waker before the guest calls it again (`park_start`).
+                UpdateDeadline::YieldCustom(1, wait)
             } else if asynchronous {
                 // Let the executor run other tasks between two ticks of a
                 // guest that computes. Tokio's yield (as wasmtime advises)
@@ -294,7 +318,7 @@ mod rt {
                 // self-wake would leave them for its `event_interval` (61
                 // polls, here 120 ms of guest code).
                 UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
-            } else if deadline.armed() {
+            } else if data.deadline.armed() {
                 UpdateDeadline::Continue(1)
             } else {
                 UpdateDeadline::Continue(NEVER)

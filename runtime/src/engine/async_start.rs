@@ -1,0 +1,407 @@
+//! The calls of generated glue's async host functions (docs/abi.md, "Async
+//! host functions"). Engine-independent, but for how a call that is still
+//! pending waits (each adapter's `park_start`).
+//!
+//! An `async fn`'s import is a sync host function: it pins the function's
+//! future in a slot of the instance, reused from call to call, and polls it
+//! once, in place. A future that is ready at once (a cache hit, a channel
+//! with a message waiting) is finished there, like a sync call, with no
+//! allocation and none of the engine's async machinery. A future that is
+//! pending is parked, and the engine waits for it:
+//! - wasmi suspends the call in the import itself; the call's driver awaits
+//!   the parked call, finishes it and resumes the guest with its results.
+//! - wasmtime cannot suspend a sync host function. The import writes 1 to
+//!   the guest's pending word and returns; the generated Go wrapper, seeing
+//!   the word set, calls the import again (one call site in a loop, which
+//!   keeps the wrapper within Go's inlining budget). Before it does, the
+//!   loop's back edge reaches an epoch check, which the import made due at
+//!   once; the epoch callback yields to the executor until the parked
+//!   future is woken. The import, called again, polls it (a continuation),
+//!   and finishes it or parks it again.
+
+use std::any::Any;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+
+use pin_project_lite::pin_project;
+
+use super::adapter::park_start;
+use super::host_call::Pending;
+use super::{Caller, WasmResult};
+use crate::abi::CallCx;
+use crate::Trap;
+
+/// Per-instance state of the async host functions of generated glue.
+#[derive(Default)]
+pub(crate) struct AsyncCalls {
+    /// One pinned box per async host function, by the index the linker
+    /// gave it (`Linker::async_slot`): each call's future is pinned there
+    /// and dropped in place, so a call whose future is ready at once
+    /// allocates nothing. Each holds a `Pin<Box<Option<F>>>` of that
+    /// function's future type `F`.
+    slots: Vec<Option<Box<dyn Any + Send>>>,
+    /// The call left pending (wasmtime), until the guest calls its import
+    /// again.
+    parked: Option<ParkedStart>,
+    /// Whether the epoch callback owes the parked call one wait for its
+    /// waker (see [`AsyncCalls::owed_wait`]).
+    wait_owed: bool,
+    /// The waker every start polls with, made at the first start.
+    wake: Option<(Arc<Signal>, Waker)>,
+}
+
+impl std::fmt::Debug for AsyncCalls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncCalls")
+            .field("slots", &self.slots.len())
+            .field("parked", &self.parked.as_ref().map(|p| p.names))
+            .finish_non_exhaustive()
+    }
+}
+
+impl AsyncCalls {
+    /// Whether a call is parked: the next call of an async import of
+    /// generated glue continues it ([`resume`]).
+    #[inline(always)]
+    pub(crate) fn is_parked(&self) -> bool {
+        self.parked.is_some()
+    }
+
+    /// Whether `slot` and the waker are there, for a start to use.
+    #[inline(always)]
+    fn prepared(&self, slot: usize) -> bool {
+        self.wake.is_some() && self.slots.get(slot).is_some_and(Option::is_some)
+    }
+
+    /// Makes `slot` (with `empty`) and the waker, for the first start of a
+    /// function, or the first after a call of it was parked.
+    #[cold]
+    #[inline(never)]
+    fn prepare(&mut self, slot: usize, empty: impl FnOnce() -> Box<dyn Any + Send>) {
+        if self.slots.len() <= slot {
+            self.slots.resize_with(slot + 1, || None);
+        }
+        self.slots[slot].get_or_insert_with(empty);
+        self.wake.get_or_insert_with(|| {
+            let signal = Arc::new(Signal::default());
+            (signal.clone(), Waker::from(signal))
+        });
+    }
+
+    /// Parks `call`, the pending call of `names`; the epoch callback then
+    /// owes it a wait (wasmtime).
+    #[cfg_attr(not(feature = "jit"), allow(dead_code))]
+    pub(crate) fn park<S: 'static, R: 'static>(
+        &mut self,
+        call: Pin<Box<dyn Pending<S, R>>>,
+        names: (&'static str, &'static str),
+    ) {
+        self.parked = Some(ParkedStart {
+            call: Box::new(call),
+            names,
+        });
+        self.wait_owed = true;
+    }
+
+    /// What the epoch callback awaits for a call parked since its last
+    /// tick: until the parked future's waker is woken. Each park owes one
+    /// wait, so that a guest which never calls the import again (which Go
+    /// wrappers always do) is not held at every tick after it.
+    #[cfg_attr(not(feature = "jit"), allow(dead_code))]
+    pub(crate) fn owed_wait(&mut self) -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
+        if !std::mem::take(&mut self.wait_owed) || self.parked.is_none() {
+            return None;
+        }
+        let (signal, _) = self.wake.as_ref()?;
+        let signal = signal.clone();
+        Some(Box::pin(std::future::poll_fn(move |cx| {
+            signal.poll_woken(cx)
+        })))
+    }
+}
+
+/// A call whose start found its future pending.
+struct ParkedStart {
+    /// A `Pin<Box<dyn Pending<S, R>>>`, `R` the function's wasm result.
+    call: Box<dyn Any + Send>,
+    /// The host function's module and name: only its import continues it.
+    names: (&'static str, &'static str),
+}
+
+/// What the waker of async starts does: notes the wake, and wakes the
+/// epoch callback's wait, if one is waiting.
+#[derive(Default)]
+struct Signal {
+    /// Woken since the last wait ended; the wait's waker.
+    state: Mutex<(bool, Option<Waker>)>,
+}
+
+impl Signal {
+    fn poll_woken(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if std::mem::take(&mut state.0) {
+            return Poll::Ready(());
+        }
+        state.1 = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl Wake for Signal {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let waiting = {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            state.0 = true;
+            state.1.take()
+        };
+        if let Some(waker) = waiting {
+            waker.wake();
+        }
+    }
+}
+
+/// How a call of an async host function of generated glue writes its
+/// results once its future is done.
+pub trait Finish<S, O, R>: Send + 'static {
+    /// Finishes a call whose future was ready at once.
+    fn ready(self, out: O, caller: &mut Caller<'_, S>) -> Result<R, Trap>;
+
+    /// Finishes a parked call.
+    fn parked(self, out: O, cx: CallCx<'_>, state: &mut S) -> Result<R, Trap>;
+}
+
+/// A finish that writes into the guest's memory or the instance's handles
+/// (a return area, a status record, a handle).
+#[derive(Debug)]
+pub struct WithMemory<Fin>(pub Fin);
+
+impl<S, O, R, Fin> Finish<S, O, R> for WithMemory<Fin>
+where
+    S: Send + 'static,
+    Fin: FnOnce(O, CallCx<'_>, &mut S) -> Result<R, Trap> + Send + 'static,
+{
+    fn ready(self, out: O, caller: &mut Caller<'_, S>) -> Result<R, Trap> {
+        let (cx, state) = caller.__split()?;
+        (self.0)(out, cx, state)
+    }
+
+    fn parked(self, out: O, cx: CallCx<'_>, state: &mut S) -> Result<R, Trap> {
+        (self.0)(out, cx, state)
+    }
+}
+
+/// A finish that only converts the output to the wasm result: a call
+/// ready at once never makes a view of the guest's memory.
+#[derive(Debug)]
+pub struct Plain<Fin>(pub Fin);
+
+impl<S, O, R, Fin> Finish<S, O, R> for Plain<Fin>
+where
+    Fin: FnOnce(O) -> Result<R, Trap> + Send + 'static,
+{
+    #[inline(always)]
+    fn ready(self, out: O, _: &mut Caller<'_, S>) -> Result<R, Trap> {
+        (self.0)(out)
+    }
+
+    fn parked(self, out: O, _: CallCx<'_>, _: &mut S) -> Result<R, Trap> {
+        (self.0)(out)
+    }
+}
+
+/// Starts a call of an async host function of generated glue: pins
+/// `future` in the function's `slot` of the instance and polls it once.
+/// When it is ready, `finish` writes the results and the call returns like
+/// a sync one. When it is pending, the engine parks it (`park_start`):
+/// `flag` is the guest's pending word.
+///
+/// Panics while the future is polled are caught by the caller (the sync
+/// host function's wrapper) on this path, and by the parked call after it.
+pub(crate) fn start<S, R, F, Fin>(
+    caller: &mut Caller<'_, S>,
+    slot: usize,
+    flag: i32,
+    names: (&'static str, &'static str),
+    future: F,
+    finish: Fin,
+) -> Result<R, Trap>
+where
+    S: Send + 'static,
+    R: WasmResult + Default,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    Fin: Finish<S, F::Output, R>,
+{
+    let calls = caller.async_calls_mut();
+    if !calls.prepared(slot) {
+        calls.prepare(slot, || Box::new(Box::pin(None::<F>)));
+    }
+    let AsyncCalls { slots, wake, .. } = calls;
+    let (Some(Some(boxed)), Some((_, waker))) = (slots.get_mut(slot), wake.as_ref()) else {
+        return Err(Trap::new("gohost: an async slot is missing"));
+    };
+    let Some(pinned) = boxed.downcast_mut::<Pin<Box<Option<F>>>>() else {
+        return Err(Trap::new(format!(
+            "gohost: {}.{}: the async slot {slot} holds another function's future",
+            names.0, names.1
+        )));
+    };
+    // Drops the last call's future, finished: it holds nothing (an async
+    // block has dropped what it captured by the time it returns).
+    pinned.set(Some(future));
+    let polled = match pinned.as_mut().as_pin_mut() {
+        Some(f) => f.poll(&mut Context::from_waker(waker)),
+        None => Poll::Pending,
+    };
+    match polled {
+        Poll::Ready(out) => finish.ready(out, caller),
+        Poll::Pending => park_new::<S, R, F, Fin>(caller, slot, flag, names, finish),
+    }
+}
+
+/// Parks the call just started in `slot`, whose future is pending. The
+/// pinned box moves (not its contents) to the parked call; the next call
+/// of this function pins its future in a new one.
+#[cold]
+#[inline(never)]
+fn park_new<S, R, F, Fin>(
+    caller: &mut Caller<'_, S>,
+    slot: usize,
+    flag: i32,
+    names: (&'static str, &'static str),
+    finish: Fin,
+) -> Result<R, Trap>
+where
+    S: Send + 'static,
+    R: WasmResult + Default,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    Fin: Finish<S, F::Output, R>,
+{
+    let future = caller
+        .async_calls_mut()
+        .slots
+        .get_mut(slot)
+        .and_then(Option::take)
+        .and_then(|b| b.downcast::<Pin<Box<Option<F>>>>().ok())
+        .map(|b| *b)
+        .unwrap_or_else(|| Box::pin(None));
+    let call: Pin<Box<dyn Pending<S, R>>> = Box::pin(Resumed {
+        future,
+        output: None,
+        finish: Some(finish),
+        flag,
+        names,
+    });
+    park_start(caller, call, flag, names)
+}
+
+/// Continues the call of the async host function `names` that its start
+/// parked (wasmtime): the guest called the import again, as the pending
+/// word told it. Polls the parked future; finishes it when it is ready,
+/// parks it again when not. A guest that calls another async function, or
+/// starts a new call (the word at 0), while one is pending gets a trap that
+/// says so.
+pub(crate) fn resume<S: Send + 'static, R: WasmResult + Default>(
+    caller: &mut Caller<'_, S>,
+    flag: i32,
+    names: (&'static str, &'static str),
+) -> Result<R, Trap> {
+    let (m, n) = names;
+    let (cx, state) = caller.__split()?;
+    let calls = &mut cx.abi.async_calls;
+    let Some(parked) = calls.parked.take() else {
+        return Err(Trap::new("gohost: no async host call is parked"));
+    };
+    let (pm, pn) = parked.names;
+    let word = cx.mem.bytes(flag, 4).map(|b| b == 1u32.to_le_bytes());
+    if parked.names != names || word != Ok(true) {
+        return Err(Trap::new(format!(
+            "gohost: {m}.{n} was called while the async host call {pm}.{pn} is pending: \
+             the guest must call {pm}.{pn} again, its pending word still 1, until the \
+             host clears the word"
+        )));
+    }
+    let Ok(call) = parked.call.downcast::<Pin<Box<dyn Pending<S, R>>>>() else {
+        return Err(Trap::new(format!(
+            "gohost: {m}.{n}: the pending call returns another type"
+        )));
+    };
+    let mut call = *call;
+    let polled = match &calls.wake {
+        Some((_, waker)) => call.as_mut().poll(&mut Context::from_waker(waker)),
+        None => Poll::Pending,
+    };
+    match polled {
+        Poll::Ready(()) => call.as_mut().finish(cx, state),
+        Poll::Pending => park_start(caller, call, flag, names),
+    }
+}
+
+pin_project! {
+    /// A started call that was pending, as the engine drives it.
+    struct Resumed<F: Future, Fin> {
+        future: Pin<Box<Option<F>>>,
+        output: Option<Result<F::Output, Trap>>,
+        finish: Option<Fin>,
+        // The guest's pending word, cleared when the call is done.
+        flag: i32,
+        names: (&'static str, &'static str),
+    }
+}
+
+impl<S, R, F, Fin> Pending<S, R> for Resumed<F, Fin>
+where
+    F: Future + Send,
+    F::Output: Send,
+    Fin: Finish<S, F::Output, R>,
+{
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        if this.output.is_some() {
+            return Poll::Ready(());
+        }
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            *this.output = Some(Err(Trap::new(
+                "gohost: an async host call was polled after it ended",
+            )));
+            return Poll::Ready(());
+        };
+        let (m, n) = *this.names;
+        match crate::error::catch_panic(m, n, || future.poll(cx)) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(out)) => {
+                this.future.set(None);
+                *this.output = Some(Ok(out));
+                Poll::Ready(())
+            }
+            Err(trap) => {
+                *this.output = Some(Err(trap));
+                Poll::Ready(())
+            }
+        }
+    }
+
+    fn finish(self: Pin<&mut Self>, mut cx: CallCx<'_>, state: &mut S) -> Result<R, Trap> {
+        let this = self.project();
+        let (m, n) = *this.names;
+        cx.mem
+            .write_u32(*this.flag, 0)
+            .map_err(|e| Trap::new(format!("{m}.{n}: the pending word: {e}")))?;
+        match (this.output.take(), this.finish.take()) {
+            (Some(Ok(out)), Some(finish)) => {
+                crate::error::catch_panic(m, n, || finish.parked(out, cx, state))?
+            }
+            (Some(Err(trap)), _) => Err(trap),
+            _ => Err(Trap::new(
+                "gohost: an async host call was finished before it was ready",
+            )),
+        }
+    }
+}
