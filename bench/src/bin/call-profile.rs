@@ -71,12 +71,7 @@ fn run_raw(raw: &mut RawGuest, export: &str, n: i32, size: Option<i32>) -> i32 {
 
 /// What callgrind counts of `--async`: one async call of `export(n)`.
 #[inline(never)]
-fn measured_async(
-    rt: &tokio::runtime::Runtime,
-    i: &mut Instance<()>,
-    export: &str,
-    n: i32,
-) -> i32 {
+fn measured_async(rt: &tokio::runtime::Runtime, i: &mut Instance<()>, export: &str, n: i32) -> i32 {
     run_async(rt, i, export, n)
 }
 
