@@ -162,14 +162,80 @@ fn catalogue() -> Catalogue {
 }
 
 async fn instance(engine: &gohost::Engine, module: &gohost::Module) -> gohost::Instance<Catalogue> {
+    limited(engine, module, gohost::Limits::new()).await
+}
+
+async fn limited(
+    engine: &gohost::Engine,
+    module: &gohost::Module,
+    limits: gohost::Limits,
+) -> gohost::Instance<Catalogue> {
     let mut linker = gohost::Linker::<Catalogue>::new(engine);
     shop::add_to_linker(&mut linker, |c: &mut Catalogue| c).expect("link");
     let mut i = linker
-        .instantiate_async(module, &gohost::WasiConfig::new(), catalogue())
+        .instantiate_limited_async(module, &gohost::WasiConfig::new(), catalogue(), limits)
         .await
         .expect("instantiate");
     i.initialize_async().await.expect("initialize");
     i
+}
+
+/// A call of a generated async function whose future is pending (parked
+/// by the engine: suspended on wasmi, yielding in the epoch callback on
+/// wasmtime) ends at its deadline, at a cancel from another thread, or
+/// when its future is dropped; the instance is then unusable, and a new
+/// one works.
+#[test]
+fn a_pending_generated_call_ends_at_its_deadline_a_cancel_or_a_drop() {
+    use gohost::Error;
+    use shop::exports as x;
+
+    let wasm = build_plugin();
+    let engine = gohost::Engine::new(gohost::Config::new().interruptible(true));
+    let module = gohost::Module::from_bytes(&engine, &wasm).expect("module");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    // Far longer than any of these calls may take.
+    const FOREVER_MS: u32 = 600_000;
+    runtime.block_on(async {
+        // Each call's, the Go runtime's initialisation included.
+        let deadline = Duration::from_secs(1);
+        let mut i = limited(&engine, &module, gohost::Limits::new().deadline(deadline)).await;
+        let err = x::echo_async(&mut i, "slow", FOREVER_MS).await;
+        assert!(
+            matches!(&err, Err(Error::DeadlineExceeded { func, deadline: d }) if func == "echo" && *d == deadline),
+            "{err:?}"
+        );
+
+        let mut i = instance(&engine, &module).await;
+        let handle = i.cancel_handle().expect("cancel handle");
+        let canceller = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            handle.cancel();
+        });
+        let err = x::echo_async(&mut i, "slow", FOREVER_MS).await;
+        canceller.join().expect("the cancelling thread");
+        assert!(
+            matches!(&err, Err(Error::Cancelled { func }) if func == "echo"),
+            "{err:?}"
+        );
+
+        let mut i = instance(&engine, &module).await;
+        let cut = tokio::time::timeout(
+            Duration::from_millis(50),
+            x::echo_async(&mut i, "slow", FOREVER_MS),
+        )
+        .await;
+        assert!(cut.is_err(), "the call should still be pending");
+        // Dropped half-run: never reused.
+        let err = x::echo_async(&mut i, "again", 0).await;
+        assert!(err.is_err(), "{err:?}");
+
+        let mut i = instance(&engine, &module).await;
+        assert_eq!(x::echo_async(&mut i, "fresh", 1).await.expect("echo"), "fresh");
+    });
 }
 
 #[test]
