@@ -24,8 +24,11 @@ use crate::Trap;
 /// result ready at once), made by the function's synchronous start from
 /// what it copied out of the [`Caller`](crate::Caller).
 ///
-/// Registered with [`Linker::func_wrap_async`](crate::Linker::func_wrap_async);
-/// `#[gohost::host_module]` makes these from `async fn`s.
+/// Registered with [`Linker::func_wrap_async`](crate::Linker::func_wrap_async).
+/// Each call boxes its future; the `async fn`s of a `#[gohost::host_module]`
+/// take a cheaper path, which polls a future in place and involves the
+/// engine's async machinery only when it is pending (docs/abi.md, "Async
+/// host functions").
 ///
 /// ```
 /// use std::time::Duration;

@@ -145,6 +145,11 @@ impl<S: Send + 'static> Linker<S> {
     ///
     /// A panic in `f` or in its future fails the guest's call with a trap,
     /// as for [`func_wrap`](Self::func_wrap).
+    ///
+    /// Each call boxes its future, and on wasmtime goes through the
+    /// engine's async machinery even when the future is ready at once; the
+    /// `async fn`s of a `#[gohost::host_module]` are cheaper (the README's
+    /// "Async calls" row, docs/abi.md's "Async host functions").
     pub fn func_wrap_async<Params, Results>(
         &mut self,
         module: &str,
