@@ -161,6 +161,19 @@ fn catalogue() -> Catalogue {
     }
 }
 
+/// The plugin compiled on an engine for async calls, and a current-thread
+/// runtime to drive it.
+fn setup() -> (gohost::Engine, gohost::Module, tokio::runtime::Runtime) {
+    let wasm = build_plugin();
+    let engine = gohost::Engine::new(gohost::Config::new().interruptible(true));
+    let module = gohost::Module::from_bytes(&engine, &wasm).expect("module");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime");
+    (engine, module, runtime)
+}
+
 async fn instance(engine: &gohost::Engine, module: &gohost::Module) -> gohost::Instance<Catalogue> {
     limited(engine, module, gohost::Limits::new()).await
 }
@@ -190,13 +203,7 @@ fn a_pending_generated_call_ends_at_its_deadline_a_cancel_or_a_drop() {
     use gohost::Error;
     use shop::exports as x;
 
-    let wasm = build_plugin();
-    let engine = gohost::Engine::new(gohost::Config::new().interruptible(true));
-    let module = gohost::Module::from_bytes(&engine, &wasm).expect("module");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("runtime");
+    let (engine, module, runtime) = setup();
     // Far longer than any of these calls may take.
     const FOREVER_MS: u32 = 600_000;
     runtime.block_on(async {
@@ -242,13 +249,7 @@ fn a_pending_generated_call_ends_at_its_deadline_a_cancel_or_a_drop() {
 fn async_host_functions_through_generated_bindings() {
     use shop::exports as x;
 
-    let wasm = build_plugin();
-    let engine = gohost::Engine::new(gohost::Config::new().interruptible(true));
-    let module = gohost::Module::from_bytes(&engine, &wasm).expect("module");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .expect("runtime");
+    let (engine, module, runtime) = setup();
     runtime.block_on(async {
         let mut i = instance(&engine, &module).await;
         let names = |n: &[&str]| n.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();

@@ -91,8 +91,19 @@ impl<S: Send + 'static> Linker<S> {
         name: &str,
         f: impl IntoHostFunc<S, Params, Results>,
     ) -> Result<&mut Self, Error> {
+        self.wrap(module, name, f, true)
+    }
+
+    /// Registers the sync host function `f`, recorded as async or not.
+    fn wrap<Params, Results>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: impl IntoHostFunc<S, Params, Results>,
+        asynchronous: bool,
+    ) -> Result<&mut Self, Error> {
         let sig = f.register::<true>(&mut self.links, module, name);
-        self.defined(module, name, sig, true)
+        self.defined(module, name, sig, asynchronous)
     }
 
     /// The engine this linker belongs to.
@@ -111,8 +122,7 @@ impl<S: Send + 'static> Linker<S> {
         name: &str,
         f: impl IntoHostFunc<S, Params, Results>,
     ) -> Result<&mut Self, Error> {
-        let sig = f.register::<true>(&mut self.links, module, name);
-        self.defined(module, name, sig, false)
+        self.wrap(module, name, f, false)
     }
 
     /// [`func_wrap`](Self::func_wrap) without the `tracing` span of each
