@@ -12,12 +12,12 @@
 //!   the parked call, finishes it and resumes the guest with its results.
 //! - wasmtime cannot suspend a sync host function. The import writes 1 to
 //!   the guest's pending word and returns; the generated Go wrapper, seeing
-//!   the word set, calls the import again (one call site in a loop, which
-//!   keeps the wrapper within Go's inlining budget). Before it does, the
-//!   loop's back edge reaches an epoch check, which the import made due at
-//!   once; the epoch callback yields to the executor until the parked
-//!   future is woken. The import, called again, polls it (a continuation),
-//!   and finishes it or parks it again.
+//!   the word set, jumps back to call the import again (one call site,
+//!   which keeps the wrapper within Go's inlining budget). The backward
+//!   jump reaches an epoch check, which the import made due at once; the
+//!   epoch callback yields to the executor until the parked future is
+//!   woken. The import, called again, polls it (a continuation), and
+//!   finishes it or parks it again.
 
 use std::any::Any;
 use std::future::Future;
