@@ -194,44 +194,30 @@ fn raw_ty(t: &Ty) -> String {
 /// in `lhs` (declared here) if any, or returned converted by `ret` (a
 /// format with `{}` for the raw value). An async function's import takes
 /// asyncPending, where the host says that the call is still pending: the
-/// wrapper then calls the import again until it is done (docs/abi.md,
-/// "Async host functions"). One call site in a loop keeps the wrapper
+/// wrapper then jumps back to call the import again until it is done
+/// (docs/abi.md, "Async host functions"). One call site keeps the wrapper
 /// within Go's inlining budget, which two call sites never are.
 fn raw_call(o: &mut String, f: &Func, lhs: RawLhs<'_>, raw: &str, args: &[String]) {
-    let args = args.join(", ");
-    if !f.is_async {
-        let _ = match lhs {
-            RawLhs::Let(v) => writeln!(o, "\t{v} := {raw}({args})"),
-            RawLhs::Return(ret) => writeln!(
-                o,
-                "\treturn {}",
-                ret.replace("{}", &format!("{raw}({args})"))
-            ),
-            RawLhs::None => writeln!(o, "\t{raw}({args})"),
-        };
-        return;
+    let pending = f.is_async.then_some("&asyncPending");
+    let args: Vec<&str> = args.iter().map(String::as_str).chain(pending).collect();
+    let call = format!("{raw}({})", args.join(", "));
+    if f.is_async {
+        let _ = writeln!(o, "again:");
     }
-    let call = if args.is_empty() {
-        format!("{raw}(&asyncPending)")
-    } else {
-        format!("{raw}({args}, &asyncPending)")
-    };
-    let again = "again:";
     let _ = match lhs {
-        RawLhs::Let(v) => writeln!(
-            o,
-            "{again}\n\t{v} := {call}\n\tif asyncPending != 0 {{\n\t\tgoto again\n\t}}"
-        ),
-        RawLhs::Return(ret) => writeln!(
-            o,
-            "{again}\n\tv := {call}\n\tif asyncPending != 0 {{\n\t\tgoto again\n\t}}\n\treturn {}",
-            ret.replace("{}", "v")
-        ),
-        RawLhs::None => writeln!(
-            o,
-            "{again}\n\t{call}\n\tif asyncPending != 0 {{\n\t\tgoto again\n\t}}"
-        ),
+        RawLhs::Let(v) => writeln!(o, "\t{v} := {call}"),
+        RawLhs::Return(ret) if !f.is_async => {
+            writeln!(o, "\treturn {}", ret.replace("{}", &call))
+        }
+        RawLhs::Return(_) => writeln!(o, "\tv := {call}"),
+        RawLhs::None => writeln!(o, "\t{call}"),
     };
+    if f.is_async {
+        let _ = writeln!(o, "\tif asyncPending != 0 {{\n\t\tgoto again\n\t}}");
+        if let RawLhs::Return(ret) = lhs {
+            let _ = writeln!(o, "\treturn {}", ret.replace("{}", "v"));
+        }
+    }
 }
 
 /// What [`raw_call`] does with the import's result.

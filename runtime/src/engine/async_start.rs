@@ -22,7 +22,7 @@
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use pin_project_lite::pin_project;
@@ -116,9 +116,7 @@ impl AsyncCalls {
         }
         let (signal, _) = self.wake.as_ref()?;
         let signal = signal.clone();
-        Some(Box::pin(std::future::poll_fn(move |cx| {
-            signal.poll_woken(cx)
-        })))
+        Some(Box::pin(async move { signal.0.notified().await }))
     }
 }
 
@@ -130,39 +128,18 @@ struct ParkedStart {
     names: (&'static str, &'static str),
 }
 
-/// What the waker of async starts does: notes the wake, and wakes the
-/// epoch callback's wait, if one is waiting.
+/// What the waker of async starts does: wakes the epoch callback's wait
+/// (a permit is kept if none is waiting yet, as `CancelState` does).
 #[derive(Default)]
-struct Signal {
-    /// Woken since the last wait ended; the wait's waker.
-    state: Mutex<(bool, Option<Waker>)>,
-}
-
-impl Signal {
-    fn poll_woken(&self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if std::mem::take(&mut state.0) {
-            return Poll::Ready(());
-        }
-        state.1 = Some(cx.waker().clone());
-        Poll::Pending
-    }
-}
+struct Signal(tokio::sync::Notify);
 
 impl Wake for Signal {
     fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
+        self.0.notify_one();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let waiting = {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            state.0 = true;
-            state.1.take()
-        };
-        if let Some(waker) = waiting {
-            waker.wake();
-        }
+        self.0.notify_one();
     }
 }
 

@@ -26,12 +26,15 @@ pub use linker::Linker;
 pub use module::Module;
 pub use store::StoreData;
 
+use super::sig::{ImportKind, Signature, ValKind};
+use super::Config;
+
 /// Parks the pending call of an async host function of generated glue
 /// (see `async_start`): 1 in the guest's pending word, the call in the
 /// store, and an epoch check due at once. The Go wrapper, seeing the word
-/// set, loops back to call the import again; the loop's epoch check comes
-/// first, and its callback yields to the executor until the parked call's
-/// waker is woken.
+/// set, jumps back to call the import again; the jump reaches the epoch
+/// check first, and its callback yields to the executor until the parked
+/// call's waker is woken.
 pub(crate) fn park_start<S: Send + 'static, R: WasmResult + Default>(
     caller: &mut Caller<'_, S>,
     call: std::pin::Pin<Box<dyn crate::engine::host_call::Pending<S, R>>>,
@@ -46,9 +49,6 @@ pub(crate) fn park_start<S: Send + 'static, R: WasmResult + Default>(
     wasmtime::AsContextMut::as_context_mut(caller.engine_mut()).set_epoch_deadline(0);
     Ok(R::default())
 }
-
-use super::sig::{ImportKind, Signature, ValKind};
-use super::Config;
 
 /// A compilation and execution environment shared by modules and instances.
 ///
