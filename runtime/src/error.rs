@@ -240,45 +240,61 @@ fn origin_suffix(origin: &Option<String>) -> String {
 /// The call that reached the host function fails with [`Error::Trap`]
 /// carrying this message; the instance is unusable afterwards, the host
 /// process is not affected.
+//
+// One pointer wide: every host function returns `Result<R, Trap>`, which
+// then fits in two registers instead of going through memory on each call
+// (the error path pays one allocation instead).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trap {
+pub struct Trap(Box<TrapInner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TrapInner {
     message: String,
     /// Made from a host function's panic (for the outcome of its span).
-    pub(crate) panicked: bool,
+    panicked: bool,
     /// Not a trap: an async host call parked its pending future, and the
     /// engine (wasmi) is to suspend the call until it is ready.
-    pub(crate) suspended: bool,
+    suspended: bool,
 }
 
 impl Trap {
     /// A trap with the given message.
     pub fn new(message: impl Into<String>) -> Self {
-        Trap {
+        Trap(Box::new(TrapInner {
             message: message.into(),
             panicked: false,
             suspended: false,
-        }
+        }))
     }
 
     /// The "trap" that suspends a call while an async host call is
     /// pending (wasmi; see `engine::async_start`).
     #[cfg(not(feature = "jit"))]
     pub(crate) fn suspend() -> Self {
-        Trap {
-            suspended: true,
-            ..Trap::new("gohost: an async host call is pending")
-        }
+        let mut trap = Trap::new("gohost: an async host call is pending");
+        trap.0.suspended = true;
+        trap
     }
 
     /// The message the trap carries.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
+    }
+
+    /// Whether a host function's panic made this trap.
+    pub(crate) fn panicked(&self) -> bool {
+        self.0.panicked
+    }
+
+    /// Whether this is the "trap" that suspends a call ([`Trap::suspend`]).
+    pub(crate) fn suspended(&self) -> bool {
+        self.0.suspended
     }
 }
 
 impl fmt::Display for Trap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(self.message())
     }
 }
 
@@ -295,9 +311,8 @@ pub(crate) fn catch_panic<R>(module: &str, func: &str, f: impl FnOnce() -> R) ->
             .map(|s| (*s).to_owned())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a non-text panic payload".to_owned());
-        Trap {
-            panicked: true,
-            ..Trap::new(format!("host function {module}.{func} panicked: {msg}"))
-        }
+        let mut trap = Trap::new(format!("host function {module}.{func} panicked: {msg}"));
+        trap.0.panicked = true;
+        trap
     })
 }

@@ -128,7 +128,7 @@ pub(crate) fn in_host_span<R>(
     let outcome = match &result {
         Ok(Ok(_)) => "ok",
         // A parked async call records its outcome when it ends.
-        Ok(Err(t)) if t.suspended => return result,
+        Ok(Err(t)) if t.suspended() => return result,
         Ok(Err(t)) | Err(t) => trap_outcome(t),
     };
     span.record("outcome", outcome);
@@ -159,7 +159,7 @@ pub(crate) fn record_trap(span: &Span, t: &Trap) {
 /// `panic` for the trap of a host function that panicked, `trap` for one
 /// it returned.
 fn trap_outcome(t: &Trap) -> &'static str {
-    if t.panicked {
+    if t.panicked() {
         "panic"
     } else {
         "trap"

@@ -110,7 +110,7 @@ fn to_engine<R: WasmResult>(r: Result<R, Trap>) -> Result<R::Engine, wasmi::Erro
 /// async host call (see `async_start`).
 #[cold]
 fn engine_error(trap: Trap) -> wasmi::Error {
-    if trap.suspended {
+    if trap.suspended() {
         return wasmi::Error::host(suspend::Suspend);
     }
     wasmi::Error::new(trap.message().to_owned())
