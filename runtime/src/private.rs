@@ -144,9 +144,8 @@ pub fn async_slot<S: Send + 'static>(linker: &mut Linker<S>) -> usize {
 }
 
 /// Registers the import of an async host function of generated glue: a
-/// sync host function that takes a trailing pending-word pointer, continues
-/// a parked call ([`async_parked`], [`resume_async`]) or starts one
-/// ([`start_async`]).
+/// sync host function that takes a trailing pending-word pointer and calls
+/// [`start_async`].
 pub fn func_wrap_async_start<S: Send + 'static, Params, Results>(
     linker: &mut Linker<S>,
     module: &str,
@@ -163,20 +162,33 @@ pub fn async_parked<S: Send + 'static>(caller: &Caller<'_, S>) -> bool {
     caller.async_parked()
 }
 
+/// Continues the parked call of the async host function `names`
+/// (generated glue; docs/abi.md, "Async host functions"): the guest called
+/// its import again, its pending word still 1.
+#[inline(always)]
+pub fn resume_async<S: Send + 'static, R: crate::WasmResult + Default>(
+    caller: Caller<'_, S>,
+    flag: i32,
+    names: &'static (&'static str, &'static str),
+) -> Result<R, Trap> {
+    crate::engine::async_start::resume(caller, flag, names)
+}
+
 pub use crate::engine::async_start::{Finish, Plain, WithMemory};
 
-/// Starts a call of an async host function of generated glue: polls
-/// `future` once, pinned in the function's `slot` of the instance; when it
+/// Calls an async host function of generated glue: polls its future,
+/// `make()`, once, pinned in the function's `slot` of the instance; when it
 /// is ready, `finish` writes the results at once ([`Plain`] when they need
 /// neither the guest's memory nor the instance's handles, [`WithMemory`]
 /// otherwise); when it is pending, the engine parks the call (docs/abi.md,
 /// "Async host functions"; `flag` is the guest's pending word).
+#[inline(always)]
 pub fn start_async<S, R, F, Fin>(
-    caller: &mut Caller<'_, S>,
+    caller: Caller<'_, S>,
     slot: usize,
     flag: i32,
-    names: (&'static str, &'static str),
-    future: F,
+    names: &'static (&'static str, &'static str),
+    make: impl FnOnce() -> F,
     finish: Fin,
 ) -> Result<R, Trap>
 where
@@ -186,18 +198,7 @@ where
     F::Output: Send + 'static,
     Fin: Finish<S, F::Output, R>,
 {
-    crate::engine::async_start::start(caller, slot, flag, names, future, finish)
-}
-
-/// Continues the parked call of the async host function `names`
-/// (generated glue; docs/abi.md, "Async host functions"): the guest called
-/// its import again, its pending word still 1.
-pub fn resume_async<S: Send + 'static, R: crate::WasmResult + Default>(
-    caller: &mut Caller<'_, S>,
-    flag: i32,
-    names: (&'static str, &'static str),
-) -> Result<R, Trap> {
-    crate::engine::async_start::resume(caller, flag, names)
+    crate::engine::async_start::start(caller, slot, flag, names, make, finish)
 }
 
 /// Registers an async host function (generated glue of `async fn`s).

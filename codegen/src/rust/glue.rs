@@ -517,6 +517,8 @@ impl AsyncGlue<'_> {
                 )
             }
         };
+        // The start takes the caller by value; only the split borrows it.
+        let caller_mut = self.split.then(|| quote!(mut));
         quote! {
             {
                 let __slot = ::gohost::__private::async_slot(linker);
@@ -524,21 +526,23 @@ impl AsyncGlue<'_> {
                     linker,
                     MODULE,
                     #fname,
-                    move |mut __caller: ::gohost::Caller<'_, #store>, #(#wasm_args,)* #area_args __pending: i32|
+                    move |#caller_mut __caller: ::gohost::Caller<'_, #store>, #(#wasm_args,)* #area_args __pending: i32|
                         -> ::core::result::Result<#ret_ty, ::gohost::Trap> {
+                        // Before the arguments are read: a continuation
+                        // must not lend handles or copy arguments again.
                         if ::gohost::__private::async_parked(&__caller) {
-                            return ::gohost::__private::resume_async(&mut __caller, __pending, (MODULE, #fname));
+                            return ::gohost::__private::resume_async(__caller, __pending, &(MODULE, #fname));
                         }
                         #area_let
                         #split
                         #(#checks)*
                         #clone_state
                         ::gohost::__private::start_async(
-                            &mut __caller,
+                            __caller,
                             __slot,
                             __pending,
-                            (MODULE, #fname),
-                            async move {
+                            &(MODULE, #fname),
+                            move || async move {
                                 #(#[allow(unused_mut)] let mut #values = #values;)*
                                 let __out = self::#fn_ident(#state_arg #(#call_args),*).await;
                                 (__out, #(#values,)*)

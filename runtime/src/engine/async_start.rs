@@ -19,7 +19,7 @@
 //!   woken. The import, called again, polls it (a continuation), and
 //!   finishes it or parks it again.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -39,9 +39,8 @@ pub(crate) struct AsyncCalls {
     /// One pinned box per async host function, by the index the linker
     /// gave it (`Linker::async_slot`): each call's future is pinned there
     /// and dropped in place, so a call whose future is ready at once
-    /// allocates nothing. Each holds a `Pin<Box<Option<F>>>` of that
-    /// function's future type `F`.
-    slots: Vec<Option<Box<dyn Any + Send>>>,
+    /// allocates nothing.
+    slots: Vec<Option<Slot>>,
     /// The call left pending (wasmtime), until the guest calls its import
     /// again.
     parked: Option<ParkedStart>,
@@ -50,6 +49,46 @@ pub(crate) struct AsyncCalls {
     wait_owed: bool,
     /// The waker every start polls with, made at the first start.
     wake: Option<(Arc<Signal>, Waker)>,
+}
+
+/// The future of one async host function: a `Pin<Box<Option<F>>>` of its
+/// future type `F`.
+struct Slot {
+    /// The type of `future`, kept here so that the fast path checks it
+    /// without a virtual call (`dyn Any::type_id`).
+    type_id: TypeId,
+    future: Box<dyn Any + Send>,
+    /// The instance's waker (a clone), kept here to be read with the
+    /// future.
+    waker: Waker,
+}
+
+impl Slot {
+    fn new<T: Any + Send>(future: T, waker: Waker) -> Self {
+        Slot {
+            type_id: TypeId::of::<T>(),
+            future: Box::new(future),
+            waker,
+        }
+    }
+
+    /// The future, if it is a `T`, and the waker to poll it with.
+    #[inline(always)]
+    fn get_mut<T: Any>(&mut self) -> Option<(&mut T, &Waker)> {
+        if self.type_id != TypeId::of::<T>() {
+            return None;
+        }
+        let future: *mut (dyn Any + Send) = &mut *self.future;
+        // SAFETY: `type_id` is the type id of the value `future` points to
+        // (`Slot::new`, the only writer of both), and it is `T`'s: this is
+        // `<dyn Any>::downcast_mut` with the check on the stored id.
+        Some((unsafe { &mut *future.cast::<T>() }, &self.waker))
+    }
+
+    /// The future, moved out, if it is a `T`.
+    fn into_inner<T: Any>(self) -> Option<T> {
+        self.future.downcast::<T>().ok().map(|b| *b)
+    }
 }
 
 impl std::fmt::Debug for AsyncCalls {
@@ -69,25 +108,28 @@ impl AsyncCalls {
         self.parked.is_some()
     }
 
-    /// Whether `slot` and the waker are there, for a start to use.
+    /// The pinned future of `slot`, a `T`, and the waker, when a start
+    /// can use them at once: no call is parked, and this is not the
+    /// function's first start (nor its first since a call was parked).
     #[inline(always)]
-    fn prepared(&self, slot: usize) -> bool {
-        self.wake.is_some() && self.slots.get(slot).is_some_and(Option::is_some)
+    fn ready_slot<T: Any>(&mut self, slot: usize) -> Option<(&mut T, &Waker)> {
+        if self.parked.is_some() {
+            return None;
+        }
+        self.slots.get_mut(slot)?.as_mut()?.get_mut::<T>()
     }
 
     /// Makes `slot` (with `empty`) and the waker, for the first start of a
     /// function, or the first after a call of it was parked.
-    #[cold]
-    #[inline(never)]
-    fn prepare(&mut self, slot: usize, empty: impl FnOnce() -> Box<dyn Any + Send>) {
-        if self.slots.len() <= slot {
-            self.slots.resize_with(slot + 1, || None);
-        }
-        self.slots[slot].get_or_insert_with(empty);
-        self.wake.get_or_insert_with(|| {
+    fn prepare<T: Any + Send>(&mut self, slot: usize, empty: impl FnOnce() -> T) {
+        let (_, waker) = self.wake.get_or_insert_with(|| {
             let signal = Arc::new(Signal::default());
             (signal.clone(), Waker::from(signal))
         });
+        if self.slots.len() <= slot {
+            self.slots.resize_with(slot + 1, || None);
+        }
+        self.slots[slot].get_or_insert_with(|| Slot::new(empty(), waker.clone()));
     }
 
     /// Parks `call`, the pending call of `names`; the epoch callback then
@@ -192,20 +234,49 @@ where
     }
 }
 
-/// Starts a call of an async host function of generated glue: pins
-/// `future` in the function's `slot` of the instance and polls it once.
+/// A call's result as a pair of scalars, which Rust returns in two
+/// registers where it returns a `Result<R, Trap>` through memory: what the
+/// cold paths of a start return, so that the result of the fast path, which
+/// joins theirs, stays in registers (a join through memory costs the fast
+/// path a failed store-to-load forwarding each call).
+type Returned<R> = (R, Option<Trap>);
+
+#[inline(always)]
+fn returned<R: Default>(result: Result<R, Trap>) -> Returned<R> {
+    match result {
+        Ok(value) => (value, None),
+        Err(trap) => (R::default(), Some(trap)),
+    }
+}
+
+#[inline(always)]
+fn into_result<R>((value, trap): Returned<R>) -> Result<R, Trap> {
+    match trap {
+        None => Ok(value),
+        Some(trap) => Err(trap),
+    }
+}
+
+/// The future of the function in a slot: pinned, and `None` between calls.
+type Pinned<F> = Pin<Box<Option<F>>>;
+
+/// Calls an async host function of generated glue: pins its future,
+/// `make()`, in the function's `slot` of the instance and polls it once.
 /// When it is ready, `finish` writes the results and the call returns like
 /// a sync one. When it is pending, the engine parks it (`park_start`):
-/// `flag` is the guest's pending word.
+/// `flag` is the guest's pending word. `names` is a reference, which costs
+/// the fast path nothing to pass along to the cold ones. The glue calls
+/// [`resume`] instead when a call is parked.
 ///
 /// Panics while the future is polled are caught by the caller (the sync
 /// host function's wrapper) on this path, and by the parked call after it.
+#[inline(always)]
 pub(crate) fn start<S, R, F, Fin>(
-    caller: &mut Caller<'_, S>,
+    mut caller: Caller<'_, S>,
     slot: usize,
     flag: i32,
-    names: (&'static str, &'static str),
-    future: F,
+    names: &'static (&'static str, &'static str),
+    make: impl FnOnce() -> F,
     finish: Fin,
 ) -> Result<R, Trap>
 where
@@ -215,29 +286,68 @@ where
     F::Output: Send + 'static,
     Fin: Finish<S, F::Output, R>,
 {
-    let calls = caller.async_calls_mut();
-    if !calls.prepared(slot) {
-        calls.prepare(slot, || Box::new(Box::pin(None::<F>)));
+    let Some((pinned, waker)) = caller.async_calls_mut().ready_slot::<Pinned<F>>(slot) else {
+        return into_result(start_cold(caller, slot, flag, names, make, finish));
+    };
+    match poll_new(pinned, waker, make) {
+        Poll::Ready(out) => finish.ready(out, &mut caller),
+        Poll::Pending => into_result(park_new::<S, R, F, Fin>(caller, slot, flag, names, finish)),
     }
-    let AsyncCalls { slots, wake, .. } = calls;
-    let (Some(Some(boxed)), Some((_, waker))) = (slots.get_mut(slot), wake.as_ref()) else {
-        return Err(Trap::new("gohost: an async slot is missing"));
-    };
-    let Some(pinned) = boxed.downcast_mut::<Pin<Box<Option<F>>>>() else {
-        return Err(Trap::new(format!(
-            "gohost: {}.{}: the async slot {slot} holds another function's future",
-            names.0, names.1
-        )));
-    };
+}
+
+/// Pins `make()` in `pinned` and polls it.
+#[inline(always)]
+fn poll_new<F: Future>(
+    pinned: &mut Pinned<F>,
+    waker: &Waker,
+    make: impl FnOnce() -> F,
+) -> Poll<F::Output> {
     // Drops the last call's future, finished: it holds nothing (an async
     // block has dropped what it captured by the time it returns).
-    pinned.set(Some(future));
-    let polled = match pinned.as_mut().as_pin_mut() {
+    // One `Pin<&mut _>` for both, so that the poll reads the future just
+    // written, not the box's pointer again.
+    let mut future = pinned.as_mut();
+    future.set(Some(make()));
+    match future.as_pin_mut() {
         Some(f) => f.poll(&mut Context::from_waker(waker)),
         None => Poll::Pending,
+    }
+}
+
+/// [`start`] when its slot is not ready: this is the function's first
+/// start, or the first since a call of it was parked; or a call is parked,
+/// which the glue continues before it reads its arguments ([`resume`]),
+/// and which no start may overtake.
+#[cold]
+#[inline(never)]
+fn start_cold<S, R, F, Fin>(
+    mut caller: Caller<'_, S>,
+    slot: usize,
+    flag: i32,
+    names: &'static (&'static str, &'static str),
+    make: impl FnOnce() -> F,
+    finish: Fin,
+) -> Returned<R>
+where
+    S: Send + 'static,
+    R: WasmResult + Default,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    Fin: Finish<S, F::Output, R>,
+{
+    let calls = caller.async_calls_mut();
+    if calls.is_parked() {
+        return resume_cold(caller, flag, names);
+    }
+    calls.prepare(slot, || Box::pin(None::<F>));
+    let Some((pinned, waker)) = calls.ready_slot::<Pinned<F>>(slot) else {
+        return returned(Err(Trap::new(format!(
+            "gohost: {}.{}: the async slot {slot} holds another function's future",
+            names.0, names.1
+        ))));
     };
-    match polled {
-        Poll::Ready(out) => finish.ready(out, caller),
+    match poll_new(pinned, waker, make) {
+        Poll::Ready(out) => returned(finish.ready(out, &mut caller)),
         Poll::Pending => park_new::<S, R, F, Fin>(caller, slot, flag, names, finish),
     }
 }
@@ -248,12 +358,12 @@ where
 #[cold]
 #[inline(never)]
 fn park_new<S, R, F, Fin>(
-    caller: &mut Caller<'_, S>,
+    mut caller: Caller<'_, S>,
     slot: usize,
     flag: i32,
-    names: (&'static str, &'static str),
+    names: &'static (&'static str, &'static str),
     finish: Fin,
-) -> Result<R, Trap>
+) -> Returned<R>
 where
     S: Send + 'static,
     R: WasmResult + Default,
@@ -266,17 +376,16 @@ where
         .slots
         .get_mut(slot)
         .and_then(Option::take)
-        .and_then(|b| b.downcast::<Pin<Box<Option<F>>>>().ok())
-        .map(|b| *b)
+        .and_then(Slot::into_inner::<Pinned<F>>)
         .unwrap_or_else(|| Box::pin(None));
     let call: Pin<Box<dyn Pending<S, R>>> = Box::pin(Resumed {
         future,
         output: None,
         finish: Some(finish),
         flag,
-        names,
+        names: *names,
     });
-    park_start(caller, call, flag, names)
+    returned(park_start(&mut caller, call, flag, *names))
 }
 
 /// Continues the call of the async host function `names` that its start
@@ -285,7 +394,27 @@ where
 /// parks it again when not. A guest that calls another async function, or
 /// starts a new call (the word at 0), while one is pending gets a trap that
 /// says so.
+#[inline(always)]
 pub(crate) fn resume<S: Send + 'static, R: WasmResult + Default>(
+    caller: Caller<'_, S>,
+    flag: i32,
+    names: &'static (&'static str, &'static str),
+) -> Result<R, Trap> {
+    into_result(resume_cold(caller, flag, names))
+}
+
+/// [`resume`], out of the fast path.
+#[cold]
+#[inline(never)]
+fn resume_cold<S: Send + 'static, R: WasmResult + Default>(
+    mut caller: Caller<'_, S>,
+    flag: i32,
+    names: &'static (&'static str, &'static str),
+) -> Returned<R> {
+    returned(continue_parked(&mut caller, flag, *names))
+}
+
+fn continue_parked<S: Send + 'static, R: WasmResult + Default>(
     caller: &mut Caller<'_, S>,
     flag: i32,
     names: (&'static str, &'static str),
@@ -324,7 +453,7 @@ pub(crate) fn resume<S: Send + 'static, R: WasmResult + Default>(
 pin_project! {
     /// A started call that was pending, as the engine drives it.
     struct Resumed<F: Future, Fin> {
-        future: Pin<Box<Option<F>>>,
+        future: Pinned<F>,
         output: Option<Result<F::Output, Trap>>,
         finish: Option<Fin>,
         // The guest's pending word, cleared when the call is done.
