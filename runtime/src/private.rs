@@ -144,8 +144,9 @@ pub fn async_slot<S: Send + 'static>(linker: &mut Linker<S>) -> usize {
 }
 
 /// Registers the import of an async host function of generated glue: a
-/// sync host function that takes a trailing pending-word pointer and calls
-/// [`start_async`].
+/// sync host function that takes a trailing pending-word pointer, continues
+/// a parked call ([`async_parked`], [`resume_async`]) or starts one
+/// ([`start_async`]).
 pub fn func_wrap_async_start<S: Send + 'static, Params, Results>(
     linker: &mut Linker<S>,
     module: &str,
@@ -194,8 +195,7 @@ pub fn start_async<S, R, F, Fin>(
 where
     S: Send + 'static,
     R: crate::WasmResult + Default,
-    F: core::future::Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: core::future::Future<Output: Send + 'static> + Send + 'static,
     Fin: Finish<S, F::Output, R>,
 {
     crate::engine::async_start::start(caller, slot, flag, names, make, finish)

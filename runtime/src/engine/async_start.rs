@@ -282,8 +282,7 @@ pub(crate) fn start<S, R, F, Fin>(
 where
     S: Send + 'static,
     R: WasmResult + Default,
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future<Output: Send + 'static> + Send + 'static,
     Fin: Finish<S, F::Output, R>,
 {
     let Some((pinned, waker)) = caller.async_calls_mut().ready_slot::<Pinned<F>>(slot) else {
@@ -331,8 +330,7 @@ fn start_cold<S, R, F, Fin>(
 where
     S: Send + 'static,
     R: WasmResult + Default,
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future<Output: Send + 'static> + Send + 'static,
     Fin: Finish<S, F::Output, R>,
 {
     let calls = caller.async_calls_mut();
@@ -340,16 +338,13 @@ where
         return resume_cold(caller, flag, names);
     }
     calls.prepare(slot, || Box::pin(None::<F>));
-    let Some((pinned, waker)) = calls.ready_slot::<Pinned<F>>(slot) else {
+    if calls.ready_slot::<Pinned<F>>(slot).is_none() {
         return returned(Err(Trap::new(format!(
             "gohost: {}.{}: the async slot {slot} holds another function's future",
             names.0, names.1
         ))));
-    };
-    match poll_new(pinned, waker, make) {
-        Poll::Ready(out) => returned(finish.ready(out, &mut caller)),
-        Poll::Pending => park_new::<S, R, F, Fin>(caller, slot, flag, names, finish),
     }
+    returned(start(caller, slot, flag, names, make, finish))
 }
 
 /// Parks the call just started in `slot`, whose future is pending. The
@@ -367,8 +362,7 @@ fn park_new<S, R, F, Fin>(
 where
     S: Send + 'static,
     R: WasmResult + Default,
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future<Output: Send + 'static> + Send + 'static,
     Fin: Finish<S, F::Output, R>,
 {
     let future = caller
