@@ -19,7 +19,7 @@
 //!   woken. The import, called again, polls it (a continuation), and
 //!   finishes it or parks it again.
 
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -28,6 +28,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use pin_project_lite::pin_project;
 
 use super::adapter::park_start;
+use super::any_box::AnyBox;
 use super::host_call::Pending;
 use super::{Caller, WasmResult};
 use crate::abi::CallCx;
@@ -52,42 +53,18 @@ pub(crate) struct AsyncCalls {
 }
 
 /// The future of one async host function: a `Pin<Box<Option<F>>>` of its
-/// future type `F`.
+/// future type `F`, and the instance's waker (a clone), kept here to be
+/// read with it.
 struct Slot {
-    /// The type of `future`, kept here so that the fast path checks it
-    /// without a virtual call (`dyn Any::type_id`).
-    type_id: TypeId,
-    future: Box<dyn Any + Send>,
-    /// The instance's waker (a clone), kept here to be read with the
-    /// future.
+    future: AnyBox<dyn Any + Send>,
     waker: Waker,
 }
 
 impl Slot {
-    fn new<T: Any + Send>(future: T, waker: Waker) -> Self {
-        Slot {
-            type_id: TypeId::of::<T>(),
-            future: Box::new(future),
-            waker,
-        }
-    }
-
     /// The future, if it is a `T`, and the waker to poll it with.
     #[inline(always)]
     fn get_mut<T: Any>(&mut self) -> Option<(&mut T, &Waker)> {
-        if self.type_id != TypeId::of::<T>() {
-            return None;
-        }
-        let future: *mut (dyn Any + Send) = &mut *self.future;
-        // SAFETY: `type_id` is the type id of the value `future` points to
-        // (`Slot::new`, the only writer of both), and it is `T`'s: this is
-        // `<dyn Any>::downcast_mut` with the check on the stored id.
-        Some((unsafe { &mut *future.cast::<T>() }, &self.waker))
-    }
-
-    /// The future, moved out, if it is a `T`.
-    fn into_inner<T: Any>(self) -> Option<T> {
-        self.future.downcast::<T>().ok().map(|b| *b)
+        Some((self.future.get_mut::<T>()?, &self.waker))
     }
 }
 
@@ -129,7 +106,10 @@ impl AsyncCalls {
         if self.slots.len() <= slot {
             self.slots.resize_with(slot + 1, || None);
         }
-        self.slots[slot].get_or_insert_with(|| Slot::new(empty(), waker.clone()));
+        self.slots[slot].get_or_insert_with(|| Slot {
+            future: AnyBox::new(empty()),
+            waker: waker.clone(),
+        });
     }
 
     /// Parks `call`, the pending call of `names`; the epoch callback then
@@ -370,7 +350,7 @@ where
         .slots
         .get_mut(slot)
         .and_then(Option::take)
-        .and_then(Slot::into_inner::<Pinned<F>>)
+        .and_then(|slot| slot.future.into_inner::<Pinned<F>>())
         .unwrap_or_else(|| Box::pin(None));
     let call: Pin<Box<dyn Pending<S, R>>> = Box::pin(Resumed {
         future,

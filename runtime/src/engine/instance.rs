@@ -11,6 +11,7 @@ use tracing::Span;
 use super::func::{WasmParams, WasmResults};
 use super::{rt, StoreData};
 use crate::abi::{ReplyError, Writer};
+use crate::engine::any_box::AnyBox;
 use crate::engine::async_call::{until_stopped, Stopped};
 use crate::engine::native_stack;
 use crate::engine::trace::{self, FuelCount};
@@ -1078,7 +1079,7 @@ struct Exports {
 
 struct Export {
     func: rt::Func,
-    typed: Option<Box<dyn Any + Send + Sync>>,
+    typed: Option<AnyBox<dyn Any + Send + Sync>>,
 }
 
 impl Exports {
@@ -1164,7 +1165,7 @@ impl Exports {
         let cached = export
             .typed
             .as_ref()
-            .is_some_and(|t| t.is::<rt::TypedFunc<P, R>>());
+            .is_some_and(|t| t.get::<rt::TypedFunc<P, R>>().is_some());
         if !cached {
             // The first call of this export, or with other types.
             let func = export.func;
@@ -1172,12 +1173,12 @@ impl Exports {
                 name: name.to_owned(),
                 found: super::signature(&func.ty(&*store)).to_string(),
             })?;
-            export.typed = Some(Box::new(typed));
+            export.typed = Some(AnyBox::new_sync(typed));
         }
         Ok(export
             .typed
             .as_ref()
-            .and_then(|t| t.downcast_ref())
+            .and_then(|t| t.get())
             .expect("the typed function was just checked or stored"))
     }
 }

@@ -39,6 +39,7 @@ macro_rules! for_each_host_arity {
 }
 pub(crate) use for_each_host_arity;
 
+mod any_box;
 pub(crate) mod async_call;
 pub(crate) mod async_start;
 mod cancel;
