@@ -163,43 +163,9 @@ pub fn async_parked<S: Send + 'static>(caller: &Caller<'_, S>) -> bool {
     caller.async_parked()
 }
 
-/// Continues the parked call of the async host function `names`
-/// (generated glue; docs/abi.md, "Async host functions"): the guest called
-/// its import again, its pending word still 1.
-#[inline(always)]
-pub fn resume_async<S: Send + 'static, R: crate::WasmResult + Default>(
-    caller: Caller<'_, S>,
-    flag: i32,
-    names: &'static (&'static str, &'static str),
-) -> Result<R, Trap> {
-    crate::engine::async_start::resume(caller, flag, names)
-}
-
-pub use crate::engine::async_start::{Finish, Plain, WithMemory};
-
-/// Calls an async host function of generated glue: polls its future,
-/// `make()`, once, pinned in the function's `slot` of the instance; when it
-/// is ready, `finish` writes the results at once ([`Plain`] when they need
-/// neither the guest's memory nor the instance's handles, [`WithMemory`]
-/// otherwise); when it is pending, the engine parks the call (docs/abi.md,
-/// "Async host functions"; `flag` is the guest's pending word).
-#[inline(always)]
-pub fn start_async<S, R, F, Fin>(
-    caller: Caller<'_, S>,
-    slot: usize,
-    flag: i32,
-    names: &'static (&'static str, &'static str),
-    make: impl FnOnce() -> F,
-    finish: Fin,
-) -> Result<R, Trap>
-where
-    S: Send + 'static,
-    R: crate::WasmResult + Default,
-    F: core::future::Future<Output: Send + 'static> + Send + 'static,
-    Fin: Finish<S, F::Output, R>,
-{
-    crate::engine::async_start::start(caller, slot, flag, names, make, finish)
-}
+pub use crate::engine::async_start::{
+    resume as resume_async, start as start_async, Finish, Plain, WithMemory,
+};
 
 /// Registers an async host function (generated glue of `async fn`s).
 pub fn func_wrap_async<S: Send + 'static, Params, Results>(

@@ -251,7 +251,7 @@ type Pinned<F> = Pin<Box<Option<F>>>;
 /// Panics while the future is polled are caught by the caller (the sync
 /// host function's wrapper) on this path, and by the parked call after it.
 #[inline(always)]
-pub(crate) fn start<S, R, F, Fin>(
+pub fn start<S, R, F, Fin>(
     mut caller: Caller<'_, S>,
     slot: usize,
     flag: i32,
@@ -369,7 +369,7 @@ where
 /// starts a new call (the word at 0), while one is pending gets a trap that
 /// says so.
 #[inline(always)]
-pub(crate) fn resume<S: Send + 'static, R: WasmResult + Default>(
+pub fn resume<S: Send + 'static, R: WasmResult + Default>(
     caller: Caller<'_, S>,
     flag: i32,
     names: &'static (&'static str, &'static str),
