@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -130,6 +132,38 @@ func TestCallError(t *testing.T) {
 	}
 	if err := CallError("kv", "get", StatusError, []byte{1}, nil); !errors.As(err, &e) || !e.ABI {
 		t.Errorf("malformed payload: got %v", err)
+	}
+}
+
+func TestCallErrorMessageOutlivesItsPayload(t *testing.T) {
+	for _, msg := range []string{"", "short", strings.Repeat("m", 56), strings.Repeat("long ", 12)} {
+		var w Writer
+		w.PutString(msg)
+		payload := w.Bytes()
+		err := CallError("kv", "get", StatusError, payload, nil)
+		clear(payload) // the wrapper reuses its buffer for the next call
+		var e *Error
+		if !errors.As(err, &e) || e.Message != msg {
+			t.Errorf("message of %d bytes: got %#v", len(msg), err)
+		}
+	}
+}
+
+func TestCallErrorAllocatesOnceForAShortMessage(t *testing.T) {
+	var w Writer
+	w.PutString("refused with code 12345")
+	payload := w.Bytes()
+	allocs := testing.AllocsPerRun(100, func() {
+		_ = CallError("bench", "refuse", StatusError, payload, nil)
+	})
+	if allocs != 1 {
+		t.Errorf("%v allocations, want 1", allocs)
+	}
+	// The room for the message fills the size class of the rest: a field
+	// added to Error or Reader should shrink it rather than move the
+	// object to the next class.
+	if size := unsafe.Sizeof(callError{}); size != 160 {
+		t.Errorf("callError is %d bytes, want 160 (a size class of Go's allocator)", size)
 	}
 }
 

@@ -473,11 +473,7 @@ impl Gen<'_> {
                 TypeDef::Enum(e) => {
                     self.enum_codec(e);
                     if e.error {
-                        let go = naming::exported(&e.name);
-                        let o = &mut self.out;
-                        let _ = writeln!(o, "func errorOf{go}(r *gohost.Reader) (error, error) {{");
-                        let _ = writeln!(o, "\tv, err := decode{go}(r)\n\tif err != nil {{\n\t\treturn nil, err\n\t}}");
-                        let _ = writeln!(o, "\treturn v, nil\n}}\n");
+                        self.error_decoder(e);
                     }
                 }
                 TypeDef::Handle(_) => {}

@@ -517,9 +517,17 @@ func decodeBenchError(r *gohost.Reader) (BenchError, error) {
 }
 
 func errorOfBenchError(r *gohost.Reader) (error, error) {
-	v, err := decodeBenchError(r)
+	n, err := r.Uint32()
 	if err != nil {
 		return nil, err
 	}
-	return v, nil
+	switch n {
+	case 0:
+		var v BenchErrorRefused
+		if v.Code, err = r.Uint32(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+	return nil, gohost.BadVariant("BenchError", n)
 }

@@ -457,9 +457,32 @@ func decodeSvcError(r *gohost.Reader) (SvcError, error) {
 }
 
 func errorOfSvcError(r *gohost.Reader) (error, error) {
-	v, err := decodeSvcError(r)
+	n, err := r.Uint32()
 	if err != nil {
 		return nil, err
 	}
-	return v, nil
+	switch n {
+	case 0:
+		var v SvcErrorNotFound
+		if v.Name, err = r.String(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	case 1:
+		var v SvcErrorBadName
+		if v.Name, err = r.String(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	case 2:
+		var v SvcErrorUnreadable
+		if v.Name, err = r.String(); err != nil {
+			return nil, err
+		}
+		if v.Reason, err = r.String(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+	return nil, gohost.BadVariant("SvcError", n)
 }

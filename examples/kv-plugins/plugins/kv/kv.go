@@ -473,11 +473,43 @@ func decodeKvError(r *gohost.Reader) (KvError, error) {
 }
 
 func errorOfKvError(r *gohost.Reader) (error, error) {
-	v, err := decodeKvError(r)
+	n, err := r.Uint32()
 	if err != nil {
 		return nil, err
 	}
-	return v, nil
+	switch n {
+	case 0:
+		var v KvErrorNotFound
+		if v.Key, err = r.String(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	case 1:
+		var v KvErrorTooLarge
+		if v.Limit, err = r.Uint32(); err != nil {
+			return nil, err
+		}
+		if v.Size, err = r.Uint32(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	case 2:
+		var v KvErrorConflict
+		if v.Expected, err = r.Uint64(); err != nil {
+			return nil, err
+		}
+		if v.Found, err = r.Uint64(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	case 3:
+		var v KvErrorInvalidKey
+		if v.Reason, err = r.String(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+	return nil, gohost.BadVariant("KvError", n)
 }
 
 func encodeInfo(w *gohost.Writer, v Info) {

@@ -1188,11 +1188,19 @@ func decodePropsError(r *gohost.Reader) (PropsError, error) {
 }
 
 func errorOfPropsError(r *gohost.Reader) (error, error) {
-	v, err := decodePropsError(r)
+	n, err := r.Uint32()
 	if err != nil {
 		return nil, err
 	}
-	return v, nil
+	switch n {
+	case 0:
+		var v PropsErrorRejected
+		if v.V0, err = r.Int64(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+	return nil, gohost.BadVariant("PropsError", n)
 }
 
 func encodeOptInner(w *gohost.Writer, v *Inner) {

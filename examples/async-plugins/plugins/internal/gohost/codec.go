@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ErrMalformed is wrapped by every error a [Reader] returns for bytes that
@@ -350,6 +351,21 @@ func (r *Reader) String() (string, error) {
 		}
 	}
 	return r.shortString()
+}
+
+// stringInto is [Reader.String] for a string that is kept only as long as
+// buf: when it fits, its bytes are copied into buf and the string is made
+// of them, without an allocation. buf must not change afterwards.
+func (r *Reader) stringInto(buf []byte) (string, error) {
+	if rest := r.buf[r.off:]; len(rest) >= 4 {
+		n := binary.LittleEndian.Uint32(rest)
+		if uint64(n) <= uint64(len(rest)-4) && uint64(n) <= uint64(len(buf)) {
+			r.off += 4 + int(n)
+			copy(buf, rest[4:4+n])
+			return unsafe.String(unsafe.SliceData(buf), n), nil
+		}
+	}
+	return r.String()
 }
 
 // shortString reads a string the fast path of [Reader.String] refused, for
