@@ -7,6 +7,7 @@
 //!                              async calls and pools
 //! perf-probe spans [--quick]   only the rows of what tracing spans cost
 //!                              (the last rows of `calls`)
+//! perf-probe pools [--quick]   only the pool rows of `calls`
 //! perf-probe instances N       keep N started instances of the benchmark guest
 //! perf-probe raw-instances N   the same on the raw engine
 //! perf-probe peers [--quick]   gohost's side of the peer rows
@@ -81,6 +82,8 @@ fn main() -> ExitCode {
         ["calls", "--quick"] => calls(&wasm, &async_wasm(), 3),
         ["spans"] => spans_alone(&wasm, 15),
         ["spans", "--quick"] => spans_alone(&wasm, 3),
+        ["pools"] => pooled_calls(&wasm, 15),
+        ["pools", "--quick"] => pooled_calls(&wasm, 3),
         ["instances", n] | ["raw-instances", n] => match n.parse::<usize>() {
             Ok(n) => instances(&wasm, n, args[0] == "raw-instances"),
             Err(_) => return usage(),
@@ -98,8 +101,9 @@ fn main() -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: perf-probe calls [--quick] [--async-guest FILE] | spans [--quick] | instances N \
-         | raw-instances N | peers [--quick] | peer-instances N, each with [--guest FILE]"
+        "usage: perf-probe calls [--quick] [--async-guest FILE] | spans [--quick] \
+         | pools [--quick] | instances N | raw-instances N | peers [--quick] \
+         | peer-instances N, each with [--guest FILE]"
     );
     ExitCode::from(2)
 }
@@ -409,8 +413,9 @@ fn async_host_calls(async_wasm: &[u8], typed: &mut Instance<()>, samples: usize)
 /// `Pool::call_async` on a runtime of as many workers, against
 /// `Pool::call` from as many plain threads (on the default engine); then
 /// the same sync calls on an interruptible engine, the engine async pools
-/// need, to tell its cost from the async calls'. Each figure is the time of
-/// a batch of calls divided by their number.
+/// need, to tell its cost from the async calls'; then the async pool
+/// against that sync one, the async calls' own cost. Each figure is the
+/// time of a batch of calls divided by their number.
 fn pooled_calls(wasm: &[u8], samples: usize) {
     let pool = |engine: Engine| {
         let module = Module::from_bytes(&engine, wasm).expect("compile the benchmark guest");
@@ -439,6 +444,11 @@ fn pooled_calls(wasm: &[u8], samples: usize) {
         samples,
         || interruptible_crew.run(POOL_BATCH),
         || crew.run(POOL_BATCH),
+    );
+    let (a2, i2) = measure::pair(
+        samples,
+        || rt.block_on(async_batch(&async_pool)),
+        || interruptible_crew.run(POOL_BATCH),
     );
     drop((crew, interruptible_crew));
     for (kind, pool) in [
@@ -470,6 +480,13 @@ fn pooled_calls(wasm: &[u8], samples: usize) {
         per_call(i),
         &baseline,
         per_call(s2),
+    );
+    row(
+        "pooled export calls: Pool::call_async as above, against sync Pool::call from as \
+         many threads on the same (interruptible) engine",
+        per_call(a2),
+        &format!("sync Pool::call from {POOL_THREADS} threads, interruptible engine"),
+        per_call(i2),
     );
 }
 
