@@ -572,6 +572,21 @@ fn an_async_call_has_the_same_fuel_limit_as_a_sync_one() {
 }
 
 #[test]
+fn an_async_call_outside_a_runtime_is_a_clear_error() {
+    // Made inside a runtime (where the timers are checked), called outside
+    // any: each call checks that it has a runtime.
+    let mut instance = current_thread().block_on(plugin(Limits::default()));
+    let outside = current_thread_free(instance.call_async::<(i32, i32), i32>("sum", (1, 2)));
+    assert!(
+        matches!(&outside, Err(Error::Config(m)) if m.contains("Tokio runtime")),
+        "{outside:?}"
+    );
+    // Refused before the guest ran: the instance is as good as before.
+    let sum = current_thread().block_on(instance.call_async::<(i32, i32), i32>("sum", (1, 2)));
+    assert_eq!(sum.expect("sum"), 3);
+}
+
+#[test]
 fn a_runtime_without_timers_is_a_clear_error() {
     let no_timers = tokio::runtime::Builder::new_current_thread()
         .build()

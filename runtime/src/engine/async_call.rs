@@ -52,16 +52,11 @@ pub(crate) async fn until_stopped<F: Future>(
 
 /// Async calls use Tokio's timers (deadlines, guests that sleep); say so
 /// plainly rather than let Tokio panic deep inside a call. Checked when an
-/// async instance is made and when an async call starts (a thread-local
-/// read, and a timer made and dropped).
+/// async instance is made: a thread-local read, and a timer made and
+/// dropped (about 35 ns, which each call does not pay: see
+/// [`require_runtime`]).
 pub(crate) fn require_tokio() -> Result<(), Error> {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return Err(Error::Config(
-            "async calls must run inside a Tokio runtime (gohost uses its timers for \
-             deadlines and for guests that sleep)"
-                .into(),
-        ));
-    }
+    require_runtime()?;
     // Tokio offers no way to ask whether the runtime has timers but to
     // make one: it panics without them.
     let timers = std::panic::catch_unwind(|| drop(tokio::time::sleep(Duration::ZERO)));
@@ -72,6 +67,20 @@ pub(crate) fn require_tokio() -> Result<(), Error> {
                 .into(),
         )
     })
+}
+
+/// The check of every async call: that it runs inside a Tokio runtime (a
+/// thread-local read). Whether that runtime has timers was checked when
+/// the instance was made ([`require_tokio`]).
+pub(crate) fn require_runtime() -> Result<(), Error> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err(Error::Config(
+            "async calls must run inside a Tokio runtime (gohost uses its timers for \
+             deadlines and for guests that sleep)"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Runs `future` to completion on this thread, parking between polls: the

@@ -454,7 +454,7 @@ impl<S> Instance<S> {
                 "{method}() on an instance made with instantiate: instantiate it with \
                  instantiate_async to call it asynchronously"
             ))),
-            (true, true) => crate::engine::async_call::require_tokio(),
+            (true, true) => crate::engine::async_call::require_runtime(),
             (false, false) => Ok(()),
         }
     }
