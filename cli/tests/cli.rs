@@ -273,6 +273,34 @@ fn go_test_exec_runs_standard_library_tests() {
     assert_eq!(passed, STD_PACKAGES);
 }
 
+/// The Go support package that every generated package imports passes its
+/// own tests on the target it is written for, run by gohost itself (they
+/// also run natively, in `tests/tests/go_support.rs`).
+#[test]
+fn the_go_support_package_passes_its_tests_on_wasip1() {
+    gohost_tests::require_go();
+    let out = Command::new("go")
+        .args([
+            "test",
+            "-count=1",
+            "-exec",
+            &format!("{GOHOST} go-exec"),
+            "./...",
+        ])
+        .current_dir(repo_path("codegen/gosupport"))
+        .env("GOOS", "wasip1")
+        .env("GOARCH", "wasm")
+        .output()
+        .expect("run go test");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).starts_with("ok"), "{}", text(&out.stdout));
+}
+
 #[test]
 fn go_run_finds_gohost_as_go_wasip1_wasm_exec() {
     gohost_tests::require_go();
