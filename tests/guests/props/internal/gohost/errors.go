@@ -40,9 +40,9 @@ func CallError(module, fn string, status uint32, payload []byte, typed func(*Rea
 		return &Error{Module: module, Func: fn, ABI: true, Message: fmt.Sprintf("unknown status %d", status)}
 	}
 	// The Error, the Reader that typed may keep and a short message are
-	// one allocation (an error path that allocates twice less, on a guest
-	// where each allocation costs more than the rest of the path). The
-	// payload is not kept: r is cleared before c is returned.
+	// one allocation: two fewer on an error path, on a guest where each
+	// allocation costs more than the rest of the path. The payload is not
+	// kept: r is cleared before c is returned.
 	c := &callError{Error: Error{Module: module, Func: fn}, r: Reader{buf: payload}}
 	e, r := &c.Error, &c.r
 	msg, err := r.stringInto(c.text[:])
