@@ -250,30 +250,40 @@ pub struct Trap(Box<TrapInner>);
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct TrapInner {
     message: String,
+    kind: TrapKind,
+}
+
+/// Where a [`Trap`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TrapKind {
+    /// Returned by a host function (or made by gohost).
+    Returned,
     /// Made from a host function's panic (for the outcome of its span).
-    panicked: bool,
+    Panicked,
     /// Not a trap: an async host call parked its pending future, and the
     /// engine (wasmi) is to suspend the call until it is ready.
-    suspended: bool,
+    #[cfg_attr(feature = "jit", allow(dead_code))]
+    Suspended,
 }
 
 impl Trap {
     /// A trap with the given message.
     pub fn new(message: impl Into<String>) -> Self {
-        Trap(Box::new(TrapInner {
-            message: message.into(),
-            panicked: false,
-            suspended: false,
-        }))
+        Trap::of_kind(message.into(), TrapKind::Returned)
+    }
+
+    fn of_kind(message: String, kind: TrapKind) -> Self {
+        Trap(Box::new(TrapInner { message, kind }))
     }
 
     /// The "trap" that suspends a call while an async host call is
     /// pending (wasmi; see `engine::async_start`).
     #[cfg(not(feature = "jit"))]
     pub(crate) fn suspend() -> Self {
-        let mut trap = Trap::new("gohost: an async host call is pending");
-        trap.0.suspended = true;
-        trap
+        Trap::of_kind(
+            "gohost: an async host call is pending".into(),
+            TrapKind::Suspended,
+        )
     }
 
     /// The message the trap carries.
@@ -283,12 +293,12 @@ impl Trap {
 
     /// Whether a host function's panic made this trap.
     pub(crate) fn panicked(&self) -> bool {
-        self.0.panicked
+        self.0.kind == TrapKind::Panicked
     }
 
     /// Whether this is the "trap" that suspends a call ([`Trap::suspend`]).
     pub(crate) fn suspended(&self) -> bool {
-        self.0.suspended
+        self.0.kind == TrapKind::Suspended
     }
 }
 
@@ -311,8 +321,9 @@ pub(crate) fn catch_panic<R>(module: &str, func: &str, f: impl FnOnce() -> R) ->
             .map(|s| (*s).to_owned())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a non-text panic payload".to_owned());
-        let mut trap = Trap::new(format!("host function {module}.{func} panicked: {msg}"));
-        trap.0.panicked = true;
-        trap
+        Trap::of_kind(
+            format!("host function {module}.{func} panicked: {msg}"),
+            TrapKind::Panicked,
+        )
     })
 }

@@ -318,6 +318,8 @@ where
         return resume_cold(caller, flag, names);
     }
     calls.prepare(slot, || Box::pin(None::<F>));
+    // Checked here, so that `start` finds the slot ready and does not come
+    // back: a slot of another type would send it round for ever.
     if calls.ready_slot::<Pinned<F>>(slot).is_none() {
         return returned(Err(Trap::new(format!(
             "gohost: {}.{}: the async slot {slot} holds another function's future",
