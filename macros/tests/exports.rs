@@ -199,6 +199,16 @@ fn plugin_exports_round_trip() {
         Vec::<u8>::new()
     );
     assert_eq!(x::echo_vec(&mut inst, big.clone()).expect("echo_vec"), big);
+    // Arguments are encoded straight into the guest's buffer from the last
+    // call (256 bytes, then powers of two up to 64 KiB, 4 of them the
+    // length): sizes that fit it, fill it, outgrow it part of the way
+    // through, and that follow a buffer too large to keep.
+    for n in [
+        0, 5, 252, 253, 300, 4092, 4093, 70_000, 10, 65_532, 65_533, 3,
+    ] {
+        let b = &big[..n];
+        assert_eq!(x::echo_bytes(&mut inst, b).expect("echo_bytes"), b, "{n}");
+    }
 
     // Records, options, lists, enums.
     let req = request();

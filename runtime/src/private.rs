@@ -108,7 +108,7 @@ pub async fn call_export_direct_async<S: Send, P: WasmParams + Sync, R: WasmResu
 pub fn call_export<S, T>(
     instance: &mut crate::Instance<S>,
     export: &'static ExportId,
-    encode: impl FnOnce(&mut Writer),
+    encode: impl FnOnce(&mut Writer<'_>),
     decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
 ) -> Result<T, Error> {
     instance.call_export(export, encode, decode)
@@ -118,7 +118,7 @@ pub fn call_export<S, T>(
 pub async fn call_export_async<S: Send, T>(
     instance: &mut crate::Instance<S>,
     export: &'static ExportId,
-    encode: impl FnOnce(&mut Writer),
+    encode: impl FnOnce(&mut Writer<'_>),
     decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
 ) -> Result<T, Error> {
     instance.call_export_async(export, encode, decode).await

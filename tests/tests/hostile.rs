@@ -546,6 +546,18 @@ fn an_invalid_return_area_traps_with_where() {
              pointer 0x10000 with length 4 is outside guest memory of 65536 bytes"
         )
     );
+    let mut g = abi_guest();
+    let err = g
+        .call::<(), i32>("bad_return_buffer", ())
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some(
+            "guest trapped: gohost: the guest's return area is invalid: \
+             pointer 0xff00 with length 1024 is outside guest memory of 65536 bytes"
+        )
+    );
     instance_still_works(&mut abi_guest());
 }
 

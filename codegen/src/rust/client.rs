@@ -113,7 +113,7 @@ fn export_fn(e: &Export, sup: &TokenStream) -> TokenStream {
                 }
             };
             let encode = quote! {
-                |__w: &mut ::gohost::__private::Writer| {
+                |__w: &mut ::gohost::__private::Writer<'_>| {
                     #(::gohost::__private::Encode::encode(&#names, __w);)*
                 }
             };

@@ -125,7 +125,8 @@ fn record_codec(m: &Module, r: &Record) -> TokenStream {
     quote! {
         #fixed
         impl ::gohost::__private::Encode for #name {
-            fn encode(&self, w: &mut ::gohost::__private::Writer) {
+            #[inline]
+            fn encode(&self, w: &mut ::gohost::__private::Writer<'_>) {
                 #(::gohost::__private::Encode::encode(&self.#fields, w);)*
             }
         }
@@ -265,7 +266,8 @@ fn enum_codec(e: &Enum) -> TokenStream {
     quote! {
         #fixed
         impl ::gohost::__private::Encode for #name {
-            fn encode(&self, w: &mut ::gohost::__private::Writer) {
+            #[inline]
+            fn encode(&self, w: &mut ::gohost::__private::Writer<'_>) {
                 match self {
                     #(#enc)*
                 }

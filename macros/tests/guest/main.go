@@ -53,6 +53,13 @@ func main() {
 	fmt.Println("open txn", err, t2.Close())
 	big := bytes.Repeat([]byte("0123456789"), 1000)
 	fmt.Println("echo", bytes.Equal(kv.Echo(big), big))
+	// Around the end of the host's result buffer (4096 bytes, a 4-byte
+	// length first): results that fit, that fill it, and that outgrow it
+	// part of the way through.
+	for _, n := range []int{4091, 4092, 4093, 0, 8192, 7} {
+		b := big[:n]
+		fmt.Println("echo", n, bytes.Equal(kv.Echo(b), b))
+	}
 	url := "u"
 	got, err := kv.Lookup("t", []string{"apple", "nope"}, &url)
 	fmt.Println("lookup", *got[0], got[1] == nil, err)

@@ -4,100 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 
+use super::writer::Writer;
 use super::AbiError;
-
-/// Appends encoded values to a byte buffer.
-///
-/// The buffer is reused across calls by the glue, so encoding a result does
-/// not allocate once the buffer has grown to the usual result size.
-#[derive(Debug, Default)]
-pub struct Writer {
-    buf: Vec<u8>,
-}
-
-impl Writer {
-    /// An empty writer.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A writer that appends to `buf` after clearing it.
-    pub(crate) fn reuse(mut buf: Vec<u8>) -> Self {
-        buf.clear();
-        Writer { buf }
-    }
-
-    /// One byte.
-    #[inline]
-    pub fn u8(&mut self, v: u8) {
-        self.buf.push(v);
-    }
-
-    /// A little-endian u16.
-    #[inline]
-    pub fn u16(&mut self, v: u16) {
-        self.buf.extend_from_slice(&v.to_le_bytes());
-    }
-
-    /// A little-endian u32.
-    #[inline]
-    pub fn u32(&mut self, v: u32) {
-        self.buf.extend_from_slice(&v.to_le_bytes());
-    }
-
-    /// A little-endian u64.
-    #[inline]
-    pub fn u64(&mut self, v: u64) {
-        self.buf.extend_from_slice(&v.to_le_bytes());
-    }
-
-    /// A u32 length, then the bytes.
-    ///
-    /// # Panics
-    ///
-    /// If `b` is longer than `u32::MAX`, which no wasm32 guest can receive.
-    pub fn bytes(&mut self, b: &[u8]) {
-        self.len(b.len());
-        self.buf.extend_from_slice(b);
-    }
-
-    /// A u32 length or count.
-    ///
-    /// # Panics
-    ///
-    /// If `n` exceeds `u32::MAX`: such a value cannot be represented in a
-    /// wasm32 guest's memory, so producing it is a host bug.
-    pub fn len(&mut self, n: usize) {
-        let n = u32::try_from(n).expect("gohost: value larger than 4 GiB cannot cross into wasm32");
-        self.u32(n);
-    }
-
-    /// Bytes without a length prefix.
-    pub fn raw(&mut self, b: &[u8]) {
-        self.buf.extend_from_slice(b);
-    }
-
-    /// Overwrites the u32 at `at` (written earlier as a placeholder) with
-    /// the length `n`.
-    ///
-    /// # Panics
-    ///
-    /// As [`Writer::len`], and if `at` is not the offset of a written u32.
-    pub(crate) fn patch_len(&mut self, at: usize, n: usize) {
-        let n = u32::try_from(n).expect("gohost: value larger than 4 GiB cannot cross into wasm32");
-        self.buf[at..at + 4].copy_from_slice(&n.to_le_bytes());
-    }
-
-    /// The bytes written so far.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.buf
-    }
-
-    /// The buffer, for reuse.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.buf
-    }
-}
 
 /// Reads encoded values from a borrowed byte slice; every read is checked.
 #[derive(Debug, Clone)]
@@ -221,12 +129,12 @@ impl<'r> Reader<'r> {
 /// A value the host can send to the guest.
 pub trait Encode {
     /// Appends the encoding of `self`.
-    fn encode(&self, w: &mut Writer);
+    fn encode(&self, w: &mut Writer<'_>);
 
     /// Appends a list of values: the count, then each one. `u8` copies
     /// its bytes at once; the bytes are those of the loop.
     #[inline]
-    fn encode_list(items: &[Self], w: &mut Writer)
+    fn encode_list(items: &[Self], w: &mut Writer<'_>)
     where
         Self: Sized,
     {
@@ -236,7 +144,7 @@ pub trait Encode {
 
     /// Appends each value without a count (an array).
     #[inline]
-    fn encode_elems(items: &[Self], w: &mut Writer)
+    fn encode_elems(items: &[Self], w: &mut Writer<'_>)
     where
         Self: Sized,
     {
@@ -282,7 +190,7 @@ macro_rules! number {
     ($($ty:ty => $wide:ident as $raw:ty),* $(,)?) => {$(
         impl Encode for $ty {
             #[inline]
-            fn encode(&self, w: &mut Writer) {
+            fn encode(&self, w: &mut Writer<'_>) {
                 w.$wide(*self as $raw);
             }
         }
@@ -307,7 +215,7 @@ number! {
 
 impl Encode for i8 {
     #[inline]
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         w.u8(*self as u8);
     }
 }
@@ -323,17 +231,17 @@ impl Decode<'_> for i8 {
 /// element. `Vec<u8>` and `[u8]` encode through these.
 impl Encode for u8 {
     #[inline]
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         w.u8(*self);
     }
 
     #[inline]
-    fn encode_list(items: &[Self], w: &mut Writer) {
+    fn encode_list(items: &[Self], w: &mut Writer<'_>) {
         w.bytes(items);
     }
 
     #[inline]
-    fn encode_elems(items: &[Self], w: &mut Writer) {
+    fn encode_elems(items: &[Self], w: &mut Writer<'_>) {
         w.raw(items);
     }
 }
@@ -355,7 +263,7 @@ impl Decode<'_> for u8 {
 /// host's `usize` is malformed.
 impl Encode for usize {
     #[inline]
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         w.u64(*self as u64);
     }
 }
@@ -372,7 +280,7 @@ impl Decode<'_> for usize {
 /// `isize` is 8 bytes on the wire, as Go's `int` on wasm.
 impl Encode for isize {
     #[inline]
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         w.u64(*self as i64 as u64);
     }
 }
@@ -416,7 +324,7 @@ pub fn range_error(v: i32, ty: &str) -> AbiError {
 /// that is not a Unicode scalar value (a surrogate, or above U+10FFFF).
 impl Encode for char {
     #[inline]
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         w.u32(u32::from(*self));
     }
 }
@@ -446,7 +354,7 @@ pub fn char_from_wasm(v: i32) -> Result<char, AbiError> {
 
 impl Encode for f32 {
     #[inline]
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         w.u32(self.to_bits());
     }
 }
@@ -461,7 +369,7 @@ impl Decode<'_> for f32 {
 
 impl Encode for f64 {
     #[inline]
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         w.u64(self.to_bits());
     }
 }
@@ -476,7 +384,7 @@ impl Decode<'_> for f64 {
 
 impl Encode for bool {
     #[inline]
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         w.u8(u8::from(*self));
     }
 }
@@ -495,13 +403,13 @@ impl Decode<'_> for bool {
 }
 
 impl Encode for str {
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         w.bytes(self.as_bytes());
     }
 }
 
 impl Encode for String {
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         w.bytes(self.as_bytes());
     }
 }
@@ -538,14 +446,14 @@ impl<'r> Decode<'r> for &'r [u8] {
 /// strings, copied at once ([`Encode::encode_list`]).
 impl<T: Encode> Encode for Vec<T> {
     #[inline]
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         T::encode_list(self, w);
     }
 }
 
 impl<T: Encode> Encode for [T] {
     #[inline]
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         T::encode_list(self, w);
     }
 }
@@ -561,7 +469,7 @@ impl<'r, T: Decode<'r>> Decode<'r> for Vec<T> {
 /// `[T; N]` is its N elements, without a count.
 impl<T: Encode, const N: usize> Encode for [T; N] {
     #[inline]
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         T::encode_elems(self, w);
     }
 }
@@ -586,7 +494,7 @@ impl<'r, T: Decode<'r>, const N: usize> Decode<'r> for [T; N] {
 /// A map is a u32 count, then each key and its value. Decoding refuses a
 /// key that repeats: a map with two values for a key is malformed.
 impl<K: Encode, V: Encode, S> Encode for HashMap<K, V, S> {
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         encode_entries(w, self.len(), self);
     }
 }
@@ -607,7 +515,7 @@ where
 }
 
 impl<K: Encode, V: Encode> Encode for BTreeMap<K, V> {
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         encode_entries(w, self.len(), self);
     }
 }
@@ -624,7 +532,7 @@ impl<'r, K: Decode<'r> + Ord, V: Decode<'r>> Decode<'r> for BTreeMap<K, V> {
 
 /// Writes a map's count and its entries.
 fn encode_entries<'a, K: Encode + 'a, V: Encode + 'a>(
-    w: &mut Writer,
+    w: &mut Writer<'_>,
     len: usize,
     entries: impl IntoIterator<Item = (&'a K, &'a V)>,
 ) {
@@ -660,13 +568,13 @@ fn duplicate_key(at: usize) -> AbiError {
 }
 
 impl<T: Encode + ?Sized> Encode for &T {
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         (**self).encode(w);
     }
 }
 
 impl<T: Encode> Encode for Option<T> {
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         match self {
             None => w.u8(0),
             Some(v) => {
@@ -690,7 +598,7 @@ impl<'r, T: Decode<'r>> Decode<'r> for Option<T> {
 }
 
 impl Encode for () {
-    fn encode(&self, _: &mut Writer) {}
+    fn encode(&self, _: &mut Writer<'_>) {}
 }
 
 impl Decode<'_> for () {

@@ -12,10 +12,11 @@ mod memory;
 mod proptests;
 mod reply;
 mod ret;
+mod writer;
 
 pub use codec::{
     char_error, char_from_wasm, decode_all, isize_error, range_error, usize_error, Decode, Encode,
-    Reader, Writer,
+    Reader,
 };
 pub(crate) use config::{read_config, ConfigValues, RUNTIME_MODULE};
 pub use error::AbiError;
@@ -28,6 +29,8 @@ pub use ret::{
     fail_abi, fail_message, fail_typed, ret_abi_error, ret_err_message, ret_err_typed, ret_ok,
     ret_ok_fixed, CallCx, RetArea, Status,
 };
+pub use writer::Writer;
+pub(crate) use writer::Written;
 
 /// Per-instance state of the ABI.
 #[derive(Debug, Default)]

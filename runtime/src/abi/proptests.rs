@@ -5,7 +5,8 @@
 
 use proptest::prelude::*;
 
-use super::codec::{decode_all, Decode, Encode, Reader, Writer};
+use super::codec::{decode_all, Decode, Encode, Reader};
+use super::writer::Writer;
 use super::AbiError;
 
 /// An enum shaped like the generated ones: u32 variant index, then fields.
@@ -18,7 +19,7 @@ enum Shape {
 }
 
 impl Encode for Shape {
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         match self {
             Shape::Circle { radius } => {
                 w.u32(0);
@@ -77,7 +78,7 @@ struct Leaf {
 }
 
 impl Encode for Leaf {
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         self.name.encode(w);
         self.shape.encode(w);
     }
@@ -94,7 +95,7 @@ impl Decode<'_> for Leaf {
 }
 
 impl Encode for Entry {
-    fn encode(&self, w: &mut Writer) {
+    fn encode(&self, w: &mut Writer<'_>) {
         self.key.encode(w);
         self.value.encode(w);
         self.version.encode(w);

@@ -3,8 +3,9 @@
 
 use std::fmt::{self, Display, Write as _};
 
-use super::codec::{Encode, Writer};
+use super::codec::Encode;
 use super::fixed::Fixed;
+use super::writer::{Writer, Written};
 use super::{AbiError, AbiState, GuestMemory};
 use crate::Trap;
 
@@ -42,27 +43,49 @@ pub struct CallCx<'a> {
 }
 
 impl CallCx<'_> {
-    fn finish(&mut self, area: RetArea, status: Status, w: Writer) -> Result<i32, Trap> {
-        let payload = w.into_bytes();
-        let len = u32::try_from(payload.len())
+    /// A writer for a result sent through `area`: straight into the
+    /// guest's buffer while the bytes fit there.
+    #[inline(always)]
+    fn area_writer(&mut self, area: RetArea) -> Result<Writer<'_>, Trap> {
+        let spare = std::mem::take(&mut self.abi.scratch);
+        match self.mem.bytes_mut(area.ptr, area.cap) {
+            Ok(guest) => Ok(Writer::in_place(guest, spare)),
+            Err(e) => {
+                self.abi.scratch = spare;
+                Err(return_area_trap(&e))
+            }
+        }
+    }
+
+    /// Sends what an [`area_writer`](Self::area_writer) wrote, with
+    /// `status`: its length, and the bytes that did not fit in the guest's
+    /// buffer kept until the guest takes them.
+    #[inline(always)]
+    fn send(&mut self, area: RetArea, status: Status, written: Written) -> Result<i32, Trap> {
+        let len = match written {
+            Written::InPlace { len, spare } => {
+                self.abi.scratch = spare;
+                len
+            }
+            Written::Owned(payload) => {
+                let len = payload.len();
+                // Too big for the guest's buffer: kept until the guest asks
+                // for it with `__gohost_take` and a buffer of the right size.
+                self.abi.pending = Some(payload);
+                len
+            }
+        };
+        let len = u32::try_from(len)
             .map_err(|_| Trap::new("gohost: a result larger than 4 GiB cannot reach the guest"))?;
         self.mem
             .write_u32(area.len_ptr, len)
             .map_err(|e| return_area_trap(&e))?;
-        if len <= area.cap as u32 {
-            self.mem
-                .write(area.ptr, &payload)
-                .map_err(|e| return_area_trap(&e))?;
-            self.abi.scratch = payload;
-        } else {
-            // Too big for the guest's buffer: keep it until the guest asks
-            // for it with `__gohost_take` and a buffer of the right size.
-            self.abi.pending = Some(payload);
-        }
         Ok(status as i32)
     }
 
-    fn writer(&mut self) -> Writer {
+    /// A writer of the instance's own, for a payload that is always kept
+    /// until the guest takes it.
+    fn writer(&mut self) -> Writer<'static> {
         Writer::reuse(std::mem::take(&mut self.abi.scratch))
     }
 }
@@ -71,7 +94,7 @@ impl CallCx<'_> {
     /// Reports a failure through the guest's status record at `status`
     /// (code, then payload length, u32 little endian each) and keeps the
     /// payload until the guest takes it.
-    fn fail(&mut self, status: i32, code: Status, w: Writer) -> Result<(), Trap> {
+    fn fail(&mut self, status: i32, code: Status, w: Writer<'_>) -> Result<(), Trap> {
         let payload = w.into_bytes();
         let len = u32::try_from(payload.len())
             .map_err(|_| Trap::new("gohost: an error larger than 4 GiB cannot reach the guest"))?;
@@ -90,11 +113,13 @@ fn return_area_trap(e: &AbiError) -> Trap {
     Trap::new(format!("gohost: the guest's return area is invalid: {e}"))
 }
 
-/// Sends `v` as the successful result.
+/// Sends `v` as the successful result, encoded straight into the guest's
+/// buffer while it fits there.
 pub fn ret_ok<T: Encode + ?Sized>(cx: &mut CallCx<'_>, area: RetArea, v: &T) -> Result<i32, Trap> {
-    let mut w = cx.writer();
+    let mut w = cx.area_writer(area)?;
     v.encode(&mut w);
-    cx.finish(area, Status::Ok, w)
+    let written = w.finish();
+    cx.send(area, Status::Ok, written)
 }
 
 /// Sends the fixed-size `v` as the successful result: encoded straight into
@@ -129,10 +154,11 @@ pub fn ret_err_typed<E: Encode + Display>(
     area: RetArea,
     e: &E,
 ) -> Result<i32, Trap> {
-    let mut w = cx.writer();
+    let mut w = cx.area_writer(area)?;
     write_display(&mut w, e);
     e.encode(&mut w);
-    cx.finish(area, Status::Err, w)
+    let written = w.finish();
+    cx.send(area, Status::Err, written)
 }
 
 /// Sends an error the guest only sees as a message.
@@ -141,16 +167,18 @@ pub fn ret_err_message<E: Display + ?Sized>(
     area: RetArea,
     e: &E,
 ) -> Result<i32, Trap> {
-    let mut w = cx.writer();
+    let mut w = cx.area_writer(area)?;
     write_display(&mut w, e);
-    cx.finish(area, Status::Err, w)
+    let written = w.finish();
+    cx.send(area, Status::Err, written)
 }
 
 /// Reports that the guest broke the ABI.
 pub fn ret_abi_error(cx: &mut CallCx<'_>, area: RetArea, e: AbiError) -> Result<i32, Trap> {
-    let mut w = cx.writer();
+    let mut w = cx.area_writer(area)?;
     w.bytes(e.message().as_bytes());
-    cx.finish(area, Status::Abi, w)
+    let written = w.finish();
+    cx.send(area, Status::Abi, written)
 }
 
 /// Reports that the host function returned an error of an enum declared
@@ -189,20 +217,20 @@ pub fn fail_abi(cx: &mut CallCx<'_>, status: i32, e: AbiError) -> Result<(), Tra
 
 /// Writes `v`'s `Display` as a length-prefixed string straight into `w`:
 /// no intermediate `String`.
-fn write_display<D: Display + ?Sized>(w: &mut Writer, v: &D) {
-    struct Sink<'a>(&'a mut Writer);
-    impl fmt::Write for Sink<'_> {
+fn write_display<D: Display + ?Sized>(w: &mut Writer<'_>, v: &D) {
+    struct Sink<'a, 'g>(&'a mut Writer<'g>);
+    impl fmt::Write for Sink<'_, '_> {
         fn write_str(&mut self, s: &str) -> fmt::Result {
             self.0.raw(s.as_bytes());
             Ok(())
         }
     }
-    let at = w.as_bytes().len();
+    let at = w.written();
     w.u32(0);
     // Writing to a Vec cannot fail; a Display impl that errors leaves what
     // it wrote so far, which is still the best message we have.
     let _ = write!(Sink(w), "{v}");
-    let len = w.as_bytes().len() - at - 4;
+    let len = w.written() - at - 4;
     w.patch_len(at, len);
 }
 

@@ -10,7 +10,7 @@ use tracing::Span;
 
 use super::func::{WasmParams, WasmResults};
 use super::{rt, StoreData};
-use crate::abi::{ReplyError, Writer};
+use crate::abi::{ReplyError, Writer, Written};
 use crate::engine::any_box::AnyBox;
 use crate::engine::async_call::{until_stopped, Stopped};
 use crate::engine::native_stack;
@@ -572,18 +572,9 @@ impl<S> Instance<S> {
 
     fn call_encoded_untraced(&mut self, name: &str, args: &[u8]) -> Result<(u8, Vec<u8>), Error> {
         self.check_mode(false, "call")?;
-        let len = encoded_len(name, args)?;
         self.check_started(name)?;
         self.arm_deadline();
-        let ptr = match self.args_buffer(len) {
-            Some(ptr) => ptr,
-            None => {
-                let class = args_class(len);
-                let ptr = self.call_armed(ALLOC, (class,))?;
-                self.keep_args_buffer(ptr, class)
-            }
-        };
-        self.write_args(ptr, args)?;
+        let (ptr, len) = self.place_args(name, args)?;
         let packed: i64 = self.call_armed(name, (ptr, len))?;
         self.decode_reply(name, packed, |status, payload| {
             Ok((status, payload.to_vec()))
@@ -594,15 +585,16 @@ impl<S> Instance<S> {
     /// reply (`docs/abi.md`, "Exports"): `encode` writes the arguments,
     /// `decode` reads the reply where the guest left it, in its memory.
     ///
-    /// The arguments are encoded into a buffer the instance keeps, and
-    /// copied into the guest's argument buffer, which is allocated (a call
-    /// of `__gohost_alloc`) only when the last one is too small. One
+    /// The arguments are encoded straight into the guest's argument buffer
+    /// from the last call; only when they outgrow it are they encoded into
+    /// a buffer the instance keeps and copied into a new one (a call of
+    /// `__gohost_alloc`). One
     /// deadline covers both wasm calls; each gets a full fuel budget, as
     /// separate calls do.
     pub(crate) fn call_export<T>(
         &mut self,
         id: &ExportId,
-        encode: impl FnOnce(&mut Writer),
+        encode: impl FnOnce(&mut Writer<'_>),
         decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
     ) -> Result<T, Error> {
         if !trace::may_be_enabled(tracing::Level::DEBUG) {
@@ -617,7 +609,7 @@ impl<S> Instance<S> {
     fn call_export_traced<T>(
         &mut self,
         id: &ExportId,
-        encode: impl FnOnce(&mut Writer),
+        encode: impl FnOnce(&mut Writer<'_>),
         decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
     ) -> Result<T, Error> {
         let span = self.trace_start(id.name());
@@ -638,25 +630,29 @@ impl<S> Instance<S> {
     fn call_export_untraced<T>(
         &mut self,
         id: &ExportId,
-        encode: impl FnOnce(&mut Writer),
+        encode: impl FnOnce(&mut Writer<'_>),
         decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
     ) -> Result<T, Error> {
         self.check_mode(false, "call")?;
         self.check_started(id.name())?;
         self.arm_deadline();
-        let mut w = Writer::reuse(std::mem::take(&mut self.args));
-        encode(&mut w);
-        let args = w.into_bytes();
-        let sent = self.send_args(id, &args);
-        self.args = args;
-        let packed = sent?;
+        let (ptr, len) = match self.encode_args(encode)? {
+            Args::InPlace { ptr, len } => (ptr, len),
+            Args::Owned(args) => {
+                let placed = self.place_args(id.name(), &args);
+                self.args = args;
+                placed?
+            }
+        };
+        let packed = self.call_armed_id(id, (ptr, len))?;
         self.decode_reply(id.name(), packed, decode)
     }
 
-    /// Writes the encoded arguments to the guest and calls the export `id`
-    /// with them: the reply's packed address and length.
-    fn send_args(&mut self, id: &ExportId, args: &[u8]) -> Result<i64, Error> {
-        let len = encoded_len(id.name(), args)?;
+    /// Writes encoded arguments to a guest buffer that holds them: the one
+    /// from the last call, or a new one (a call of `__gohost_alloc`).
+    /// Their address and length.
+    fn place_args(&mut self, name: &str, args: &[u8]) -> Result<(i32, i32), Error> {
+        let len = encoded_len(name, args)?;
         let ptr = match self.args_buffer(len) {
             Some(ptr) => ptr,
             None => {
@@ -666,14 +662,14 @@ impl<S> Instance<S> {
             }
         };
         self.write_args(ptr, args)?;
-        self.call_armed_id(id, (ptr, len))
+        Ok((ptr, len))
     }
 
     /// [`call_export`](Self::call_export) for async instances.
     pub(crate) async fn call_export_async<T>(
         &mut self,
         id: &ExportId,
-        encode: impl FnOnce(&mut Writer),
+        encode: impl FnOnce(&mut Writer<'_>),
         decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
     ) -> Result<T, Error>
     where
@@ -699,7 +695,7 @@ impl<S> Instance<S> {
     async fn call_export_async_untraced<T>(
         &mut self,
         id: &ExportId,
-        encode: impl FnOnce(&mut Writer),
+        encode: impl FnOnce(&mut Writer<'_>),
         decode: impl FnOnce(u8, &[u8]) -> Result<T, ReplyError>,
     ) -> Result<T, Error>
     where
@@ -708,21 +704,31 @@ impl<S> Instance<S> {
         self.check_mode(true, "call")?;
         self.check_started(id.name())?;
         self.arm_deadline();
-        let mut w = Writer::reuse(std::mem::take(&mut self.args));
-        encode(&mut w);
-        let args = w.into_bytes();
-        let sent = self.send_args_async(id, &args).await;
-        self.args = args;
-        let packed = sent?;
+        let (ptr, len) = match self.encode_args(encode)? {
+            Args::InPlace { ptr, len } => (ptr, len),
+            Args::Owned(args) => {
+                let placed = self.place_args_async(id.name(), &args).await;
+                self.args = args;
+                placed?
+            }
+        };
+        self.check_poisoned()?;
+        self.refuel()?;
+        let f = self.exports.typed_id(&self.inner, &mut self.store, id)?;
+        let packed = match enter_async(&mut self.store, &mut self.in_flight, f, (ptr, len)).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return Err(self.fault(id.name(), e)),
+            Err(stopped) => return Err(self.stopped(id.name(), stopped)),
+        };
         self.decode_reply(id.name(), packed, decode)
     }
 
-    /// [`send_args`](Self::send_args) for async instances.
-    async fn send_args_async(&mut self, id: &ExportId, args: &[u8]) -> Result<i64, Error>
+    /// [`place_args`](Self::place_args) for async instances.
+    async fn place_args_async(&mut self, name: &str, args: &[u8]) -> Result<(i32, i32), Error>
     where
         S: Send,
     {
-        let len = encoded_len(id.name(), args)?;
+        let len = encoded_len(name, args)?;
         let ptr = match self.args_buffer(len) {
             Some(ptr) => ptr,
             None => {
@@ -732,14 +738,7 @@ impl<S> Instance<S> {
             }
         };
         self.write_args(ptr, args)?;
-        self.check_poisoned()?;
-        self.refuel()?;
-        let f = self.exports.typed_id(&self.inner, &mut self.store, id)?;
-        match enter_async(&mut self.store, &mut self.in_flight, f, (ptr, len)).await {
-            Ok(Ok(r)) => Ok(r),
-            Ok(Err(e)) => Err(self.fault(id.name(), e)),
-            Err(stopped) => Err(self.stopped(id.name(), stopped)),
-        }
+        Ok((ptr, len))
     }
 
     /// [`call_encoded`](Self::call_encoded) for async instances.
@@ -768,21 +767,48 @@ impl<S> Instance<S> {
         S: Send,
     {
         self.check_mode(true, "call")?;
-        let len = encoded_len(name, args)?;
         self.check_started(name)?;
         self.arm_deadline();
-        let ptr = match self.args_buffer(len) {
-            Some(ptr) => ptr,
-            None => {
-                let class = args_class(len);
-                let ptr = self.call_armed_async(ALLOC, (class,)).await?;
-                self.keep_args_buffer(ptr, class)
-            }
-        };
-        self.write_args(ptr, args)?;
+        let (ptr, len) = self.place_args_async(name, args).await?;
         let packed: i64 = self.call_armed_async(name, (ptr, len)).await?;
         self.decode_reply(name, packed, |status, payload| {
             Ok((status, payload.to_vec()))
+        })
+    }
+
+    /// Encodes an export's arguments with `encode`: straight into the
+    /// guest's argument buffer from the last call while they fit there
+    /// (nothing to copy afterwards), else into the instance's own buffer.
+    fn encode_args(&mut self, encode: impl FnOnce(&mut Writer<'_>)) -> Result<Args, Error> {
+        let spare = std::mem::take(&mut self.args);
+        // A buffer the guest would release for small arguments (see
+        // `args_buffer`) is not written to.
+        let kept = self.args_buf.filter(|&(_, cap)| cap <= ARGS_KEEP);
+        let Some((ptr, cap)) = kept else {
+            let mut w = Writer::reuse(spare);
+            encode(&mut w);
+            return Ok(Args::Owned(w.into_bytes()));
+        };
+        let memory = self.memory()?;
+        let start = ptr as u32 as usize;
+        // Out of bounds only if the guest's allocator returned a bad
+        // address; `write_args` then reports it.
+        let guest = memory
+            .data_mut(&mut self.store)
+            .get_mut(start..start + cap as usize)
+            .unwrap_or_default();
+        let mut w = Writer::in_place(guest, spare);
+        encode(&mut w);
+        Ok(match w.finish() {
+            Written::InPlace { len, spare } => {
+                self.args = spare;
+                // At most `cap`, an i32.
+                Args::InPlace {
+                    ptr,
+                    len: len as i32,
+                }
+            }
+            Written::Owned(args) => Args::Owned(args),
         })
     }
 
@@ -1028,6 +1054,14 @@ where
 /// asks for a new one then too.
 const ARGS_KEEP: i32 = 64 << 10;
 
+/// Where an export call's encoded arguments are.
+enum Args {
+    /// Already in the guest's argument buffer, at `ptr`.
+    InPlace { ptr: i32, len: i32 },
+    /// In the instance's buffer, to be written to the guest's.
+    Owned(Vec<u8>),
+}
+
 /// The size of the argument buffer to allocate for `len` bytes: the next
 /// power of two from 256 up to [`ARGS_KEEP`], so that one buffer serves
 /// calls whose arguments vary in length; `len` itself above that.
@@ -1250,7 +1284,7 @@ mod tests {
         call_export(
             i,
             &ECHO,
-            |w: &mut Writer| w.bytes(text.as_bytes()),
+            |w: &mut Writer<'_>| w.bytes(text.as_bytes()),
             |s, p| reply_ok("echo", s, p),
         )
     }
