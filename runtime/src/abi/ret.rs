@@ -44,7 +44,10 @@ pub struct CallCx<'a> {
 
 impl CallCx<'_> {
     /// A writer for a result sent through `area`: straight into the
-    /// guest's buffer while the bytes fit there.
+    /// guest's buffer while the bytes fit there. This and `send` are
+    /// always inlined: left to the compiler they stayed calls, which cost
+    /// more (about 70 instructions a result, callgrind) than writing in
+    /// place saves.
     #[inline(always)]
     fn area_writer(&mut self, area: RetArea) -> Result<Writer<'_>, Trap> {
         let spare = std::mem::take(&mut self.abi.scratch);

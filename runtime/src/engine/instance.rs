@@ -586,11 +586,10 @@ impl<S> Instance<S> {
     /// `decode` reads the reply where the guest left it, in its memory.
     ///
     /// The arguments are encoded straight into the guest's argument buffer
-    /// from the last call; only when they outgrow it are they encoded into
+    /// from the last call; only when they outgrow it are they finished in
     /// a buffer the instance keeps and copied into a new one (a call of
-    /// `__gohost_alloc`). One
-    /// deadline covers both wasm calls; each gets a full fuel budget, as
-    /// separate calls do.
+    /// `__gohost_alloc`). One deadline covers both wasm calls; each gets a
+    /// full fuel budget, as separate calls do.
     pub(crate) fn call_export<T>(
         &mut self,
         id: &ExportId,
@@ -780,16 +779,15 @@ impl<S> Instance<S> {
     /// guest's argument buffer from the last call while they fit there
     /// (nothing to copy afterwards), else into the instance's own buffer.
     fn encode_args(&mut self, encode: impl FnOnce(&mut Writer<'_>)) -> Result<Args, Error> {
-        let spare = std::mem::take(&mut self.args);
         // A buffer the guest would release for small arguments (see
         // `args_buffer`) is not written to.
-        let kept = self.args_buf.filter(|&(_, cap)| cap <= ARGS_KEEP);
-        let Some((ptr, cap)) = kept else {
-            let mut w = Writer::reuse(spare);
+        let Some((ptr, cap)) = self.args_buf.filter(|&(_, cap)| cap <= ARGS_KEEP) else {
+            let mut w = Writer::reuse(std::mem::take(&mut self.args));
             encode(&mut w);
             return Ok(Args::Owned(w.into_bytes()));
         };
         let memory = self.memory()?;
+        let spare = std::mem::take(&mut self.args);
         let start = ptr as u32 as usize;
         // Out of bounds only if the guest's allocator returned a bad
         // address; `write_args` then reports it.
