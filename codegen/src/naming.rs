@@ -188,6 +188,12 @@ pub fn exported(ident: &str) -> String {
     }
 }
 
+/// The Go type of a variant of an enum with data: the enum's exported name
+/// (`go_enum`), then the variant's: `Shape` and `circle` -> `ShapeCircle`.
+pub fn variant_type(go_enum: &str, variant: &str) -> String {
+    format!("{go_enum}{}", exported(variant))
+}
+
 /// An unexported Go name (for parameters): `user_id` -> `userID`,
 /// `url` -> `url`, `type` -> `type_`.
 pub fn unexported(ident: &str) -> String {

@@ -250,7 +250,7 @@ impl Gen<'_> {
             let _ = writeln!(o, "func encode{go}(w *gohost.Writer, v {go}) {{");
             let _ = writeln!(o, "\tswitch v := v.(type) {{");
             for (i, var) in e.variants.iter().enumerate() {
-                let vgo = format!("{go}{}", naming::exported(&var.name));
+                let vgo = naming::variant_type(&go, &var.name);
                 let _ = writeln!(o, "\tcase {vgo}:\n\t\tw.PutUint32({i})");
                 for f in &var.fields {
                     let _ = writeln!(
@@ -263,7 +263,7 @@ impl Gen<'_> {
             let names: Vec<String> = e
                 .variants
                 .iter()
-                .map(|v| format!("{go}{}", naming::exported(&v.name)))
+                .map(|v| naming::variant_type(&go, &v.name))
                 .collect();
             let _ = writeln!(o, "\tdefault:");
             let _ = writeln!(
@@ -310,7 +310,7 @@ impl Gen<'_> {
         );
         let _ = writeln!(o, "\tswitch n {{");
         for (i, var) in e.variants.iter().enumerate() {
-            let vgo = format!("{go}{}", naming::exported(&var.name));
+            let vgo = naming::variant_type(&go, &var.name);
             let _ = writeln!(o, "\tcase {i}:");
             if var.fields.is_empty() {
                 let _ = writeln!(o, "\t\treturn {vgo}{{}}, nil");

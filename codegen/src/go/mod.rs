@@ -540,7 +540,7 @@ impl Gen<'_> {
         let vnames: Vec<String> = e
             .variants
             .iter()
-            .map(|v| format!("{go}{}", naming::exported(&v.name)))
+            .map(|v| naming::variant_type(&go, &v.name))
             .collect();
         if e.is_unit_only() {
             self.doc(

@@ -183,7 +183,7 @@ pub(super) fn check_names(m: &Module, errs: &mut Errors) {
         match t {
             TypeDef::Enum(e) => {
                 for v in &e.variants {
-                    let vgo = format!("{go}{}", naming::exported(&v.name));
+                    let vgo = naming::variant_type(&go, &v.name);
                     claim(vgo, format!("variant `{}::{}`", e.name, v.name), span, errs);
                     check_fields(&v.fields, span, errs);
                     if e.error && v.fields.iter().any(|f| go_field_name(&f.name) == "Error") {

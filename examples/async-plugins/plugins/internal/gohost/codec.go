@@ -342,13 +342,8 @@ func (r *Reader) Bytes() ([]byte, error) {
 // String reads a length-prefixed string. Its bytes are not checked: a Go
 // string may hold any bytes, as on the host a string never fails a call.
 func (r *Reader) String() (string, error) {
-	// The common case in one piece: the length, then the bytes.
-	if rest := r.buf[r.off:]; len(rest) >= 4 {
-		n := binary.LittleEndian.Uint32(rest)
-		if uint64(n) <= uint64(len(rest)-4) {
-			r.off += 4 + int(n)
-			return string(rest[4 : 4+n]), nil
-		}
+	if b, ok := r.nextString(); ok {
+		return string(b), nil
 	}
 	return r.shortString()
 }
@@ -357,15 +352,31 @@ func (r *Reader) String() (string, error) {
 // buf: when it fits, its bytes are copied into buf and the string is made
 // of them, without an allocation. buf must not change afterwards.
 func (r *Reader) stringInto(buf []byte) (string, error) {
+	b, ok := r.nextString()
+	switch {
+	case !ok:
+		return r.shortString()
+	case len(b) <= len(buf):
+		n := copy(buf, b)
+		return unsafe.String(unsafe.SliceData(buf), n), nil
+	default:
+		return string(b), nil
+	}
+}
+
+// nextString is the common case of reading a string, in one piece: the
+// length, then the bytes, all there. It returns the bytes, in the
+// reader's buffer, and moves past them; otherwise it returns false and
+// does not move.
+func (r *Reader) nextString() ([]byte, bool) {
 	if rest := r.buf[r.off:]; len(rest) >= 4 {
 		n := binary.LittleEndian.Uint32(rest)
-		if uint64(n) <= uint64(len(rest)-4) && uint64(n) <= uint64(len(buf)) {
+		if uint64(n) <= uint64(len(rest)-4) {
 			r.off += 4 + int(n)
-			copy(buf, rest[4:4+n])
-			return unsafe.String(unsafe.SliceData(buf), n), nil
+			return rest[4 : 4+n], true
 		}
 	}
-	return r.String()
+	return nil, false
 }
 
 // shortString reads a string the fast path of [Reader.String] refused, for
