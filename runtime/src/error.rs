@@ -313,17 +313,29 @@ impl std::error::Error for Trap {}
 /// Runs `f`, turning a panic into a [`Trap`] that names the host function
 /// and carries the panic's message: a panicking host function must fail the
 /// guest's call, not unwind through the engine into the embedder.
+///
+/// `names` (module, function) is one reference, which the panic path alone
+/// reads: two `&str`s would be read out of their `String`s and kept on the
+/// stack for it before every call.
 #[inline(always)]
-pub(crate) fn catch_panic<R>(module: &str, func: &str, f: impl FnOnce() -> R) -> Result<R, Trap> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
-        let msg = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a non-text panic payload".to_owned());
-        Trap::of_kind(
-            format!("host function {module}.{func} panicked: {msg}"),
-            TrapKind::Panicked,
-        )
-    })
+pub(crate) fn catch_panic<M: AsRef<str>, N: AsRef<str>, R>(
+    names: &(M, N),
+    f: impl FnOnce() -> R,
+) -> Result<R, Trap> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|payload| panicked(names.0.as_ref(), names.1.as_ref(), &*payload))
+}
+
+/// The trap of a host function that panicked with `payload`.
+#[cold]
+fn panicked(module: &str, func: &str, payload: &(dyn std::any::Any + Send)) -> Trap {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-text panic payload".to_owned());
+    Trap::of_kind(
+        format!("host function {module}.{func} panicked: {msg}"),
+        TrapKind::Panicked,
+    )
 }

@@ -25,7 +25,7 @@ pub fn call_host<R>(
     func: &'static str,
     f: impl FnOnce() -> R,
 ) -> Result<R, Trap> {
-    crate::error::catch_panic(module, func, f)
+    crate::error::catch_panic(&(module, func), f)
 }
 
 /// Registers the imports every generated module has besides its functions:

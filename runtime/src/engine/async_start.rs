@@ -265,11 +265,33 @@ where
     F: Future<Output: Send + 'static> + Send + 'static,
     Fin: Finish<S, F::Output, R>,
 {
+    // Borrowed from here on, by the cold paths too: moved into a cold
+    // path's parameter, the caller was copied a second time on the fast
+    // path, before the slot was even looked at.
+    start_in(&mut caller, slot, flag, names, make, finish)
+}
+
+/// [`start`], the caller borrowed.
+#[inline(always)]
+fn start_in<S, R, F, Fin>(
+    caller: &mut Caller<'_, S>,
+    slot: usize,
+    flag: i32,
+    names: &'static (&'static str, &'static str),
+    make: impl FnOnce() -> F,
+    finish: Fin,
+) -> Result<R, Trap>
+where
+    S: Send + 'static,
+    R: WasmResult + Default,
+    F: Future<Output: Send + 'static> + Send + 'static,
+    Fin: Finish<S, F::Output, R>,
+{
     let Some((pinned, waker)) = caller.async_calls_mut().ready_slot::<Pinned<F>>(slot) else {
         return into_result(start_cold(caller, slot, flag, names, make, finish));
     };
     match poll_new(pinned, waker, make) {
-        Poll::Ready(out) => finish.ready(out, &mut caller),
+        Poll::Ready(out) => finish.ready(out, caller),
         Poll::Pending => into_result(park_new::<S, R, F, Fin>(caller, slot, flag, names, finish)),
     }
 }
@@ -300,7 +322,7 @@ fn poll_new<F: Future>(
 #[cold]
 #[inline(never)]
 fn start_cold<S, R, F, Fin>(
-    mut caller: Caller<'_, S>,
+    caller: &mut Caller<'_, S>,
     slot: usize,
     flag: i32,
     names: &'static (&'static str, &'static str),
@@ -326,7 +348,7 @@ where
             names.0, names.1
         ))));
     }
-    returned(start(caller, slot, flag, names, make, finish))
+    returned(start_in(caller, slot, flag, names, make, finish))
 }
 
 /// Parks the call just started in `slot`, whose future is pending. The
@@ -335,7 +357,7 @@ where
 #[cold]
 #[inline(never)]
 fn park_new<S, R, F, Fin>(
-    mut caller: Caller<'_, S>,
+    caller: &mut Caller<'_, S>,
     slot: usize,
     flag: i32,
     names: &'static (&'static str, &'static str),
@@ -361,7 +383,7 @@ where
         flag,
         names: *names,
     });
-    returned(park_start(&mut caller, call, flag, *names))
+    returned(park_start(caller, call, flag, *names))
 }
 
 /// Continues the call of the async host function `names` that its start
@@ -372,22 +394,22 @@ where
 /// says so.
 #[inline(always)]
 pub fn resume<S: Send + 'static, R: WasmResult + Default>(
-    caller: Caller<'_, S>,
+    mut caller: Caller<'_, S>,
     flag: i32,
     names: &'static (&'static str, &'static str),
 ) -> Result<R, Trap> {
-    into_result(resume_cold(caller, flag, names))
+    into_result(resume_cold(&mut caller, flag, names))
 }
 
 /// [`resume`], out of the fast path.
 #[cold]
 #[inline(never)]
 fn resume_cold<S: Send + 'static, R: WasmResult + Default>(
-    mut caller: Caller<'_, S>,
+    caller: &mut Caller<'_, S>,
     flag: i32,
     names: &'static (&'static str, &'static str),
 ) -> Returned<R> {
-    returned(continue_parked(&mut caller, flag, *names))
+    returned(continue_parked(caller, flag, *names))
 }
 
 fn continue_parked<S: Send + 'static, R: WasmResult + Default>(
@@ -455,8 +477,7 @@ where
             )));
             return Poll::Ready(());
         };
-        let (m, n) = *this.names;
-        match crate::error::catch_panic(m, n, || future.poll(cx)) {
+        match crate::error::catch_panic(&*this.names, || future.poll(cx)) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(out)) => {
                 this.future.set(None);
@@ -478,7 +499,7 @@ where
             .map_err(|e| Trap::new(format!("{m}.{n}: the pending word: {e}")))?;
         match (this.output.take(), this.finish.take()) {
             (Some(Ok(out)), Some(finish)) => {
-                crate::error::catch_panic(m, n, || finish.parked(out, cx, state))?
+                crate::error::catch_panic(&(m, n), || finish.parked(out, cx, state))?
             }
             (Some(Err(trap)), _) => Err(trap),
             _ => Err(Trap::new(

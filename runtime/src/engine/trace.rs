@@ -106,7 +106,7 @@ pub(crate) fn host_call_traced<C, R>(
     call: impl FnOnce(C) -> Result<R, Trap>,
 ) -> Result<R, Trap> {
     let span = host_span!(ident, module, name);
-    let run = || crate::error::catch_panic(module, name, || call(caller));
+    let run = || crate::error::catch_panic(&(module, name), || call(caller));
     let result = if span.is_disabled() {
         run()
     } else {

@@ -130,10 +130,12 @@ macro_rules! into_host_func {
             fn into_define<const TRACED: bool>(self, module: &str, name: &str) -> (Define<S>, Signature) {
                 let ty = func_type::<R>(&[$(<$a as wasmi::WasmTy>::ty(),)*]);
                 let f = Arc::new(self);
-                let (m, n) = (module.to_owned(), name.to_owned());
+                // One reference to both names for the panic path (see
+                // `catch_panic`).
+                let names = (module.to_owned(), name.to_owned());
                 let define = move |linker: &mut wasmi::Linker<StoreData<S>>| {
-                    let (f, m, n) = (f.clone(), m.clone(), n.clone());
-                    let (module, name) = (m.clone(), n.clone());
+                    let (f, names) = (f.clone(), names.clone());
+                    let (module, name) = names.clone();
                     linker.func_wrap(
                         &module,
                         &name,
@@ -141,11 +143,12 @@ macro_rules! into_host_func {
                             if TRACED && trace::may_be_enabled(tracing::Level::TRACE) {
                                 let f = &f;
                                 let ident = caller.data().ident.clone();
-                                return to_engine(trace::host_call_traced(caller, &ident, &m, &n, move |caller| {
+                                let (m, n) = &names;
+                                return to_engine(trace::host_call_traced(caller, &ident, m, n, move |caller| {
                                     f(Caller::new(caller), $($a,)*)
                                 }));
                             }
-                            let result = crate::error::catch_panic(&m, &n, || {
+                            let result = crate::error::catch_panic(&names, || {
                                 f(Caller::new(caller), $($a,)*)
                             });
                             to_engine(result.and_then(|r| r))
@@ -217,7 +220,7 @@ macro_rules! into_async_host_func {
                             };
                             let _entered = span.enter();
                             let mut caller = Caller::new(caller);
-                            match crate::error::catch_panic(m, n, || f(&mut caller, $($a,)*)) {
+                            match crate::error::catch_panic(&*names, || f(&mut caller, $($a,)*)) {
                                 Ok(call) => suspend::start(&mut caller, call, &names, &span).map(R::into_engine),
                                 Err(trap) => {
                                     trace::record_trap(&span, &trap);

@@ -65,8 +65,7 @@ impl<S: 'static, R: 'static> Drop for ParkedCall<S, R> {
 impl<S: Send + 'static, R: WasmResult> Parked<S> for ParkedCall<S, R> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Trap>> {
         let _entered = self.span.enter();
-        let (m, n) = &*self.names;
-        match crate::error::catch_panic(m, n, || self.call.as_mut().poll(cx)) {
+        match crate::error::catch_panic(&self.names, || self.call.as_mut().poll(cx)) {
             Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
             Ok(Poll::Pending) => Poll::Pending,
             Err(trap) => {
@@ -88,10 +87,10 @@ impl<S: Send + 'static, R: WasmResult> Parked<S> for ParkedCall<S, R> {
             abi: &mut data.abi,
         };
         let _entered = self.span.enter();
-        let (m, n) = &*self.names;
-        let result =
-            crate::error::catch_panic(m, n, || self.call.as_mut().finish(cx, &mut data.user))
-                .and_then(|r| r);
+        let result = crate::error::catch_panic(&self.names, || {
+            self.call.as_mut().finish(cx, &mut data.user)
+        })
+        .and_then(|r| r);
         trace::record_host(&self.span, &result);
         self.ended = true;
         result.map(|r| r.into_vals())
@@ -124,14 +123,14 @@ pub(crate) fn start<S: Send + 'static, R: WasmResult>(
     let Some(waker) = data.waker.take() else {
         return ended(Err(super::super::host_call::outside_async_call(m, n)));
     };
-    let polled = crate::error::catch_panic(m, n, || {
+    let polled = crate::error::catch_panic(names, || {
         pending.as_mut().poll(&mut Context::from_waker(&waker))
     });
     data.waker = Some(waker);
     match polled {
         Err(t) => ended(Err(t)),
         Ok(Poll::Ready(())) => ended(caller.__split().and_then(|(cx, state)| {
-            crate::error::catch_panic(m, n, || pending.as_mut().finish(cx, state)).and_then(|r| r)
+            crate::error::catch_panic(names, || pending.as_mut().finish(cx, state)).and_then(|r| r)
         })),
         Ok(Poll::Pending) => {
             caller.store_mut().parked = Some(Box::new(ParkedCall {

@@ -104,7 +104,9 @@ macro_rules! into_host_func {
                 module: &str,
                 name: &str,
             ) -> Result<Signature, wasmtime::Error> {
-                let (m, n) = (module.to_owned(), name.to_owned());
+                // One reference to both names for the panic path (see
+                // `catch_panic`).
+                let names = (module.to_owned(), name.to_owned());
                 links.sync_mut().func_wrap(
                     module,
                     name,
@@ -112,11 +114,12 @@ macro_rules! into_host_func {
                         if TRACED && trace::may_be_enabled(tracing::Level::TRACE) {
                             let f = &self;
                             let ident = caller.data().ident.clone();
-                            return to_engine(trace::host_call_traced(caller, &ident, &m, &n, move |caller| {
+                            let (m, n) = &names;
+                            return to_engine(trace::host_call_traced(caller, &ident, m, n, move |caller| {
                                 f(Caller::new(caller), $($a,)*)
                             }));
                         }
-                        let result = crate::error::catch_panic(&m, &n, || {
+                        let result = crate::error::catch_panic(&names, || {
                             self(Caller::new(caller), $($a,)*)
                         });
                         to_engine(result.and_then(|r| r))
@@ -168,7 +171,7 @@ async fn complete<S: Send + 'static, R: WasmResult>(
     };
     let polled = std::future::poll_fn(|cx| {
         let _entered = span.enter();
-        match crate::error::catch_panic(module, name, || pending.as_mut().poll(cx)) {
+        match crate::error::catch_panic(&(module, name), || pending.as_mut().poll(cx)) {
             Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
             Ok(std::task::Poll::Ready(())) => std::task::Poll::Ready(Ok(())),
             Err(trap) => std::task::Poll::Ready(Err(trap)),
@@ -178,7 +181,7 @@ async fn complete<S: Send + 'static, R: WasmResult>(
     let result = polled.and_then(|()| {
         let _entered = span.enter();
         let (cx, state) = caller.__split()?;
-        crate::error::catch_panic(module, name, || pending.as_mut().finish(cx, state))?
+        crate::error::catch_panic(&(module, name), || pending.as_mut().finish(cx, state))?
     });
     ended(result)
 }
@@ -211,7 +214,7 @@ macro_rules! into_async_host_func {
                         };
                         let mut caller = Caller::new(caller);
                         let names = names.clone();
-                        let call = span.in_scope(|| crate::error::catch_panic(&names.0, &names.1, || {
+                        let call = span.in_scope(|| crate::error::catch_panic(&*names, || {
                             self(&mut caller, $($a,)*)
                         }));
                         Box::new(async move {
