@@ -73,7 +73,11 @@ pub(crate) fn require_tokio() -> Result<(), Error> {
 /// thread-local read). Whether that runtime has timers was checked when
 /// the instance was made ([`require_tokio`]).
 pub(crate) fn require_runtime() -> Result<(), Error> {
-    if tokio::runtime::Handle::try_current().is_err() {
+    // A task's id is set only while a Tokio runtime polls it: one
+    // thread-local read, where `Handle::try_current` also clones and drops
+    // the runtime's handle (two atomic operations). Futures polled by
+    // `Runtime::block_on` itself run in no task and take the second check.
+    if tokio::task::try_id().is_none() && tokio::runtime::Handle::try_current().is_err() {
         return Err(Error::Config(
             "async calls must run inside a Tokio runtime (gohost uses its timers for \
              deadlines and for guests that sleep)"
