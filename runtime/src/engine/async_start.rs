@@ -267,7 +267,9 @@ where
 {
     // Borrowed from here on, by the cold paths too: moved into a cold
     // path's parameter, the caller was copied a second time on the fast
-    // path, before the slot was even looked at.
+    // path, before the slot was even looked at. (Taken by value and
+    // borrowed here, rather than borrowed by the glue: that measured 3
+    // instructions fewer a call on wasmtime, 245 against 248.)
     start_in(&mut caller, slot, flag, names, make, finish)
 }
 
