@@ -160,13 +160,11 @@ impl<'g> Writer<'g> {
     /// How many bytes are written.
     #[inline]
     pub(crate) fn written(&self) -> usize {
-        match self.direct.is_empty() {
-            true => self.owned.len(),
-            false => self.pos,
-        }
+        self.as_bytes().len()
     }
 
     /// The bytes written so far.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         match self.direct.is_empty() {
             true => &self.owned,

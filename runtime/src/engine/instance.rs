@@ -558,6 +558,25 @@ impl<S> Instance<S> {
         enter(&mut self.store, f, params).map_err(|e| self.fault(id.name(), e))
     }
 
+    /// [`call_armed_id`](Self::call_armed_id) for async instances.
+    async fn call_armed_id_async<P: WasmParams + Sync, R: WasmResults + Sync>(
+        &mut self,
+        id: &ExportId,
+        params: P,
+    ) -> Result<R, Error>
+    where
+        S: Send,
+    {
+        self.check_poisoned()?;
+        self.refuel()?;
+        let f = self.exports.typed_id(&self.inner, &mut self.store, id)?;
+        match enter_async(&mut self.store, &mut self.in_flight, f, params).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => Err(self.fault(id.name(), e)),
+            Err(stopped) => Err(self.stopped(id.name(), stopped)),
+        }
+    }
+
     /// Calls an export that takes encoded arguments and returns a reply
     /// (`docs/abi.md`, "Exports"): `(status, payload)`, copied out.
     ///
@@ -711,14 +730,7 @@ impl<S> Instance<S> {
                 placed?
             }
         };
-        self.check_poisoned()?;
-        self.refuel()?;
-        let f = self.exports.typed_id(&self.inner, &mut self.store, id)?;
-        let packed = match enter_async(&mut self.store, &mut self.in_flight, f, (ptr, len)).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => return Err(self.fault(id.name(), e)),
-            Err(stopped) => return Err(self.stopped(id.name(), stopped)),
-        };
+        let packed = self.call_armed_id_async(id, (ptr, len)).await?;
         self.decode_reply(id.name(), packed, decode)
     }
 
