@@ -209,6 +209,82 @@ fn a_program_runs_async_and_sleeps_without_blocking() {
     });
 }
 
+/// The environment variable that makes the test below its own child, the
+/// process whose standard input the guest inherits.
+const STDIN_CHILD: &str = "GOHOST_TEST_STDIN_CHILD";
+
+/// A program that reads the host's standard input in an async call awaits
+/// it: the executor's other tasks run while no input has come. The test
+/// runs itself again as a child process with a pipe for standard input,
+/// which it writes to only after a second, then closes.
+#[test]
+fn a_program_reading_inherited_stdin_does_not_block_the_executor() {
+    const TEST: &str = "a_program_reading_inherited_stdin_does_not_block_the_executor";
+    if std::env::var_os(STDIN_CHILD).is_some() {
+        return stdin_child();
+    }
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    wasi_guest(); // built before the child starts, which then finds it
+    let mut child = Command::new(std::env::current_exe().expect("this test's binary"))
+        .args([TEST, "--exact", "--nocapture", "--test-threads=1"])
+        .env(STDIN_CHILD, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the child");
+    let mut stdin = child.stdin.take().expect("stdin");
+    std::thread::sleep(Duration::from_secs(1));
+    let input = "typed after a second\n".repeat(100);
+    stdin.write_all(input.as_bytes()).expect("write");
+    drop(stdin);
+    let out = child.wait_with_output().expect("the child ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = stdout
+        .lines()
+        .find_map(|l| Some(l.split_once("stdin child: ")?.1))
+        .unwrap_or_else(|| panic!("the child reported nothing:\n{stdout}"));
+    let (ticks, echoed) = report.split_once(' ').expect("ticks and bytes");
+    let ticks: u64 = ticks.parse().expect("ticks");
+    println!("inherited stdin: {ticks} ticks of 10 ms while it was empty for a second");
+    assert_eq!(echoed, format!("echoed={}", input.len()));
+    // A blocked executor ticks about once; a free one up to 100 times
+    // (less what the child spent starting).
+    assert!(
+        ticks >= 20,
+        "{ticks} ticks of 10 ms while stdin was empty for a second"
+    );
+}
+
+/// The child of the test above: runs `cat` on the inherited standard input
+/// in an async call, counting the executor's ticks meanwhile.
+fn stdin_child() {
+    current_thread().block_on(async {
+        let engine = engine();
+        let module = Module::from_file(&engine, wasi_guest()).expect("load");
+        let out = Capture::new();
+        let mut wasi = WasiConfig::new();
+        wasi.args(["wasi", "cat"])
+            .stdin(gohost::Input::Inherit)
+            .stdout(Output::Capture(out.clone()));
+        let mut program = Linker::<()>::new(&engine)
+            .instantiate_async(&module, &wasi, ())
+            .await
+            .expect("instantiate");
+        let (code, ticks, _) = ticks_during(program.run_async()).await;
+        assert_eq!(code.expect("run"), 0);
+        assert!(out.to_string_lossy().starts_with("typed after a second\n"));
+        println!("stdin child: {ticks} echoed={}", out.contents().len());
+    });
+}
+
 #[test]
 fn a_hundred_concurrent_calls_through_a_pool_of_four() {
     current_thread().block_on(async {

@@ -9,6 +9,8 @@
 pub(crate) mod poll;
 #[cfg(not(feature = "jit"))]
 mod readonly;
+#[cfg(not(feature = "jit"))]
+pub(crate) mod stdin;
 #[cfg(feature = "jit")]
 mod wasmtime;
 
@@ -311,10 +313,11 @@ impl WasiConfig {
     }
 
     /// Builds the WASI context for one instance, opening directories and
-    /// files now. (For async calls too: their blocking functions are
-    /// replaced on the linker, see `poll`.)
+    /// files now. For async instances, an inherited standard input is
+    /// [`stdin::AsyncStdin`], and the functions that block are replaced on
+    /// the linker (see `poll`).
     #[cfg(not(feature = "jit"))]
-    pub(crate) fn build(&self, _asynchronous: bool) -> Result<WasiCtx, Error> {
+    pub(crate) fn build(&self, asynchronous: bool) -> Result<BuiltWasi, Error> {
         let strings = |e: wasmi_wasi::wasi_common::StringArrayError| {
             Error::Wasi(format!("arguments or environment too large: {e}"))
         };
@@ -323,7 +326,12 @@ impl WasiConfig {
         let mut b = WasiCtxBuilder::new();
         b.args(&self.args).map_err(strings)?;
         b.envs(&env).map_err(strings)?;
-        b.stdin(input(&self.stdin)?);
+        let async_stdin = asynchronous && matches!(self.stdin, Input::Inherit);
+        if async_stdin {
+            b.stdin(Box::new(stdin::AsyncStdin));
+        } else {
+            b.stdin(input(&self.stdin)?);
+        }
         b.stdout(output(&self.stdout, Stream::Stdout)?);
         b.stderr(output(&self.stderr, Stream::Stderr)?);
         let ctx = b.build();
@@ -345,8 +353,17 @@ impl WasiConfig {
             ctx.push_preopened_dir(dir, &p.guest)
                 .map_err(|e| Error::Wasi(format!("cannot preopen {}: {e}", p.guest)))?;
         }
-        Ok(ctx)
+        Ok(BuiltWasi { ctx, async_stdin })
     }
+}
+
+/// What [`WasiConfig::build`] makes for an instance on wasmi.
+#[cfg(not(feature = "jit"))]
+pub(crate) struct BuiltWasi {
+    pub(crate) ctx: WasiCtx,
+    /// Whether its standard input is [`stdin::AsyncStdin`], whose reads
+    /// `poll_oneoff` awaits.
+    pub(crate) async_stdin: bool,
 }
 
 /// WASI hands arguments and `NAME=VALUE` pairs to the guest as

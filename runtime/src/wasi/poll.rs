@@ -6,13 +6,16 @@
 //! awaits a Tokio timer instead. (wasmtime-wasi has an async preview 1 of
 //! its own, which the `jit` engine uses.)
 //!
-//! Only clock subscriptions wait. A poll that also subscribes to file
-//! descriptors (Go does for sockets and non-blocking files, not for its
-//! standard streams) reports them ready at once: a read or write that
-//! follows finds out, as after any spurious wakeup.
+//! Clock subscriptions wait, and so does a read subscription for an
+//! inherited standard input, which an async instance reads ahead on a
+//! thread of its own (see `stdin`): Go's runtime polls it when a read of
+//! it found nothing yet. A poll of other file descriptors (Go polls
+//! sockets and non-blocking files) reports them ready at once: a read or
+//! write that follows finds out, as after any spurious wakeup.
 
 use std::time::{Duration, Instant, SystemTime};
 
+use super::stdin::SharedStdin;
 use crate::abi::GuestMemory;
 use crate::engine::StoreData;
 use crate::engine::{Caller, HostCall, IntoAsyncHostFunc};
@@ -21,6 +24,8 @@ use crate::Trap;
 const SUBSCRIPTION_SIZE: usize = 48;
 const EVENT_SIZE: usize = 32;
 const EVENTTYPE_CLOCK: u8 = 0;
+const EVENTTYPE_FD_READ: u8 = 1;
+const STDIN_FD: u32 = 0;
 const CLOCKID_REALTIME: u32 = 0;
 const CLOCKID_MONOTONIC: u32 = 1;
 const SUBCLOCKFLAGS_ABSTIME: u16 = 1;
@@ -37,7 +42,24 @@ const MAX_SUBSCRIPTIONS: usize = 1 << 16;
 struct Subscription {
     userdata: u64,
     kind: u8,
-    fires_at: Instant,
+    fires: Fires,
+}
+
+/// When a subscription fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fires {
+    At(Instant),
+    /// When the inherited standard input can be read without waiting.
+    OnStdin,
+}
+
+impl Fires {
+    fn at(self) -> Option<Instant> {
+        match self {
+            Fires::At(t) => Some(t),
+            Fires::OnStdin => None,
+        }
+    }
 }
 
 /// Replaces `wasi_snapshot_preview1.poll_oneoff` on an async instance's
@@ -62,30 +84,60 @@ fn poll_oneoff<S: Send + 'static>(
 ) -> HostCall<S, i32> {
     let now = Instant::now();
     let monotonic_now = monotonic_now(caller);
+    let clocks = Clocks {
+        now,
+        monotonic_now,
+        async_stdin: caller.store_mut().async_stdin,
+    };
     let subs = match caller.__split() {
-        Ok((cx, _)) => read_subscriptions(&cx.mem, subscriptions, count, now, monotonic_now),
+        Ok((cx, _)) => read_subscriptions(&cx.mem, subscriptions, count, clocks),
         Err(trap) => return HostCall::ready(Err(trap)),
     };
     let subs = match subs {
-        Ok(subs) => subs,
+        Ok(subs) if !subs.is_empty() => subs,
+        Ok(_) => return HostCall::ready(Ok(ERRNO_INVAL)),
         Err(errno) => return HostCall::ready(Ok(errno)),
     };
-    let Some(first) = subs.iter().map(|s| s.fires_at).min() else {
-        return HostCall::ready(Ok(ERRNO_INVAL));
-    };
+    let first = subs.iter().filter_map(|s| s.fires.at()).min();
+    let stdin = subs
+        .iter()
+        .any(|s| s.fires == Fires::OnStdin)
+        .then(SharedStdin::get);
     HostCall::with_finish(
         async move {
-            if first > Instant::now() {
-                tokio::time::sleep_until(first.into()).await;
+            match (stdin, first) {
+                (Some(stdin), None) => stdin.readable().await,
+                (Some(stdin), Some(first)) => {
+                    // Whichever comes first; the finish tells which.
+                    let _ = tokio::time::timeout_at(first.into(), stdin.readable()).await;
+                }
+                (None, Some(first)) if first > Instant::now() => {
+                    tokio::time::sleep_until(first.into()).await;
+                }
+                (None, _) => {}
             }
             subs
         },
         move |subs, mut cx, _| -> Result<i32, Trap> {
             let now = Instant::now();
-            let fired = subs.iter().filter(|s| s.fires_at <= now);
+            let stdin_ready = stdin.is_some_and(SharedStdin::is_ready);
+            let fired = subs.iter().filter(|s| match s.fires {
+                Fires::At(t) => t <= now,
+                Fires::OnStdin => stdin_ready,
+            });
             Ok(write_events(&mut cx.mem, fired, events, nevents).unwrap_or(ERRNO_FAULT))
         },
     )
+}
+
+/// What placing subscriptions in time needs.
+#[derive(Debug, Clone, Copy)]
+struct Clocks {
+    now: Instant,
+    /// The guest's monotonic clock now, for absolute monotonic deadlines.
+    monotonic_now: Option<Duration>,
+    /// Whether standard input is the async one (`StoreData::async_stdin`).
+    async_stdin: bool,
 }
 
 /// The guest's monotonic clock now (WASI's clocks start with the context),
@@ -100,9 +152,13 @@ fn read_subscriptions(
     mem: &GuestMemory<'_>,
     ptr: i32,
     count: i32,
-    now: Instant,
-    monotonic_now: Option<Duration>,
+    clocks: Clocks,
 ) -> Result<Vec<Subscription>, i32> {
+    let Clocks {
+        now,
+        monotonic_now,
+        async_stdin,
+    } = clocks;
     let n = usize::try_from(count)
         .ok()
         .filter(|&n| n <= MAX_SUBSCRIPTIONS)
@@ -118,14 +174,24 @@ fn read_subscriptions(
             let u64_at = |o: usize| u64::from_le_bytes(s[o..o + 8].try_into().unwrap_or_default());
             let userdata = u64_at(0);
             let kind = s[8];
+            // A clock's id, or a file descriptor.
+            let id = u32::from_le_bytes(s[16..20].try_into().unwrap_or_default());
             if kind != EVENTTYPE_CLOCK {
+                // Descriptor 0 is taken to be standard input: WASI gives
+                // new descriptors numbers from 3, and only `fd_renumber`
+                // could put another file there (Go never does; such a
+                // guest would wait for standard input, within its limits).
+                let on_stdin = kind == EVENTTYPE_FD_READ && id == STDIN_FD && async_stdin;
                 return Ok(Subscription {
                     userdata,
                     kind,
-                    fires_at: now,
+                    fires: if on_stdin {
+                        Fires::OnStdin
+                    } else {
+                        Fires::At(now)
+                    },
                 });
             }
-            let id = u32::from_le_bytes(s[16..20].try_into().unwrap_or_default());
             let timeout = Duration::from_nanos(u64_at(24));
             let flags = u16::from_le_bytes(s[40..42].try_into().unwrap_or_default());
             let wait = if flags & SUBCLOCKFLAGS_ABSTIME == 0 {
@@ -146,9 +212,10 @@ fn read_subscriptions(
                 userdata,
                 kind,
                 // A time too far to represent never comes.
-                fires_at: now
-                    .checked_add(wait)
-                    .unwrap_or(now + Duration::from_secs(1 << 32)),
+                fires: Fires::At(
+                    now.checked_add(wait)
+                        .unwrap_or(now + Duration::from_secs(1 << 32)),
+                ),
             })
         })
         .collect()

@@ -13,6 +13,9 @@ use crate::Limits;
 #[allow(missing_debug_implementations)] // holds the embedder's `S`, which need not be Debug
 pub struct StoreData<S> {
     pub(crate) wasi: wasmi_wasi::WasiCtx,
+    /// Whether standard input is the host's, read ahead for an async
+    /// instance (`wasi::stdin`): `poll_oneoff` then awaits its reads.
+    pub(crate) async_stdin: bool,
     pub(crate) abi: AbiState,
     /// The guest's `memory` export, resolved once after instantiation so
     /// host calls don't look it up by name.
@@ -42,9 +45,10 @@ pub struct StoreData<S> {
 impl<S> StoreData<S> {
     /// The store data of a new instance: nothing resolved yet, no call
     /// running.
-    pub(crate) fn new(wasi: wasmi_wasi::WasiCtx, limits: Limits, user: S) -> Self {
+    pub(crate) fn new(wasi: crate::wasi::BuiltWasi, limits: Limits, user: S) -> Self {
         StoreData {
-            wasi,
+            wasi: wasi.ctx,
+            async_stdin: wasi.async_stdin,
             abi: AbiState::default(),
             memory: None,
             limiter: MemoryLimiter::new(limits.memory_bytes.unwrap_or(usize::MAX)),
