@@ -52,6 +52,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     timeout: Option<Duration>,
 
+    /// Run the program as an async host runs it: with `Instance::run_async`
+    /// on a single-threaded Tokio runtime, where its sleeps and reads of
+    /// standard input await instead of blocking the thread.
+    #[arg(long = "async")]
+    asynchronous: bool,
+
     /// Run the program a plugin manifest names (TOML: the wasm and its
     /// SHA-256, limits, directories, environment; see the README), with its
     /// settings; the flags above add to them. Every positional argument then
@@ -79,6 +85,11 @@ pub struct RunArgs {
 #[derive(Debug, clap::Args)]
 #[command(trailing_var_arg = true)]
 pub struct GoExecArgs {
+    /// Run the program with `Instance::run_async` on a Tokio runtime, as
+    /// `gohost run --async` does.
+    #[arg(long = "async")]
+    asynchronous: bool,
+
     /// The program: a .wasm file (Go names test binaries pkg.test).
     program: PathBuf,
 
@@ -133,7 +144,12 @@ pub fn run(a: RunArgs) -> ExitCode {
         let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
         wasi.preopen_dir(host, guest, perms);
     }
-    execute(&program, manifest.as_ref(), &wasi, !a.no_cache, a.timeout)
+    let how = How {
+        cache: !a.no_cache,
+        timeout: a.timeout,
+        asynchronous: a.asynchronous,
+    };
+    execute(&program, manifest.as_ref(), &wasi, how)
 }
 
 /// A positive, finite number of seconds, at least a nanosecond.
@@ -165,7 +181,12 @@ pub fn go_exec(a: GoExecArgs) -> ExitCode {
             wasi.env(k, v);
         }
     }
-    execute(&a.program, None, &wasi, true, None)
+    let how = How {
+        cache: true,
+        timeout: None,
+        asynchronous: a.asynchronous,
+    };
+    execute(&a.program, None, &wasi, how)
 }
 
 fn program_name(p: &std::path::Path) -> String {
@@ -174,50 +195,82 @@ fn program_name(p: &std::path::Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
+/// How `execute` runs a program.
+#[derive(Debug, Clone, Copy)]
+struct How {
+    /// Whether compiled modules come from, and go to, the module cache.
+    cache: bool,
+    timeout: Option<Duration>,
+    /// Whether to run it with `run_async` on a Tokio runtime.
+    asynchronous: bool,
+}
+
 fn execute(
     program: &std::path::Path,
     manifest: Option<&Manifest>,
     wasi: &WasiConfig,
-    cache: bool,
-    timeout: Option<Duration>,
+    how: How,
 ) -> ExitCode {
-    let deadline = timeout.or(manifest.and_then(|m| m.deadline));
+    let deadline = how.timeout.or(manifest.and_then(|m| m.deadline));
     let fuel = manifest.is_some_and(|m| m.fuel.is_some());
     let engine = Engine::new(
         Config::new()
-            .cache(cache)
-            .interruptible(deadline.is_some())
+            .cache(how.cache)
+            // Async calls yield to the executor at the engine's interrupts.
+            .interruptible(deadline.is_some() || how.asynchronous)
             .consume_fuel(fuel),
     );
     let mut limits = manifest.map(Manifest::limits).unwrap_or_default();
-    if let Some(t) = timeout {
+    if let Some(t) = how.timeout {
         limits = limits.deadline(t);
     }
     let module = match manifest {
         Some(m) => m.load(&engine),
         None => Module::from_file(&engine, program),
     };
-    let loaded = module.and_then(|module| {
-        let linker = Linker::<()>::new(&engine);
-        linker.instantiate_limited(&module, wasi, (), limits)
-    });
-    let mut instance = match loaded {
-        Ok(i) => i,
+    let linker = Linker::<()>::new(&engine);
+    let ran = match module {
+        Ok(module) if how.asynchronous => run_async(&linker, &module, wasi, limits),
+        Ok(module) => linker
+            .instantiate_limited(&module, wasi, (), limits)
+            .map(|mut instance| instance.run()),
+        Err(e) => Err(e),
+    };
+    match ran {
         Err(e) => {
             eprintln!("gohost: {e}");
-            return ExitCode::from(EXIT_LOAD_FAILED);
+            ExitCode::from(EXIT_LOAD_FAILED)
         }
-    };
-    match instance.run() {
         // Exit codes are a byte on every platform Go targets.
-        Ok(code) => ExitCode::from(code as u8),
-        Err(e @ Error::DeadlineExceeded { .. }) => {
+        Ok(Ok(code)) => ExitCode::from(code as u8),
+        Ok(Err(e @ Error::DeadlineExceeded { .. })) => {
             eprintln!("gohost: {e}");
             ExitCode::from(EXIT_TIMED_OUT)
         }
-        Err(e) => {
+        Ok(Err(e)) => {
             eprintln!("gohost: {}: {e}", program.display());
             ExitCode::from(EXIT_TRAPPED)
         }
     }
+}
+
+/// Instantiates and runs the program on a single-threaded Tokio runtime:
+/// the outer `Err` if it cannot be instantiated, the inner one if the run
+/// fails.
+fn run_async(
+    linker: &Linker<()>,
+    module: &Module,
+    wasi: &WasiConfig,
+    limits: gohost::Limits,
+) -> Result<Result<i32, Error>, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start a Tokio runtime: {e}")))?;
+    runtime.block_on(async {
+        let mut instance = linker
+            .instantiate_limited_async(module, wasi, (), limits)
+            .await?;
+        Ok(instance.run_async().await)
+    })
 }

@@ -203,6 +203,61 @@ fn run_timeout_stops_a_program_that_never_ends() {
     assert_eq!(text(&out.stdout), "exiting with 3\n");
 }
 
+/// `run --async` runs what `run` runs, with the same output and exit codes:
+/// reading standard input, sleeping with every goroutine waiting, files,
+/// panics, and a deadline that stops a busy program.
+#[test]
+fn run_async_runs_programs_as_run_does() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let wasm = gohost_tests::build_guest("wasi");
+    let wasm = wasm.to_str().expect("utf-8");
+    let mut cat = Command::new(GOHOST)
+        .args(["run", "--async", wasm, "cat"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run gohost");
+    let input = "read\nthrough an async call\n".repeat(1000);
+    cat.stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    let out = cat.wait_with_output().expect("output");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), input);
+
+    let out = gohost_bounded(&["run", "--async", wasm, "sleep", "50ms"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "slept 50ms\n");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("in.txt"), "abc").expect("write");
+    let spec = format!("{}::/data", dir.path().display());
+    let out = gohost_bounded(&["run", "--async", "--dir", &spec, wasm, "files", "/data"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "in.txt\nout.txt\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out.txt")).expect("written by the guest"),
+        "ABC"
+    );
+
+    let out = gohost_bounded(&["run", "--async", wasm, "exit"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let out = gohost_bounded(&["run", "--async", wasm, "panic"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("panic: something went wrong"));
+    let out = gohost_bounded(&["run", "--async", "--timeout", "0.5", wasm, "spin"]);
+    assert_eq!(out.status.code(), Some(124), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "gohost: guest exceeded its deadline of 500ms in `_start`\n"
+    );
+}
+
 #[test]
 fn run_timeout_must_be_a_positive_number_of_seconds() {
     for bad in ["0", "-1", "nan", "inf", "soon", "1e300", "1e-10"] {
