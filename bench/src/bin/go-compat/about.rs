@@ -23,6 +23,8 @@ pub struct About {
     /// `wazero version`'s line.
     pub wazero_version: String,
     pub settings: Settings,
+    /// Whether gohost ran the binaries with `go-exec --async`.
+    pub asynchronous: bool,
 }
 
 impl About {
@@ -34,6 +36,7 @@ impl About {
     pub fn gather(
         command: String,
         settings: Settings,
+        asynchronous: bool,
         workspace: &Path,
         wazero: &Path,
     ) -> Result<About, String> {
@@ -64,6 +67,7 @@ impl About {
                 .trim()
                 .to_owned(),
             settings,
+            asynchronous,
         })
     }
 }

@@ -39,6 +39,13 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
+    /// Run gohost's columns as `gohost go-exec --async`: each test binary
+    /// with `Instance::run_async` on a single-threaded Tokio runtime, where
+    /// its sleeps and reads await. Everything then lives in
+    /// target/go-compat-async instead of target/go-compat.
+    #[arg(long = "async")]
+    pub asynchronous: bool,
+
     /// Keep target/go-compat/results.tsv and skip the packages it already
     /// holds for the same --short and --timeout.
     #[arg(long)]

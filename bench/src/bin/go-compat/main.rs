@@ -59,7 +59,7 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<(), String> {
     children::kill_on_interrupt();
-    let paths = tools::Paths::find()?;
+    let paths = tools::Paths::find(args.asynchronous)?;
     scratch::remove_stale(&paths.work, WORK_PREFIX);
     scratch::remove_stale(&std::env::temp_dir(), runners::TMP_PREFIX);
 
@@ -73,6 +73,7 @@ fn run(args: &Args) -> Result<(), String> {
         reference_path: tools::path_with(&paths.bin)?,
         gohost_wasmi: None,
         gohost_wasmtime: None,
+        asynchronous: args.asynchronous,
     };
     for &r in &columns {
         match r {
@@ -137,6 +138,7 @@ fn run(args: &Args) -> Result<(), String> {
     let about = About::gather(
         args::command_line(&raw),
         settings,
+        args.asynchronous,
         &paths.workspace,
         &wazero,
     )?;

@@ -64,11 +64,20 @@ impl Report<'_> {
         if a.settings.short {
             flags.push_str(" -test.short");
         }
+        let (title, go_exec) = if a.asynchronous {
+            (
+                ", async",
+                "`gohost go-exec --async` (`Instance::run_async` on a single-threaded \
+                 Tokio runtime, where the guest's sleeps and reads await)",
+            )
+        } else {
+            ("", "`gohost go-exec`")
+        };
         let _ = write!(
             out,
-            "# Go standard-library compatibility\n\n\
+            "# Go standard-library compatibility{title}\n\n\
              How the tests of Go's standard library fare when their test binaries \
-             (`GOOS=wasip1 GOARCH=wasm go test -c`) run under `gohost go-exec`, on each \
+             (`GOOS=wasip1 GOARCH=wasm go test -c`) run under {go_exec}, on each \
              of its engines, and under Go's own runner script `go_wasip1_wasm_exec` with \
              wazero (the reference), each binary run as `go test -exec` runs it. \
              Every figure comes from one run of:\n\n\
@@ -566,6 +575,7 @@ testing.(*T).Run(0x1c5e1c8, {0x1d1d2f, 0xf}, 0x1e5f08)
             cores: 2,
             wazero_version: "v1.12.0".into(),
             settings,
+            asynchronous: false,
         };
         let md = Report {
             about: &about,
@@ -603,7 +613,7 @@ testing.(*T).Run(0x1c5e1c8, {0x1d1d2f, 0xf}, 0x1e5f08)
     }
 
     #[test]
-    fn no_differences_is_said() {
+    fn no_differences_is_said_and_an_async_sweep_says_so() {
         let about = About {
             command: "c".into(),
             date: "d".into(),
@@ -615,6 +625,7 @@ testing.(*T).Run(0x1c5e1c8, {0x1d1d2f, 0xf}, 0x1e5f08)
                 short: false,
                 timeout_secs: 60,
             },
+            asynchronous: true,
         };
         let md = Report {
             about: &about,
@@ -626,5 +637,7 @@ testing.(*T).Run(0x1c5e1c8, {0x1d1d2f, 0xf}, 0x1e5f08)
         .markdown();
         assert!(md.contains("None: every package that passes under the reference"));
         assert!(md.contains("`-test.paniconexit0 -test.timeout=60s`;"));
+        assert!(md.starts_with("# Go standard-library compatibility, async\n"));
+        assert!(md.contains("run under `gohost go-exec --async` (`Instance::run_async`"));
     }
 }

@@ -64,6 +64,8 @@ pub struct Runners {
     pub reference_path: OsString,
     pub gohost_wasmi: Option<PathBuf>,
     pub gohost_wasmtime: Option<PathBuf>,
+    /// Whether gohost runs the binaries with `go-exec --async`.
+    pub asynchronous: bool,
 }
 
 /// How a run ended.
@@ -144,8 +146,11 @@ impl Runners {
                 // With RUST_BACKTRACE, errors raised inside the engine
                 // capture a backtrace, which slows error paths; the perf
                 // table runs without it too.
-                c.arg("go-exec")
-                    .env("GOHOST_CACHE_DIR", tmp.path().join("gohost-cache"))
+                c.arg("go-exec");
+                if self.asynchronous {
+                    c.arg("--async");
+                }
+                c.env("GOHOST_CACHE_DIR", tmp.path().join("gohost-cache"))
                     .env_remove("RUST_BACKTRACE");
                 c
             }
@@ -264,6 +269,7 @@ created by time.goFunc
             reference_path: std::env::var_os("PATH").unwrap_or_default(),
             gohost_wasmi: None,
             gohost_wasmtime: None,
+            asynchronous: false,
         };
         let log = dir.path().join("run.log");
         let cell = runners

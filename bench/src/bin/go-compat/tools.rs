@@ -34,7 +34,7 @@ impl Paths {
     /// # Errors
     ///
     /// If cargo cannot tell or a directory cannot be created.
-    pub fn find() -> Result<Paths, String> {
+    pub fn find(asynchronous: bool) -> Result<Paths, String> {
         let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .ok_or("the bench crate has no parent directory")?
@@ -49,7 +49,13 @@ impl Paths {
             json_string_field(&metadata, "target_directory")
                 .ok_or("cargo metadata printed no target_directory")?,
         );
-        let root = target.join("go-compat");
+        // Apart, so that an async sweep neither resumes from nor overwrites
+        // the results and logs of a sync one.
+        let root = target.join(if asynchronous {
+            "go-compat-async"
+        } else {
+            "go-compat"
+        });
         let paths = Paths {
             workspace,
             bin: root.join("bin"),
