@@ -113,6 +113,13 @@ pub mod benchapi {
         }
     }
 
+    /// Blocks the calling thread for micros microseconds, as a sync host
+    /// function that waits on I/O does: the wait of the pool row of calls
+    /// that wait.
+    pub fn wait(micros: u32) {
+        std::thread::sleep(std::time::Duration::from_micros(micros.into()));
+    }
+
     /// Always fails: the error path.
     pub fn refuse(code: u32) -> Result<u32, BenchError> {
         Err(BenchError::Refused { code })
@@ -150,6 +157,13 @@ pub mod benchasync {
     /// Adds two numbers: the sync function of an async instance.
     pub fn add(a: i32, b: i32) -> i32 {
         a.wrapping_add(b)
+    }
+
+    /// Awaits a Tokio timer of micros microseconds, as an async host
+    /// function that waits on I/O does: the wait of the pool row of calls
+    /// that wait, next to the sync wait of benchapi.
+    pub async fn wait(micros: u32) {
+        tokio::time::sleep(std::time::Duration::from_micros(micros.into())).await;
     }
 }
 

@@ -95,4 +95,19 @@ fn async_loops_and_pools_do_the_same_work_as_the_sync_ones() {
         .block_on(async_pool.call_async(|p| Box::pin(p.call_async("loop_empty", (1000i32,)))))
         .expect("async pool");
     assert_eq!(got, expected);
+
+    // The rows of calls that wait: both guests' `wait_io` wait in the host
+    // (a thread asleep, a timer awaited) for as long as asked.
+    let started = std::time::Instant::now();
+    let got: i32 = typed.call("wait_io", (2000i32,)).expect("sync wait_io");
+    let sync_wait = (got, started.elapsed());
+    let started = std::time::Instant::now();
+    let got: i32 = rt
+        .block_on(instance.call_async("wait_io", (2000i32,)))
+        .expect("async wait_io");
+    let async_wait = (got, started.elapsed());
+    for (got, took) in [sync_wait, async_wait] {
+        assert_eq!(got, 2000);
+        assert!(took >= std::time::Duration::from_millis(2), "{took:?}");
+    }
 }

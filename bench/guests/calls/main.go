@@ -47,6 +47,15 @@ var (
 	sink int32
 )
 
+// waitIO waits micros microseconds in the host (a thread sleep): the sync
+// side of the pool row of calls that wait.
+//
+//go:wasmexport wait_io
+func waitIO(micros int32) int32 {
+	benchapi.Wait(uint32(micros))
+	return micros
+}
+
 //go:wasmexport loop_empty
 func loopEmpty(n int32) int32 {
 	s := int32(0)

@@ -16,9 +16,9 @@
 //!
 //! Each takes `--guest FILE`, the benchmark guest already built (what
 //! `perf-table` passes, so that no `go build` runs inside a measured
-//! process); without it the guest is built first. `calls` also takes
-//! `--async-guest FILE`, the async-call guest (`guests/asynccalls`), built
-//! first without it.
+//! process); without it the guest is built first. `calls` and `pools`
+//! also take `--async-guest FILE`, the async-call guest
+//! (`guests/asynccalls`), built first without it.
 //!
 //! `calls` prints one tab-separated row per measurement: what, gohost's
 //! nanoseconds, the baseline (`-` for none), the baseline's nanoseconds. The `instances`
@@ -51,6 +51,34 @@ const POOL_TASKS: usize = 16;
 const POOL_BATCH: usize = 512;
 /// Iterations of the guest loop each pooled call runs (`loop_empty`).
 const POOL_WORK: i32 = 1000;
+/// The work of the pool rows that compute: an empty Go loop.
+const COMPUTE: Work = Work {
+    export: "loop_empty",
+    arg: POOL_WORK,
+    calls: POOL_BATCH,
+};
+/// How long the host function of each call of the pool row of calls that
+/// wait waits, in microseconds (Tokio's timers count milliseconds).
+const WAIT_MICROS: i32 = 1000;
+/// The async pool's instances in the row of calls that wait: one per task.
+const WAIT_INSTANCES: usize = POOL_TASKS;
+/// The work of the pool row of calls that wait: one host call that waits
+/// [`WAIT_MICROS`] (`wait_io`), a timer awaited on the async side, a
+/// thread put to sleep on the sync side.
+const WAIT: Work = Work {
+    export: "wait_io",
+    arg: WAIT_MICROS,
+    calls: 64,
+};
+
+/// What a batch of pooled calls does: `calls` calls of the guest's export
+/// `export(arg) -> i32`.
+#[derive(Debug, Clone, Copy)]
+struct Work {
+    export: &'static str,
+    arg: i32,
+    calls: usize,
+}
 
 /// Removes `--flag VALUE` from `args`: `Ok(None)` if absent, `Err` if the
 /// value is missing.
@@ -82,8 +110,8 @@ fn main() -> ExitCode {
         ["calls", "--quick"] => calls(&wasm, &async_wasm(), 3),
         ["spans"] => spans_alone(&wasm, 15),
         ["spans", "--quick"] => spans_alone(&wasm, 3),
-        ["pools"] => pooled_calls(&wasm, 15),
-        ["pools", "--quick"] => pooled_calls(&wasm, 3),
+        ["pools"] => pooled_calls(&wasm, &async_wasm(), 15),
+        ["pools", "--quick"] => pooled_calls(&wasm, &async_wasm(), 3),
         ["instances", n] | ["raw-instances", n] => match n.parse::<usize>() {
             Ok(n) => instances(&wasm, n, args[0] == "raw-instances"),
             Err(_) => return usage(),
@@ -102,7 +130,7 @@ fn main() -> ExitCode {
 fn usage() -> ExitCode {
     eprintln!(
         "usage: perf-probe calls [--quick] [--async-guest FILE] | spans [--quick] \
-         | pools [--quick] | instances N | raw-instances N | peers [--quick] \
+         | pools [--quick] [--async-guest FILE] | instances N | raw-instances N | peers [--quick] \
          | peer-instances N, each with [--guest FILE]"
     );
     ExitCode::from(2)
@@ -282,7 +310,7 @@ fn calls(wasm: &[u8], async_wasm: &[u8], samples: usize) {
     );
 
     async_host_calls(async_wasm, &mut typed, samples);
-    pooled_calls(wasm, samples);
+    pooled_calls(wasm, async_wasm, samples);
     // Last: once a subscriber has been set, even a finished one, span
     // macros ask the current dispatcher instead of reading one global.
     spans(&engine, &module, &mut typed, samples);
@@ -414,9 +442,15 @@ fn async_host_calls(async_wasm: &[u8], typed: &mut Instance<()>, samples: usize)
 /// `Pool::call` from as many plain threads (on the default engine); then
 /// the same sync calls on an interruptible engine, the engine async pools
 /// need, to tell its cost from the async calls'; then the async pool
-/// against that sync one, the async calls' own cost. Each figure is the
-/// time of a batch of calls divided by their number.
-fn pooled_calls(wasm: &[u8], samples: usize) {
+/// against that sync one, the async calls' own cost; last, the async pool
+/// against what an async service does without async calls: the sync pool
+/// (default engine) through `spawn_blocking` on a runtime of as many
+/// workers and as many blocking threads. Then calls that wait in the host
+/// (`async_wasm`'s `wait_io`, which awaits a timer) through an async pool
+/// of an instance per task, against the same wait as a sync host does it
+/// (a thread asleep) from as many threads. Each figure is the time of a
+/// batch of calls divided by their number.
+fn pooled_calls(wasm: &[u8], async_wasm: &[u8], samples: usize) {
     let pool = |engine: Engine| {
         let module = Module::from_bytes(&engine, wasm).expect("compile the benchmark guest");
         Arc::new(
@@ -433,24 +467,51 @@ fn pooled_calls(wasm: &[u8], samples: usize) {
         .enable_time()
         .build()
         .expect("a tokio runtime");
-    let crew = Crew::new(&sync_pool, POOL_THREADS);
+    let crew = Crew::new(&sync_pool, POOL_THREADS, COMPUTE);
     let (a, s) = measure::pair(
         samples,
-        || rt.block_on(async_batch(&async_pool)),
-        || crew.run(POOL_BATCH),
+        || rt.block_on(async_batch(&async_pool, COMPUTE)),
+        || crew.run(),
     );
-    let interruptible_crew = Crew::new(&interruptible_pool, POOL_THREADS);
-    let (i, s2) = measure::pair(
-        samples,
-        || interruptible_crew.run(POOL_BATCH),
-        || crew.run(POOL_BATCH),
-    );
+    let interruptible_crew = Crew::new(&interruptible_pool, POOL_THREADS, COMPUTE);
+    let (i, s2) = measure::pair(samples, || interruptible_crew.run(), || crew.run());
     let (a2, i2) = measure::pair(
         samples,
-        || rt.block_on(async_batch(&async_pool)),
-        || interruptible_crew.run(POOL_BATCH),
+        || rt.block_on(async_batch(&async_pool, COMPUTE)),
+        || interruptible_crew.run(),
     );
-    drop((crew, interruptible_crew));
+    // Its own runtime, so that its blocking threads are the only ones.
+    let blocking_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(POOL_THREADS)
+        .max_blocking_threads(POOL_THREADS)
+        .build()
+        .expect("a tokio runtime");
+    let (a3, b) = measure::pair(
+        samples,
+        || rt.block_on(async_batch(&async_pool, COMPUTE)),
+        || blocking_rt.block_on(blocking_batch(&sync_pool, COMPUTE)),
+    );
+    let engine = async_engine();
+    let module = Module::from_bytes(&engine, async_wasm).expect("compile the async-call guest");
+    let waiting_pool = Arc::new(
+        Pool::builder(async_linker(&engine), module, || ())
+            .max_instances(WAIT_INSTANCES)
+            .build(),
+    );
+    // Its instances are made before it is timed.
+    rt.block_on(async_batch(&waiting_pool, WAIT));
+    let waiting_crew = Crew::new(&sync_pool, POOL_THREADS, WAIT);
+    let (w, ws) = measure::pair(
+        samples,
+        || rt.block_on(async_batch(&waiting_pool, WAIT)),
+        || waiting_crew.run(),
+    );
+    drop((crew, interruptible_crew, waiting_crew));
+    let stats = waiting_pool.stats();
+    assert!(
+        stats.created == WAIT_INSTANCES as u64 && stats.discarded == 0,
+        "the pool of calls that wait made or dropped instances while measured: {stats:?}"
+    );
     for (kind, pool) in [
         ("async", &async_pool),
         ("sync", &sync_pool),
@@ -462,7 +523,7 @@ fn pooled_calls(wasm: &[u8], samples: usize) {
             "the {kind} pool made or dropped instances while measured: {stats:?}"
         );
     }
-    let per_call = |t: f64| t / POOL_BATCH as f64;
+    let per_call = |t: f64| t / COMPUTE.calls as f64;
     let baseline = format!("sync Pool::call from {POOL_THREADS} threads");
     row(
         &format!(
@@ -488,20 +549,71 @@ fn pooled_calls(wasm: &[u8], samples: usize) {
         &format!("sync Pool::call from {POOL_THREADS} threads, interruptible engine"),
         per_call(i2),
     );
+    row(
+        "pooled export calls: Pool::call_async as above, against sync Pool::call through \
+         spawn_blocking on as many workers (default engine): what an async service does \
+         without async calls",
+        per_call(a3),
+        &format!(
+            "sync Pool::call in spawn_blocking, {POOL_THREADS} workers, \
+             {POOL_THREADS} blocking threads, {POOL_TASKS} tasks"
+        ),
+        per_call(b),
+    );
+    row(
+        &format!(
+            "pooled export calls that wait: wait_io({WAIT_MICROS}), whose async host function \
+             awaits a {WAIT_MICROS} µs Tokio timer, through Pool::call_async, max_instances \
+             {WAIT_INSTANCES}, {POOL_THREADS} tokio worker threads, {POOL_TASKS} tasks \
+             (time per call: 1 / throughput)"
+        ),
+        w / WAIT.calls as f64,
+        &format!(
+            "sync Pool::call from {POOL_THREADS} threads, the sync host function asleep \
+             {WAIT_MICROS} µs"
+        ),
+        ws / WAIT.calls as f64,
+    );
 }
 
-/// One batch of [`POOL_BATCH`] calls through the async pool, shared by
-/// [`POOL_TASKS`] concurrent tasks.
-async fn async_batch(pool: &Arc<Pool<()>>) {
+/// One batch of `work` through the async pool, shared by [`POOL_TASKS`]
+/// concurrent tasks.
+async fn async_batch(pool: &Arc<Pool<()>>, work: Work) {
     let tasks: Vec<_> = (0..POOL_TASKS)
         .map(|_| {
             let pool = Arc::clone(pool);
             tokio::spawn(async move {
-                for _ in 0..POOL_BATCH / POOL_TASKS {
+                for _ in 0..work.calls / POOL_TASKS {
                     let r: i32 = pool
-                        .call_async(|p| Box::pin(p.call_async("loop_empty", (POOL_WORK,))))
+                        .call_async(|p| Box::pin(p.call_async(work.export, (work.arg,))))
                         .await
                         .expect("pooled async call");
+                    black_box(r);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("a pool task panicked");
+    }
+}
+
+/// One batch of `work` through the sync pool, each call in
+/// `spawn_blocking`, by [`POOL_TASKS`] concurrent tasks: how an async
+/// service calls a sync API without blocking its executor.
+async fn blocking_batch(pool: &Arc<Pool<()>>, work: Work) {
+    let tasks: Vec<_> = (0..POOL_TASKS)
+        .map(|_| {
+            let pool = Arc::clone(pool);
+            tokio::spawn(async move {
+                for _ in 0..work.calls / POOL_TASKS {
+                    let pool = Arc::clone(&pool);
+                    let r: i32 = tokio::task::spawn_blocking(move || {
+                        pool.call(|p| p.call(work.export, (work.arg,)))
+                    })
+                    .await
+                    .expect("a blocking pool call panicked")
+                    .expect("pooled sync call");
                     black_box(r);
                 }
             })
@@ -518,10 +630,11 @@ struct Crew {
     orders: Vec<mpsc::Sender<usize>>,
     done: mpsc::Receiver<()>,
     threads: Vec<JoinHandle<()>>,
+    work: Work,
 }
 
 impl Crew {
-    fn new(pool: &Arc<Pool<()>>, threads: usize) -> Crew {
+    fn new(pool: &Arc<Pool<()>>, threads: usize, work: Work) -> Crew {
         let (done_tx, done) = mpsc::channel();
         let (orders, threads) = (0..threads)
             .map(|_| {
@@ -531,7 +644,7 @@ impl Crew {
                     while let Ok(calls) = rx.recv() {
                         for _ in 0..calls {
                             let r: i32 = pool
-                                .call(|p| p.call("loop_empty", (POOL_WORK,)))
+                                .call(|p| p.call(work.export, (work.arg,)))
                                 .expect("pooled sync call");
                             black_box(r);
                         }
@@ -547,14 +660,15 @@ impl Crew {
             orders,
             done,
             threads,
+            work,
         }
     }
 
-    /// Makes `calls` calls, shared evenly by the threads, and waits for
-    /// them.
-    fn run(&self, calls: usize) {
+    /// Makes a batch of its work's calls, shared evenly by the threads,
+    /// and waits for them.
+    fn run(&self) {
         for o in &self.orders {
-            o.send(calls / self.orders.len())
+            o.send(self.work.calls / self.orders.len())
                 .expect("a crew thread ended");
         }
         for _ in &self.orders {

@@ -21,11 +21,11 @@ const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "2eb924164533bbb3"
+const ModelHash = "aaa36002998f8d0b"
 
 const moduleName = "benchasync"
 
-//go:wasmimport benchasync __gohost_abi_1_2eb924164533bbb3
+//go:wasmimport benchasync __gohost_abi_1_aaa36002998f8d0b
 func gohostABI()
 
 func init() {
@@ -83,4 +83,19 @@ func rawAdd(int32, int32) int32
 // Add adds two numbers: the sync function of an async instance.
 func Add(a int32, b int32) int32 {
 	return rawAdd(a, b)
+}
+
+//go:wasmimport benchasync wait
+//go:noescape
+func rawWait(uint32, *uint32)
+
+// Wait awaits a Tokio timer of micros microseconds, as an async host
+// function that waits on I/O does: the wait of the pool row of calls
+// that wait, next to the sync wait of benchapi.
+func Wait(micros uint32) {
+again:
+	rawWait(micros, &asyncPending)
+	if asyncPending != 0 {
+		goto again
+	}
 }

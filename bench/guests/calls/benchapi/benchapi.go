@@ -27,11 +27,11 @@ const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "97d0a0d718bbfddf"
+const ModelHash = "f86c6a27dfa2ac67"
 
 const moduleName = "benchapi"
 
-//go:wasmimport benchapi __gohost_abi_1_97d0a0d718bbfddf
+//go:wasmimport benchapi __gohost_abi_1_f86c6a27dfa2ac67
 func gohostABI()
 
 func init() {
@@ -266,6 +266,17 @@ func Nudge(v_ Vec3) (Vec3, error) {
 	v.Y = gohost.LoadFloat64(&ret[8])
 	v.Z = gohost.LoadFloat64(&ret[16])
 	return v, nil
+}
+
+//go:wasmimport benchapi wait
+//go:noescape
+func rawWait(uint32)
+
+// Wait blocks the calling thread for micros microseconds, as a sync host
+// function that waits on I/O does: the wait of the pool row of calls
+// that wait.
+func Wait(micros uint32) {
+	rawWait(micros)
 }
 
 //go:wasmimport benchapi refuse

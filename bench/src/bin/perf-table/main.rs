@@ -13,7 +13,9 @@
 //! - host calls, export calls and new instances in one process
 //!   (`perf-probe calls`), each against hand-written code on the raw engine;
 //!   then async host calls against the same function sync, and a pool's
-//!   throughput with async calls against sync calls from as many threads;
+//!   throughput with async calls against sync calls from as many threads
+//!   (plain threads, or `spawn_blocking` in a runtime), for calls that
+//!   compute and for calls whose host function waits;
 //! - cold start of a Go hello, `gohost run` against a minimal raw host
 //!   (`raw-wasmi-run`, `raw-wasmtime-run`), and for wasmtime with a warm
 //!   module cache and without one;
