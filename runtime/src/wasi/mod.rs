@@ -42,7 +42,10 @@ pub enum Input {
     /// Nothing: reads see end of file.
     #[default]
     Null,
-    /// The host process's standard input.
+    /// The host process's standard input. An async instance's reads of it
+    /// await input rather than block the thread; on wasmi a thread of
+    /// gohost's reads it ahead, once a guest first reads (see the README's
+    /// "Async hosts").
     Inherit,
     /// These bytes.
     Bytes(Vec<u8>),
