@@ -171,20 +171,7 @@ impl<'a, S> Caller<'a, S> {
     #[doc(hidden)]
     #[inline(always)]
     pub fn __split(&mut self) -> Result<(CallCx<'_>, &mut S), Trap> {
-        let memory = match self.inner.data().memory {
-            Some(m) => m,
-            None => {
-                let m = self
-                    .inner
-                    .get_export("memory")
-                    .and_then(rt::Extern::into_memory)
-                    .ok_or_else(|| {
-                        Trap::new("gohost: the guest exports no memory named `memory`")
-                    })?;
-                self.inner.data_mut().memory = Some(m);
-                m
-            }
-        };
+        let memory = self.memory()?;
         let (bytes, data) = memory.data_and_store_mut(&mut self.inner);
         Ok((
             CallCx {
@@ -193,5 +180,29 @@ impl<'a, S> Caller<'a, S> {
             },
             &mut data.user,
         ))
+    }
+
+    /// The guest's memory and the whole store data, for the adapter's own
+    /// WASI functions (`wasi::stdin`).
+    #[cfg(not(feature = "jit"))]
+    pub(crate) fn memory_and_store(&mut self) -> Result<(&mut [u8], &mut StoreData<S>), Trap> {
+        let memory = self.memory()?;
+        Ok(memory.data_and_store_mut(&mut self.inner))
+    }
+
+    /// The guest's `memory` export, resolved at the first host call that
+    /// needs it.
+    #[inline(always)]
+    fn memory(&mut self) -> Result<rt::Memory, Trap> {
+        if let Some(m) = self.inner.data().memory {
+            return Ok(m);
+        }
+        let m = self
+            .inner
+            .get_export("memory")
+            .and_then(rt::Extern::into_memory)
+            .ok_or_else(|| Trap::new("gohost: the guest exports no memory named `memory`"))?;
+        self.inner.data_mut().memory = Some(m);
+        Ok(m)
     }
 }

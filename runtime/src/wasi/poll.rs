@@ -8,10 +8,10 @@
 //!
 //! Clock subscriptions wait, and so does a read subscription for an
 //! inherited standard input, which an async instance reads ahead on a
-//! thread of its own (see `stdin`): Go's runtime polls it when a read of
-//! it found nothing yet. A poll of other file descriptors (Go polls
-//! sockets and non-blocking files) reports them ready at once: a read or
-//! write that follows finds out, as after any spurious wakeup.
+//! thread of its own (see `stdin`; Go reads its standard input without
+//! polling it, C's `poll()` polls it). A poll of other file descriptors
+//! (Go polls sockets and non-blocking files) reports them ready at once: a
+//! read or write that follows finds out, as after any spurious wakeup.
 
 use std::time::{Duration, Instant, SystemTime};
 

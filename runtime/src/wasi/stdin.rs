@@ -2,38 +2,64 @@
 //!
 //! wasi-common, wasmi's WASI, reads an inherited standard input with a
 //! blocking read: in an async call that would block the executor's thread
-//! until input comes. An async instance that inherits standard input gets
-//! [`AsyncStdin`] instead:
+//! until input comes. An async instance that inherits standard input reads
+//! it through [`SharedStdin`] instead:
 //! - One thread of its own reads the host's standard input into a buffer
-//!   ([`SharedStdin`], one for the process, started by the first guest that
-//!   reads or polls it), at most [`CAPACITY`] bytes ahead of the guests.
-//! - The file says it is non-blocking, so Go's runtime puts it in its poller
-//!   (`os.NewFile` does for a non-blocking descriptor), and a read with
-//!   nothing buffered fails with `EAGAIN`.
-//! - Go then waits in `poll_oneoff` with a read subscription for it, which
-//!   on an async instance awaits the buffer (see `poll`), and reads again.
-//!   Its other goroutines run meanwhile, as under Go's own runtime on Linux.
+//!   (one for the process, started by the first guest that reads or polls
+//!   it), about [`CAPACITY`] bytes ahead of the guests at most.
+//! - The async instances' `fd_read` ([`add_async_fd_read`]) awaits that
+//!   buffer for descriptor 0; to the guest it is a blocking read, as on
+//!   wasmtime (wasmtime-wasi's async standard input) or under Go's own
+//!   runner. Other descriptors go to wasi-common's `fd_read`, which does
+//!   not block on files.
+//! - Their `poll_oneoff` awaits it too for a read subscription of
+//!   descriptor 0 (see `poll`).
 //!
-//! wasmtime-wasi has an async standard input of its own, which the `jit`
-//! engine uses.
+//! Once the thread has started, the process's standard input belongs to
+//! it: what it has read ahead goes to async guests only. After the input's
+//! end (Ctrl-D on a terminal), reads see end of file.
 
 use std::any::Any;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::io::{IoSliceMut, Read};
 use std::pin::pin;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
-use wasmi_wasi::wasi_common::file::{FdFlags, FileType};
+use wasmi_wasi::wasi_common::file::FileType;
 use wasmi_wasi::wasi_common::snapshots::preview_1::types::Errno;
 use wasmi_wasi::wasi_common::{Error, WasiFile};
 
+use crate::abi::GuestMemory;
+use crate::engine::{Caller, HostCall, IntoAsyncHostFunc, StoreData};
+use crate::Trap;
+
 /// How much of the host's standard input is read ahead of the guests: the
-/// reader waits while the buffer holds this much.
+/// reader waits while the buffer holds this much (and then reads at most
+/// [`CHUNK`] more).
 const CAPACITY: usize = 1 << 20;
 /// The most one read of the host's standard input takes.
 const CHUNK: usize = 64 << 10;
+/// How long the reader waits before it reads again a host standard input
+/// left non-blocking (by whoever started the process) that had nothing.
+const RETRY: Duration = Duration::from_millis(5);
 
-/// The standard input of an async instance that inherits the host's.
+const STDIN_FD: i32 = 0;
+const IOVEC_SIZE: usize = 8;
+/// The most buffers one read may have (POSIX's `IOV_MAX` on Linux).
+const MAX_IOVECS: usize = 1024;
+
+/// WASI's error numbers that this module returns.
+const ERRNO_SUCCESS: i32 = 0;
+const ERRNO_BADF: i32 = 8;
+const ERRNO_FAULT: i32 = 21;
+const ERRNO_INVAL: i32 = 28;
+const ERRNO_IO: i32 = 29;
+
+/// The standard input of an async instance that inherits the host's: what
+/// wasi-common's functions other than `fd_read` see of descriptor 0.
 #[derive(Debug)]
 pub(crate) struct AsyncStdin;
 
@@ -56,16 +82,34 @@ impl WasiFile for AsyncStdin {
         })
     }
 
-    async fn get_fdflags(&self) -> Result<FdFlags, Error> {
-        Ok(FdFlags::NONBLOCK)
-    }
-
+    /// What is buffered, without waiting (the async `fd_read` is what
+    /// waits): `EAGAIN` when nothing is.
     async fn read_vectored<'a>(&self, bufs: &mut [IoSliceMut<'a>]) -> Result<u64, Error> {
-        SharedStdin::get().read(bufs)
+        let mut state = SharedStdin::get().lock();
+        if state.buffered.is_empty() {
+            return match state.end {
+                Some(End::Eof) => Ok(0),
+                Some(End::Failed(errno)) => Err(failed(errno)),
+                None => Err(Errno::Again.into()),
+            };
+        }
+        // Reading a `VecDeque` cannot fail.
+        let read = state.buffered.read_vectored(bufs).unwrap_or(0);
+        drop(state);
+        SharedStdin::get().room.notify_one();
+        Ok(read as u64)
     }
 
     fn num_ready_bytes(&self) -> Result<u64, Error> {
         Ok(SharedStdin::get().lock().buffered.len() as u64)
+    }
+}
+
+/// A WASI error number as wasi-common's error.
+fn failed(errno: i32) -> Error {
+    match errno {
+        ERRNO_BADF => Errno::Badf.into(),
+        _ => Errno::Io.into(),
     }
 }
 
@@ -91,7 +135,8 @@ struct State {
 #[derive(Debug, Clone, Copy)]
 enum End {
     Eof,
-    Failed(std::io::ErrorKind),
+    /// With the WASI error number every later read gets.
+    Failed(i32),
 }
 
 impl SharedStdin {
@@ -112,8 +157,8 @@ impl SharedStdin {
             let spawned = std::thread::Builder::new()
                 .name("gohost-stdin".into())
                 .spawn(move || self.read_ahead());
-            if let Err(e) = spawned {
-                state.end = Some(End::Failed(e.kind()));
+            if spawned.is_err() {
+                state.end = Some(End::Failed(ERRNO_IO));
             }
         }
         state
@@ -137,7 +182,19 @@ impl SharedStdin {
                 Ok(0) => state.end = Some(End::Eof),
                 Ok(n) => state.buffered.extend(&chunk[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => state.end = Some(End::Failed(e.kind())),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    drop(state);
+                    std::thread::sleep(RETRY);
+                    continue;
+                }
+                Err(e) => {
+                    let errno = if e.raw_os_error() == Some(EBADF) {
+                        ERRNO_BADF
+                    } else {
+                        ERRNO_IO
+                    };
+                    state.end = Some(End::Failed(errno));
+                }
             }
             let ended = state.end.is_some();
             drop(state);
@@ -168,21 +225,153 @@ impl SharedStdin {
         }
     }
 
-    /// Reads what is buffered into `bufs`: 0 at the end of the input,
-    /// `EAGAIN` while nothing is buffered.
-    fn read(&'static self, bufs: &mut [IoSliceMut<'_>]) -> Result<u64, Error> {
-        let mut state = self.lock();
-        if state.buffered.is_empty() {
-            return match state.end {
-                Some(End::Eof) => Ok(0),
-                Some(End::Failed(kind)) => Err(std::io::Error::from(kind).into()),
-                None => Err(Errno::Again.into()),
-            };
+    /// Takes up to `max` bytes once there are any: empty at the end of the
+    /// input (or for `max` 0), the WASI error number if it failed. Taken
+    /// here rather than when the guest's call finishes, so that another
+    /// guest reading too cannot leave this one with nothing.
+    async fn take(&'static self, max: usize) -> Result<Vec<u8>, i32> {
+        loop {
+            let mut arrived = pin!(self.arrived.notified());
+            arrived.as_mut().enable();
+            {
+                let mut state = self.lock();
+                if max == 0 {
+                    return Ok(Vec::new());
+                }
+                if !state.buffered.is_empty() {
+                    let n = max.min(state.buffered.len());
+                    let taken = state.buffered.drain(..n).collect();
+                    drop(state);
+                    self.room.notify_one();
+                    return Ok(taken);
+                }
+                match state.end {
+                    Some(End::Eof) => return Ok(Vec::new()),
+                    Some(End::Failed(errno)) => return Err(errno),
+                    None => {}
+                }
+            }
+            arrived.await;
         }
-        // Reading a `VecDeque` cannot fail.
-        let read = state.buffered.read_vectored(bufs).unwrap_or(0);
-        drop(state);
-        self.room.notify_one();
-        Ok(read as u64)
+    }
+}
+
+/// `EBADF` on the platforms gohost runs on (Linux, macOS).
+const EBADF: i32 = 9;
+
+/// Replaces `wasi_snapshot_preview1.fd_read` on an async instance's linker
+/// (which allows shadowing): it awaits the inherited standard input
+/// ([`SharedStdin`]) and leaves other descriptors, and instances whose
+/// standard input is not the host's, to wasi-common.
+pub(crate) fn add_async_fd_read<S: Send + 'static>(
+    linker: &mut wasmi::Linker<StoreData<S>>,
+) -> Result<(), wasmi::Error> {
+    let (define, _) =
+        IntoAsyncHostFunc::into_define::<false>(fd_read::<S>, "wasi_snapshot_preview1", "fd_read");
+    define(linker)
+}
+
+fn fd_read<S: Send + 'static>(
+    caller: &mut Caller<'_, S>,
+    fd: i32,
+    iovs: i32,
+    iovs_len: i32,
+    nread: i32,
+) -> HostCall<S, i32> {
+    if fd != STDIN_FD || !caller.store_mut().async_stdin {
+        return HostCall::ready(wasi_common_fd_read(caller, fd, iovs, iovs_len, nread));
+    }
+    let buffers = match caller.__split() {
+        Ok((cx, _)) => read_iovecs(&cx.mem, iovs, iovs_len),
+        Err(trap) => return HostCall::ready(Err(trap)),
+    };
+    let buffers = match buffers {
+        Ok(buffers) => buffers,
+        Err(errno) => return HostCall::ready(Ok(errno)),
+    };
+    let max = buffers
+        .iter()
+        .map(|&(_, len)| len as usize)
+        .fold(0usize, usize::saturating_add);
+    HostCall::with_finish(
+        SharedStdin::get().take(max),
+        move |taken, mut cx, _| -> Result<i32, Trap> {
+            Ok(match taken {
+                Ok(bytes) => scatter(&mut cx.mem, &buffers, &bytes, nread),
+                Err(errno) => errno,
+            })
+        },
+    )
+}
+
+/// The guest's buffers of a read: `(address, length)` each.
+fn read_iovecs(mem: &GuestMemory<'_>, iovs: i32, count: i32) -> Result<Vec<(u32, u32)>, i32> {
+    let n = usize::try_from(count)
+        .ok()
+        .filter(|&n| n <= MAX_IOVECS)
+        .ok_or(ERRNO_INVAL)?;
+    // At most 8 KiB: the product fits.
+    let bytes = mem
+        .bytes(iovs, (n * IOVEC_SIZE) as i32)
+        .map_err(|_| ERRNO_FAULT)?;
+    Ok(bytes
+        .chunks_exact(IOVEC_SIZE)
+        .map(|v| {
+            let u32_at = |o: usize| u32::from_le_bytes(v[o..o + 4].try_into().unwrap_or_default());
+            (u32_at(0), u32_at(4))
+        })
+        .collect())
+}
+
+/// Writes `bytes` across the guest's buffers and their length to `nread`:
+/// WASI's error number.
+fn scatter(mem: &mut GuestMemory<'_>, buffers: &[(u32, u32)], bytes: &[u8], nread: i32) -> i32 {
+    let mut rest = bytes;
+    for &(ptr, len) in buffers {
+        if rest.is_empty() {
+            break;
+        }
+        let n = rest.len().min(len as usize);
+        // Addresses are 32-bit unsigned in WASI; the guest's memory
+        // reads them as i32, which wraps back to the same bits.
+        if mem.write(ptr as i32, &rest[..n]).is_err() {
+            return ERRNO_FAULT;
+        }
+        rest = &rest[n..];
+    }
+    match mem.write_u32(nread, bytes.len() as u32) {
+        Ok(()) => ERRNO_SUCCESS,
+        Err(_) => ERRNO_FAULT,
+    }
+}
+
+/// wasi-common's own `fd_read`, which the async one shadows on the linker.
+/// It never waits for what it reads (files, pipes of bytes, the null
+/// input), so its future is ready at its first poll.
+fn wasi_common_fd_read<S>(
+    caller: &mut Caller<'_, S>,
+    fd: i32,
+    iovs: i32,
+    iovs_len: i32,
+    nread: i32,
+) -> Result<i32, Trap> {
+    let (memory, data) = caller.memory_and_store()?;
+    let mut memory = wasmi_wasi::WasmiGuestMemory::Unshared(memory);
+    let read = pin!(
+        wasmi_wasi::wasi_common::snapshots::preview_1::wasi_snapshot_preview1::fd_read(
+            &mut data.wasi,
+            &mut memory,
+            fd,
+            iovs,
+            iovs_len,
+            nread,
+        )
+    );
+    match read.poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(Ok(errno)) => Ok(errno),
+        Poll::Ready(Err(e)) => Err(Trap::new(format!("wasi_snapshot_preview1.fd_read: {e}"))),
+        Poll::Pending => Err(Trap::new(
+            "wasi_snapshot_preview1.fd_read: a read that wasi-common cannot finish at once",
+        )),
     }
 }

@@ -217,14 +217,16 @@ mod rt {
     }
 
     /// The linker of async instances: `sync`'s functions, with the WASI
-    /// functions that block (`poll_oneoff`, which Go calls to sleep) made
-    /// async. wasmi's WASI is synchronous; see `wasi::poll`.
+    /// functions that block (`poll_oneoff`, which Go calls to sleep, and
+    /// `fd_read` of an inherited standard input) made async. wasmi's WASI
+    /// is synchronous; see `wasi::poll` and `wasi::stdin`.
     pub(crate) fn async_linker<S: Send + 'static>(
         sync: &Linker<StoreData<S>>,
     ) -> Result<Linker<StoreData<S>>, Error> {
         let mut linker = sync.clone();
         linker.allow_shadowing(true);
         crate::wasi::poll::add_async_poll_oneoff(&mut linker)?;
+        crate::wasi::stdin::add_async_fd_read(&mut linker)?;
         Ok(linker)
     }
 
