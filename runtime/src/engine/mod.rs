@@ -64,8 +64,6 @@ mod wasmtime;
 #[cfg(feature = "jit")]
 use self::wasmtime as adapter;
 
-#[cfg(not(feature = "jit"))]
-pub(crate) use adapter::StoreData;
 pub use adapter::{
     Caller, Engine, Instance, IntoAsyncHostFunc, IntoHostFunc, Linker, Module, WasmParams,
     WasmResult, WasmResults, WasmValue,

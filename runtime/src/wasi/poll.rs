@@ -17,8 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::stdin::SharedStdin;
 use crate::abi::GuestMemory;
-use crate::engine::StoreData;
-use crate::engine::{Caller, HostCall, IntoAsyncHostFunc};
+use crate::engine::{Caller, HostCall};
 use crate::Trap;
 
 const SUBSCRIPTION_SIZE: usize = 48;
@@ -62,20 +61,8 @@ impl Fires {
     }
 }
 
-/// Replaces `wasi_snapshot_preview1.poll_oneoff` on an async instance's
-/// linker (which allows shadowing).
-pub(crate) fn add_async_poll_oneoff<S: Send + 'static>(
-    linker: &mut wasmi::Linker<StoreData<S>>,
-) -> Result<(), wasmi::Error> {
-    let (define, _) = IntoAsyncHostFunc::into_define::<false>(
-        poll_oneoff::<S>,
-        "wasi_snapshot_preview1",
-        "poll_oneoff",
-    );
-    define(linker)
-}
-
-fn poll_oneoff<S: Send + 'static>(
+/// The async instances' `wasi_snapshot_preview1.poll_oneoff`.
+pub(crate) fn poll_oneoff<S: Send + 'static>(
     caller: &mut Caller<'_, S>,
     subscriptions: i32,
     events: i32,

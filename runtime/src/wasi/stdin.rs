@@ -33,7 +33,7 @@ use wasmi_wasi::wasi_common::snapshots::preview_1::types::Errno;
 use wasmi_wasi::wasi_common::{Error, WasiFile};
 
 use crate::abi::GuestMemory;
-use crate::engine::{Caller, HostCall, IntoAsyncHostFunc, StoreData};
+use crate::engine::{Caller, HostCall};
 use crate::Trap;
 
 /// How much of the host's standard input is read ahead of the guests: the
@@ -259,19 +259,11 @@ impl SharedStdin {
 /// `EBADF` on the platforms gohost runs on (Linux, macOS).
 const EBADF: i32 = 9;
 
-/// Replaces `wasi_snapshot_preview1.fd_read` on an async instance's linker
-/// (which allows shadowing): it awaits the inherited standard input
-/// ([`SharedStdin`]) and leaves other descriptors, and instances whose
-/// standard input is not the host's, to wasi-common.
-pub(crate) fn add_async_fd_read<S: Send + 'static>(
-    linker: &mut wasmi::Linker<StoreData<S>>,
-) -> Result<(), wasmi::Error> {
-    let (define, _) =
-        IntoAsyncHostFunc::into_define::<false>(fd_read::<S>, "wasi_snapshot_preview1", "fd_read");
-    define(linker)
-}
-
-fn fd_read<S: Send + 'static>(
+/// The async instances' `wasi_snapshot_preview1.fd_read`: awaits the
+/// inherited standard input ([`SharedStdin`]), and leaves other
+/// descriptors, and instances whose standard input is not the host's, to
+/// wasi-common.
+pub(crate) fn fd_read<S: Send + 'static>(
     caller: &mut Caller<'_, S>,
     fd: i32,
     iovs: i32,

@@ -225,9 +225,22 @@ mod rt {
     ) -> Result<Linker<StoreData<S>>, Error> {
         let mut linker = sync.clone();
         linker.allow_shadowing(true);
-        crate::wasi::poll::add_async_poll_oneoff(&mut linker)?;
-        crate::wasi::stdin::add_async_fd_read(&mut linker)?;
+        // Defined over wasi-common's, which the linker allows.
+        for define in [
+            wasi_define("poll_oneoff", crate::wasi::poll::poll_oneoff::<S>),
+            wasi_define("fd_read", crate::wasi::stdin::fd_read::<S>),
+        ] {
+            define(&mut linker)?;
+        }
         Ok(linker)
+    }
+
+    /// WASI preview 1's function `name` as `f`.
+    fn wasi_define<S, P, R>(
+        name: &str,
+        f: impl crate::engine::IntoAsyncHostFunc<S, P, R>,
+    ) -> crate::engine::wasmi::func::Define<S> {
+        f.into_define::<false>("wasi_snapshot_preview1", name).0
     }
 
     /// A store for a new instance of `module`, with its memory limiter; on
