@@ -285,10 +285,10 @@ fn stdin_awaits(test: &str, guest: &Path) {
     let ticks: u64 = ticks.parse().expect("ticks");
     println!("inherited stdin: {ticks} ticks of 10 ms while it was empty for a second");
     assert_eq!(echoed, format!("echoed={}", input.len()));
-    // A blocked executor ticks about once (missed ticks are skipped, not
-    // made up); a free one about 100 times.
+    // A blocked executor ticks about twice (missed ticks are skipped, not
+    // made up); a free one about 100 times, fewer on a loaded machine.
     assert!(
-        ticks >= 50,
+        ticks >= 30,
         "{ticks} ticks of 10 ms while stdin was empty for a second"
     );
 }
