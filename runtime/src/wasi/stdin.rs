@@ -7,7 +7,7 @@
 //! - One thread of its own reads the host's standard input into a buffer
 //!   (one for the process, started by the first guest that reads or polls
 //!   it), about [`CAPACITY`] bytes ahead of the guests at most.
-//! - The async instances' `fd_read` ([`add_async_fd_read`]) awaits that
+//! - The async instances' `fd_read` ([`fd_read`]) awaits that
 //!   buffer for descriptor 0; to the guest it is a blocking read, as on
 //!   wasmtime (wasmtime-wasi's async standard input) or under Go's own
 //!   runner. Other descriptors go to wasi-common's `fd_read`, which does
@@ -57,6 +57,8 @@ const ERRNO_BADF: i32 = 8;
 const ERRNO_FAULT: i32 = 21;
 const ERRNO_INVAL: i32 = 28;
 const ERRNO_IO: i32 = 29;
+/// The host's `EBADF` on the platforms gohost runs on (Linux, macOS).
+const EBADF: i32 = 9;
 
 /// The standard input of an async instance that inherits the host's: what
 /// wasi-common's functions other than `fd_read` see of descriptor 0.
@@ -255,9 +257,6 @@ impl SharedStdin {
         }
     }
 }
-
-/// `EBADF` on the platforms gohost runs on (Linux, macOS).
-const EBADF: i32 = 9;
 
 /// The async instances' `wasi_snapshot_preview1.fd_read`: awaits the
 /// inherited standard input ([`SharedStdin`]), and leaves other
