@@ -234,6 +234,14 @@ fn a_raw_wasi_read_of_inherited_stdin_awaits_too() {
     stdin_awaits("a_raw_wasi_read_of_inherited_stdin_awaits_too", &wat);
 }
 
+/// And for one that polls it first (`poll_oneoff` with a read subscription
+/// for descriptor 0, as C's `poll()` does): the poll awaits it.
+#[test]
+fn a_poll_of_inherited_stdin_awaits_it() {
+    let wat = Path::new(env!("CARGO_MANIFEST_DIR")).join("guests/fixtures/cat_poll.wat");
+    stdin_awaits("a_poll_of_inherited_stdin_awaits_it", &wat);
+}
+
 /// Runs `test` (the calling test, by name) again as a child process, with
 /// `guest` (a Go wasip1 program, or a `.wat` one, that copies standard
 /// input to standard output) reading the inherited standard input in an

@@ -15,7 +15,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use super::stdin::SharedStdin;
+use super::stdin::{Readiness, SharedStdin};
 use crate::abi::GuestMemory;
 use crate::engine::{Caller, HostCall};
 use crate::Trap;
@@ -107,10 +107,10 @@ pub(crate) fn poll_oneoff<S: Send + 'static>(
         },
         move |subs, mut cx, _| -> Result<i32, Trap> {
             let now = Instant::now();
-            let stdin_ready = stdin.is_some_and(SharedStdin::is_ready);
-            let fired = subs.iter().filter(|s| match s.fires {
-                Fires::At(t) => t <= now,
-                Fires::OnStdin => stdin_ready,
+            let stdin = stdin.and_then(SharedStdin::readiness);
+            let fired = subs.iter().filter_map(|s| match s.fires {
+                Fires::At(t) => (t <= now).then_some((s, None)),
+                Fires::OnStdin => stdin.map(|r| (s, Some(r))),
             });
             Ok(write_events(&mut cx.mem, fired, events, nevents).unwrap_or(ERRNO_FAULT))
         },
@@ -208,18 +208,25 @@ fn read_subscriptions(
         .collect()
 }
 
-/// Writes one event per fired subscription and their count.
+/// Writes one event per fired subscription and their count; a read
+/// subscription of standard input says what it found.
 fn write_events<'a>(
     mem: &mut GuestMemory<'_>,
-    fired: impl Iterator<Item = &'a Subscription>,
+    fired: impl Iterator<Item = (&'a Subscription, Option<Readiness>)>,
     events: i32,
     nevents: i32,
 ) -> Option<i32> {
     let mut written: u32 = 0;
-    for sub in fired {
+    for (sub, stdin) in fired {
         let mut event = [0u8; EVENT_SIZE];
         event[0..8].copy_from_slice(&sub.userdata.to_le_bytes());
         event[10] = sub.kind;
+        if let Some(r) = stdin {
+            // Error numbers fit in WASI's 16 bits.
+            event[8..10].copy_from_slice(&(r.errno as u16).to_le_bytes());
+            event[16..24].copy_from_slice(&r.buffered.to_le_bytes());
+            event[24..26].copy_from_slice(&u16::from(r.hangup).to_le_bytes());
+        }
         let at = (written as usize)
             .checked_mul(EVENT_SIZE)
             .and_then(|o| i32::try_from(o).ok())

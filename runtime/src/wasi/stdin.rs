@@ -134,6 +134,14 @@ struct State {
     started: bool,
 }
 
+/// See [`SharedStdin::readiness`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Readiness {
+    pub(crate) buffered: u64,
+    pub(crate) hangup: bool,
+    pub(crate) errno: i32,
+}
+
 #[derive(Debug, Clone, Copy)]
 enum End {
     Eof,
@@ -208,9 +216,27 @@ impl SharedStdin {
     }
 
     /// Whether a read would not have to wait: input is buffered, or ended.
-    pub(crate) fn is_ready(&'static self) -> bool {
+    fn is_ready(&'static self) -> bool {
+        self.readiness().is_some()
+    }
+
+    /// What a poll reports when a read would not have to wait (`None`
+    /// when it would): the bytes buffered, whether the input has ended
+    /// (WASI's hangup), and the WASI error number of a read that failed.
+    pub(crate) fn readiness(&'static self) -> Option<Readiness> {
         let state = self.lock();
-        !state.buffered.is_empty() || state.end.is_some()
+        let buffered = state.buffered.len() as u64;
+        let (hangup, errno) = match state.end {
+            None if buffered == 0 => return None,
+            None => (false, 0),
+            Some(End::Eof) => (buffered == 0, 0),
+            Some(End::Failed(errno)) => (false, if buffered == 0 { errno } else { 0 }),
+        };
+        Some(Readiness {
+            buffered,
+            hangup,
+            errno,
+        })
     }
 
     /// Waits until a read would not have to wait.
