@@ -212,8 +212,9 @@ fn a_program_runs_async_and_sleeps_without_blocking() {
     });
 }
 
-/// The environment variable that makes the test below its own child, the
-/// process whose standard input the guest inherits: the guest's path.
+/// The environment variable that makes a test of [`stdin_awaits`] its own
+/// child, the process whose standard input the guest inherits: the
+/// guest's path.
 const STDIN_CHILD: &str = "GOHOST_TEST_STDIN_CHILD";
 
 /// A program that reads the host's standard input in an async call awaits
