@@ -87,19 +87,19 @@ impl WasiFile for AsyncStdin {
     /// What is buffered, without waiting (the async `fd_read` is what
     /// waits): `EAGAIN` when nothing is.
     async fn read_vectored<'a>(&self, bufs: &mut [IoSliceMut<'a>]) -> Result<u64, Error> {
-        let mut state = SharedStdin::get().lock();
-        if state.buffered.is_empty() {
-            return match state.end {
-                Some(End::Eof) => Ok(0),
-                Some(End::Failed(errno)) => Err(failed(errno)),
-                None => Err(Errno::Again.into()),
-            };
+        let max = bufs.iter().map(|b| b.len()).fold(0, usize::saturating_add);
+        let bytes = match SharedStdin::get().try_take(max) {
+            None => return Err(Errno::Again.into()),
+            Some(Err(errno)) => return Err(failed(errno)),
+            Some(Ok(bytes)) => bytes,
+        };
+        let mut rest = &bytes[..];
+        for buf in bufs.iter_mut() {
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            rest = &rest[n..];
         }
-        // Reading a `VecDeque` cannot fail.
-        let read = state.buffered.read_vectored(bufs).unwrap_or(0);
-        drop(state);
-        SharedStdin::get().room.notify_one();
-        Ok(read as u64)
+        Ok(bytes.len() as u64)
     }
 
     fn num_ready_bytes(&self) -> Result<u64, Error> {
@@ -215,11 +215,6 @@ impl SharedStdin {
         }
     }
 
-    /// Whether a read would not have to wait: input is buffered, or ended.
-    fn is_ready(&'static self) -> bool {
-        self.readiness().is_some()
-    }
-
     /// What a poll reports when a read would not have to wait (`None`
     /// when it would): the bytes buffered, whether the input has ended
     /// (WASI's hangup), and the WASI error number of a read that failed.
@@ -241,16 +236,7 @@ impl SharedStdin {
 
     /// Waits until a read would not have to wait.
     pub(crate) async fn readable(&'static self) {
-        loop {
-            // Registered before the check, so that input coming between
-            // the check and the wait still wakes it.
-            let mut arrived = pin!(self.arrived.notified());
-            arrived.as_mut().enable();
-            if self.is_ready() {
-                return;
-            }
-            arrived.await;
-        }
+        self.wait_for(Self::readiness).await;
     }
 
     /// Takes up to `max` bytes once there are any: empty at the end of the
@@ -258,26 +244,37 @@ impl SharedStdin {
     /// here rather than when the guest's call finishes, so that another
     /// guest reading too cannot leave this one with nothing.
     async fn take(&'static self, max: usize) -> Result<Vec<u8>, i32> {
+        self.wait_for(|stdin| stdin.try_take(max)).await
+    }
+
+    /// [`take`](Self::take) without waiting: `None` when it would wait.
+    fn try_take(&'static self, max: usize) -> Option<Result<Vec<u8>, i32>> {
+        let mut state = self.lock();
+        if max == 0 {
+            return Some(Ok(Vec::new()));
+        }
+        if !state.buffered.is_empty() {
+            let n = max.min(state.buffered.len());
+            let taken = state.buffered.drain(..n).collect();
+            drop(state);
+            self.room.notify_one();
+            return Some(Ok(taken));
+        }
+        match state.end? {
+            End::Eof => Some(Ok(Vec::new())),
+            End::Failed(errno) => Some(Err(errno)),
+        }
+    }
+
+    /// Waits until `ready` finds what it looks for.
+    async fn wait_for<T>(&'static self, ready: impl Fn(&'static Self) -> Option<T>) -> T {
         loop {
+            // Registered before the check, so that input coming between
+            // the check and the wait still wakes it.
             let mut arrived = pin!(self.arrived.notified());
             arrived.as_mut().enable();
-            {
-                let mut state = self.lock();
-                if max == 0 {
-                    return Ok(Vec::new());
-                }
-                if !state.buffered.is_empty() {
-                    let n = max.min(state.buffered.len());
-                    let taken = state.buffered.drain(..n).collect();
-                    drop(state);
-                    self.room.notify_one();
-                    return Ok(taken);
-                }
-                match state.end {
-                    Some(End::Eof) => return Ok(Vec::new()),
-                    Some(End::Failed(errno)) => return Err(errno),
-                    None => {}
-                }
+            if let Some(found) = ready(self) {
+                return found;
             }
             arrived.await;
         }
