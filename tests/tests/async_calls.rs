@@ -641,6 +641,61 @@ fn a_guest_that_polls_wasi_with_bad_arguments_gets_errors() {
     });
 }
 
+/// A read of the inherited standard input with buffers outside memory, or
+/// too many of them, is refused before anything is read (so this test's
+/// own standard input is left alone): with WASI's error numbers (`EFAULT`,
+/// `EINVAL`) on wasmi, where gohost reads it; on wasmtime, wasmtime-wasi's
+/// own (an error number, or a trap for a buffer outside memory).
+#[test]
+fn a_read_of_inherited_stdin_with_bad_buffers_gets_errors() {
+    // read(iovs, n): fd_read of descriptor 0 with n buffers at `iovs`, the
+    // count at 0x9000.
+    const WAT: &str = r#"
+        (module
+          (import "wasi_snapshot_preview1" "fd_read"
+            (func $read (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "_initialize"))
+          (func (export "read") (param $iovs i32) (param $n i32) (result i32)
+            (call $read (i32.const 0) (local.get $iovs) (local.get $n) (i32.const 0x9000))))
+    "#;
+    current_thread().block_on(async {
+        let engine = engine();
+        let module =
+            Module::from_bytes(&engine, &wat::parse_str(WAT).expect("wat")).expect("module");
+        let mut wasi = WasiConfig::new();
+        wasi.stdin(gohost::Input::Inherit);
+        let mut p = Linker::<()>::new(&engine)
+            .instantiate_async(&module, &wasi, ())
+            .await
+            .expect("instantiate");
+        p.initialize_async().await.expect("initialize");
+        const EFAULT: i32 = 21;
+        const EINVAL: i32 = 28;
+        for (iovs, n, errno) in [(0xfffc, 1, EFAULT), (0, 5000, EINVAL), (0, -1, EINVAL)] {
+            match p.call_async::<(i32, i32), i32>("read", (iovs, n)).await {
+                Ok(got) if gohost::ENGINE_NAME == "wasmtime" => {
+                    assert_ne!(got, 0, "read({iovs:#x}, {n})");
+                }
+                Ok(got) => assert_eq!(got, errno, "read({iovs:#x}, {n})"),
+                Err(e) if gohost::ENGINE_NAME == "wasmtime" => {
+                    assert!(
+                        e.to_string().contains("out of bounds"),
+                        "read({iovs:#x}, {n}): {e}"
+                    );
+                    // A trapped call poisons the instance: a new one.
+                    p = Linker::<()>::new(&engine)
+                        .instantiate_async(&module, &wasi, ())
+                        .await
+                        .expect("instantiate");
+                    p.initialize_async().await.expect("initialize");
+                }
+                Err(e) => panic!("read({iovs:#x}, {n}): {e}"),
+            }
+        }
+    });
+}
+
 #[test]
 fn a_late_cancel_retires_a_pooled_instance_instead_of_failing_the_next_caller() {
     let engine = engine();
