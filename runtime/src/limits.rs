@@ -39,10 +39,19 @@ impl Limits {
         self
     }
 
-    /// The fuel each call (and a program's whole run) may use; roughly one
-    /// unit per executed wasm instruction. Running out ends the call with
+    /// The fuel each call (and a program's whole run) may use. Running out
+    /// ends the call with
     /// [`Error::FuelExhausted`](crate::Error::FuelExhausted). Needs an
     /// [`Engine`](crate::Engine) with [`Config::consume_fuel`](crate::Config::consume_fuel).
+    ///
+    /// Fuel is each engine's own count: wasmtime charges one unit per wasm
+    /// instruction run; wasmi charges a region's instructions when it
+    /// enters it, so a loop pays each round for its whole body, blocks a
+    /// branch skips included. Go compiles a function that calls others
+    /// into one loop over its blocks, and on wasmi a loop inside such a
+    /// function can cost a hundred times its instructions (the README's
+    /// "Fuel"). Measure a plugin's use on the engine it runs on; a
+    /// [`deadline`](Self::deadline) bounds time the same on both.
     #[must_use]
     pub fn fuel_per_call(mut self, fuel: u64) -> Self {
         self.fuel_per_call = Some(fuel);

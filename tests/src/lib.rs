@@ -26,3 +26,19 @@ pub fn build_plugin(name: &str) -> PathBuf {
         gohost_build::BuildMode::Reactor,
     )
 }
+
+/// Resident memory of this process in bytes (`VmRSS` of
+/// `/proc/self/status`), for the tests that bound memory growth.
+///
+/// # Panics
+///
+/// Without a readable `/proc/self/status` (the tests run on Linux).
+pub fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/self/status");
+    kib << 10
+}

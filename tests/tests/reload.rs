@@ -47,17 +47,6 @@ const WARM_UP: u32 = 100;
 /// within 40 cycles.
 const GROWTH_BOUND: u64 = 80 << 20;
 
-/// Resident memory of this process in bytes (`VmRSS`).
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/self/status");
-    kib << 10
-}
-
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / f64::from(1 << 20)
 }
@@ -78,7 +67,7 @@ fn reloading_a_plugin_keeps_memory_bounded() {
             },
         )
         .expect("call_back");
-    let start = rss_bytes();
+    let start = gohost_tests::rss_bytes();
     let mut warm = 0;
     let began = Instant::now();
     let cycles = cycles();
@@ -94,10 +83,10 @@ fn reloading_a_plugin_keeps_memory_bounded() {
         drop(instance);
         drop(module);
         if cycle == WARM_UP {
-            warm = rss_bytes();
+            warm = gohost_tests::rss_bytes();
         }
     }
-    let end = rss_bytes();
+    let end = gohost_tests::rss_bytes();
     let elapsed = began.elapsed();
     println!(
         "{ENGINE_NAME}: {cycles} reload cycles in {:.1} s ({:.1} ms each); RSS at start \

@@ -28,17 +28,6 @@ fn reactor() -> PathBuf {
     gohost_tests::build_plugin("reactor")
 }
 
-/// Resident memory of this process, from /proc/self/statm (pages).
-fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").expect("read /proc/self/statm");
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("statm resident field");
-    pages * 4096
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fault {
     GoPanic,
@@ -135,10 +124,10 @@ fn ten_thousand_calls_with_five_percent_faults() {
     let start = Instant::now();
 
     run(&pool, &counts, 0, WARM_UP);
-    let warm_rss = rss_bytes();
+    let warm_rss = gohost_tests::rss_bytes();
     let warm_time = start.elapsed();
     run(&pool, &counts, WARM_UP, CALLS);
-    let end_rss = rss_bytes();
+    let end_rss = gohost_tests::rss_bytes();
 
     let faults = CALLS / FAULT_EVERY;
     let c = |a: &AtomicU64| a.load(Ordering::Relaxed);

@@ -1,0 +1,3 @@
+module gohost.test/asyncsoak
+
+go 1.24

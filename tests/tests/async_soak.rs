@@ -1,0 +1,384 @@
+//! Async soak: 4,000 async calls through a `gohost::Pool` of four instances,
+//! from 16 tasks on a two-worker Tokio runtime. The plugin's host functions
+//! are the `async fn`s of a `#[gohost::host_module]` (they yield, await
+//! timers, fail with a typed error, panic or never finish), called through
+//! the generated Go bindings and the generated `_async` client.
+//!
+//! One call in 20 ends early, in each way an async call can: a host
+//! function that panics, a Go panic, a deadline over a host future that
+//! never finishes, the call's future dropped while it awaits and while it
+//! computes, a cancel handle fired from another thread, a memory bomb, fuel
+//! running out, and `os.Exit`. The host must not crash; every outcome must
+//! be the one planned; every host future must be dropped by the end (none
+//! is left parked in a discarded instance); and resident memory at the end
+//! must stay within a small bound of the memory after warm-up.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gohost::{Config, Engine, Error, Limits, Linker, Module, Pool, Reuse};
+
+/// The host module of the `asyncsoak` plugin.
+#[gohost::host_module(name = "soak", go_package = "soak", go_out = "guests/asyncsoak/soak")]
+pub mod soak {
+    use std::fmt;
+    use std::time::Duration;
+
+    /// Why a lookup failed.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum SoakError {
+        /// No value for `key` (keys that start with "missing").
+        NotFound { key: String },
+    }
+
+    impl fmt::Display for SoakError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                SoakError::NotFound { key } => write!(f, "no value for {key:?}"),
+            }
+        }
+    }
+
+    /// The value of `key`, after a yield to the executor (so that the
+    /// call is pending once): "value of KEY".
+    pub async fn lookup(key: &str) -> Result<String, SoakError> {
+        let _alive = super::Alive::new();
+        tokio::task::yield_now().await;
+        if key.starts_with("missing") {
+            return Err(SoakError::NotFound {
+                key: key.to_owned(),
+            });
+        }
+        Ok(format!("value of {key}"))
+    }
+
+    /// Waits `micros` microseconds on a Tokio timer and returns them.
+    pub async fn pause(micros: u32) -> u32 {
+        let _alive = super::Alive::new();
+        tokio::time::sleep(Duration::from_micros(u64::from(micros))).await;
+        micros
+    }
+
+    /// Never finishes.
+    pub async fn forever() -> u32 {
+        let _alive = super::Alive::new();
+        std::future::pending::<()>().await;
+        unreachable!("a pending future never resumes")
+    }
+
+    /// Panics after a yield to the executor.
+    pub async fn explode() -> u32 {
+        let _alive = super::Alive::new();
+        tokio::task::yield_now().await;
+        panic!("the host function broke")
+    }
+
+    extern "Go" {
+        /// Does what `kind` says (see `Kind` in the test): looks `key` up
+        /// and pauses, calls a host function that never finishes or
+        /// panics, panics, spins, eats memory or exits.
+        pub fn step(kind: u32, key: &str) -> Result<u32, String>;
+    }
+}
+
+/// How many host futures exist: each `async fn` above holds an `Alive`
+/// from its first poll until it is dropped, finished or not.
+static ALIVE: AtomicI64 = AtomicI64::new(0);
+
+struct Alive;
+
+impl Alive {
+    fn new() -> Self {
+        ALIVE.fetch_add(1, Ordering::SeqCst);
+        Alive
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        ALIVE.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+const CALLS: u64 = 4_000;
+/// One call in 20 faults: 5%.
+const FAULT_EVERY: u64 = 20;
+const TASKS: u64 = 16;
+const INSTANCES: usize = 4;
+/// Calls before the first memory reading: enough for every kind of fault to
+/// have happened twice and the allocators to settle.
+const WARM_UP: u64 = 1_000;
+/// How much resident memory may grow between warm-up and the end.
+/// Measured: −0.5 to +7.8 MiB on wasmi, +0.1 to +0.3 MiB on wasmtime. 150
+/// instances fault after warm-up: a leaked wasmtime fiber stack (1 MiB and
+/// more) or a leaked instance (its Go heap) per fault breaks this bound.
+const RSS_BOUND: u64 = 32 << 20;
+/// Ends the calls that await `forever`; far longer than spinning through
+/// `FUEL` takes (about 0.3 s on wasmi, 0.1 s on wasmtime), so that those
+/// end out of fuel, not at the deadline.
+const DEADLINE: Duration = Duration::from_secs(1);
+/// Spinning through it takes far longer than `CUT_AFTER`, so that a
+/// spinning call is still running when it is dropped or cancelled.
+const FUEL: u64 = 300_000_000;
+/// How long a call runs before its future is dropped or cancelled.
+const CUT_AFTER: Duration = Duration::from_millis(5);
+/// The `micros` of a plain call's pause.
+const PAUSE_MICROS: u32 = 100;
+
+/// What a call does: `step`'s `kind`, as the guest reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Looks a key up and pauses: a value.
+    Lookup = 0,
+    /// Looks a missing key up: the host's typed error, returned by Go as an
+    /// error. Not a fault: the instance stays.
+    Missing = 1,
+    /// Awaits `forever`: the deadline, a drop or a cancel ends it.
+    Hang = 2,
+    /// Awaits `explode`, which panics.
+    HostPanic = 3,
+    /// Go panics.
+    GoPanic = 4,
+    /// Computes without end: fuel, a drop or a cancel ends it.
+    Spin = 5,
+    /// Allocates without end: the memory limit ends it.
+    Eat = 6,
+    /// `os.Exit(7)`.
+    Exit = 7,
+}
+
+/// How a call must end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    Value,
+    TypedError,
+    HostPanic,
+    GoPanic,
+    Deadline,
+    DroppedAwaiting,
+    DroppedComputing,
+    CancelledAwaiting,
+    CancelledComputing,
+    MemoryLimit,
+    Fuel,
+    Exit,
+}
+
+const FAULTS: [Outcome; 10] = [
+    Outcome::HostPanic,
+    Outcome::GoPanic,
+    Outcome::Deadline,
+    Outcome::DroppedAwaiting,
+    Outcome::DroppedComputing,
+    Outcome::CancelledAwaiting,
+    Outcome::CancelledComputing,
+    Outcome::MemoryLimit,
+    Outcome::Fuel,
+    Outcome::Exit,
+];
+
+/// What call `i` must do: one in 20 a fault of the next kind, one in 10
+/// a missing key, the rest a lookup.
+fn plan(i: u64) -> Outcome {
+    if i % FAULT_EVERY == FAULT_EVERY - 1 {
+        FAULTS[(i / FAULT_EVERY) as usize % FAULTS.len()]
+    } else if i % 10 == 3 {
+        Outcome::TypedError
+    } else {
+        Outcome::Value
+    }
+}
+
+fn kind_of(outcome: Outcome) -> Kind {
+    match outcome {
+        Outcome::Value => Kind::Lookup,
+        Outcome::TypedError => Kind::Missing,
+        Outcome::HostPanic => Kind::HostPanic,
+        Outcome::GoPanic => Kind::GoPanic,
+        Outcome::Deadline | Outcome::DroppedAwaiting | Outcome::CancelledAwaiting => Kind::Hang,
+        Outcome::DroppedComputing | Outcome::CancelledComputing | Outcome::Fuel => Kind::Spin,
+        Outcome::MemoryLimit => Kind::Eat,
+        Outcome::Exit => Kind::Exit,
+    }
+}
+
+/// Makes call `i` and checks that it ended as planned.
+async fn call(pool: &Pool<()>, i: u64) -> Outcome {
+    let planned = plan(i);
+    let kind = kind_of(planned) as u32;
+    let key = match planned {
+        Outcome::TypedError => format!("missing-{i}"),
+        _ => format!("key-{i}"),
+    };
+    // Said when the call has its instance (it may first wait in the
+    // pool's queue), so that a drop cuts the call itself.
+    let (started, has_started) = tokio::sync::oneshot::channel::<()>();
+    let step = {
+        let key = key.clone();
+        pool.call_async(move |p| {
+            Box::pin(async move {
+                let _ = started.send(());
+                match planned {
+                    Outcome::CancelledAwaiting | Outcome::CancelledComputing => {
+                        let handle = p.cancel_handle()?;
+                        let canceller = std::thread::spawn(move || {
+                            std::thread::sleep(CUT_AFTER);
+                            handle.cancel();
+                        });
+                        let result = soak::exports::step_async(p, kind, &key).await;
+                        canceller.join().expect("the cancelling thread");
+                        result
+                    }
+                    _ => soak::exports::step_async(p, kind, &key).await,
+                }
+            })
+        })
+    };
+    let mut step = std::pin::pin!(step);
+    if let Outcome::DroppedAwaiting | Outcome::DroppedComputing = planned {
+        tokio::select! {
+            biased;
+            ended = &mut step => panic!("call {i} ({planned:?}) ended before it started: {ended:?}"),
+            _ = has_started => {}
+        }
+        let cut = tokio::time::timeout(CUT_AFTER, &mut step).await;
+        assert!(
+            cut.is_err(),
+            "call {i} ({planned:?}) ended before it was dropped: {cut:?}"
+        );
+        return planned;
+    }
+    let ended = step.await;
+    let value = format!("value of {key}").len() as u32 + PAUSE_MICROS;
+    let as_planned = match (&ended, planned) {
+        (Ok(Ok(v)), Outcome::Value) => *v == value,
+        (Ok(Err(message)), Outcome::TypedError) => *message == format!("the host has no {key}"),
+        (Err(Error::Trap { message }), Outcome::HostPanic) => {
+            message.contains("host function soak.explode panicked: the host function broke")
+        }
+        (Err(Error::GuestPanic { message, .. }), Outcome::GoPanic) => {
+            message.contains("the plugin broke")
+        }
+        (Err(Error::DeadlineExceeded { deadline, .. }), Outcome::Deadline) => *deadline == DEADLINE,
+        (
+            Err(Error::Cancelled { func }),
+            Outcome::CancelledAwaiting | Outcome::CancelledComputing,
+        ) => func == "step",
+        (Err(Error::MemoryLimit { .. }), Outcome::MemoryLimit) => true,
+        (Err(Error::FuelExhausted { limit, .. }), Outcome::Fuel) => *limit == FUEL,
+        (Err(Error::Exited { code: 7 }), Outcome::Exit) => true,
+        _ => false,
+    };
+    assert!(as_planned, "call {i} ({planned:?}): {ended:?}");
+    planned
+}
+
+/// Runs calls `from..to` from the tasks, split by index; counts the
+/// outcomes.
+async fn run(pool: &Arc<Pool<()>>, seen: &Arc<Vec<AtomicU64>>, from: u64, to: u64) {
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| {
+            let (pool, seen) = (pool.clone(), seen.clone());
+            tokio::spawn(async move {
+                for i in (from..to).filter(|i| i % TASKS == t) {
+                    let outcome = call(&pool, i).await;
+                    seen[outcome as usize].fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("a soak task panicked");
+    }
+}
+
+fn plugin() -> PathBuf {
+    gohost_tests::build_plugin("asyncsoak")
+}
+
+#[test]
+fn four_thousand_async_calls_with_five_percent_faults() {
+    let engine = Engine::new(Config::new().interruptible(true).consume_fuel(true));
+    let module = Module::from_file(&engine, plugin()).expect("load plugin");
+    let mut linker = Linker::<()>::new(&engine);
+    soak::add_to_linker(&mut linker).expect("soak");
+    let pool = Arc::new(
+        Pool::builder(linker, module, || ())
+            .max_instances(INSTANCES)
+            .reuse(Reuse::UntilFault)
+            .limits(
+                Limits::new()
+                    .memory_bytes(32 << 20)
+                    .fuel_per_call(FUEL)
+                    .deadline(DEADLINE),
+            )
+            .build(),
+    );
+    let seen = Arc::new(
+        (0..=Outcome::Exit as usize)
+            .map(|_| AtomicU64::new(0))
+            .collect::<Vec<_>>(),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .expect("runtime");
+    let start = Instant::now();
+
+    let (warm_rss, warm_time, end_rss) = runtime.block_on(async {
+        run(&pool, &seen, 0, WARM_UP).await;
+        let warm_rss = gohost_tests::rss_bytes();
+        let warm_time = start.elapsed();
+        run(&pool, &seen, WARM_UP, CALLS).await;
+        (warm_rss, warm_time, gohost_tests::rss_bytes())
+    });
+
+    // Every call ended as planned, and each planned outcome happened.
+    let mut planned = vec![0u64; seen.len()];
+    for i in 0..CALLS {
+        planned[plan(i) as usize] += 1;
+    }
+    let seen: Vec<u64> = seen.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+    assert_eq!(seen, planned);
+
+    // No host future outlived its call: the dropped, cancelled and
+    // timed-out calls' futures went with their instances.
+    assert_eq!(ALIVE.load(Ordering::SeqCst), 0, "host futures still alive");
+
+    let faults = CALLS / FAULT_EVERY;
+    let stats = pool.stats();
+    assert_eq!(
+        stats.discarded, faults,
+        "every faulted instance was dropped: {stats:?}"
+    );
+    assert_eq!(
+        stats.created,
+        stats.discarded + stats.live as u64,
+        "{stats:?}"
+    );
+    assert!(stats.live <= INSTANCES, "{stats:?}");
+
+    let mib = |b: u64| b as f64 / f64::from(1 << 20);
+    eprintln!(
+        "async soak: {CALLS} calls, {} faulted; outcomes {seen:?}; {} instances created, \
+         {} live at the end; RSS after {WARM_UP} calls {:.1} MiB, at the end {:.1} MiB \
+         ({:+.1} MiB); warm-up {:.1} s, total {:.1} s",
+        faults,
+        stats.created,
+        stats.live,
+        mib(warm_rss),
+        mib(end_rss),
+        mib(end_rss) - mib(warm_rss),
+        warm_time.as_secs_f64(),
+        start.elapsed().as_secs_f64(),
+    );
+    assert!(
+        end_rss <= warm_rss + RSS_BOUND,
+        "resident memory grew from {:.1} MiB after warm-up to {:.1} MiB at the end",
+        mib(warm_rss),
+        mib(end_rss)
+    );
+}
