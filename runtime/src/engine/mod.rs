@@ -72,6 +72,12 @@ pub use cancel::CancelHandle;
 pub use export_id::ExportId;
 pub use host_call::HostCall;
 
+/// How often a computing guest's async call yields to the executor, on
+/// both engines: wasmtime's epoch tick, and on wasmi the least time between
+/// two yields at the ends of fuel slices. Also how late past its deadline
+/// wasmtime may stop a call.
+pub(crate) const TICK: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// The name of the engine gohost was built with: `"wasmi"` (the default) or
 /// `"wasmtime"` (the `jit` feature).
 pub const ENGINE_NAME: &str = if cfg!(feature = "jit") {

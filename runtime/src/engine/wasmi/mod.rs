@@ -201,9 +201,11 @@ mod rt {
         WasmResults,
     };
 
+    use std::time::Instant;
+
     use super::suspend::Suspend;
     use super::StoreData;
-    use crate::engine::native_stack;
+    use crate::engine::{native_stack, TICK};
     use wasmi::{AsContextMut, TypedResumableCall};
 
     /// A linker with WASI preview 1.
@@ -282,12 +284,11 @@ mod rt {
     }
 
     /// The fuel a call runs on between two looks at the clock (with a
-    /// deadline) and two yields to the executor (async calls): about a
+    /// deadline, and in async calls, which yield to the executor at the
+    /// end of the first slice a `TICK` after their last yield): about a
     /// millisecond in a small Go loop, and as little as 10 µs in a loop of
     /// a large Go function, which wasmi charges for most of the function
-    /// each round (Limits::fuel_per_call). Yielding that often cost nothing
-    /// measurable: `gohost run --async` of the compute guest's JSON round
-    /// trips took as long with slices 50 times larger.
+    /// each round (see `Limits::fuel_per_call`).
     pub(crate) const SLICE: u64 = 1_000_000;
 
     /// Nothing to do on wasmi: the deadline is read between fuel slices.
@@ -379,9 +380,10 @@ mod rt {
     }
 
     /// Calls `f` from an async call: in fuel slices, yielding to the
-    /// executor between two; when an async host function's future is
-    /// pending (it paused the call with `Suspend`), awaits it, finishes it
-    /// and resumes the call with its result.
+    /// executor between two a `TICK` or more apart (how long a slice takes
+    /// varies a hundredfold with the guest's code); when an async host
+    /// function's future is pending (it paused the call with `Suspend`),
+    /// awaits it, finishes it and resumes the call with its result.
     pub(crate) async fn call_async<S: Send + 'static, P, R>(
         store: &mut Store<StoreData<S>>,
         f: &TypedFunc<P, R>,
@@ -395,15 +397,27 @@ mod rt {
             return Err(deadline_error());
         }
         let mut call = step(store, |s| f.call_resumable(s, params)).await?;
+        // When the call yields next: set at the end of its first slice, so
+        // that a call that needs none does not read the clock.
+        let mut next_yield: Option<Instant> = None;
         loop {
             call = match call {
                 TypedResumableCall::Finished(results) => return Ok(results),
                 TypedResumableCall::OutOfFuel(paused) => {
                     next_slice(&mut *store, paused.required_fuel())?;
-                    // Tokio's yield lets the runtime poll its I/O and
-                    // timers before this task runs again (a plain
-                    // self-wake would wait for its `event_interval`).
-                    tokio::task::yield_now().await;
+                    let now = Instant::now();
+                    match next_yield {
+                        Some(at) if now >= at => {
+                            // Tokio's yield lets the runtime poll its I/O
+                            // and timers before this task runs again (a
+                            // plain self-wake would wait for its
+                            // `event_interval`).
+                            tokio::task::yield_now().await;
+                            next_yield = Some(Instant::now() + TICK);
+                        }
+                        Some(_) => {}
+                        None => next_yield = Some(now + TICK),
+                    }
                     step(store, |s| paused.resume(s)).await?
                 }
                 TypedResumableCall::HostTrap(trap) => {

@@ -17,7 +17,6 @@ mod module;
 mod store;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use caller::Caller;
 pub use func::{IntoAsyncHostFunc, IntoHostFunc, WasmParams, WasmResult, WasmResults, WasmValue};
@@ -123,9 +122,7 @@ impl Engine {
     }
 }
 
-/// How often the ticker advances the epoch: how late past its deadline a
-/// call may be stopped.
-const TICK: Duration = Duration::from_millis(2);
+use super::TICK;
 
 /// Starts the engine's ticker: a thread that advances the epoch every
 /// [`TICK`] for as long as the engine lives (its modules and stores hold it
