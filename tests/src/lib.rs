@@ -42,3 +42,40 @@ pub fn rss_bytes() -> u64 {
         .expect("VmRSS in /proc/self/status");
     kib << 10
 }
+
+/// Resident memory after a soak's warm-up and at its end, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct RssGrowth {
+    pub warm: u64,
+    pub end: u64,
+}
+
+impl RssGrowth {
+    /// # Panics
+    ///
+    /// If memory grew by more than `bound` bytes after the warm-up.
+    pub fn assert_within(&self, bound: u64) {
+        assert!(
+            self.end <= self.warm + bound,
+            "resident memory grew from {:.1} MiB after warm-up to {:.1} MiB at the end",
+            mib(self.warm),
+            mib(self.end)
+        );
+    }
+}
+
+impl std::fmt::Display for RssGrowth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "RSS after warm-up {:.1} MiB, at the end {:.1} MiB ({:+.1} MiB)",
+            mib(self.warm),
+            mib(self.end),
+            mib(self.end) - mib(self.warm)
+        )
+    }
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / f64::from(1 << 20)
+}

@@ -149,10 +149,13 @@ fn ten_thousand_calls_with_five_percent_faults() {
     assert_eq!(stats.created, stats.discarded + stats.live as u64);
     assert!(stats.live <= THREADS as usize);
 
-    let mib = |b: u64| b as f64 / f64::from(1 << 20);
+    let rss = gohost_tests::RssGrowth {
+        warm: warm_rss,
+        end: end_rss,
+    };
     eprintln!(
         "soak: {CALLS} calls, {} ok, {faults} faulted ({} Go panics, {} out of fuel, {} memory bombs, {} exits); \
-         {} instances created, {} live at the end; RSS after {WARM_UP} calls {:.1} MiB, at the end {:.1} MiB ({:+.1} MiB); \
+         {} instances created, {} live at the end; {rss} ({WARM_UP} calls of warm-up); \
          warm-up {:.1} s, total {:.1} s",
         c(&counts.ok),
         c(&counts.panics),
@@ -161,16 +164,8 @@ fn ten_thousand_calls_with_five_percent_faults() {
         c(&counts.exits),
         stats.created,
         stats.live,
-        mib(warm_rss),
-        mib(end_rss),
-        mib(end_rss) - mib(warm_rss),
         warm_time.as_secs_f64(),
         start.elapsed().as_secs_f64(),
     );
-    assert!(
-        end_rss <= warm_rss + RSS_BOUND,
-        "resident memory grew from {:.1} MiB after warm-up to {:.1} MiB at the end",
-        mib(warm_rss),
-        mib(end_rss)
-    );
+    rss.assert_within(RSS_BOUND);
 }
