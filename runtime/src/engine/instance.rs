@@ -354,9 +354,10 @@ impl<S> Instance<S> {
     /// [`Linker::instantiate_async`](super::Linker::instantiate_async).
     ///
     /// The guest's call awaits its async host functions, and yields to the
-    /// executor while it computes (between fuel slices of about a million
-    /// instructions on wasmi, every 2 ms epoch tick on wasmtime) and while
-    /// it sleeps. Its deadline counts the time spent awaiting.
+    /// executor while it computes (about every 2 ms: at each epoch tick on
+    /// wasmtime, at the end of a fuel slice on wasmi; also in a task that
+    /// makes many short calls in a row) and while it sleeps. Its deadline
+    /// counts the time spent awaiting.
     ///
     /// Dropping the future before it completes cancels the call: the guest
     /// is left half-run, so the instance is poisoned and refuses further

@@ -201,6 +201,7 @@ mod rt {
         WasmResults,
     };
 
+    use std::cell::Cell;
     use std::time::Instant;
 
     use super::suspend::Suspend;
@@ -284,24 +285,26 @@ mod rt {
     }
 
     /// The fuel a call runs on between two looks at the clock (with a
-    /// deadline, and in async calls, which yield to the executor at the
-    /// end of the first slice a `TICK` after their last yield): about a
-    /// millisecond in a small Go loop, and as little as 10 µs in a loop of
-    /// a large Go function, which wasmi charges for most of the function
-    /// each round (see `Limits::fuel_per_call`).
+    /// deadline, and in async calls, which may yield there: `yield_due`):
+    /// about a millisecond in a small Go loop, and as little as 10 µs in a
+    /// loop of a large Go function, which wasmi charges for most of the
+    /// function each round (see `Limits::fuel_per_call`).
     pub(crate) const SLICE: u64 = 1_000_000;
 
     /// Nothing to do on wasmi: the deadline is read between fuel slices.
     pub(crate) fn arm_deadline<S>(_store: &mut Store<StoreData<S>>) {}
 
     /// Gives the next call `fuel`; with a deadline, one slice of it now and
-    /// the rest in reserve for `call` to hand out.
+    /// the rest in reserve for `call` to hand out. An async call gets what
+    /// is left of its thread's slice (see `SLICE_LEFT`).
     pub(crate) fn set_call_fuel<S>(
         store: &mut Store<StoreData<S>>,
         fuel: u64,
     ) -> Result<(), Error> {
         let data = store.data();
-        let now = if data.deadline.armed() || data.asynchronous {
+        let now = if data.asynchronous {
+            fuel.min(SLICE_LEFT.get())
+        } else if data.deadline.armed() {
             fuel.min(SLICE)
         } else {
             fuel
@@ -380,10 +383,10 @@ mod rt {
     }
 
     /// Calls `f` from an async call: in fuel slices, yielding to the
-    /// executor between two a `TICK` or more apart (how long a slice takes
-    /// varies a hundredfold with the guest's code); when an async host
-    /// function's future is pending (it paused the call with `Suspend`),
-    /// awaits it, finishes it and resumes the call with its result.
+    /// executor between two when one is due (`yield_due`); when an async
+    /// host function's future is pending (it paused the call with
+    /// `Suspend`), awaits it, finishes it and resumes the call with its
+    /// result.
     pub(crate) async fn call_async<S: Send + 'static, P, R>(
         store: &mut Store<StoreData<S>>,
         f: &TypedFunc<P, R>,
@@ -397,26 +400,19 @@ mod rt {
             return Err(deadline_error());
         }
         let mut call = step(store, |s| f.call_resumable(s, params)).await?;
-        // When the call yields next: set at the end of its first slice, so
-        // that a call that needs none does not read the clock.
-        let mut next_yield: Option<Instant> = None;
         loop {
             call = match call {
-                TypedResumableCall::Finished(results) => return Ok(results),
+                TypedResumableCall::Finished(results) => {
+                    SLICE_LEFT.set(store.get_fuel().unwrap_or(0).min(SLICE));
+                    return Ok(results);
+                }
                 TypedResumableCall::OutOfFuel(paused) => {
                     next_slice(&mut *store, paused.required_fuel())?;
-                    let now = Instant::now();
-                    match next_yield {
-                        Some(at) if now >= at => {
-                            // Tokio's yield lets the runtime poll its I/O
-                            // and timers before this task runs again (a
-                            // plain self-wake would wait for its
-                            // `event_interval`).
-                            tokio::task::yield_now().await;
-                            next_yield = Some(Instant::now() + TICK);
-                        }
-                        Some(_) => {}
-                        None => next_yield = Some(now + TICK),
+                    if yield_due() {
+                        // Tokio's yield lets the runtime poll its I/O and
+                        // timers before this task runs again (a plain
+                        // self-wake would wait for its `event_interval`).
+                        tokio::task::yield_now().await;
                     }
                     step(store, |s| paused.resume(s)).await?
                 }
@@ -439,6 +435,35 @@ mod rt {
                 }
             };
         }
+    }
+
+    thread_local! {
+        /// The fuel left of the slice the async calls on this thread run
+        /// in: a call starts with what the last one to finish left. Calls
+        /// too short for a slice of their own, made one after another,
+        /// then still end slices, where they may yield. (A call that fails
+        /// or is dropped leaves it as it was.)
+        static SLICE_LEFT: Cell<u64> = const { Cell::new(SLICE) };
+
+        /// When async calls running on this thread yield next (see
+        /// `yield_due`). Per thread, not per call, for the same reason.
+        static NEXT_YIELD: Cell<Option<Instant>> = const { Cell::new(None) };
+    }
+
+    /// Whether an async call at the end of a fuel slice yields to the
+    /// executor now: once a `TICK` has passed since the last yield on this
+    /// thread (or since the first slice end it saw), as a wasmtime call
+    /// yields at each epoch tick. How long a slice takes varies a
+    /// hundredfold with the guest's code, so slices alone make no interval.
+    fn yield_due() -> bool {
+        let now = Instant::now();
+        NEXT_YIELD.with(|next| {
+            let due = next.get().is_some_and(|at| now >= at);
+            if due || next.get().is_none() {
+                next.set(Some(now + TICK));
+            }
+            due
+        })
     }
 
     /// Runs one synchronous stretch of an async call (until it finishes,
