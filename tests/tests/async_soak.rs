@@ -13,9 +13,10 @@
 //! is left parked in a discarded instance); and resident memory at the end
 //! must stay within a small bound of the memory after warm-up.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gohost::{Config, Engine, Error, Limits, Linker, Module, Pool, Reuse};
@@ -61,11 +62,17 @@ pub mod soak {
         micros
     }
 
-    /// Never finishes.
-    pub async fn forever() -> u32 {
+    /// Never finishes; says that the call of `tag` reached it.
+    pub async fn forever(tag: &str) -> u32 {
         let _alive = super::Alive::new();
+        super::reached(tag);
         std::future::pending::<()>().await;
         unreachable!("a pending future never resumes")
+    }
+
+    /// Says that the call of `tag` starts to compute without end.
+    pub fn computing(tag: &str) {
+        super::reached(tag);
     }
 
     /// Panics after a yield to the executor.
@@ -78,9 +85,18 @@ pub mod soak {
     extern "Go" {
         /// Does what `kind` says (see `Kind` in the test): looks `key` up
         /// and pauses, calls a host function that never finishes or
-        /// panics, panics, spins, eats memory or exits.
+        /// panics, panics, spins, eats memory or exits. Before it hangs or
+        /// spins it says so, with `key` as the tag.
         pub fn step(kind: u32, key: &str) -> Result<u32, String>;
     }
+}
+
+/// The calls (by key) that reached `forever` or their endless computation:
+/// the check that a call cut, cancelled or stopped was cut where planned.
+static REACHED: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+fn reached(tag: &str) {
+    REACHED.lock().expect("reached").insert(tag.to_owned());
 }
 
 /// How many host futures exist: each `async fn` above holds an `Alive`
@@ -108,20 +124,28 @@ const FAULT_EVERY: u64 = 20;
 const TASKS: u64 = 16;
 const INSTANCES: usize = 4;
 /// Calls before the first memory reading: enough for every kind of fault to
-/// have happened twice and the allocators to settle.
+/// have happened five times and the allocators to settle.
 const WARM_UP: u64 = 1_000;
 /// How much resident memory may grow between warm-up and the end.
-/// Measured: −0.5 to +7.8 MiB on wasmi, +0.1 to +0.3 MiB on wasmtime. 150
-/// instances fault after warm-up: a leaked wasmtime fiber stack (1 MiB and
-/// more) or a leaked instance (its Go heap) per fault breaks this bound.
+/// Measured: −5.3 to +7.8 MiB on wasmi, +0.1 to +0.3 MiB on wasmtime. 150
+/// instances fault after warm-up: leaking each (its Go heap, some MiB)
+/// breaks this bound.
 const RSS_BOUND: u64 = 32 << 20;
-/// Ends the calls that await `forever`; far longer than spinning through
-/// `FUEL` takes (about 0.3 s on wasmi, 0.1 s on wasmtime), so that those
-/// end out of fuel, not at the deadline.
+/// Ends the calls that await `forever`; ten times what spinning through
+/// `fuel()` takes, so that those end out of fuel, not at the deadline.
 const DEADLINE: Duration = Duration::from_secs(1);
-/// Spinning through it takes far longer than `CUT_AFTER`, so that a
-/// spinning call is still running when it is dropped or cancelled.
-const FUEL: u64 = 300_000_000;
+
+/// The fuel of each call: spinning through it takes about 0.1 s on either
+/// engine (wasmi runs about a third of wasmtime's fuel in the same time
+/// here), twenty times `CUT_AFTER`, so that a spinning call is still
+/// running when it is dropped or cancelled.
+fn fuel() -> u64 {
+    if gohost::ENGINE_NAME == "wasmi" {
+        100_000_000
+    } else {
+        300_000_000
+    }
+}
 /// How long a call runs before its future is dropped or cancelled.
 const CUT_AFTER: Duration = Duration::from_millis(5);
 /// The `micros` of a plain call's pause.
@@ -222,8 +246,9 @@ fn quiet_planned_panics() {
     }));
 }
 
-/// Makes call `i` and checks that it ended as planned.
-async fn call(pool: &Pool<()>, i: u64) -> Outcome {
+/// Makes call `i` and checks that it ended as planned, and that a call
+/// planned to hang or spin reached that point first.
+async fn call(pool: &Pool<()>, i: u64) {
     let planned = plan(i);
     let kind = kind_of(planned) as u32;
     let key = match planned {
@@ -266,7 +291,8 @@ async fn call(pool: &Pool<()>, i: u64) -> Outcome {
             cut.is_err(),
             "call {i} ({planned:?}) ended before it was dropped: {cut:?}"
         );
-        return planned;
+        assert_reached(i, planned, &key);
+        return;
     }
     let ended = step.await;
     let value = format!("value of {key}").len() as u32 + PAUSE_MICROS;
@@ -285,24 +311,33 @@ async fn call(pool: &Pool<()>, i: u64) -> Outcome {
             Outcome::CancelledAwaiting | Outcome::CancelledComputing,
         ) => func == "step",
         (Err(Error::MemoryLimit { .. }), Outcome::MemoryLimit) => true,
-        (Err(Error::FuelExhausted { limit, .. }), Outcome::Fuel) => *limit == FUEL,
+        (Err(Error::FuelExhausted { limit, .. }), Outcome::Fuel) => *limit == fuel(),
         (Err(Error::Exited { code: 7 }), Outcome::Exit) => true,
         _ => false,
     };
     assert!(as_planned, "call {i} ({planned:?}): {ended:?}");
-    planned
+    if let Kind::Hang | Kind::Spin = kind_of(planned) {
+        assert_reached(i, planned, &key);
+    }
 }
 
-/// Runs calls `from..to` from the tasks, split by index; counts the
-/// outcomes.
-async fn run(pool: &Arc<Pool<()>>, seen: &Arc<Vec<AtomicU64>>, from: u64, to: u64) {
+/// Checks that call `i`, planned to hang or spin, got there.
+fn assert_reached(i: u64, planned: Outcome, key: &str) {
+    let reached = REACHED.lock().expect("reached").remove(key);
+    assert!(
+        reached,
+        "call {i} ({planned:?}) ended before it hung or spun"
+    );
+}
+
+/// Runs calls `from..to` from the tasks, split by index.
+async fn run(pool: &Arc<Pool<()>>, from: u64, to: u64) {
     let tasks: Vec<_> = (0..TASKS)
         .map(|t| {
-            let (pool, seen) = (pool.clone(), seen.clone());
+            let pool = pool.clone();
             tokio::spawn(async move {
                 for i in (from..to).filter(|i| i % TASKS == t) {
-                    let outcome = call(&pool, i).await;
-                    seen[outcome as usize].fetch_add(1, Ordering::Relaxed);
+                    call(&pool, i).await;
                 }
             })
         })
@@ -330,15 +365,10 @@ fn four_thousand_async_calls_with_five_percent_faults() {
             .limits(
                 Limits::new()
                     .memory_bytes(32 << 20)
-                    .fuel_per_call(FUEL)
+                    .fuel_per_call(fuel())
                     .deadline(DEADLINE),
             )
             .build(),
-    );
-    let seen = Arc::new(
-        (0..=Outcome::Exit as usize)
-            .map(|_| AtomicU64::new(0))
-            .collect::<Vec<_>>(),
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -348,20 +378,19 @@ fn four_thousand_async_calls_with_five_percent_faults() {
     let start = Instant::now();
 
     let (warm_rss, warm_time, end_rss) = runtime.block_on(async {
-        run(&pool, &seen, 0, WARM_UP).await;
+        run(&pool, 0, WARM_UP).await;
         let warm_rss = gohost_tests::rss_bytes();
         let warm_time = start.elapsed();
-        run(&pool, &seen, WARM_UP, CALLS).await;
+        run(&pool, WARM_UP, CALLS).await;
         (warm_rss, warm_time, gohost_tests::rss_bytes())
     });
 
-    // Every call ended as planned, and each planned outcome happened.
-    let mut planned = vec![0u64; seen.len()];
+    // Each call checked its own outcome (in `call`); these are the counts.
+    let mut planned = [0u64; Outcome::Exit as usize + 1];
     for i in 0..CALLS {
         planned[plan(i) as usize] += 1;
     }
-    let seen: Vec<u64> = seen.iter().map(|c| c.load(Ordering::Relaxed)).collect();
-    assert_eq!(seen, planned);
+    let count = |outcomes: &[Outcome]| outcomes.iter().map(|o| planned[*o as usize]).sum::<u64>();
 
     // No host future outlived its call: the dropped, cancelled and
     // timed-out calls' futures went with their instances.
@@ -379,13 +408,46 @@ fn four_thousand_async_calls_with_five_percent_faults() {
         "{stats:?}"
     );
     assert!(stats.live <= INSTANCES, "{stats:?}");
+    // The pool counted every call, and each fault by its kind.
+    assert_eq!(stats.calls, CALLS, "{stats:?}");
+    assert_eq!(stats.errors, 0, "typed errors are replies: {stats:?}");
+    let f = &stats.faults;
+    assert_eq!(
+        [
+            f.trap,
+            f.guest_panic,
+            f.deadline,
+            f.cancelled,
+            f.memory_limit,
+            f.fuel,
+            f.other,
+            f.poisoned
+        ],
+        [
+            count(&[Outcome::HostPanic]),
+            count(&[Outcome::GoPanic]),
+            count(&[Outcome::Deadline]),
+            count(&[
+                Outcome::DroppedAwaiting,
+                Outcome::DroppedComputing,
+                Outcome::CancelledAwaiting,
+                Outcome::CancelledComputing,
+            ]),
+            count(&[Outcome::MemoryLimit]),
+            count(&[Outcome::Fuel]),
+            count(&[Outcome::Exit]),
+            0,
+        ],
+        "{stats:?}"
+    );
+    assert!(REACHED.lock().expect("reached").is_empty());
 
     let rss = gohost_tests::RssGrowth {
         warm: warm_rss,
         end: end_rss,
     };
     eprintln!(
-        "async soak: {CALLS} calls, {faults} faulted; outcomes {seen:?}; {} instances created, \
+        "async soak: {CALLS} calls, {faults} faulted; outcomes {planned:?}; {} instances created, \
          {} live at the end; {rss} ({WARM_UP} calls of warm-up); warm-up {:.1} s, total {:.1} s",
         stats.created,
         stats.live,

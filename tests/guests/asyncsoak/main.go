@@ -26,7 +26,8 @@ const (
 type plugin struct{}
 
 // Step looks key up and pauses 100 µs on the host (both async), returning
-// the value's length plus the pause; or ends in the way kind says.
+// the value's length plus the pause; or ends in the way kind says. Before
+// it hangs or spins, it tells the host, with key.
 func (plugin) Step(kind uint32, key string) (uint32, error) {
 	switch kind {
 	case kindLookup, kindMissing:
@@ -40,12 +41,13 @@ func (plugin) Step(kind uint32, key string) (uint32, error) {
 		}
 		return uint32(len(value)) + soak.Pause(100), nil
 	case kindHang:
-		return soak.Forever(), nil
+		return soak.Forever(key), nil
 	case kindHostPanic:
 		return soak.Explode(), nil
 	case kindGoPanic:
 		panic("the plugin broke")
 	case kindSpin:
+		soak.Computing(key)
 		spin()
 	case kindEat:
 		eat()

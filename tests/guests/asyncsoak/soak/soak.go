@@ -27,11 +27,11 @@ const ABIVersion = 1
 
 // ModelHash fingerprints the host module's model. The host refuses a guest
 // built against a different model and names the stale module.
-const ModelHash = "af57d6bca4d9d6e4"
+const ModelHash = "79a32c9114e221f3"
 
 const moduleName = "soak"
 
-//go:wasmimport soak __gohost_abi_1_af57d6bca4d9d6e4
+//go:wasmimport soak __gohost_abi_1_79a32c9114e221f3
 func gohostABI()
 
 func init() {
@@ -163,16 +163,27 @@ again:
 
 //go:wasmimport soak forever
 //go:noescape
-func rawForever(*uint32) uint32
+func rawForever(string, *uint32) uint32
 
-// Forever nevers finishes.
-func Forever() uint32 {
+// Forever nevers finishes; says that the call of `tag` reached it.
+func Forever(tag string) uint32 {
 again:
-	v := rawForever(&asyncPending)
+	v := rawForever(tag, &asyncPending)
 	if asyncPending != 0 {
 		goto again
 	}
+	runtime.KeepAlive(tag)
 	return v
+}
+
+//go:wasmimport soak computing
+//go:noescape
+func rawComputing(string)
+
+// Computing says that the call of `tag` starts to compute without end.
+func Computing(tag string) {
+	rawComputing(tag)
+	runtime.KeepAlive(tag)
 }
 
 //go:wasmimport soak explode
@@ -198,7 +209,8 @@ again:
 type Exports interface {
 	// Step does what `kind` says (see `Kind` in the test): looks `key` up
 	// and pauses, calls a host function that never finishes or
-	// panics, panics, spins, eats memory or exits.
+	// panics, panics, spins, eats memory or exits. Before it hangs or
+	// spins it says so, with `key` as the tag.
 	Step(kind uint32, key string) (uint32, error)
 }
 
