@@ -180,7 +180,7 @@ fn a_guest_that_computes_does_not_starve_the_executor() {
 
 #[test]
 fn a_task_making_short_calls_in_a_row_does_not_starve_the_executor() {
-    // Calls of about 10 µs, 0.5 ms and 2 ms on wasmi (five times faster
+    // Calls of about 10 µs, 0.5 ms and 2 ms on wasmi (4 to 9 times faster
     // on wasmtime), one after another for a second: each is too short to
     // yield on its own (on wasmi, shorter than a fuel slice or than the
     // time between two yields), so the task must yield across calls.

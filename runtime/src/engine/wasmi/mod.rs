@@ -413,6 +413,10 @@ mod rt {
                         // timers before this task runs again (a plain
                         // self-wake would wait for its `event_interval`).
                         tokio::task::yield_now().await;
+                        // The interval starts when the task runs again
+                        // (maybe on another thread), not counting the
+                        // time it waited for its turn.
+                        NEXT_YIELD.set(Some(Instant::now() + TICK));
                     }
                     step(store, |s| paused.resume(s)).await?
                 }
@@ -452,8 +456,8 @@ mod rt {
 
     /// Whether an async call at the end of a fuel slice yields to the
     /// executor now: once a `TICK` has passed since the last yield on this
-    /// thread (or since the first slice end it saw), as a wasmtime call
-    /// yields at each epoch tick. How long a slice takes varies a
+    /// thread ended (or since the first slice end it saw), as a wasmtime
+    /// call yields at each epoch tick. How long a slice takes varies a
     /// hundredfold with the guest's code, so slices alone make no interval.
     fn yield_due() -> bool {
         let now = Instant::now();
