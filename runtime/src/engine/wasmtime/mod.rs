@@ -18,6 +18,8 @@ mod store;
 
 use std::sync::Arc;
 
+use super::TICK;
+
 pub use caller::Caller;
 pub use func::{IntoAsyncHostFunc, IntoHostFunc, WasmParams, WasmResult, WasmResults, WasmValue};
 pub use instance::Instance;
@@ -121,8 +123,6 @@ impl Engine {
         }
     }
 }
-
-use super::TICK;
 
 /// Starts the engine's ticker: a thread that advances the epoch every
 /// [`TICK`] for as long as the engine lives (its modules and stores hold it
