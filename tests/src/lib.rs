@@ -76,6 +76,7 @@ impl std::fmt::Display for RssGrowth {
     }
 }
 
-fn mib(bytes: u64) -> f64 {
+/// `bytes` in MiB, for reports.
+pub fn mib(bytes: u64) -> f64 {
     bytes as f64 / f64::from(1 << 20)
 }

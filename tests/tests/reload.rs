@@ -15,6 +15,7 @@
 use std::time::Instant;
 
 use gohost::{Caller, Engine, Linker, Module, WasiConfig, ENGINE_NAME};
+use gohost_tests::mib;
 
 /// Load/instantiate/call/drop cycles. Loading a Go plugin (1.9 MB of wasm)
 /// is the slow part on wasmi, which validates and parses it each time:
@@ -46,10 +47,6 @@ const WARM_UP: u32 = 100;
 /// leak of the plugin's code (about 2 MB per cycle) breaks this bound
 /// within 40 cycles.
 const GROWTH_BOUND: u64 = 80 << 20;
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / f64::from(1 << 20)
-}
 
 #[test]
 fn reloading_a_plugin_keeps_memory_bounded() {
