@@ -1080,6 +1080,23 @@ fn a_guest_that_breaks_the_async_call_protocol_gets_clear_errors() {
                 assert_eq!(next.ok(), Some(if wasmtime { 50 } else { 0 }));
             }
         }
+        // A tail call of a pending async import: wasmi cannot suspend it
+        // and says why; on wasmtime the guest returns without seeing the
+        // word (as `abandon` does), and calling `later` again continues
+        // the call.
+        let mut g = fresh().await.expect("instantiate");
+        let tail = g.call_async::<(), i32>("tail_call", ()).await;
+        if wasmtime {
+            assert_eq!(tail.ok(), Some(0));
+            let next = g.call_async::<(i32,), i32>("right", (0,)).await;
+            assert_eq!(next.ok(), Some(50));
+        } else {
+            assert!(
+                matches!(&tail, Err(gohost::Error::Trap { message })
+                    if message.contains("an async host function was tail-called (return_call)")),
+                "{tail:?}"
+            );
+        }
         // The host keeps running: a good guest still works.
         let mut g = fresh().await.expect("instantiate");
         assert_eq!(
