@@ -262,7 +262,6 @@ enum TrapKind {
     Panicked,
     /// Not a trap: an async host call parked its pending future, and the
     /// engine (wasmi) is to suspend the call until it is ready.
-    #[cfg_attr(feature = "jit", allow(dead_code))]
     Suspended,
 }
 
@@ -277,8 +276,7 @@ impl Trap {
     }
 
     /// The "trap" that suspends a call while an async host call is
-    /// pending (wasmi; see `engine::async_start`).
-    #[cfg(not(feature = "jit"))]
+    /// pending (wasmi; see `host::async_start`).
     pub(crate) fn suspend() -> Self {
         Trap::of_kind(
             "gohost: an async host call is pending".into(),

@@ -1,12 +1,13 @@
 //! Host Go programs and plugins in Rust.
 //!
 //! gohost runs Go code compiled with `GOOS=wasip1 GOARCH=wasm` on an
-//! embedded WebAssembly engine ([wasmi], an interpreter, by default; or
-//! [wasmtime], a JIT compiler, with the `jit` cargo feature), with WASI
-//! preview 1 for files, clocks, randomness and standard streams, and lets Go
-//! call typed Rust functions declared with [`host_module`]. Both engines
-//! have the same API; code and generated bindings do not change with the
-//! feature.
+//! embedded WebAssembly engine ([wasmi], an interpreter, always built; and
+//! [wasmtime], a JIT compiler, with the `wasmtime` cargo feature), with
+//! WASI preview 1 for files, clocks, randomness and standard streams, and
+//! lets Go call typed Rust functions declared with [`host_module`]. Both
+//! engines have the same API and can run side by side in one program:
+//! [`Config::engine`] picks one per [`Engine`] ([`EngineKind`]); code and
+//! generated bindings do not change with it.
 //!
 //! Run a Go program:
 //!
@@ -33,25 +34,36 @@
 //! [wasmtime]: https://docs.rs/wasmtime
 
 mod abi;
+mod any_box;
 mod engine;
 mod error;
+mod host;
+mod instance;
 mod limits;
+mod linker;
 mod manifest;
+mod native_stack;
 mod plugins;
 mod pool;
+mod trace;
 mod wasi;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
-pub use engine::{
-    Caller, CancelHandle, Config, Engine, HostCall, Instance, IntoAsyncHostFunc, IntoHostFunc,
-    Linker, Module, WasmParams, WasmResult, WasmResults, WasmValue, ENGINE_NAME,
-};
+#[allow(deprecated)]
+pub use engine::ENGINE_NAME;
+pub use engine::{Config, Engine, EngineKind, Module, UnknownEngine};
 pub use error::{Error, Trap};
 pub use gohost_macros::host_module;
+pub use host::{
+    Caller, HostCall, IntoAsyncHostFunc, IntoHostFunc, WasmParams, WasmResult, WasmResults,
+    WasmValue,
+};
+pub use instance::{CancelHandle, Instance};
 pub use limits::Limits;
+pub use linker::Linker;
 pub use manifest::{Manifest, ManifestDir};
 #[cfg(feature = "watch")]
 pub use plugins::Watch;

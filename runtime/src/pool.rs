@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::engine::async_call::block_on;
+use crate::instance::async_call::block_on;
 use crate::{Error, Instance, Limits, Linker, Module, WasiConfig};
 use stats::{CallCounts, Ended, Fault};
 pub use stats::{PoolFaults, PoolLatency};

@@ -44,5 +44,5 @@ pub struct AbiState {
     /// The values `Config(key)` reads in the guest.
     pub(crate) config: ConfigValues,
     /// The futures of async host functions, and a call left pending.
-    pub(crate) async_calls: crate::engine::async_start::AsyncCalls,
+    pub(crate) async_calls: crate::host::async_start::AsyncCalls,
 }

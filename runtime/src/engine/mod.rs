@@ -1,76 +1,41 @@
-//! The engine adapters: everything that names an engine lives under this
-//! module, behind gohost's own types, so that callers and generated code
-//! never depend on which engine runs the guest.
+//! Which engine runs a guest: the one place that chooses.
 //!
-//! Two adapters implement the same API: [wasmi] (an interpreter, the
-//! default) in `wasmi/`, and [wasmtime] (a JIT compiler, the `jit` cargo
-//! feature) in `wasmtime/`. The feature switches the adapter wholesale.
-//! What does not depend on the engine is here: [`Config`], the link-time
-//! import check and its messages, and the signature model they use.
+//! gohost runs guests on [wasmi] (an interpreter, always built) or
+//! [wasmtime] (a JIT compiler, the `wasmtime` cargo feature). Each is an
+//! adapter in its own folder (`wasmi/`, `wasmtime/`) that implements
+//! [`Backend`], the contract of what gohost needs of an engine; the
+//! instance, the linker and the caller are ordinary code over that trait.
+//! This module is the only code outside the adapter folders that names
+//! them: it lists the engines of the build ([`EngineKind`]), makes an
+//! [`Engine`] of the kind a [`Config`] asks for, and gives the rest of
+//! gohost two macros, [`per_engine!`] (a type with one variant per engine)
+//! and [`dispatch!`] (a `match` over those variants), so that the public
+//! types hold either engine and dispatch to it at run time.
 //!
 //! [wasmi]: https://docs.rs/wasmi
 //! [wasmtime]: https://docs.rs/wasmtime
 
-use std::path::PathBuf;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
 
-/// Invokes `$m!` once for each arity a host function may have, 0 to 16
-/// parameters (wasmtime's `for_each_function_signature!` pattern), so that
-/// each adapter lists the arities once, for sync and async functions.
-macro_rules! for_each_host_arity {
-    ($m:ident) => {
-        $m!();
-        $m!(A1);
-        $m!(A1 A2);
-        $m!(A1 A2 A3);
-        $m!(A1 A2 A3 A4);
-        $m!(A1 A2 A3 A4 A5);
-        $m!(A1 A2 A3 A4 A5 A6);
-        $m!(A1 A2 A3 A4 A5 A6 A7);
-        $m!(A1 A2 A3 A4 A5 A6 A7 A8);
-        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9);
-        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10);
-        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11);
-        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12);
-        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13);
-        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14);
-        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15);
-        $m!(A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16);
-    };
-}
-pub(crate) use for_each_host_arity;
+mod backend;
+mod config;
+pub(crate) mod gen_linkers;
+pub(crate) mod module;
+pub(crate) mod wasmi;
+#[cfg(feature = "wasmtime")]
+pub(crate) mod wasmtime;
 
-mod any_box;
-pub(crate) mod async_call;
-pub(crate) mod async_start;
-mod cancel;
-mod deadline;
-pub(crate) mod export_id;
-#[cfg(not(feature = "jit"))]
-mod generations;
-pub(crate) mod host_call;
-mod limiter;
-mod link_check;
-mod native_stack;
-mod sig;
-pub(crate) mod trace;
+pub use backend::Backend;
+pub use config::Config;
+pub use module::Module;
 
-#[cfg(not(feature = "jit"))]
-mod wasmi;
-#[cfg(not(feature = "jit"))]
-use self::wasmi as adapter;
-
-#[cfg(feature = "jit")]
-mod wasmtime;
-#[cfg(feature = "jit")]
-use self::wasmtime as adapter;
-
-pub use adapter::{
-    Caller, Engine, Instance, IntoAsyncHostFunc, IntoHostFunc, Linker, Module, WasmParams,
-    WasmResult, WasmResults, WasmValue,
-};
-pub use cancel::CancelHandle;
-pub use export_id::ExportId;
-pub use host_call::HostCall;
+/// The wasmi engine (an interpreter).
+pub use self::wasmi::Wasmi;
+/// The wasmtime engine (a JIT compiler).
+#[cfg(feature = "wasmtime")]
+pub use self::wasmtime::Wasmtime;
 
 /// How often a computing guest's async call yields to the executor, on
 /// both engines: wasmtime's epoch tick, and on wasmi the least time between
@@ -78,227 +43,429 @@ pub use host_call::HostCall;
 /// wasmtime may stop a call.
 pub(crate) const TICK: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// The name of the engine gohost was built with: `"wasmi"` (the default) or
-/// `"wasmtime"` (the `jit` feature).
+/// An engine gohost can run guests on.
+///
+/// Every build has [`Wasmi`](EngineKind::Wasmi); [`Wasmtime`](EngineKind::Wasmtime)
+/// needs the `wasmtime` cargo feature ([`is_available`](Self::is_available)
+/// says). [`Config::engine`] picks one for an [`Engine`]; the default is
+/// [`EngineKind::default`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EngineKind {
+    /// [wasmi](https://docs.rs/wasmi), an interpreter: no compile step, a
+    /// small build, guests start at once; compute 30–50 times slower than
+    /// native code.
+    Wasmi,
+    /// [wasmtime](https://docs.rs/wasmtime), a JIT compiler: host calls
+    /// and compute many times faster than wasmi, a module cache; a long
+    /// build and a compile step before a module first runs.
+    Wasmtime,
+}
+
+impl EngineKind {
+    /// Every engine, built or not.
+    pub const ALL: [EngineKind; 2] = [EngineKind::Wasmi, EngineKind::Wasmtime];
+
+    /// The engine's name: `"wasmi"` or `"wasmtime"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            EngineKind::Wasmi => "wasmi",
+            EngineKind::Wasmtime => "wasmtime",
+        }
+    }
+
+    /// Whether this build has the engine (`wasmtime` needs the cargo
+    /// feature of that name).
+    pub const fn is_available(self) -> bool {
+        match self {
+            EngineKind::Wasmi => true,
+            EngineKind::Wasmtime => cfg!(feature = "wasmtime"),
+        }
+    }
+
+    /// The engines this build has, wasmi first.
+    pub fn available() -> impl Iterator<Item = EngineKind> {
+        Self::ALL.into_iter().filter(|k| k.is_available())
+    }
+
+    /// The engine a [`Config`] uses unless told otherwise: the one named by
+    /// the environment variable `GOHOST_ENGINE` (`wasmi` or `wasmtime`),
+    /// if set and built; else wasmtime if the `jit` feature is on; else
+    /// wasmi. A `GOHOST_ENGINE` that names no engine of this build is
+    /// ignored with a warning (a `tracing` event and a line on standard
+    /// error), once.
+    ///
+    /// The variable lets a program, or a test suite, run on the other
+    /// engine without being rebuilt: `GOHOST_ENGINE=wasmtime cargo test`.
+    pub fn from_env_or_build() -> EngineKind {
+        static CHOSEN: OnceLock<EngineKind> = OnceLock::new();
+        *CHOSEN.get_or_init(|| {
+            let built = if cfg!(feature = "jit") {
+                EngineKind::Wasmtime
+            } else {
+                EngineKind::Wasmi
+            };
+            let Some(value) = std::env::var_os("GOHOST_ENGINE") else {
+                return built;
+            };
+            let value = value.to_string_lossy();
+            match value.parse::<EngineKind>() {
+                Ok(kind) if kind.is_available() => kind,
+                outcome => {
+                    let why = match outcome {
+                        Ok(kind) => format!("this build has no {kind} engine"),
+                        Err(e) => e.to_string(),
+                    };
+                    let message =
+                        format!("gohost: ignoring GOHOST_ENGINE={value:?} ({why}); using {built}");
+                    tracing::warn!(target: "gohost", "{message}");
+                    eprintln!("{message}");
+                    built
+                }
+            }
+        })
+    }
+}
+
+impl Default for EngineKind {
+    /// [`EngineKind::from_env_or_build`].
+    fn default() -> Self {
+        Self::from_env_or_build()
+    }
+}
+
+impl fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error of parsing an [`EngineKind`] from a name it does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownEngine(String);
+
+impl fmt::Display for UnknownEngine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown engine {:?}: expected `wasmi` or `wasmtime`",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownEngine {}
+
+impl FromStr for EngineKind {
+    type Err = UnknownEngine;
+
+    /// `wasmi` or `wasmtime`, in any case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        EngineKind::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| UnknownEngine(s.to_owned()))
+    }
+}
+
+/// The name of the engine [`Engine::default`] uses: `"wasmi"`, or
+/// `"wasmtime"` with the `jit` feature.
+#[deprecated(
+    since = "0.1.0",
+    note = "both engines can be in one build now: ask an engine with `Engine::kind`"
+)]
 pub const ENGINE_NAME: &str = if cfg!(feature = "jit") {
     "wasmtime"
 } else {
     "wasmi"
 };
 
+/// Declares an enum with one variant per engine of this build, named after
+/// the engine (`Wasmi`, `Wasmtime`), each holding `$ty` with the engine's
+/// [`Backend`] in place of `@`, and `From` of each variant's value:
+///
+/// ```ignore
+/// per_engine!(pub(crate) enum InstanceRepr<S> = Inner<@, S>);
+/// ```
+macro_rules! per_engine {
+    ($(#[$attr:meta])* $vis:vis enum $name:ident $(<$($lt:lifetime,)? $($g:ident),*>)? = $ty:ident<$($tlt:lifetime,)? @ $(, $arg:ty)*>) => {
+        $(#[$attr])*
+        $vis enum $name $(<$($lt,)? $($g: 'static),*>)? {
+            Wasmi($ty<$($tlt,)? $crate::engine::Wasmi $(, $arg)*>),
+            #[cfg(feature = "wasmtime")]
+            Wasmtime($ty<$($tlt,)? $crate::engine::Wasmtime $(, $arg)*>),
+        }
+
+        impl $(<$($lt,)? $($g: 'static),*>)? From<$ty<$($tlt,)? $crate::engine::Wasmi $(, $arg)*>>
+            for $name $(<$($lt,)? $($g),*>)?
+        {
+            #[inline(always)]
+            fn from(value: $ty<$($tlt,)? $crate::engine::Wasmi $(, $arg)*>) -> Self {
+                $name::Wasmi(value)
+            }
+        }
+
+        #[cfg(feature = "wasmtime")]
+        impl $(<$($lt,)? $($g: 'static),*>)? From<$ty<$($tlt,)? $crate::engine::Wasmtime $(, $arg)*>>
+            for $name $(<$($lt,)? $($g),*>)?
+        {
+            #[inline(always)]
+            fn from(value: $ty<$($tlt,)? $crate::engine::Wasmtime $(, $arg)*>) -> Self {
+                $name::Wasmtime(value)
+            }
+        }
+    };
+}
+pub(crate) use per_engine;
+
+/// A `match` over a [`per_engine!`] value: `$body` once per engine, with
+/// `$x` bound to the variant's value and `$b` (if given) naming the
+/// engine's [`Backend`] type.
+///
+/// ```ignore
+/// dispatch!(InstanceRepr, &mut self.repr, i => i.call(name, params))
+/// dispatch!(EngineRepr, &self.repr, B, e => B::fuel(e))
+/// ```
+macro_rules! dispatch {
+    ($repr:ident, $value:expr, $x:pat => $body:expr) => {
+        match $value {
+            $repr::Wasmi($x) => $body,
+            #[cfg(feature = "wasmtime")]
+            $repr::Wasmtime($x) => $body,
+        }
+    };
+    ($repr:ident, $value:expr, $b:ident, $x:pat => $body:expr) => {
+        match $value {
+            $repr::Wasmi($x) => {
+                #[allow(dead_code)]
+                type $b = $crate::engine::Wasmi;
+                $body
+            }
+            #[cfg(feature = "wasmtime")]
+            $repr::Wasmtime($x) => {
+                #[allow(dead_code)]
+                type $b = $crate::engine::Wasmtime;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use dispatch;
+
+/// [`dispatch!`] over two values that must be of the same engine (a
+/// linker and a module, say); `$mismatch` when they are not.
+macro_rules! dispatch_pair {
+    (($ra:ident, $a:expr), ($rb:ident, $b:expr), ($x:pat, $y:pat) => $body:expr, _ => $mismatch:expr) => {
+        match ($a, $b) {
+            ($ra::Wasmi($x), $rb::Wasmi($y)) => $body,
+            #[cfg(feature = "wasmtime")]
+            ($ra::Wasmtime($x), $rb::Wasmtime($y)) => $body,
+            #[allow(unreachable_patterns)]
+            _ => $mismatch,
+        }
+    };
+}
+pub(crate) use dispatch_pair;
+
+/// `$body` with `$b` naming the [`Backend`] of `kind`, an engine of this
+/// build (`$missing` for one that is not).
+macro_rules! with_backend {
+    ($kind:expr, $b:ident => $body:expr, missing => $missing:expr) => {
+        match $kind {
+            $crate::engine::EngineKind::Wasmi => {
+                type $b = $crate::engine::Wasmi;
+                $body
+            }
+            #[cfg(feature = "wasmtime")]
+            $crate::engine::EngineKind::Wasmtime => {
+                type $b = $crate::engine::Wasmtime;
+                $body
+            }
+            #[allow(unreachable_patterns)]
+            _ => $missing,
+        }
+    };
+}
+
+/// The engines' own traits that gohost's value and host-function traits
+/// build on, for every engine of this build: one trait per role, so that
+/// the public traits (`WasmValue`, `IntoHostFunc`, ...) are defined once.
+#[doc(hidden)]
+pub mod every {
+    use super::Backend;
+    use crate::host::{AsyncHostFuncOn, HostFuncOn};
+
+    macro_rules! every {
+        ($(#[$m:meta])* $name:ident $(<$($g:ident),*>)? : $wasmi:path, $wasmtime:path) => {
+            $(#[$m])*
+            #[cfg(feature = "wasmtime")]
+            pub trait $name $(<$($g),*>)? : $wasmi + $wasmtime {}
+            #[cfg(feature = "wasmtime")]
+            impl<T: ?Sized + $wasmi + $wasmtime $(, $($g),*)?> $name $(<$($g),*>)? for T {}
+            $(#[$m])*
+            #[cfg(not(feature = "wasmtime"))]
+            pub trait $name $(<$($g),*>)? : $wasmi {}
+            #[cfg(not(feature = "wasmtime"))]
+            impl<T: ?Sized + $wasmi $(, $($g),*)?> $name $(<$($g),*>)? for T {}
+        };
+    }
+
+    every!(
+        /// A wasm value type of every engine.
+        Value: ::wasmi::WasmTy, ::wasmtime::WasmTy
+    );
+    every!(
+        /// Export parameters of every engine.
+        Params: ::wasmi::WasmParams, ::wasmtime::WasmParams
+    );
+    every!(
+        /// Export results of every engine.
+        Results: ::wasmi::WasmResults, ::wasmtime::WasmResults
+    );
+    every!(
+        /// A host function of every engine.
+        HostFunc<S, P, R>: HostFuncOn<super::Wasmi, S, P, R>, HostFuncOn<super::Wasmtime, S, P, R>
+    );
+    every!(
+        /// An async host function of every engine.
+        AsyncHostFunc<S, P, R>: AsyncHostFuncOn<super::Wasmi, S, P, R>, AsyncHostFuncOn<super::Wasmtime, S, P, R>
+    );
+
+    /// Keeps `Backend` in scope for the docs of the traits above.
+    #[allow(dead_code)]
+    fn _backend<B: Backend>() {}
+}
+
+/// A compilation and execution environment shared by modules and
+/// instances: a wasmi or a wasmtime engine (see [`EngineKind`]).
+///
+/// Cheap to clone; clones share the same engine.
+///
+/// ```
+/// use gohost::{Config, Engine, EngineKind};
+///
+/// let engine = Engine::new(Config::new().engine(EngineKind::Wasmi));
+/// assert_eq!(engine.kind(), EngineKind::Wasmi);
+/// ```
+///
+/// # Memory across reloads
+///
+/// A host that loads modules for as long as it runs (plugins reloaded when
+/// they change, one module per request) keeps using one engine, and the
+/// engine frees the compiled code of the modules that are gone. What stays
+/// is bounded: the code of the live modules, and on wasmi at most about
+/// [`Config::generation_budget`] bytes of wasm (by default 32 MiB) of
+/// modules already dropped for each engine generation something still
+/// holds.
+///
+/// On wasmi, an engine keeps the code of every module it compiled until it
+/// is itself dropped, so a gohost `Engine` is made of wasmi engines in
+/// generations: modules are compiled by the current one until it has taken
+/// the budget's worth of wasm, then by a fresh one. A retired generation is
+/// freed when the last thing made from it is dropped: its modules, their
+/// instances and pools, and the engine linkers a [`Linker`](crate::Linker)
+/// built for it (a linker replays its registrations, WASI and every
+/// function added with [`Linker::func_wrap`](crate::Linker::func_wrap) or
+/// [`Linker::func_wrap_async`](crate::Linker::func_wrap_async), into each
+/// generation it instantiates a module of, and keeps the current one's). A
+/// module that lives for the whole run (a plugin loaded once) keeps its
+/// generation, and the up to 32 MiB of other modules compiled with it, for
+/// that long.
+///
+/// On wasmtime a module's code is freed when the module and its instances
+/// are dropped; one wasmtime engine serves them all.
+///
+/// Measured with `cargo run --release -p gohost-bench --bin reload-soak`,
+/// which reloads a 2.7 MB Go plugin with one engine and one linker: see
+/// "Reloading plugins" in the guide.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub(crate) repr: EngineRepr,
+}
+
+/// The engine's own state, as its [`Backend`] keeps it.
+pub(crate) type EngineOf<B> = <B as Backend>::Engine;
+
+per_engine!(
+    #[derive(Debug, Clone)]
+    pub(crate) enum EngineRepr = EngineOf<@>
+);
+
+impl Engine {
+    /// An engine with the given settings, of the kind
+    /// [`Config::engine`] names.
+    ///
+    /// # Panics
+    ///
+    /// If that engine is not in this build (`EngineKind::Wasmtime` without
+    /// the `wasmtime` feature), with a message that says so; check
+    /// [`EngineKind::is_available`] first when the kind comes from a user.
+    pub fn new(config: &Config) -> Self {
+        let repr = with_backend!(config.engine, B => EngineRepr::from(B::new_engine(config)),
+        missing => panic!(
+            "gohost: this build has no {} engine: enable gohost's `{}` cargo feature",
+            config.engine, config.engine
+        ));
+        Engine { repr }
+    }
+
+    /// Which engine this is.
+    pub fn kind(&self) -> EngineKind {
+        dispatch!(EngineRepr, &self.repr, B, _ => B::KIND)
+    }
+
+    /// Whether calls can have deadlines ([`Config::interruptible`]).
+    pub(crate) fn interruptible(&self) -> bool {
+        dispatch!(EngineRepr, &self.repr, B, e => B::interruptible(e))
+    }
+
+    /// How many engine generations this engine has made (1 at first; see
+    /// "Memory across reloads" above). Always 1 on wasmtime.
+    #[doc(hidden)]
+    pub fn generations(&self) -> u64 {
+        dispatch!(EngineRepr, &self.repr, B, e => B::generations(e))
+    }
+}
+
+impl Default for Engine {
+    /// An engine with [`Config::default`]'s settings.
+    fn default() -> Self {
+        Engine::new(&Config::default())
+    }
+}
+
 /// The last component of `path`, as a module's name.
 pub(crate) fn file_name(path: &std::path::Path) -> Option<std::sync::Arc<str>> {
     path.file_name().map(|n| n.to_string_lossy().into())
 }
 
-/// Settings for an [`Engine`].
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub(crate) fuel: bool,
-    pub(crate) interruptible: bool,
-    pub(crate) eager: bool,
-    pub(crate) cache: bool,
-    pub(crate) cache_dir: Option<PathBuf>,
-    pub(crate) max_wasm_stack: usize,
-    pub(crate) generation_budget: usize,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The guest's stack by default: what Go's own runner gives it
-/// (`go_wasip1_wasm_exec` runs wasmtime with `-W max-wasm-stack=8388608`).
-const DEFAULT_MAX_WASM_STACK: usize = 8 << 20;
-
-/// Native stack kept free under the guest's for what runs between its
-/// frames and below them: host functions, WASI, the engine's own calls.
-/// A Rust thread's whole stack is 2 MiB by default; host functions that
-/// need more should not recurse on it.
-const HOST_STACK: usize = 1 << 20;
-
-/// The smallest guest stack [`Config::max_wasm_stack`] sets (wasmtime
-/// refuses none at all).
-const MIN_WASM_STACK: usize = 64 << 10;
-
-/// The largest: a stack gohost may have to map for a call, so it stays a
-/// size that can be mapped.
-const MAX_WASM_STACK: usize = 1 << 30;
-
-/// The wasm bytes one engine generation compiles by default (see
-/// [`Config::generation_budget`]).
-const DEFAULT_GENERATION_BUDGET: usize = 32 << 20;
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            fuel: false,
-            interruptible: false,
-            eager: false,
-            cache: true,
-            cache_dir: None,
-            max_wasm_stack: DEFAULT_MAX_WASM_STACK,
-            generation_budget: DEFAULT_GENERATION_BUDGET,
+    #[test]
+    fn engine_names_parse_back() {
+        for kind in EngineKind::ALL {
+            assert_eq!(kind.name().parse::<EngineKind>(), Ok(kind));
+            assert_eq!(kind.to_string(), kind.name());
         }
-    }
-}
-
-impl Config {
-    /// The defaults: lazy compilation (wasmi), no fuel metering, not
-    /// interruptible, the module cache on (wasmtime).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Counts executed instructions so that calls can be limited
-    /// (costs some speed).
-    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
-        self.fuel = enable;
-        self
+        assert_eq!(" WASMTIME ".parse::<EngineKind>(), Ok(EngineKind::Wasmtime));
+        let err = "v8"
+            .parse::<EngineKind>()
+            .expect_err("v8 is no engine of ours");
+        assert_eq!(
+            err.to_string(),
+            "unknown engine \"v8\": expected `wasmi` or `wasmtime`"
+        );
     }
 
-    /// Lets calls be stopped from outside, so that instances can have a
-    /// [`Limits::deadline`](crate::Limits::deadline); instantiating with a
-    /// deadline on an engine without it is an [`Error::Config`](crate::Error::Config).
-    ///
-    /// On wasmi this turns on fuel metering (the guest runs in slices of
-    /// fuel, and the clock is read between slices); on wasmtime it turns on
-    /// epoch interruption, with one background thread per engine that
-    /// advances the epoch every 2 ms while the engine (or anything made
-    /// from it) lives. Either costs a little speed in guest code (about
-    /// 3% on wasmi, 5% on wasmtime, on a Go compute loop); an engine
-    /// without it pays nothing.
-    ///
-    /// On wasmi, an interruptible engine charges no fuel for compiling
-    /// functions lazily (wasmi cannot pause a call in the middle of a
-    /// compilation), as wasmtime never does; executing costs the same fuel
-    /// as on any engine with [`consume_fuel`](Self::consume_fuel).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use gohost::{Config, Engine, Limits};
-    ///
-    /// let engine = Engine::new(Config::new().interruptible(true));
-    /// let limits = Limits::new().deadline(Duration::from_secs(2));
-    /// # let _ = (engine, limits);
-    /// ```
-    pub fn interruptible(&mut self, enable: bool) -> &mut Self {
-        self.interruptible = enable;
-        self
-    }
-
-    /// Compiles every function when the module is loaded instead of on its
-    /// first call. Lazy compilation (the default) makes Go programs start
-    /// several times faster, since a Go binary calls few of its functions.
-    ///
-    /// wasmi only: wasmtime always compiles the whole module (and caches
-    /// the result, see [`cache`](Self::cache)).
-    pub fn eager_compilation(&mut self, enable: bool) -> &mut Self {
-        self.eager = enable;
-        self
-    }
-
-    /// Whether [`Module::from_file`] keeps compiled code in the module cache
-    /// and loads it from there next time (default: yes).
-    ///
-    /// wasmtime (`jit` feature) only; wasmi compiles lazily and has nothing
-    /// worth caching. Entries are keyed by a SHA-256 of the wasm bytes and a
-    /// fingerprint of wasmtime's version and compilation settings; an entry
-    /// that is corrupt, truncated or from another build is ignored and
-    /// rewritten. Compiled code is mapped from its file rather than copied,
-    /// and a file unchanged since it was last loaded (same device, inode,
-    /// size, modification and change times, and left alone for 3 seconds)
-    /// is not read or hashed again. The directory is [`cache_dir`](Self::cache_dir), else
-    /// `$GOHOST_CACHE_DIR`, else `$XDG_CACHE_HOME/gohost`, else
-    /// `~/.cache/gohost`.
-    pub fn cache(&mut self, enable: bool) -> &mut Self {
-        self.cache = enable;
-        self
-    }
-
-    /// The module cache's directory (see [`cache`](Self::cache)); created
-    /// when first written.
-    pub fn cache_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
-        self.cache_dir = Some(dir.into());
-        self
-    }
-
-    /// How deep a guest may recurse, as the bytes of native stack its
-    /// frames may take on wasmtime. The default, 8 MiB, is what Go's own
-    /// runner gives (`go_wasip1_wasm_exec` runs wasmtime with it): a plain
-    /// recursive Go function then goes about 610,000 calls deep on wasmtime
-    /// and 1,220,000 on wasmi, and `encoding/json` decodes documents nested
-    /// as deep as it allows (10,000). A guest that goes deeper traps with
-    /// `call stack exhausted`; the host is unharmed. Values are clamped to
-    /// between 64 KiB and 1 GiB.
-    ///
-    /// wasmi keeps the guest's stack on the heap. This setting sizes it so
-    /// that every depth that runs on wasmtime runs on wasmi too: at most
-    /// `bytes / 16` frames (the smallest frame wasmtime makes) and
-    /// `bytes * 4` bytes of values (Go's frames take less of wasmi's value
-    /// stack than of wasmtime's native one; measured, this gives twice
-    /// wasmtime's depth).
-    ///
-    /// What it costs: nothing until a guest recurses, and then memory for
-    /// the depth it reaches, per running call rather than per instance. On
-    /// wasmtime that is the calling thread's stack (see below); on wasmi a
-    /// heap buffer that wasmi keeps for later calls (two per engine). With
-    /// the default, a guest that recurses without end peaks at about 56 MB
-    /// of RSS under `gohost run` on wasmtime and 110 MB on wasmi.
-    ///
-    /// The calling thread: wasmtime runs guest code on the thread that
-    /// calls it, and a thread's stack may be smaller than what the guest is
-    /// allowed (a `std::thread` has 2 MiB). When a call enters the guest,
-    /// gohost checks that the thread has this much stack left and 1 MiB
-    /// more for host functions; a thread that has not runs the call on a
-    /// stack of that size which gohost maps for it once and keeps (only the
-    /// pages the guest touched take memory). So calls are safe from any
-    /// thread, and cost the same where the thread has room.
-    ///
-    /// ```
-    /// use gohost::{Config, Engine};
-    ///
-    /// // A guest that must never recurse more than about 1 MiB deep.
-    /// let engine = Engine::new(Config::new().max_wasm_stack(1 << 20));
-    /// # let _ = engine;
-    /// ```
-    pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
-        self.max_wasm_stack = bytes.clamp(MIN_WASM_STACK, MAX_WASM_STACK);
-        self
-    }
-
-    /// How many bytes of wasm one engine generation compiles before new
-    /// modules go to a fresh one (default: 32 MiB); see "Memory across
-    /// reloads" at [`Engine`]. It bounds what modules that were dropped can
-    /// leave behind: at most about this much wasm (its compiled code is
-    /// about as large with lazy compilation, a few times larger with
-    /// [`eager_compilation`](Self::eager_compilation)) per generation that
-    /// something still holds. A smaller budget frees sooner and makes
-    /// generations more often (each costs a new engine, and WASI and the
-    /// host functions registered again in every [`Linker`](crate::Linker)
-    /// that instantiates its modules, tens of microseconds); a module larger
-    /// than the budget gets a generation of its own.
-    ///
-    /// wasmi only: wasmtime frees a module's code when the module and its
-    /// instances are dropped.
-    ///
-    /// ```
-    /// use gohost::{Config, Engine};
-    ///
-    /// // A host that reloads small plugins often, and keeps little around.
-    /// let engine = Engine::new(Config::new().generation_budget(8 << 20));
-    /// # let _ = engine;
-    /// ```
-    pub fn generation_budget(&mut self, bytes: usize) -> &mut Self {
-        self.generation_budget = bytes;
-        self
-    }
-
-    /// The native stack a call must find free when it enters the guest
-    /// (see [`native_stack`]): on wasmtime the guest's stack and the host's;
-    /// on wasmi, whose guest stack is on the heap, the host's.
-    pub(crate) fn entry_stack(&self) -> usize {
-        let guest = if cfg!(feature = "jit") {
-            self.max_wasm_stack
-        } else {
-            0
-        };
-        guest.saturating_add(HOST_STACK)
+    #[test]
+    fn every_available_engine_makes_engines_of_its_kind() {
+        assert!(EngineKind::Wasmi.is_available());
+        for kind in EngineKind::available() {
+            let engine = Engine::new(Config::new().engine(kind));
+            assert_eq!(engine.kind(), kind);
+            assert_eq!(engine.clone().kind(), kind);
+        }
     }
 }

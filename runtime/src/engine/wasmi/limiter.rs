@@ -1,6 +1,6 @@
 //! wasmi's limiter trait over the shared [`MemoryLimiter`] policy.
 
-use crate::engine::limiter::MemoryLimiter;
+use crate::instance::MemoryLimiter;
 
 impl wasmi::ResourceLimiter for MemoryLimiter {
     fn memory_growing(

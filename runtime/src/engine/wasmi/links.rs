@@ -1,8 +1,8 @@
-//! The engine linkers behind a gohost [`Linker`](super::Linker) on wasmi.
+//! The engine linkers behind a gohost [`Linker`](crate::Linker) on wasmi.
 //!
 //! A wasmi linker serves the one wasmi engine it was made for, and a gohost
-//! [`Engine`] is several of them over time (generations, see
-//! [`Engine`]). So a gohost linker records its registrations (WASI, then
+//! [`Engine`](crate::Engine) is several of them over time (generations,
+//! see [`Engine`](crate::Engine)). So a gohost linker records its registrations (WASI, then
 //! each `func_wrap` and `func_wrap_async` in order) and makes them again
 //! into an engine linker for each generation whose modules it
 //! instantiates. It keeps the engine linkers of one generation, the
@@ -13,20 +13,24 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::engine::WasmiEngine;
 use super::func::Define;
-use super::gen_linkers::GenLinkers;
-use super::{rt, Engine, StoreData};
+use super::{wasi, Data};
+use crate::engine::gen_linkers::GenLinkers;
+
+/// The engine linkers of one wasmi generation.
+pub(crate) type Linkers<S> = GenLinkers<wasmi::Linker<Data<S>>>;
 
 /// The registrations of a gohost linker and the engine linkers of one
 /// generation.
 #[doc(hidden)]
-pub struct Links<S> {
-    engine: Engine,
+pub struct Links<S: 'static> {
+    engine: WasmiEngine,
     /// What was registered after WASI, in order.
     defines: Vec<Define<S>>,
     /// The engine linkers of the generation last registered with or
     /// instantiated for while it was current.
-    cached: Mutex<Option<Arc<GenLinkers<S>>>>,
+    cached: Mutex<Option<Arc<Linkers<S>>>>,
 }
 
 impl<S> std::fmt::Debug for Links<S> {
@@ -39,8 +43,8 @@ impl<S> std::fmt::Debug for Links<S> {
 
 impl<S: Send + 'static> Links<S> {
     /// WASI alone, with the engine linkers of the current generation.
-    pub(crate) fn new(engine: &Engine) -> Self {
-        let sync = rt::wasi_linker(&engine.current());
+    pub(crate) fn new(engine: &WasmiEngine) -> Self {
+        let sync = wasi::linker(&engine.current());
         Links {
             engine: engine.clone(),
             defines: Vec::new(),
@@ -48,15 +52,15 @@ impl<S: Send + 'static> Links<S> {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<Arc<GenLinkers<S>>>> {
+    fn lock(&self) -> MutexGuard<'_, Option<Arc<Linkers<S>>>> {
         // Only whole engine linkers are ever stored: a panic cannot leave
         // one half-made.
         self.cached.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// An engine linker for `engine` with everything registered so far.
-    fn build(&self, engine: &wasmi::Engine) -> Result<rt::Linker<StoreData<S>>, rt::Error> {
-        let mut linker = rt::wasi_linker(engine);
+    fn build(&self, engine: &wasmi::Engine) -> Result<wasmi::Linker<Data<S>>, wasmi::Error> {
+        let mut linker = wasi::linker(engine);
         for define in &self.defines {
             define(&mut linker)?;
         }
@@ -65,7 +69,7 @@ impl<S: Send + 'static> Links<S> {
 
     /// Registers `define`, and records it if the engine's linker accepts
     /// it (it refuses a name already defined).
-    pub(crate) fn define(&mut self, define: Define<S>) -> Result<(), rt::Error> {
+    pub(crate) fn define(&mut self, define: Define<S>) -> Result<(), wasmi::Error> {
         let current = self.engine.current();
         let cached = self.cached.get_mut().unwrap_or_else(|p| p.into_inner());
         let cached = cached
@@ -90,7 +94,7 @@ impl<S: Send + 'static> Links<S> {
     pub(crate) fn for_module(
         &self,
         module: &wasmi::Module,
-    ) -> Result<Arc<GenLinkers<S>>, rt::Error> {
+    ) -> Result<Arc<Linkers<S>>, wasmi::Error> {
         let engine = module.engine();
         let mut cached = self.lock();
         if let Some(gen) = &*cached {
@@ -108,7 +112,7 @@ impl<S: Send + 'static> Links<S> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Caller, Config, Engine, Linker, Module, Trap, WasiConfig};
+    use crate::{Caller, Config, Engine, EngineKind, Linker, Module, Trap, WasiConfig};
 
     /// A module that imports a host function and exports a call to it.
     const WAT: &str = r#"(module
@@ -116,10 +120,11 @@ mod tests {
         (func (export "run") (param i32) (result i32) (call $twice (local.get 0))))"#;
 
     #[test]
+    #[allow(irrefutable_let_patterns)] // a build without wasmtime has one engine
     fn modules_of_retired_generations_link_and_are_freed_with_their_last_user() {
         let wasm = wat::parse_str(WAT).expect("wat");
         // Every module gets a generation of its own.
-        let engine = Engine::new(Config::new().generation_budget(1));
+        let engine = Engine::new(Config::new().engine(EngineKind::Wasmi).generation_budget(1));
         let mut linker = Linker::<()>::new(&engine);
         linker
             .func_wrap(
@@ -131,7 +136,10 @@ mod tests {
         let old = Module::from_bytes(&engine, &wasm).expect("old");
         let new = Module::from_bytes(&engine, &wasm).expect("new");
         assert_eq!(engine.generations(), 2);
-        let retired = old.inner.engine().weak();
+        let crate::engine::module::ModuleRepr::Wasmi(inner) = &old.repr else {
+            panic!("a wasmi engine compiled a module of another engine");
+        };
+        let retired = inner.engine().weak();
         // The linker's host function is registered again for each.
         for module in [&new, &old, &new] {
             let mut i = linker

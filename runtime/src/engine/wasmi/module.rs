@@ -1,85 +1,79 @@
-use std::path::Path;
-use std::sync::Arc;
+//! Compiling modules on wasmi, in the engine generation their size picks.
 
-use super::Engine;
+use std::path::Path;
+
+use super::engine::WasmiEngine;
+use crate::linker::{Import, ImportKind, Signature, ValKind};
 use crate::Error;
 
-/// A validated, compiled WebAssembly module, ready to be instantiated any
-/// number of times.
-///
-/// Cheap to clone. Its compiled code is freed when the module, its clones
-/// and its instances are all dropped (see "Memory across reloads" at
-/// [`Engine`]).
-#[derive(Debug, Clone)]
-pub struct Module {
-    pub(crate) inner: wasmi::Module,
-    pub(crate) name: Option<Arc<str>>,
+/// Validates and compiles `wasm` (already known to start as wasm does).
+/// With the default lazy compilation, function bodies are translated on
+/// their first call; validation is complete either way.
+pub(crate) fn compile(
+    engine: &WasmiEngine,
+    wasm: &[u8],
+    origin: Option<&Path>,
+) -> Result<wasmi::Module, Error> {
+    // The generation is chosen by the module's size, and charged for it
+    // even if it turns out invalid: wasmi may have kept some of it.
+    wasmi::Module::new(&engine.for_module(wasm.len()), wasm).map_err(|e| Error::InvalidModule {
+        origin: origin.map(|p| p.display().to_string()),
+        message: e.to_string(),
+    })
 }
 
-impl Module {
-    /// Validates and compiles `wasm` (binary format).
-    ///
-    /// With the default lazy compilation, function bodies are translated on
-    /// their first call; validation is complete either way.
-    pub fn from_bytes(engine: &Engine, wasm: &[u8]) -> Result<Self, Error> {
-        Self::compile(engine, wasm, None)
-    }
+/// What `module` imports, in gohost's terms.
+pub(crate) fn imports(module: &wasmi::Module) -> Vec<Import<'_>> {
+    module
+        .imports()
+        .map(|i| Import {
+            module: i.module(),
+            name: i.name(),
+            kind: import_kind(i.ty()),
+        })
+        .collect()
+}
 
-    /// Reads, validates and compiles the module at `path`.
-    pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Self, Error> {
-        let path = path.as_ref();
-        let wasm = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let mut module = Self::compile(engine, &wasm, Some(path.display().to_string()))?;
-        module.name = super::super::file_name(path);
-        Ok(module)
-    }
+/// Whether `module` exports a function named `name`.
+pub(crate) fn has_func_export(module: &wasmi::Module, name: &str) -> bool {
+    matches!(module.get_export(name), Some(wasmi::ExternType::Func(_)))
+}
 
-    /// The module `wasm`, read from `path` by the caller (a plugin set,
-    /// which hashes the bytes too): named and reported as `from_file`'s.
-    pub(crate) fn from_file_bytes(
-        engine: &Engine,
-        path: &Path,
-        wasm: &[u8],
-    ) -> Result<Self, Error> {
-        let mut module = Self::compile(engine, wasm, Some(path.display().to_string()))?;
-        module.name = super::super::file_name(path);
-        Ok(module)
-    }
+/// Reads and compiles the module at `path`.
+pub(crate) fn load_file(engine: &WasmiEngine, path: &Path) -> Result<wasmi::Module, Error> {
+    let wasm = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    crate::engine::module::check_magic(&wasm, Some(path))?;
+    compile(engine, &wasm, Some(path))
+}
 
-    fn compile(engine: &Engine, wasm: &[u8], origin: Option<String>) -> Result<Self, Error> {
-        let invalid = |message: String| Error::InvalidModule {
-            origin: origin.clone(),
-            message,
-        };
-        if !wasm.starts_with(b"\0asm") {
-            return Err(invalid(format!(
-                "not a WebAssembly binary (it does not start with \\0asm; found {:02x?})",
-                &wasm[..wasm.len().min(4)]
-            )));
-        }
-        // The generation is chosen by the module's size, and charged for it
-        // even if it turns out invalid: wasmi may have kept some of it.
-        wasmi::Module::new(&engine.for_module(wasm.len()), wasm)
-            .map(|inner| Module { inner, name: None })
-            .map_err(|e| invalid(e.to_string()))
+fn val_kind(t: wasmi::ValType) -> ValKind {
+    match t {
+        wasmi::ValType::I32 => ValKind::I32,
+        wasmi::ValType::I64 => ValKind::I64,
+        wasmi::ValType::F32 => ValKind::F32,
+        wasmi::ValType::F64 => ValKind::F64,
+        wasmi::ValType::V128 => ValKind::V128,
+        wasmi::ValType::FuncRef => ValKind::FuncRef,
+        wasmi::ValType::ExternRef => ValKind::ExternRef,
     }
+}
 
-    /// The name of the file the module was loaded from (its last path
-    /// component, `plugin.wasm`), for the `module` field of call spans
-    /// (see the README's "Observability"); `None` for a module made from
-    /// bytes.
-    pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+/// A function type, in gohost's terms.
+pub(crate) fn signature(ty: &wasmi::FuncType) -> Signature {
+    Signature {
+        params: ty.params().iter().copied().map(val_kind).collect(),
+        results: ty.results().iter().copied().map(val_kind).collect(),
     }
+}
 
-    /// Whether the module exports a function named `name`.
-    pub fn has_export(&self, name: &str) -> bool {
-        matches!(
-            self.inner.get_export(name),
-            Some(wasmi::ExternType::Func(_))
-        )
+fn import_kind(ty: &wasmi::ExternType) -> ImportKind {
+    match ty {
+        wasmi::ExternType::Func(f) => ImportKind::Func(signature(f)),
+        wasmi::ExternType::Memory(_) => ImportKind::Memory,
+        wasmi::ExternType::Table(_) => ImportKind::Table,
+        wasmi::ExternType::Global(_) => ImportKind::Global,
     }
 }

@@ -10,12 +10,10 @@ use std::task::{Context, Poll};
 
 use tracing::Span;
 
-use super::func::WasmResult;
-use super::{Caller, StoreData};
+use super::{Store, Wasmi};
 use crate::abi::{CallCx, GuestMemory};
-use crate::engine::host_call::{CallState, HostCall, Pending};
-use crate::engine::trace;
-use crate::Trap;
+use crate::host::{outside_async_call, CallState, HostCall, Pending, WasmResult};
+use crate::{trace, Caller, Trap};
 
 /// The "error" an async host function returns to pause the call.
 #[derive(Debug)]
@@ -39,7 +37,7 @@ pub(crate) trait Parked<S>: Send {
 
     /// Writes the results into the guest's memory and gives the host
     /// function's wasm result, to resume the call with.
-    fn finish(&mut self, store: &mut wasmi::Store<StoreData<S>>) -> Result<Vec<wasmi::Val>, Trap>;
+    fn finish(&mut self, store: &mut Store<S>) -> Result<Vec<wasmi::Val>, Trap>;
 }
 
 struct ParkedCall<S: 'static, R: 'static> {
@@ -76,7 +74,7 @@ impl<S: Send + 'static, R: WasmResult> Parked<S> for ParkedCall<S, R> {
         }
     }
 
-    fn finish(&mut self, store: &mut wasmi::Store<StoreData<S>>) -> Result<Vec<wasmi::Val>, Trap> {
+    fn finish(&mut self, store: &mut Store<S>) -> Result<Vec<wasmi::Val>, Trap> {
         let memory = store
             .data()
             .memory
@@ -93,7 +91,7 @@ impl<S: Send + 'static, R: WasmResult> Parked<S> for ParkedCall<S, R> {
         .and_then(|r| r);
         trace::record_host(&self.span, &result);
         self.ended = true;
-        result.map(|r| r.into_vals())
+        result.map(|r| super::func::vals(r))
     }
 }
 
@@ -119,21 +117,27 @@ pub(crate) fn start<S: Send + 'static, R: WasmResult>(
         CallState::Pending(pending) => pending,
     };
     let (m, n) = &**names;
-    let data = caller.store_mut();
-    let Some(waker) = data.waker.take() else {
-        return ended(Err(super::super::host_call::outside_async_call(m, n)));
+    let Some(engine) = caller.engine::<Wasmi>() else {
+        return ended(Err(not_wasmi()));
+    };
+    let data = engine.data_mut();
+    let Some(waker) = data.engine.waker.take() else {
+        return ended(Err(outside_async_call(m, n)));
     };
     let polled = crate::error::catch_panic(names, || {
         pending.as_mut().poll(&mut Context::from_waker(&waker))
     });
-    data.waker = Some(waker);
+    data.engine.waker = Some(waker);
     match polled {
         Err(t) => ended(Err(t)),
         Ok(Poll::Ready(())) => ended(caller.__split().and_then(|(cx, state)| {
             crate::error::catch_panic(names, || pending.as_mut().finish(cx, state)).and_then(|r| r)
         })),
         Ok(Poll::Pending) => {
-            caller.store_mut().parked = Some(Box::new(ParkedCall {
+            let Some(engine) = caller.engine::<Wasmi>() else {
+                return ended(Err(not_wasmi()));
+            };
+            engine.data_mut().engine.parked = Some(Box::new(ParkedCall {
                 call: pending,
                 names: names.clone(),
                 span: span.clone(),
@@ -154,16 +158,16 @@ fn trap(t: Trap) -> wasmi::Error {
 /// results, as for `func_wrap_async` functions. The guest's pending word is
 /// not needed: it stays 0.
 pub(crate) fn park_start<S: Send + 'static, R: WasmResult>(
-    caller: &mut Caller<'_, S>,
+    caller: &mut super::EngineCaller<'_, S>,
     call: Pin<Box<dyn Pending<S, R>>>,
     _flag: i32,
     (m, n): (&'static str, &'static str),
 ) -> Result<R, Trap> {
-    let data = caller.store_mut();
-    if data.waker.is_none() {
-        return Err(super::super::host_call::outside_async_call(m, n));
+    let extra = &mut caller.data_mut().engine;
+    if extra.waker.is_none() {
+        return Err(outside_async_call(m, n));
     }
-    data.parked = Some(Box::new(ParkedCall {
+    extra.parked = Some(Box::new(ParkedCall {
         call,
         names: Arc::new((m.to_owned(), n.to_owned())),
         // The span of this host call, which the traced wrapper entered.
@@ -171,4 +175,11 @@ pub(crate) fn park_start<S: Send + 'static, R: WasmResult>(
         ended: false,
     }));
     Err(Trap::suspend())
+}
+
+/// The trap of a host call that reached the wasmi adapter without wasmi's
+/// caller, which cannot happen: the adapter made the caller.
+#[cold]
+pub(crate) fn not_wasmi() -> Trap {
+    Trap::new("gohost: a wasmi host call without wasmi's caller")
 }

@@ -1,104 +1,38 @@
-//! Host closures of any arity as engine functions, through sealed traits and
-//! one macro over the arities (the wasmtime `IntoFunc` pattern).
+//! Host closures of any arity as wasmtime functions, for each arity through
+//! one macro (wasmtime's own `IntoFunc` pattern): [`HostFuncOn`] and
+//! [`AsyncHostFuncOn`] for [`Wasmtime`].
 
 use tracing::Span;
 
 use super::links::Links;
-use super::{Caller, StoreData};
-use crate::engine::host_call::{CallState, HostCall};
-use crate::engine::sig::{Signature, ValKind};
-use crate::engine::trace::{self, host_span};
-use crate::Trap;
-
-mod sealed {
-    pub trait Sealed {}
-}
-
-/// A wasm value type a host function can take: `i32`, `i64`, `f32`, `f64`.
-pub trait WasmValue: sealed::Sealed + wasmtime::WasmTy + 'static {
-    #[doc(hidden)]
-    const KIND: ValKind;
-}
-
-/// What a host function can return: nothing, or one wasm value.
-pub trait WasmResult: sealed::Sealed + Send + 'static {
-    #[doc(hidden)]
-    type Engine: wasmtime::WasmRet;
-    #[doc(hidden)]
-    const KINDS: &'static [ValKind];
-    #[doc(hidden)]
-    fn into_engine(self) -> Self::Engine;
-}
-
-macro_rules! values {
-    ($($t:ty => $k:ident),*) => {$(
-        impl sealed::Sealed for $t {}
-        impl WasmValue for $t {
-            const KIND: ValKind = ValKind::$k;
-        }
-        impl WasmResult for $t {
-            type Engine = $t;
-            const KINDS: &'static [ValKind] = &[ValKind::$k];
-            #[inline(always)]
-            fn into_engine(self) -> $t { self }
-        }
-    )*};
-}
-values!(i32 => I32, i64 => I64, f32 => F32, f64 => F64);
-
-impl sealed::Sealed for () {}
-impl WasmResult for () {
-    type Engine = ();
-    const KINDS: &'static [ValKind] = &[];
-    #[inline(always)]
-    fn into_engine(self) {}
-}
-
-/// A Rust closure that can be registered as a host function with
-/// [`Linker::func_wrap`](super::Linker::func_wrap).
-///
-/// Implemented for `Fn(Caller<'_, S>, A1, .., An) -> Result<R, Trap>` with
-/// each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16 parameters.
-///
-/// `TRACED`: whether each call runs in a span when a subscriber listens
-/// (always, but for the benchmark of what a span costs).
-pub trait IntoHostFunc<S, Params, Results>: Send + Sync + 'static {
-    #[doc(hidden)]
-    fn register<const TRACED: bool>(
-        self,
-        links: &mut Links<S>,
-        module: &str,
-        name: &str,
-    ) -> Result<Signature, wasmtime::Error>;
-}
-
-/// The signature of a host function taking `params` and returning `R`.
-fn signature<R: WasmResult>(params: Vec<ValKind>) -> Signature {
-    Signature {
-        params,
-        results: R::KINDS.to_vec(),
-    }
-}
+use super::{Data, Wasmtime};
+use crate::host::{
+    for_each_host_arity, signature, AsyncHostFuncOn, CallState, HostCall, HostFuncOn, WasmResult,
+    WasmValue,
+};
+use crate::linker::Signature;
+use crate::trace::{self, host_span};
+use crate::{Caller, Trap};
 
 #[inline(always)]
-fn to_engine<R: WasmResult>(r: Result<R, Trap>) -> Result<R::Engine, wasmtime::Error> {
+fn to_engine<R>(r: Result<R, Trap>) -> Result<R, wasmtime::Error> {
     match r {
-        Ok(v) => Ok(v.into_engine()),
+        Ok(v) => Ok(v),
         Err(trap) => Err(wasmtime::Error::msg(trap.message().to_owned())),
     }
 }
 
-macro_rules! into_host_func {
+macro_rules! host_func_on {
     ($($a:ident)*) => {
-        impl<S, F, R, $($a,)*> IntoHostFunc<S, ($($a,)*), R> for F
+        impl<S, F, R, $($a,)*> HostFuncOn<Wasmtime, S, ($($a,)*), R> for F
         where
             S: Send + 'static,
             F: Fn(Caller<'_, S>, $($a,)*) -> Result<R, Trap> + Send + Sync + 'static,
-            R: WasmResult,
-            $($a: WasmValue,)*
+            R: WasmResult + wasmtime::WasmRet,
+            $($a: WasmValue + wasmtime::WasmTy,)*
         {
             #[allow(non_snake_case)]
-            fn register<const TRACED: bool>(
+            fn define<const TRACED: bool>(
                 self,
                 links: &mut Links<S>,
                 module: &str,
@@ -110,7 +44,7 @@ macro_rules! into_host_func {
                 links.sync_mut().func_wrap(
                     module,
                     name,
-                    move |caller: wasmtime::Caller<'_, StoreData<S>>, $($a: $a,)*| {
+                    move |caller: wasmtime::Caller<'_, Data<S>>, $($a: $a,)*| {
                         if TRACED && trace::may_be_enabled(tracing::Level::TRACE) {
                             let f = &self;
                             let ident = caller.data().ident.clone();
@@ -125,29 +59,13 @@ macro_rules! into_host_func {
                         to_engine(result.and_then(|r| r))
                     },
                 )?;
-                Ok(signature::<R>(vec![$(<$a as WasmValue>::KIND,)*]))
+                Ok(signature::<R>(&[$(<$a as WasmValue>::KIND,)*]))
             }
         }
     };
 }
 
-crate::engine::for_each_host_arity!(into_host_func);
-
-/// A Rust closure that can be registered as an async host function with
-/// [`Linker::func_wrap_async`](super::Linker::func_wrap_async).
-///
-/// Implemented for `Fn(&mut Caller<'_, S>, A1, .., An) -> HostCall<S, R>`
-/// with each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16
-/// parameters.
-pub trait IntoAsyncHostFunc<S, Params, Results>: Send + Sync + 'static {
-    #[doc(hidden)]
-    fn register<const TRACED: bool>(
-        self,
-        links: &mut Links<S>,
-        module: &str,
-        name: &str,
-    ) -> Result<Signature, wasmtime::Error>;
-}
+for_each_host_arity!(host_func_on);
 
 /// Awaits an async host call on the call's fiber, then finishes it with
 /// the guest's memory. wasmtime polls the future with the call's context.
@@ -159,7 +77,7 @@ async fn complete<S: Send + 'static, R: WasmResult>(
     module: &str,
     name: &str,
     span: Span,
-) -> Result<R::Engine, wasmtime::Error> {
+) -> Result<R, wasmtime::Error> {
     let ended = |result: Result<R, Trap>| {
         trace::record_host(&span, &result);
         to_engine(result)
@@ -186,17 +104,17 @@ async fn complete<S: Send + 'static, R: WasmResult>(
     ended(result)
 }
 
-macro_rules! into_async_host_func {
+macro_rules! async_host_func_on {
     ($($a:ident)*) => {
-        impl<S, F, R, $($a,)*> IntoAsyncHostFunc<S, ($($a,)*), R> for F
+        impl<S, F, R, $($a,)*> AsyncHostFuncOn<Wasmtime, S, ($($a,)*), R> for F
         where
             S: Send + 'static,
             F: Fn(&mut Caller<'_, S>, $($a,)*) -> HostCall<S, R> + Send + Sync + 'static,
-            R: WasmResult,
-            $($a: WasmValue,)*
+            R: WasmResult + wasmtime::WasmRet,
+            $($a: WasmValue + wasmtime::WasmTy,)*
         {
             #[allow(non_snake_case)]
-            fn register<const TRACED: bool>(
+            fn define<const TRACED: bool>(
                 self,
                 links: &mut Links<S>,
                 module: &str,
@@ -206,7 +124,7 @@ macro_rules! into_async_host_func {
                 links.sync_mut().func_wrap_async(
                     module,
                     name,
-                    move |caller: wasmtime::Caller<'_, StoreData<S>>, ($($a,)*): ($($a,)*)| {
+                    move |caller: wasmtime::Caller<'_, Data<S>>, ($($a,)*): ($($a,)*)| {
                         let span = if TRACED {
                             host_span!(caller.data().ident, names.0.as_str(), names.1.as_str())
                         } else {
@@ -222,40 +140,10 @@ macro_rules! into_async_host_func {
                         })
                     },
                 )?;
-                Ok(signature::<R>(vec![$(<$a as WasmValue>::KIND,)*]))
+                Ok(signature::<R>(&[$(<$a as WasmValue>::KIND,)*]))
             }
         }
     };
 }
 
-crate::engine::for_each_host_arity!(into_async_host_func);
-
-/// Parameters of a guest export called with [`Instance::call`](super::Instance::call):
-/// a tuple of up to 8 [`WasmValue`]s, `()` for none.
-pub trait WasmParams: sealed::Sealed + wasmtime::WasmParams + 'static {}
-
-/// What a guest export returns to [`Instance::call`](super::Instance::call):
-/// `()` or one [`WasmValue`].
-pub trait WasmResults: sealed::Sealed + wasmtime::WasmResults + 'static {}
-
-impl WasmResults for () {}
-macro_rules! single_results {
-    ($($t:ty),*) => {$( impl WasmResults for $t {} )*};
-}
-single_results!(i32, i64, f32, f64);
-
-macro_rules! params {
-    ($($a:ident)+) => {
-        impl<$($a: WasmValue,)+> sealed::Sealed for ($($a,)+) {}
-        impl<$($a: WasmValue,)+> WasmParams for ($($a,)+) {}
-    };
-}
-impl WasmParams for () {}
-params!(A1);
-params!(A1 A2);
-params!(A1 A2 A3);
-params!(A1 A2 A3 A4);
-params!(A1 A2 A3 A4 A5);
-params!(A1 A2 A3 A4 A5 A6);
-params!(A1 A2 A3 A4 A5 A6 A7);
-params!(A1 A2 A3 A4 A5 A6 A7 A8);
+for_each_host_arity!(async_host_func_on);

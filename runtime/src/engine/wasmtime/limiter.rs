@@ -1,6 +1,6 @@
 //! wasmtime's limiter trait over the shared [`MemoryLimiter`] policy.
 
-use crate::engine::limiter::MemoryLimiter;
+use crate::instance::MemoryLimiter;
 
 impl wasmtime::ResourceLimiter for MemoryLimiter {
     fn memory_growing(

@@ -1,16 +1,18 @@
-//! The engine linkers behind a gohost [`Linker`](super::Linker) on
+//! The engine linkers behind a gohost [`Linker`](crate::Linker) on
 //! wasmtime: one sync linker and the async one made from it. A wasmtime
 //! engine frees each module's code when the module is dropped, so one
-//! engine, and one linker, serve every module (see [`Engine`]); the wasmi
-//! adapter's `links` has the same API over engine generations.
+//! engine, and one linker, serve every module (see
+//! [`Engine`](crate::Engine)); the wasmi adapter's `links` replays its
+//! registrations over engine generations instead.
 
-use super::gen_linkers::GenLinkers;
-use super::{rt, Engine, StoreData};
+use super::engine::WasmtimeEngine;
+use super::{wasi, Data};
+use crate::engine::gen_linkers::GenLinkers;
 
 /// The engine linkers of a gohost linker.
 #[doc(hidden)]
-pub struct Links<S> {
-    gen: GenLinkers<S>,
+pub struct Links<S: 'static> {
+    gen: GenLinkers<wasmtime::Linker<Data<S>>>,
 }
 
 impl<S> std::fmt::Debug for Links<S> {
@@ -21,23 +23,26 @@ impl<S> std::fmt::Debug for Links<S> {
 
 impl<S: Send + 'static> Links<S> {
     /// WASI alone.
-    pub(crate) fn new(engine: &Engine) -> Self {
+    pub(crate) fn new(engine: &WasmtimeEngine) -> Self {
         Links {
-            gen: GenLinkers::new(rt::wasi_linker(&engine.inner)),
+            gen: GenLinkers::new(wasi::linker(&engine.inner)),
         }
     }
 
     /// The sync linker, to register a function with; the async linker is
     /// made anew, with it.
-    pub(crate) fn sync_mut(&mut self) -> &mut rt::Linker<StoreData<S>> {
+    pub(crate) fn sync_mut(&mut self) -> &mut wasmtime::Linker<Data<S>> {
         self.gen.sync_mut()
     }
 
-    /// The engine linkers that instantiate `module`: the same for all.
-    pub(crate) fn for_module(
-        &self,
-        _module: &wasmtime::Module,
-    ) -> Result<&GenLinkers<S>, rt::Error> {
-        Ok(&self.gen)
+    /// The sync linker.
+    pub(crate) fn sync(&self) -> &wasmtime::Linker<Data<S>> {
+        &self.gen.sync
+    }
+
+    /// The linker of async instances: the sync one with wasmtime-wasi's
+    /// async preview 1.
+    pub(crate) fn asynchronous(&self) -> Result<&wasmtime::Linker<Data<S>>, wasmtime::Error> {
+        self.gen.asynchronous(wasi::async_linker)
     }
 }

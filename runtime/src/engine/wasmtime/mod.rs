@@ -1,420 +1,351 @@
-//! The wasmtime adapter (the `jit` feature): everything that names
-//! `wasmtime` lives under this module. Same API as the wasmi adapter.
+//! The wasmtime adapter: gohost's [`Backend`] on [wasmtime], a JIT
+//! compiler (the `wasmtime` cargo feature). Everything that names
+//! `wasmtime` lives in this folder: its engine with the epoch ticker and
+//! the module cache, how a call runs (epochs, fibers for async calls), its
+//! host functions, and its WASI (`wasmtime-wasi`'s preview 1).
+//!
+//! [wasmtime]: https://docs.rs/wasmtime
 
 mod cache;
-#[path = "../caller.rs"]
-mod caller;
+mod call;
+mod engine;
 mod func;
-#[path = "../gen_linkers.rs"]
-mod gen_linkers;
-#[path = "../instance.rs"]
-mod instance;
 mod limiter;
-#[path = "../linker.rs"]
-mod linker;
 mod links;
 mod module;
 mod store;
+mod wasi;
 
-use std::sync::Arc;
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
 
-use super::TICK;
+use wasmtime::AsContextMut;
+use wasmtime_wasi::p1::WasiP1Ctx;
 
-pub use caller::Caller;
-pub use func::{IntoAsyncHostFunc, IntoHostFunc, WasmParams, WasmResult, WasmResults, WasmValue};
-pub use instance::Instance;
-pub use linker::Linker;
-pub use module::Module;
-pub use store::StoreData;
+pub use engine::WasmtimeEngine;
+pub use links::Links;
+pub use store::Extra;
 
-use super::sig::{ImportKind, Signature, ValKind};
-use super::Config;
+use crate::engine::{Backend, Config, EngineKind};
+use crate::host::{CallerRepr, Pending, WasmParams, WasmResult, WasmResults};
+use crate::instance::StoreData;
+use crate::linker::{Import, Signature};
+use crate::{Error, Trap, WasiConfig};
 
-/// Parks the pending call of an async host function of generated glue
-/// (see `async_start`): 1 in the guest's pending word, the call in the
-/// store, and an epoch check due at once. The Go wrapper, seeing the word
-/// set, jumps back to call the import again; the jump reaches the epoch
-/// check first, and its callback yields to the executor until the parked
-/// call's waker is woken.
-pub(crate) fn park_start<S: Send + 'static, R: WasmResult + Default>(
-    caller: &mut Caller<'_, S>,
-    call: std::pin::Pin<Box<dyn crate::engine::host_call::Pending<S, R>>>,
-    flag: i32,
-    (m, n): (&'static str, &'static str),
-) -> Result<R, crate::Trap> {
-    let (mut cx, _) = caller.__split()?;
-    cx.mem
-        .write_u32(flag, 1)
-        .map_err(|e| crate::Trap::new(format!("{m}.{n}: the pending word: {e}")))?;
-    cx.abi.async_calls.park(call, (m, n));
-    wasmtime::AsContextMut::as_context_mut(caller.engine_mut()).set_epoch_deadline(0);
-    Ok(R::default())
-}
+/// The wasmtime engine, as a [`Backend`].
+#[derive(Debug, Clone, Copy)]
+pub struct Wasmtime;
 
-/// A compilation and execution environment shared by modules and instances.
-///
-/// Cheap to clone; clones share the same engine.
-///
-/// # Memory across reloads
-///
-/// A host that loads modules for as long as it runs (plugins reloaded when
-/// they change, one module per request) keeps using one engine, and the
-/// engine frees the compiled code of the modules that are gone. What stays
-/// is bounded: the code of the live modules, and on wasmi at most about
-/// [`Config::generation_budget`] bytes of wasm (by default 32 MiB) of
-/// modules already dropped for each engine generation something still holds.
-///
-/// On wasmtime (this build) a module's code is freed when the module, its
-/// clones and its instances are dropped; one wasmtime engine serves them
-/// all. On wasmi, which keeps the code of every module it compiled until
-/// the engine itself is dropped, a gohost `Engine` is made of wasmi engines
-/// in generations, retired when they have compiled the budget's worth of
-/// wasm and freed with the last module, instance or linker that uses them
-/// (see the wasmi build's documentation of this type).
-///
-/// Measured with `cargo run --release -p gohost-bench --bin reload-soak`,
-/// which reloads a 2.7 MB Go plugin with one engine and one linker: see the
-/// README's "Reloading plugins".
-#[derive(Debug, Clone)]
-pub struct Engine {
-    pub(crate) inner: wasmtime::Engine,
-    pub(crate) fuel: bool,
-    /// Whether calls can have deadlines ([`Config::interruptible`]): epoch
-    /// interruption is on and a ticker thread advances the epoch.
-    pub(crate) interruptible: bool,
-    /// Where compiled modules are cached; `None` when the cache is off.
-    pub(crate) cache: Option<Arc<cache::Cache>>,
-    /// The native stack a call needs free when it enters the guest: the
-    /// guest's `max_wasm_stack` and room for host functions.
-    pub(crate) entry_stack: usize,
-}
+/// An instance's store data on wasmtime.
+pub(crate) type Data<S> = StoreData<Wasmtime, S>;
+/// An instance's store on wasmtime.
+pub(crate) type Store<S> = wasmtime::Store<Data<S>>;
+/// wasmtime's caller of a host function.
+pub(crate) type EngineCaller<'a, S> = wasmtime::Caller<'a, Data<S>>;
 
-impl Engine {
-    /// An engine with the given settings.
-    pub fn new(config: &Config) -> Self {
-        let mut c = wasmtime::Config::new();
-        c.consume_fuel(config.fuel);
-        c.epoch_interruption(config.interruptible);
-        // Trap messages name the trap, as on wasmi, without a backtrace.
-        c.wasm_backtrace_max_frames(None);
-        c.max_wasm_stack(config.max_wasm_stack);
-        // wasmtime-wasi turns on wasmtime's async support, which refuses a
-        // guest stack larger than its fibers' stacks; those fibers get the
-        // guest's stack and the host's room, as a thread does (see
-        // `native_stack`).
-        c.async_stack_size(config.entry_stack());
-        let inner = wasmtime::Engine::new(&c)
-            .expect("gohost: wasmtime rejected a fixed, valid configuration");
-        let cache = config
-            .cache
-            .then(|| config.cache_dir.clone().or_else(cache::default_dir))
-            .flatten()
-            .map(|dir| Arc::new(cache::Cache::new(dir, &inner)));
-        if config.interruptible {
-            // Detached: it ends by itself with the engine.
-            drop(start_ticker(&inner));
-        }
-        Engine {
-            inner,
-            fuel: config.fuel,
-            interruptible: config.interruptible,
-            cache,
-            entry_stack: config.entry_stack(),
-        }
+impl Backend for Wasmtime {
+    const KIND: EngineKind = EngineKind::Wasmtime;
+
+    type Engine = WasmtimeEngine;
+    type Module = wasmtime::Module;
+    type Store<S: 'static> = Store<S>;
+    type Caller<'a, S: 'static> = EngineCaller<'a, S>;
+    type Instance = wasmtime::Instance;
+    type Func = wasmtime::Func;
+    type TypedFunc<P: WasmParams, R: WasmResults> = wasmtime::TypedFunc<P, R>;
+    type Memory = wasmtime::Memory;
+    type Error = wasmtime::Error;
+    type Links<S: 'static> = Links<S>;
+    type Wasi = WasiP1Ctx;
+    type StoreExtra<S: 'static> = Extra<S>;
+
+    fn new_engine(config: &Config) -> WasmtimeEngine {
+        WasmtimeEngine::new(config)
     }
-}
 
-/// Starts the engine's ticker: a thread that advances the epoch every
-/// [`TICK`] for as long as the engine lives (its modules and stores hold it
-/// too), and ends within a tick after the last of them is dropped.
-fn start_ticker(engine: &wasmtime::Engine) -> std::thread::JoinHandle<()> {
-    let weak = engine.weak();
-    let spawned = std::thread::Builder::new()
-        .name("gohost-epoch".into())
-        .spawn(move || loop {
-            std::thread::sleep(TICK);
-            match weak.upgrade() {
-                Some(engine) => engine.increment_epoch(),
-                None => break,
-            }
-        });
-    // Without a ticker, deadlines would never fire: calls would run
-    // unlimited. Failing to start a thread means the process is out of
-    // resources; say so rather than run without the limit.
-    spawned.expect("gohost: cannot start the epoch ticker thread")
-}
+    fn fuel(engine: &WasmtimeEngine) -> bool {
+        engine.fuel
+    }
 
-impl Engine {
-    /// How many engine generations this engine has made: always 1 on
-    /// wasmtime (see "Memory across reloads" above).
-    #[doc(hidden)]
-    pub fn generations(&self) -> u64 {
+    fn interruptible(engine: &WasmtimeEngine) -> bool {
+        engine.interruptible
+    }
+
+    fn entry_stack(engine: &WasmtimeEngine) -> usize {
+        engine.entry_stack
+    }
+
+    /// Always 1: wasmtime frees a module's code with the module.
+    fn generations(_engine: &WasmtimeEngine) -> u64 {
         1
     }
-}
 
-impl Default for Engine {
-    fn default() -> Self {
-        Engine::new(&Config::default())
-    }
-}
-
-/// The message of an engine error from a call: the trap's description
-/// (`call stack exhausted`, as wasmi words it, without wasmtime's `wasm
-/// trap: ` prefix), or the host function's message.
-pub(crate) fn message(e: &wasmtime::Error) -> String {
-    match e.downcast_ref::<wasmtime::Trap>() {
-        Some(trap) => {
-            let text = trap.to_string();
-            match text.strip_prefix("wasm trap: ") {
-                Some(rest) => rest.to_owned(),
-                None => text,
-            }
-        }
-        None => e.root_cause().to_string(),
-    }
-}
-
-/// Turns an engine error from a call into gohost's error, keeping the
-/// engine's message (trap code or host message).
-pub(crate) fn call_error(e: wasmtime::Error) -> crate::Error {
-    crate::Error::Trap {
-        message: message(&e),
-    }
-}
-
-pub(crate) fn val_kind(t: &wasmtime::ValType) -> ValKind {
-    match t {
-        wasmtime::ValType::I32 => ValKind::I32,
-        wasmtime::ValType::I64 => ValKind::I64,
-        wasmtime::ValType::F32 => ValKind::F32,
-        wasmtime::ValType::F64 => ValKind::F64,
-        wasmtime::ValType::V128 => ValKind::V128,
-        wasmtime::ValType::Ref(r) => match r.heap_type() {
-            wasmtime::HeapType::Func => ValKind::FuncRef,
-            wasmtime::HeapType::Extern => ValKind::ExternRef,
-            _ => ValKind::OtherRef,
-        },
-    }
-}
-
-pub(crate) fn signature(ty: &wasmtime::FuncType) -> Signature {
-    Signature {
-        params: ty.params().map(|t| val_kind(&t)).collect(),
-        results: ty.results().map(|t| val_kind(&t)).collect(),
-    }
-}
-
-/// The kind of an import, from what wasmtime's import iterator yields (an
-/// owned type; wasmi's lends one).
-pub(crate) fn import_kind(ty: wasmtime::ExternType) -> ImportKind {
-    match ty {
-        wasmtime::ExternType::Func(f) => ImportKind::Func(signature(&f)),
-        wasmtime::ExternType::Memory(_) => ImportKind::Memory,
-        wasmtime::ExternType::Table(_) => ImportKind::Table,
-        wasmtime::ExternType::Global(_) => ImportKind::Global,
-        wasmtime::ExternType::Tag(_) => ImportKind::Other("tag"),
-    }
-}
-
-/// The engine's types, and the calls that differ between engines, for the
-/// code both adapters share (`../instance.rs`, `../caller.rs`).
-mod rt {
-    pub(crate) use wasmtime::{
-        Caller, Error, Extern, Func, Instance, Linker, Memory, Store, TypedFunc, WasmParams,
-        WasmResults,
-    };
-
-    use super::StoreData;
-    use wasmtime::{AsContextMut, UpdateDeadline};
-
-    /// A linker with WASI preview 1.
-    pub(crate) fn wasi_linker<S: Send + 'static>(
-        engine: &wasmtime::Engine,
-    ) -> Linker<StoreData<S>> {
-        let mut linker = Linker::new(engine);
-        // Registering the fixed WASI function set on a fresh linker cannot
-        // collide with anything.
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |d: &mut StoreData<S>| &mut d.wasi)
-            .expect("gohost: WASI preview 1 must register on an empty linker");
-        linker
+    fn compile(
+        engine: &WasmtimeEngine,
+        wasm: &[u8],
+        origin: Option<&Path>,
+    ) -> Result<wasmtime::Module, Error> {
+        module::compile(engine, wasm, origin)
     }
 
-    /// The linker of async instances: `sync`'s functions, with
-    /// wasmtime-wasi's async preview 1 (whose blocking functions await).
-    pub(crate) fn async_linker<S: Send + 'static>(
-        sync: &Linker<StoreData<S>>,
-    ) -> Result<Linker<StoreData<S>>, Error> {
-        let mut linker = sync.clone();
-        linker.allow_shadowing(true);
-        wasmtime_wasi::p1::add_to_linker_async(&mut linker, |d: &mut StoreData<S>| &mut d.wasi)?;
-        Ok(linker)
+    fn load_file(engine: &WasmtimeEngine, path: &Path) -> Result<wasmtime::Module, Error> {
+        module::load_file(engine, path)
     }
 
-    /// A store for a new instance of `module`: its memory limiter, its
-    /// epoch callback on an interruptible engine, and fuel for a start
-    /// function.
-    pub(crate) fn new_store<S>(
-        engine: &super::Engine,
+    fn imports(module: &wasmtime::Module) -> Vec<Import<'_>> {
+        module::imports(module)
+    }
+
+    fn has_func_export(module: &wasmtime::Module, name: &str) -> bool {
+        module::has_func_export(module, name)
+    }
+
+    fn new_links<S: Send + 'static>(engine: &WasmtimeEngine) -> Links<S> {
+        Links::new(engine)
+    }
+
+    fn build_wasi(config: &WasiConfig, asynchronous: bool) -> Result<WasiP1Ctx, Error> {
+        wasi::build(config, asynchronous)
+    }
+
+    /// A store with its memory limiter, and its epoch callback on an
+    /// interruptible engine.
+    fn new_store<S: Send + 'static>(
+        engine: &WasmtimeEngine,
         _module: &wasmtime::Module,
-        mut data: StoreData<S>,
-    ) -> Result<Store<StoreData<S>>, crate::Error> {
-        data.entry_stack = engine.entry_stack;
-        let mut store = Store::new(&engine.inner, data);
+        data: Data<S>,
+    ) -> Store<S> {
+        let mut store = wasmtime::Store::new(&engine.inner, data);
         store.limiter(|d| &mut d.limiter);
         if engine.interruptible {
-            make_interruptible(&mut store);
+            call::make_interruptible(&mut store);
         }
-        Ok(store)
+        store
     }
 
-    /// Instantiates `module` (running its start function, if any) and
-    /// finds its memory export.
-    pub(crate) fn instantiate<S>(
-        linker: &Linker<StoreData<S>>,
-        store: &mut Store<StoreData<S>>,
+    fn instantiate<S: Send + 'static>(
+        links: &Links<S>,
+        store: &mut Store<S>,
         module: &wasmtime::Module,
-    ) -> Result<(Instance, Option<Memory>), Error> {
-        let instance = linker.instantiate(&mut *store, module)?;
-        let memory = instance.get_memory(&mut *store, "memory");
-        Ok((instance, memory))
-    }
-
-    /// Instantiates `module` for async calls.
-    pub(crate) async fn instantiate_async<S: Send + 'static>(
-        linker: &Linker<StoreData<S>>,
-        store: &mut Store<StoreData<S>>,
-        module: &wasmtime::Module,
-    ) -> Result<(Instance, Option<Memory>), Error> {
-        let instance = linker.instantiate_async(&mut *store, module).await?;
-        let memory = instance.get_memory(&mut *store, "memory");
-        Ok((instance, memory))
-    }
-
-    /// An epoch deadline that is never reached.
-    const NEVER: u64 = u64::MAX / 2;
-
-    /// Lets the store's calls be interrupted: at each epoch tick the
-    /// running call reads the clock, and ends once its deadline passed.
-    /// Installed on every store of an interruptible engine: with epoch
-    /// interruption on, a store without this callback would trap at once.
-    pub(crate) fn make_interruptible<S>(store: &mut Store<StoreData<S>>) {
-        store.epoch_deadline_callback(|mut cx| {
-            let data = cx.data_mut();
-            let asynchronous = data.asynchronous;
-            Ok(if data.deadline.passed() {
-                UpdateDeadline::Interrupt
-            } else if let Some(wait) = data.abi.async_calls.owed_wait() {
-                // An async host call was parked just now: wait for its
-                // waker before the guest calls it again (`park_start`).
-                UpdateDeadline::YieldCustom(1, wait)
-            } else if asynchronous {
-                // Let the executor run other tasks between two ticks of a
-                // guest that computes. Tokio's yield (as wasmtime advises)
-                // lets the runtime poll its I/O and timers first; a plain
-                // self-wake would leave them for its `event_interval` (61
-                // polls, here 120 ms of guest code).
-                UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
-            } else if data.deadline.armed() {
-                UpdateDeadline::Continue(1)
-            } else {
-                UpdateDeadline::Continue(NEVER)
-            })
+    ) -> Result<Result<(wasmtime::Instance, Option<wasmtime::Memory>), wasmtime::Error>, Error>
+    {
+        // A start function is a call into the guest from the host.
+        let needed = store.data().entry_stack;
+        let instantiated = crate::native_stack::with_stack(needed, || {
+            let instance = links.sync().instantiate(&mut *store, module)?;
+            let memory = instance.get_memory(&mut *store, "memory");
+            Ok((instance, memory))
         });
-        store.set_epoch_deadline(NEVER);
+        Ok(instantiated.unwrap_or_else(|e| Err(wasmtime::Error::msg(e.to_string()))))
     }
 
-    /// Makes the next tick look at the clock if the call has a deadline.
-    pub(crate) fn arm_deadline<S>(store: &mut Store<StoreData<S>>) {
-        let data = store.data();
-        let ticks = if data.deadline.armed() || data.asynchronous {
-            1
-        } else {
-            NEVER
-        };
-        store.set_epoch_deadline(ticks);
+    fn instantiate_async<S: Send + 'static>(
+        links: &Links<S>,
+        store: &mut Store<S>,
+        module: &wasmtime::Module,
+    ) -> impl Future<
+        Output = Result<
+            Result<(wasmtime::Instance, Option<wasmtime::Memory>), wasmtime::Error>,
+            Error,
+        >,
+    > + Send {
+        async move {
+            let linker = links
+                .asynchronous()
+                .map_err(|e| Error::Link(format!("cannot make the async linker: {e}")))?;
+            let instantiated = async {
+                let instance = linker.instantiate_async(&mut *store, module).await?;
+                let memory = instance.get_memory(&mut *store, "memory");
+                Ok((instance, memory))
+            };
+            Ok(instantiated.await)
+        }
     }
 
-    /// Gives the next call `fuel`.
-    pub(crate) fn set_call_fuel<S>(
-        store: &mut Store<StoreData<S>>,
-        fuel: u64,
-    ) -> Result<(), Error> {
-        store.set_fuel(fuel)
+    #[inline(always)]
+    fn data<S>(store: &Store<S>) -> &Data<S> {
+        store.data()
     }
 
-    /// The fuel the running call has left.
-    pub(crate) fn fuel_left<S>(store: &Store<StoreData<S>>) -> u64 {
-        store.get_fuel().unwrap_or(0)
+    #[inline(always)]
+    fn data_mut<S>(store: &mut Store<S>) -> &mut Data<S> {
+        store.data_mut()
     }
 
-    /// Calls `f`; the epoch callback stops it at its deadline.
-    pub(crate) fn call<S, P, R>(
-        cx: impl AsContextMut<Data = StoreData<S>>,
-        f: &TypedFunc<P, R>,
+    fn into_data<S>(store: Store<S>) -> Data<S> {
+        store.into_data()
+    }
+
+    fn metered<S>(store: &Store<S>) -> bool {
+        store.get_fuel().is_ok()
+    }
+
+    #[inline]
+    fn set_call_fuel<S>(store: &mut Store<S>, fuel: u64) -> Result<(), wasmtime::Error> {
+        call::set_call_fuel(store, fuel)
+    }
+
+    fn fuel_left<S>(store: &Store<S>) -> u64 {
+        call::fuel_left(store)
+    }
+
+    #[inline]
+    fn arm_deadline<S>(store: &mut Store<S>) {
+        call::arm_deadline(store)
+    }
+
+    fn func<S>(
+        store: &mut Store<S>,
+        instance: wasmtime::Instance,
+        name: &str,
+    ) -> Option<wasmtime::Func> {
+        instance.get_func(&mut *store, name)
+    }
+
+    fn typed<S, P: WasmParams, R: WasmResults>(
+        store: &Store<S>,
+        func: wasmtime::Func,
+    ) -> Result<wasmtime::TypedFunc<P, R>, Signature> {
+        func.typed::<P, R>(store)
+            .map_err(|_| module::signature(&func.ty(store)))
+    }
+
+    #[inline(always)]
+    fn memory<S>(store: &Store<S>, memory: wasmtime::Memory) -> &[u8] {
+        memory.data(store)
+    }
+
+    #[inline(always)]
+    fn memory_mut<S>(store: &mut Store<S>, memory: wasmtime::Memory) -> &mut [u8] {
+        memory.data_mut(store)
+    }
+
+    #[inline(always)]
+    fn call<S, P: WasmParams, R: WasmResults>(
+        store: &mut Store<S>,
+        f: &wasmtime::TypedFunc<P, R>,
         params: P,
-    ) -> Result<R, Error>
-    where
-        P: WasmParams,
-        R: WasmResults,
-    {
-        f.call(cx, params)
+    ) -> Result<R, wasmtime::Error> {
+        call::call(store, f, params)
     }
 
-    /// Calls `f` from an async call, on a fiber: host futures are awaited
-    /// and epoch ticks yield to the executor.
-    pub(crate) async fn call_async<S: Send + 'static, P, R>(
-        store: &mut Store<StoreData<S>>,
-        f: &TypedFunc<P, R>,
+    fn call_async<'a, S: Send + 'static, P: WasmParams + Sync, R: WasmResults + Sync>(
+        store: &'a mut Store<S>,
+        f: &'a wasmtime::TypedFunc<P, R>,
         params: P,
-    ) -> Result<R, Error>
-    where
-        P: WasmParams + Sync,
-        R: WasmResults + Sync,
-    {
-        f.call_async(store, params).await
+    ) -> impl Future<Output = Result<R, wasmtime::Error>> + Send + 'a {
+        call::call_async(store, f, params)
     }
 
-    /// An engine error with `message`, for what fails around a call.
-    pub(crate) fn error(message: String) -> Error {
-        Error::msg(message)
+    fn error(message: String) -> wasmtime::Error {
+        wasmtime::Error::msg(message)
     }
 
-    /// The exit code if `e` is WASI's `proc_exit`.
-    pub(crate) fn exit_status(e: &Error) -> Option<i32> {
+    fn exit_status(e: &wasmtime::Error) -> Option<i32> {
         e.downcast_ref::<wasmtime_wasi::I32Exit>()
             .map(|exit| exit.0)
     }
 
-    /// Whether `e` is the trap of a call that ran out of fuel.
-    pub(crate) fn out_of_fuel(e: &Error) -> bool {
+    fn out_of_fuel(e: &wasmtime::Error) -> bool {
         e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::OutOfFuel)
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use std::time::{Duration, Instant};
-
-    #[test]
-    fn the_ticker_ends_with_the_engine() {
-        let mut config = wasmtime::Config::new();
-        config.epoch_interruption(true);
-        let engine = wasmtime::Engine::new(&config).expect("engine");
-        let ticker = super::start_ticker(&engine);
-        // Something made from the engine keeps it (and the ticker) alive.
-        let store = wasmtime::Store::new(&engine, ());
-        drop(engine);
-        std::thread::sleep(super::TICK * 5);
-        assert!(!ticker.is_finished());
-        drop(store);
-        let started = Instant::now();
-        while !ticker.is_finished() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "the ticker outlived its engine"
-            );
-            std::thread::sleep(super::TICK);
+    /// The trap's description (`call stack exhausted`, as wasmi words it,
+    /// without wasmtime's `wasm trap: ` prefix), or the host function's
+    /// message.
+    fn message(e: &wasmtime::Error) -> String {
+        match e.downcast_ref::<wasmtime::Trap>() {
+            Some(trap) => {
+                let text = trap.to_string();
+                match text.strip_prefix("wasm trap: ") {
+                    Some(rest) => rest.to_owned(),
+                    None => text,
+                }
+            }
+            None => e.root_cause().to_string(),
         }
+    }
+
+    fn full_message(e: &wasmtime::Error) -> String {
+        format!("{e:#}")
+    }
+
+    #[inline(always)]
+    fn caller_data<'c, S>(caller: &'c EngineCaller<'_, S>) -> &'c Data<S> {
+        caller.data()
+    }
+
+    #[inline(always)]
+    fn caller_data_mut<'c, S>(caller: &'c mut EngineCaller<'_, S>) -> &'c mut Data<S> {
+        caller.data_mut()
+    }
+
+    #[inline(always)]
+    fn caller_memory<'c, S>(
+        caller: &'c mut EngineCaller<'_, S>,
+        memory: wasmtime::Memory,
+    ) -> (&'c mut [u8], &'c mut Data<S>) {
+        memory.data_and_store_mut(caller)
+    }
+
+    fn caller_memory_export<S>(
+        caller: &mut EngineCaller<'_, S>,
+        name: &str,
+    ) -> Option<wasmtime::Memory> {
+        caller
+            .get_export(name)
+            .and_then(wasmtime::Extern::into_memory)
+    }
+
+    fn call_back<S, P: WasmParams, R: WasmResults>(
+        caller: &mut EngineCaller<'_, S>,
+        name: &str,
+        params: P,
+    ) -> Result<Result<R, wasmtime::Error>, Error> {
+        let func = caller
+            .get_export(name)
+            .and_then(wasmtime::Extern::into_func)
+            .ok_or_else(|| Error::MissingExport {
+                name: name.to_owned(),
+                expected: "a function".into(),
+            })?;
+        let typed = func
+            .typed::<P, R>(&*caller)
+            .map_err(|_| Error::ExportType {
+                name: name.to_owned(),
+                found: module::signature(&func.ty(&*caller)).to_string(),
+            })?;
+        Ok(call::call(caller.as_context_mut(), &typed, params))
+    }
+
+    #[inline(always)]
+    fn caller_of<'c, 'a, S>(
+        repr: &'c mut CallerRepr<'a, S>,
+    ) -> Option<&'c mut EngineCaller<'a, S>> {
+        match repr {
+            CallerRepr::Wasmtime(caller) => Some(caller),
+            _ => None,
+        }
+    }
+
+    /// 1 in the guest's pending word, the call in the store, and an epoch
+    /// check due at once. The Go wrapper, seeing the word set, jumps back
+    /// to call the import again; the jump reaches the epoch check first,
+    /// and its callback yields to the executor until the parked call's
+    /// waker is woken.
+    fn park_start<S: Send + 'static, R: WasmResult + Default>(
+        caller: &mut EngineCaller<'_, S>,
+        call: Pin<Box<dyn Pending<S, R>>>,
+        flag: i32,
+        (m, n): (&'static str, &'static str),
+    ) -> Result<R, Trap> {
+        let (bytes, data) = crate::host::memory_and_data::<Wasmtime, S>(caller)?;
+        crate::abi::GuestMemory::new(bytes)
+            .write_u32(flag, 1)
+            .map_err(|e| Trap::new(format!("{m}.{n}: the pending word: {e}")))?;
+        data.abi.async_calls.park(call, (m, n));
+        caller.as_context_mut().set_epoch_deadline(0);
+        Ok(R::default())
     }
 }

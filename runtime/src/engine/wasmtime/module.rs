@@ -1,132 +1,129 @@
-use std::path::Path;
-use std::sync::Arc;
+//! Compiling modules on wasmtime, through the module cache when the engine
+//! has one.
 
-use super::{cache, Engine};
+use std::path::Path;
+
+use super::cache;
+use super::engine::WasmtimeEngine;
+use crate::engine::module::check_magic;
+use crate::linker::{Import, ImportKind, Signature, ValKind};
 use crate::Error;
 
-/// A validated, compiled WebAssembly module, ready to be instantiated any
-/// number of times.
-///
-/// Cheap to clone.
-#[derive(Debug, Clone)]
-pub struct Module {
-    pub(crate) inner: wasmtime::Module,
-    pub(crate) name: Option<Arc<str>>,
-}
-
-impl Module {
-    /// Validates and compiles `wasm` (binary format).
-    pub fn from_bytes(engine: &Engine, wasm: &[u8]) -> Result<Self, Error> {
-        check_magic(wasm, None)?;
-        Self::compile(engine, wasm, None)
-    }
-
-    /// Reads, validates and compiles the module at `path`.
-    ///
-    /// The compiled code is kept in the module cache (see
-    /// [`Config::cache`](crate::Config::cache)), and taken from there when
-    /// the same bytes are loaded again by an engine with the same settings.
-    pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Self, Error> {
-        let path = path.as_ref();
-        let mut module = Self::load_file(engine, path)?;
-        module.name = super::super::file_name(path);
-        Ok(module)
-    }
-
-    /// The module at `path`, from the cache or compiled.
-    fn load_file(engine: &Engine, path: &Path) -> Result<Self, Error> {
-        if let Some(cache) = &engine.cache {
-            if let Some(inner) = cache.load_unchanged(&engine.inner, path) {
-                return Ok(Module { inner, name: None });
-            }
-        }
-        // Before reading: a file that changes while it is read must not be
-        // remembered as unchanged.
-        let id = engine.cache.as_ref().and_then(|_| cache::FileId::of(path));
-        let wasm = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let origin = Some(path.display().to_string());
-        check_magic(&wasm, origin.clone())?;
-        let Some(cache) = &engine.cache else {
-            return Self::compile(engine, &wasm, origin);
-        };
-        let key = cache.key(&wasm);
-        let module = Self::cached(engine, cache, &key, &wasm, origin)?;
-        cache.remember(path, id, &key);
-        Ok(module)
-    }
-
-    /// The module `wasm`, read from `path` by the caller (a plugin set,
-    /// which hashes the bytes too): named and reported as `from_file`'s,
-    /// and kept in the module cache by its contents.
-    pub(crate) fn from_file_bytes(
-        engine: &Engine,
-        path: &Path,
-        wasm: &[u8],
-    ) -> Result<Self, Error> {
-        let origin = Some(path.display().to_string());
-        check_magic(wasm, origin.clone())?;
-        let mut module = match &engine.cache {
-            None => Self::compile(engine, wasm, origin)?,
-            Some(cache) => Self::cached(engine, cache, &cache.key(wasm), wasm, origin)?,
-        };
-        module.name = super::super::file_name(path);
-        Ok(module)
-    }
-
-    /// The module under `key` in the cache, or compiled and stored there.
-    fn cached(
-        engine: &Engine,
-        cache: &cache::Cache,
-        key: &cache::Key,
-        wasm: &[u8],
-        origin: Option<String>,
-    ) -> Result<Self, Error> {
-        if let Some(inner) = cache.load(&engine.inner, key) {
-            return Ok(Module { inner, name: None });
-        }
-        let module = Self::compile(engine, wasm, origin)?;
-        cache.store(key, &module.inner);
-        Ok(module)
-    }
-
-    fn compile(engine: &Engine, wasm: &[u8], origin: Option<String>) -> Result<Self, Error> {
-        wasmtime::Module::new(&engine.inner, wasm)
-            .map(|inner| Module { inner, name: None })
-            .map_err(|e| Error::InvalidModule {
-                origin,
-                message: format!("{e:#}"),
-            })
-    }
-
-    /// The name of the file the module was loaded from (its last path
-    /// component, `plugin.wasm`), for the `module` field of call spans
-    /// (see the README's "Observability"); `None` for a module made from
-    /// bytes.
-    pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-
-    /// Whether the module exports a function named `name`.
-    pub fn has_export(&self, name: &str) -> bool {
-        matches!(
-            self.inner.get_export(name),
-            Some(wasmtime::ExternType::Func(_))
-        )
+/// Validates and compiles `wasm` (already known to start as wasm does).
+/// The bytes of a file (`origin` is its path) are kept in the module cache
+/// by their contents, and taken from there when loaded again by an engine
+/// with the same settings; bytes from elsewhere are compiled.
+pub(crate) fn compile(
+    engine: &WasmtimeEngine,
+    wasm: &[u8],
+    origin: Option<&Path>,
+) -> Result<wasmtime::Module, Error> {
+    match (&engine.cache, origin) {
+        (Some(cache), Some(path)) => cached(engine, cache, &cache.key(wasm), wasm, Some(path)),
+        _ => compile_now(engine, wasm, origin),
     }
 }
 
-fn check_magic(wasm: &[u8], origin: Option<String>) -> Result<(), Error> {
-    if wasm.starts_with(b"\0asm") {
-        return Ok(());
+/// Reads and compiles the module at `path`: from the cache when the file
+/// is unchanged since it was last loaded, else by its contents.
+pub(crate) fn load_file(engine: &WasmtimeEngine, path: &Path) -> Result<wasmtime::Module, Error> {
+    if let Some(cache) = &engine.cache {
+        if let Some(module) = cache.load_unchanged(&engine.inner, path) {
+            return Ok(module);
+        }
     }
-    Err(Error::InvalidModule {
-        origin,
-        message: format!(
-            "not a WebAssembly binary (it does not start with \\0asm; found {:02x?})",
-            &wasm[..wasm.len().min(4)]
-        ),
+    // Before reading: a file that changes while it is read must not be
+    // remembered as unchanged.
+    let id = engine.cache.as_ref().and_then(|_| cache::FileId::of(path));
+    let wasm = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    check_magic(&wasm, Some(path))?;
+    let Some(cache) = &engine.cache else {
+        return compile_now(engine, &wasm, Some(path));
+    };
+    let key = cache.key(&wasm);
+    let module = cached(engine, cache, &key, &wasm, Some(path))?;
+    cache.remember(path, id, &key);
+    Ok(module)
+}
+
+/// The module under `key` in the cache, or compiled and stored there.
+fn cached(
+    engine: &WasmtimeEngine,
+    cache: &cache::Cache,
+    key: &cache::Key,
+    wasm: &[u8],
+    origin: Option<&Path>,
+) -> Result<wasmtime::Module, Error> {
+    if let Some(module) = cache.load(&engine.inner, key) {
+        return Ok(module);
+    }
+    let module = compile_now(engine, wasm, origin)?;
+    cache.store(key, &module);
+    Ok(module)
+}
+
+fn compile_now(
+    engine: &WasmtimeEngine,
+    wasm: &[u8],
+    origin: Option<&Path>,
+) -> Result<wasmtime::Module, Error> {
+    wasmtime::Module::new(&engine.inner, wasm).map_err(|e| Error::InvalidModule {
+        origin: origin.map(|p| p.display().to_string()),
+        message: format!("{e:#}"),
     })
+}
+
+/// What `module` imports, in gohost's terms.
+pub(crate) fn imports(module: &wasmtime::Module) -> Vec<Import<'_>> {
+    module
+        .imports()
+        .map(|i| Import {
+            module: i.module(),
+            name: i.name(),
+            kind: import_kind(i.ty()),
+        })
+        .collect()
+}
+
+/// Whether `module` exports a function named `name`.
+pub(crate) fn has_func_export(module: &wasmtime::Module, name: &str) -> bool {
+    matches!(module.get_export(name), Some(wasmtime::ExternType::Func(_)))
+}
+
+fn val_kind(t: &wasmtime::ValType) -> ValKind {
+    match t {
+        wasmtime::ValType::I32 => ValKind::I32,
+        wasmtime::ValType::I64 => ValKind::I64,
+        wasmtime::ValType::F32 => ValKind::F32,
+        wasmtime::ValType::F64 => ValKind::F64,
+        wasmtime::ValType::V128 => ValKind::V128,
+        wasmtime::ValType::Ref(r) => match r.heap_type() {
+            wasmtime::HeapType::Func => ValKind::FuncRef,
+            wasmtime::HeapType::Extern => ValKind::ExternRef,
+            _ => ValKind::OtherRef,
+        },
+    }
+}
+
+/// A function type, in gohost's terms.
+pub(crate) fn signature(ty: &wasmtime::FuncType) -> Signature {
+    Signature {
+        params: ty.params().map(|t| val_kind(&t)).collect(),
+        results: ty.results().map(|t| val_kind(&t)).collect(),
+    }
+}
+
+/// The kind of an import, from what wasmtime's import iterator yields (an
+/// owned type; wasmi's lends one).
+fn import_kind(ty: wasmtime::ExternType) -> ImportKind {
+    match ty {
+        wasmtime::ExternType::Func(f) => ImportKind::Func(signature(&f)),
+        wasmtime::ExternType::Memory(_) => ImportKind::Memory,
+        wasmtime::ExternType::Table(_) => ImportKind::Table,
+        wasmtime::ExternType::Global(_) => ImportKind::Global,
+        wasmtime::ExternType::Tag(_) => ImportKind::Other("tag"),
+    }
 }

@@ -4,7 +4,7 @@
 //! the next timer. `wasi-common`, wasmi's WASI, is synchronous and would
 //! block the executor's thread for that long; in an async call this version
 //! awaits a Tokio timer instead. (wasmtime-wasi has an async preview 1 of
-//! its own, which the `jit` engine uses.)
+//! its own, which the wasmtime engine uses.)
 //!
 //! Clock subscriptions wait, and so does a read subscription for an
 //! inherited standard input, which an async instance reads ahead on a
@@ -17,8 +17,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::stdin::{Readiness, SharedStdin};
 use crate::abi::GuestMemory;
-use crate::engine::{Caller, HostCall};
-use crate::Trap;
+use crate::engine::wasmi::data_of;
+use crate::{Caller, HostCall, Trap};
 
 const SUBSCRIPTION_SIZE: usize = 48;
 const EVENT_SIZE: usize = 32;
@@ -74,7 +74,7 @@ pub(crate) fn poll_oneoff<S: Send + 'static>(
     let clocks = Clocks {
         now,
         monotonic_now,
-        async_stdin: caller.store_mut().async_stdin,
+        async_stdin: data_of(caller).is_ok_and(|d| d.wasi.async_stdin),
     };
     let subs = match caller.__split() {
         Ok((cx, _)) => read_subscriptions(&cx.mem, subscriptions, count, clocks),
@@ -123,14 +123,14 @@ struct Clocks {
     now: Instant,
     /// The guest's monotonic clock now, for absolute monotonic deadlines.
     monotonic_now: Option<Duration>,
-    /// Whether standard input is the async one (`StoreData::async_stdin`).
+    /// Whether standard input is the async one (`Wasi::async_stdin`).
     async_stdin: bool,
 }
 
 /// The guest's monotonic clock now (WASI's clocks start with the context),
 /// to place absolute monotonic deadlines.
 fn monotonic_now<S>(caller: &mut Caller<'_, S>) -> Option<Duration> {
-    let clock = caller.store_mut().wasi.clocks.monotonic().ok()?;
+    let clock = data_of(caller).ok()?.wasi.ctx.clocks.monotonic().ok()?;
     let now = clock.abs_clock.now(Duration::ZERO);
     Some(now.duration_since(clock.creation_time))
 }

@@ -102,7 +102,7 @@ impl<S: 'static, R: Send + 'static> HostCall<S, R> {
 
 /// A host call in progress, as the engine adapters drive it: poll until
 /// ready, then finish with the guest's memory. One allocation per call.
-pub(crate) trait Pending<S, R>: Send {
+pub trait Pending<S, R>: Send {
     /// Polls the future; its output is kept for [`finish`](Self::finish).
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
 
@@ -152,7 +152,6 @@ where
 
 /// The trap of an async host function reached by a sync call (a start
 /// function on wasmi; wasmtime refuses those calls itself).
-#[cfg(not(feature = "jit"))]
 pub(crate) fn outside_async_call(module: &str, func: &str) -> Trap {
     Trap::new(format!(
         "host function `{module}.{func}` is async: it can only run in an async call \

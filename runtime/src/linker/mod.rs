@@ -1,12 +1,18 @@
-//! The linker, shared by both engine adapters (see `instance.rs`).
+//! The linker: the host functions guests can import, on either engine,
+//! and instantiating modules with them.
 
-use super::func::{IntoAsyncHostFunc, IntoHostFunc};
-use super::links::Links;
-use super::{rt, Caller, Engine, Instance, Module, StoreData};
-use crate::engine::link_check::{self, HostFuncs};
-use crate::engine::native_stack;
-use crate::engine::sig::{Import, Signature};
-use crate::{Error, Limits, WasiConfig};
+mod instantiate;
+pub(crate) mod link_check;
+mod sig;
+
+use instantiate::{LinkerOn, Spec};
+use link_check::HostFuncs;
+pub use sig::{Import, ImportKind, Signature, ValKind};
+
+use crate::engine::module::ModuleRepr;
+use crate::engine::{dispatch, dispatch_pair, per_engine, Backend, Engine, EngineRepr, Module};
+use crate::host::{AsyncHostFuncOn, HostFuncOn};
+use crate::{Caller, Error, Instance, IntoAsyncHostFunc, IntoHostFunc, Limits, WasiConfig};
 
 /// The host functions guests can import, WASI preview 1 included.
 ///
@@ -27,9 +33,9 @@ use crate::{Error, Limits, WasiConfig};
 /// })?;
 /// # Ok::<(), gohost::Error>(())
 /// ```
-pub struct Linker<S> {
-    /// The engine's linkers, made from what was registered.
-    links: Links<S>,
+pub struct Linker<S: 'static> {
+    /// The engine and its linkers, made from what was registered.
+    repr: LinkerRepr<S>,
     pub(crate) engine: Engine,
     /// The signatures of the functions registered with `func_wrap` and the
     /// registered modules' fingerprints, for link-time diagnostics (the
@@ -40,9 +46,14 @@ pub struct Linker<S> {
     async_slots: usize,
 }
 
+per_engine!(
+    enum LinkerRepr<S> = LinkerOn<@, S>
+);
+
 impl<S> std::fmt::Debug for Linker<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Linker")
+            .field("engine", &self.engine.kind())
             .field(
                 "modules",
                 &self.host.fingerprints.keys().collect::<Vec<_>>(),
@@ -56,8 +67,9 @@ impl<S: Send + 'static> Linker<S> {
     /// gohost's own import `gohost.config`, through which generated Go
     /// packages read [`WasiConfig::config`] values.
     pub fn new(engine: &Engine) -> Self {
+        let repr = dispatch!(EngineRepr, &engine.repr, B, e => LinkerRepr::from(LinkerOn::<B, S>::new(e.clone())));
         let mut linker = Linker {
-            links: Links::new(engine),
+            repr,
             engine: engine.clone(),
             host: HostFuncs::default(),
             async_slots: 0,
@@ -91,18 +103,20 @@ impl<S: Send + 'static> Linker<S> {
         name: &str,
         f: impl IntoHostFunc<S, Params, Results>,
     ) -> Result<&mut Self, Error> {
-        self.wrap(module, name, f, true)
+        self.wrap::<true, _, _>(module, name, f, true)
     }
 
     /// Registers the sync host function `f`, recorded as async or not.
-    fn wrap<Params, Results>(
+    fn wrap<const TRACED: bool, Params, Results>(
         &mut self,
         module: &str,
         name: &str,
         f: impl IntoHostFunc<S, Params, Results>,
         asynchronous: bool,
     ) -> Result<&mut Self, Error> {
-        let sig = f.register::<true>(&mut self.links, module, name);
+        let sig = dispatch!(LinkerRepr, &mut self.repr, B, l =>
+            HostFuncOn::<B, S, Params, Results>::define::<TRACED>(f, &mut l.links, module, name)
+                .map_err(|e| B::message(&e)));
         self.defined(module, name, sig, asynchronous)
     }
 
@@ -122,7 +136,7 @@ impl<S: Send + 'static> Linker<S> {
         name: &str,
         f: impl IntoHostFunc<S, Params, Results>,
     ) -> Result<&mut Self, Error> {
-        self.wrap(module, name, f, false)
+        self.wrap::<true, _, _>(module, name, f, false)
     }
 
     /// [`func_wrap`](Self::func_wrap) without the `tracing` span of each
@@ -135,14 +149,13 @@ impl<S: Send + 'static> Linker<S> {
         name: &str,
         f: impl IntoHostFunc<S, Params, Results>,
     ) -> Result<&mut Self, Error> {
-        let sig = f.register::<false>(&mut self.links, module, name);
-        self.defined(module, name, sig, false)
+        self.wrap::<false, _, _>(module, name, f, false)
     }
 
     /// Registers the async host function `f` as the import `module.name`.
     ///
     /// `f` runs in two parts: a synchronous start, which gets the
-    /// [`Caller`](super::Caller) and returns a [`HostCall`](crate::HostCall)
+    /// [`Caller`](crate::Caller) and returns a [`HostCall`](crate::HostCall)
     /// made from a `'static` future, and that future, which the guest's call
     /// awaits: the calling goroutine blocks (as in every import) while the
     /// executor runs other tasks. The future cannot hold the caller, the
@@ -151,7 +164,7 @@ impl<S: Send + 'static> Linker<S> {
     /// Guests that import an async function run only in async calls:
     /// instantiate them with [`instantiate_async`](Self::instantiate_async)
     /// (a sync instantiation is refused, naming the function) and call them
-    /// with [`Instance::call_async`](super::Instance::call_async).
+    /// with [`Instance::call_async`](crate::Instance::call_async).
     ///
     /// A panic in `f` or in its future fails the guest's call with a trap,
     /// as for [`func_wrap`](Self::func_wrap).
@@ -166,7 +179,9 @@ impl<S: Send + 'static> Linker<S> {
         name: &str,
         f: impl IntoAsyncHostFunc<S, Params, Results>,
     ) -> Result<&mut Self, Error> {
-        let sig = f.register::<true>(&mut self.links, module, name);
+        let sig = dispatch!(LinkerRepr, &mut self.repr, B, l =>
+            AsyncHostFuncOn::<B, S, Params, Results>::define::<true>(f, &mut l.links, module, name)
+                .map_err(|e| B::message(&e)));
         self.defined(module, name, sig, true)
     }
 
@@ -176,7 +191,7 @@ impl<S: Send + 'static> Linker<S> {
         &mut self,
         module: &str,
         name: &str,
-        sig: Result<Signature, rt::Error>,
+        sig: Result<Signature, String>,
         asynchronous: bool,
     ) -> Result<&mut Self, Error> {
         let sig = sig.map_err(|e| Error::Link(format!("cannot define `{module}.{name}`: {e}")))?;
@@ -224,15 +239,12 @@ impl<S: Send + 'static> Linker<S> {
                  instantiate_async and call it with call_async"
             )));
         }
-        let links = self.links.for_module(&module.inner).map_err(link_error)?;
-        let mut store = self.new_store(module, wasi, state, limits, false)?;
-        // A start function is a call into the guest from the host.
-        let needed = store.data().entry_stack;
-        let instantiated = native_stack::with_stack(needed, || {
-            rt::instantiate(&links.sync, &mut store, &module.inner)
-        })
-        .map_err(|e| Error::Engine(e.to_string()))?;
-        self.finish(store, instantiated)
+        let spec = self.spec(module, wasi, limits, state, false);
+        dispatch_pair!(
+            (LinkerRepr, &self.repr), (ModuleRepr, &module.repr), (l, m) =>
+                Ok(Instance::new(l.instantiate(&self.host, m, spec)?)),
+            _ => Err(self.other_engine(module))
+        )
     }
 
     /// Instantiates `module` for async calls: [`Instance::run_async`],
@@ -277,21 +289,48 @@ impl<S: Send + 'static> Linker<S> {
         state: S,
         limits: Limits,
     ) -> Result<Instance<S>, Error> {
-        if !self.engine.interruptible {
+        if !self.engine.interruptible() {
             return Err(Error::Config(
                 "async instances need an engine built with Config::interruptible(true), \
                  so that a busy guest yields to the executor"
                     .into(),
             ));
         }
-        crate::engine::async_call::require_tokio()?;
-        let links = self.links.for_module(&module.inner).map_err(link_error)?;
-        let linker = links
-            .asynchronous()
-            .map_err(|e| Error::Link(format!("cannot make the async linker: {e}")))?;
-        let mut store = self.new_store(module, wasi, state, limits, true)?;
-        let instantiated = rt::instantiate_async(linker, &mut store, &module.inner).await;
-        self.finish(store, instantiated)
+        crate::instance::async_call::require_tokio()?;
+        let spec = self.spec(module, wasi, limits, state, true);
+        dispatch_pair!(
+            (LinkerRepr, &self.repr), (ModuleRepr, &module.repr), (l, m) =>
+                Ok(Instance::new(l.instantiate_async(&self.host, m, spec).await?)),
+            _ => Err(self.other_engine(module))
+        )
+    }
+
+    /// What an instantiation of `module` is for.
+    fn spec<'w>(
+        &self,
+        module: &Module,
+        wasi: &'w WasiConfig,
+        limits: Limits,
+        state: S,
+        asynchronous: bool,
+    ) -> Spec<'w, S> {
+        Spec {
+            module_name: module.name.clone(),
+            wasi,
+            limits,
+            state,
+            asynchronous,
+        }
+    }
+
+    /// The error of instantiating a module of another engine.
+    fn other_engine(&self, module: &Module) -> Error {
+        Error::Config(format!(
+            "the module was compiled by a {} engine and the linker belongs to a {} engine: \
+             load the module with the linker's engine (Module::from_file(linker.engine(), ...))",
+            module.engine_kind(),
+            self.engine.kind()
+        ))
     }
 
     /// The first async host function `module` imports, if any.
@@ -300,75 +339,13 @@ impl<S: Send + 'static> Linker<S> {
             return None;
         }
         module
-            .inner
             .imports()
-            .map(|i| (i.module(), i.name()))
+            .into_iter()
+            .map(|i| (i.module, i.name))
             .find(|(m, n)| {
                 self.host
                     .asynchronous
                     .contains(&((*m).to_owned(), (*n).to_owned()))
             })
     }
-
-    /// A store for an instance of `module`, once its imports are checked.
-    fn new_store(
-        &self,
-        module: &Module,
-        wasi: &WasiConfig,
-        state: S,
-        limits: Limits,
-        asynchronous: bool,
-    ) -> Result<rt::Store<StoreData<S>>, Error> {
-        limits.check(self.engine.fuel, self.engine.interruptible)?;
-        let mut data = StoreData::new(wasi.build(asynchronous)?, limits, state);
-        data.abi.config = wasi.config_values();
-        data.ident.module = module.name.clone();
-        let mut store = rt::new_store(&self.engine, &module.inner, data)?;
-        // A start function runs with the budget of a call. (A new wasmi
-        // store holds no fuel at all, so without this a metered or
-        // interruptible engine could not run one.)
-        if store.get_fuel().is_ok() {
-            let fuel = store.data().limits.fuel_per_call.unwrap_or(u64::MAX);
-            rt::set_call_fuel(&mut store, fuel).map_err(|e| Error::Engine(e.to_string()))?;
-        }
-        // Set after the start function's fuel, which it gets in one go: a
-        // start function is not resumable, even in an async instance.
-        store.data_mut().asynchronous = asynchronous;
-        link_check::check_imports(
-            &self.host,
-            module.inner.imports().map(|i| Import {
-                module: i.module(),
-                name: i.name(),
-                kind: super::import_kind(i.ty()),
-            }),
-        )?;
-        Ok(store)
-    }
-
-    /// The instance, from the engine's result of instantiating it.
-    fn finish(
-        &self,
-        mut store: rt::Store<StoreData<S>>,
-        instantiated: Result<(rt::Instance, Option<rt::Memory>), rt::Error>,
-    ) -> Result<Instance<S>, Error> {
-        let (instance, memory) = instantiated.map_err(|e| {
-            match store.data().limiter.denied {
-                Some(requested_bytes) => Error::MemoryLimit {
-                    limit_bytes: store.data().limiter.max_bytes,
-                    requested_bytes,
-                },
-                // With its context: which import did not match.
-                None => Error::Link(format!("{e:#}")),
-            }
-        })?;
-        store.data_mut().memory = memory;
-        Ok(Instance::new(store, instance, self.engine.interruptible))
-    }
-}
-
-/// The error of an engine linker that cannot be made again for a module's
-/// engine generation (the same registrations succeeded once, so this is
-/// not expected).
-fn link_error(e: rt::Error) -> Error {
-    Error::Link(format!("cannot register the host functions again: {e}"))
 }

@@ -33,8 +33,8 @@ use wasmi_wasi::wasi_common::snapshots::preview_1::types::Errno;
 use wasmi_wasi::wasi_common::{Error, WasiFile};
 
 use crate::abi::GuestMemory;
-use crate::engine::{Caller, HostCall};
-use crate::Trap;
+use crate::engine::wasmi::{data_of, memory_and_data_of};
+use crate::{Caller, HostCall, Trap};
 
 /// How much of the host's standard input is read ahead of the guests: the
 /// reader waits while the buffer holds this much (and then reads at most
@@ -292,7 +292,7 @@ pub(crate) fn fd_read<S: Send + 'static>(
     iovs_len: i32,
     nread: i32,
 ) -> HostCall<S, i32> {
-    if fd != STDIN_FD || !caller.store_mut().async_stdin {
+    if fd != STDIN_FD || !data_of(caller).is_ok_and(|d| d.wasi.async_stdin) {
         return HostCall::ready(wasi_common_fd_read(caller, fd, iovs, iovs_len, nread));
     }
     let buffers = match caller.__split() {
@@ -369,11 +369,11 @@ fn wasi_common_fd_read<S>(
     iovs_len: i32,
     nread: i32,
 ) -> Result<i32, Trap> {
-    let (memory, data) = caller.memory_and_store()?;
+    let (memory, data) = memory_and_data_of(caller)?;
     let mut memory = wasmi_wasi::WasmiGuestMemory::Unshared(memory);
     let read = pin!(
         wasmi_wasi::wasi_common::snapshots::preview_1::wasi_snapshot_preview1::fd_read(
-            &mut data.wasi,
+            &mut data.wasi.ctx,
             &mut memory,
             fd,
             iovs,

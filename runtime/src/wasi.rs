@@ -1,28 +1,12 @@
 //! One builder for everything a guest sees of the outside world through
 //! WASI preview 1: arguments, environment, directories and standard streams.
-//! The implementation is `wasi-common` (through `wasmi_wasi`); gohost only
-//! adds read-only preopens on top of it. With the `jit` feature it is
-//! `wasmtime-wasi`'s preview 1, built from the same configuration in
-//! `wasmtime.rs`.
-
-#[cfg(not(feature = "jit"))]
-pub(crate) mod poll;
-#[cfg(not(feature = "jit"))]
-mod readonly;
-#[cfg(not(feature = "jit"))]
-pub(crate) mod stdin;
-#[cfg(feature = "jit")]
-mod wasmtime;
+//! Each engine's adapter builds its WASI library's context from it:
+//! `wasi-common` (through `wasmi_wasi`) on wasmi, with read-only preopens
+//! and async standard input of gohost's; `wasmtime-wasi`'s preview 1 on
+//! wasmtime.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-
-#[cfg(not(feature = "jit"))]
-use wasmi_wasi::wasi_common::pipe::{ReadPipe, WritePipe};
-#[cfg(not(feature = "jit"))]
-use wasmi_wasi::wasi_common::sync::{ambient_authority, WasiCtxBuilder};
-#[cfg(not(feature = "jit"))]
-use wasmi_wasi::{WasiCtx, WasiFile};
 
 use crate::abi::ConfigValues;
 use crate::Error;
@@ -81,9 +65,9 @@ pub enum Output {
 /// })));
 /// ```
 #[derive(Clone)]
-pub struct OutputCallback(Arc<OutputFn>);
+pub struct OutputCallback(pub(crate) Arc<OutputFn>);
 
-type OutputFn = dyn Fn(&[u8]) + Send + Sync;
+pub(crate) type OutputFn = dyn Fn(&[u8]) + Send + Sync;
 
 impl OutputCallback {
     /// Wraps `f`.
@@ -144,7 +128,7 @@ impl std::io::Write for OutputCallback {
 /// assert_eq!(out.contents(), b"");
 /// ```
 #[derive(Debug, Clone, Default)]
-pub struct Capture(Arc<RwLock<Vec<u8>>>);
+pub struct Capture(pub(crate) Arc<RwLock<Vec<u8>>>);
 
 impl Capture {
     /// An empty buffer.
@@ -167,10 +151,10 @@ impl Capture {
 }
 
 #[derive(Debug, Clone)]
-struct Preopen {
-    host: PathBuf,
-    guest: String,
-    perms: DirPerms,
+pub(crate) struct Preopen {
+    pub(crate) host: PathBuf,
+    pub(crate) guest: String,
+    pub(crate) perms: DirPerms,
 }
 
 /// Arguments, environment, directories and standard streams of a guest.
@@ -190,14 +174,14 @@ struct Preopen {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct WasiConfig {
-    args: Vec<String>,
-    env: Vec<(String, String)>,
-    inherit_env: bool,
-    preopens: Vec<Preopen>,
-    stdin: Input,
-    stdout: Output,
-    stderr: Output,
-    config: ConfigValues,
+    pub(crate) args: Vec<String>,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) inherit_env: bool,
+    pub(crate) preopens: Vec<Preopen>,
+    pub(crate) stdin: Input,
+    pub(crate) stdout: Output,
+    pub(crate) stderr: Output,
+    pub(crate) config: ConfigValues,
 }
 
 impl WasiConfig {
@@ -314,59 +298,16 @@ impl WasiConfig {
         }
         env
     }
-
-    /// Builds the WASI context for one instance, opening directories and
-    /// files now. For async instances, an inherited standard input is
-    /// [`stdin::AsyncStdin`], and the functions that block are replaced on
-    /// the linker (see `poll`).
-    #[cfg(not(feature = "jit"))]
-    pub(crate) fn build(&self, asynchronous: bool) -> Result<BuiltWasi, Error> {
-        let strings = |e: wasmi_wasi::wasi_common::StringArrayError| {
-            Error::Wasi(format!("arguments or environment too large: {e}"))
-        };
-        let env = self.environment();
-        check_strings(&self.args, &env)?;
-        let mut b = WasiCtxBuilder::new();
-        b.args(&self.args).map_err(strings)?;
-        b.envs(&env).map_err(strings)?;
-        let async_stdin = asynchronous && matches!(self.stdin, Input::Inherit);
-        if async_stdin {
-            b.stdin(Box::new(stdin::AsyncStdin));
-        } else {
-            b.stdin(input(&self.stdin)?);
-        }
-        b.stdout(output(&self.stdout, Stream::Stdout)?);
-        b.stderr(output(&self.stderr, Stream::Stderr)?);
-        let ctx = b.build();
-        for p in &self.preopens {
-            let dir =
-                cap_std::fs::Dir::open_ambient_dir(&p.host, ambient_authority()).map_err(|e| {
-                    Error::Wasi(format!(
-                        "cannot open directory {} to preopen as {}: {e}",
-                        p.host.display(),
-                        p.guest
-                    ))
-                })?;
-            let dir: Box<dyn wasmi_wasi::WasiDir> =
-                Box::new(wasmi_wasi::wasi_common::sync::dir::Dir::from_cap_std(dir));
-            let dir = match p.perms {
-                DirPerms::ReadWrite => dir,
-                DirPerms::ReadOnly => Box::new(readonly::ReadOnlyDir::new(dir)),
-            };
-            ctx.push_preopened_dir(dir, &p.guest)
-                .map_err(|e| Error::Wasi(format!("cannot preopen {}: {e}", p.guest)))?;
-        }
-        Ok(BuiltWasi { ctx, async_stdin })
-    }
 }
 
-/// What [`WasiConfig::build`] makes for an instance on wasmi.
-#[cfg(not(feature = "jit"))]
-pub(crate) struct BuiltWasi {
-    pub(crate) ctx: WasiCtx,
-    /// Whether its standard input is [`stdin::AsyncStdin`], whose reads
-    /// `poll_oneoff` awaits.
-    pub(crate) async_stdin: bool,
+impl WasiConfig {
+    /// The arguments and the environment the guest sees, once checked
+    /// that WASI can pass them (see `check_strings`).
+    pub(crate) fn args_and_env(&self) -> Result<(&[String], Vec<(String, String)>), Error> {
+        let env = self.environment();
+        check_strings(&self.args, &env)?;
+        Ok((&self.args, env))
+    }
 }
 
 /// WASI hands arguments and `NAME=VALUE` pairs to the guest as
@@ -392,53 +333,4 @@ fn check_strings(args: &[String], env: &[(String, String)]) -> Result<(), Error>
         }
     }
     Ok(())
-}
-
-#[cfg(not(feature = "jit"))]
-fn input(i: &Input) -> Result<Box<dyn WasiFile>, Error> {
-    Ok(match i {
-        Input::Null => Box::new(ReadPipe::from(Vec::new())),
-        Input::Inherit => Box::new(wasmi_wasi::wasi_common::sync::stdio::stdin()),
-        Input::Bytes(b) => Box::new(ReadPipe::from(b.clone())),
-        Input::File(path) => {
-            let f = std::fs::File::open(path).map_err(|e| {
-                Error::Wasi(format!(
-                    "cannot open {} for standard input: {e}",
-                    path.display()
-                ))
-            })?;
-            Box::new(wasmi_wasi::wasi_common::sync::file::File::from_cap_std(
-                cap_std::fs::File::from_std(f),
-            ))
-        }
-    })
-}
-
-#[cfg(not(feature = "jit"))]
-#[derive(Clone, Copy)]
-enum Stream {
-    Stdout,
-    Stderr,
-}
-
-#[cfg(not(feature = "jit"))]
-fn output(o: &Output, stream: Stream) -> Result<Box<dyn WasiFile>, Error> {
-    use wasmi_wasi::wasi_common::sync::stdio;
-    Ok(match o {
-        Output::Null => Box::new(WritePipe::new(std::io::sink())),
-        Output::Inherit => match stream {
-            Stream::Stdout => Box::new(stdio::stdout()),
-            Stream::Stderr => Box::new(stdio::stderr()),
-        },
-        Output::Capture(c) => Box::new(WritePipe::from_shared(c.0.clone())),
-        Output::Callback(f) => Box::new(WritePipe::new(f.clone())),
-        Output::File(path) => {
-            let f = std::fs::File::create(path).map_err(|e| {
-                Error::Wasi(format!("cannot create {} for output: {e}", path.display()))
-            })?;
-            Box::new(wasmi_wasi::wasi_common::sync::file::File::from_cap_std(
-                cap_std::fs::File::from_std(f),
-            ))
-        }
-    })
 }

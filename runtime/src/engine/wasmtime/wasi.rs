@@ -1,5 +1,5 @@
-//! The WASI context on wasmtime (`jit` feature): `wasmtime-wasi`'s preview 1
-//! built from the same [`WasiConfig`]. Read-only preopens are
+//! WASI preview 1 on wasmtime: `wasmtime-wasi`'s preview 1 built from a
+//! [`WasiConfig`], sync or async. Read-only preopens are
 //! `wasmtime-wasi`'s own (`FsPerms::ReadOnly`: writes fail with `EPERM`, as
 //! with the wasmi engine). Captured and callback output need a small stream
 //! of our own, [`SinkStream`].
@@ -14,56 +14,75 @@ use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError, StreamResult};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-use super::{check_strings, DirPerms, Input, Output, WasiConfig};
+use super::Data;
+use crate::wasi::{DirPerms, Input, Output, WasiConfig};
 use crate::Error;
 
-impl WasiConfig {
-    /// Builds the WASI context for one instance, opening directories and
-    /// files now; for async calls if `asynchronous`.
-    pub(crate) fn build(&self, asynchronous: bool) -> Result<WasiP1Ctx, Error> {
-        let env = self.environment();
-        check_strings(&self.args, &env)?;
-        let mut b = WasiCtxBuilder::new();
-        // Sync calls: do file system work (and sleep) on the calling thread
-        // rather than hop to a blocking pool for each call. Async calls
-        // must not block the executor's thread: they await instead.
-        b.allow_blocking_current_thread(!asynchronous);
-        b.args(self.args.as_slice());
-        b.envs(env.as_slice());
-        match &self.stdin {
-            Input::Null => b.stdin(std::io::empty()),
-            // wasmtime-wasi's own stdin reads on a thread of its own, so
-            // that an async call awaits it.
-            Input::Inherit if asynchronous => b.inherit_stdin(),
-            Input::Inherit => b.stdin(std::io::stdin()),
-            Input::Bytes(bytes) => b.stdin(MemoryInputPipe::new(bytes.clone())),
-            Input::File(path) => {
-                let f = std::fs::File::open(path).map_err(|e| {
-                    Error::Wasi(format!(
-                        "cannot open {} for standard input: {e}",
-                        path.display()
-                    ))
-                })?;
-                b.stdin(InputFile::new(f))
-            }
-        };
-        b.stdout(output(&self.stdout, Stream::Stdout)?);
-        b.stderr(output(&self.stderr, Stream::Stderr)?);
-        for p in &self.preopens {
-            let perms = match p.perms {
-                DirPerms::ReadOnly => FsPerms::ReadOnly,
-                DirPerms::ReadWrite => FsPerms::ReadWrite,
-            };
-            b.preopened_dir(&p.host, &p.guest, perms).map_err(|e| {
+/// A linker with WASI preview 1.
+pub(crate) fn linker<S: Send + 'static>(engine: &wasmtime::Engine) -> wasmtime::Linker<Data<S>> {
+    let mut linker = wasmtime::Linker::new(engine);
+    // Registering the fixed WASI function set on a fresh linker cannot
+    // collide with anything.
+    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |d: &mut Data<S>| &mut d.wasi)
+        .expect("gohost: WASI preview 1 must register on an empty linker");
+    linker
+}
+
+/// The linker of async instances: `sync`'s functions, with
+/// wasmtime-wasi's async preview 1 (whose blocking functions await).
+pub(crate) fn async_linker<S: Send + 'static>(
+    sync: &wasmtime::Linker<Data<S>>,
+) -> Result<wasmtime::Linker<Data<S>>, wasmtime::Error> {
+    let mut linker = sync.clone();
+    linker.allow_shadowing(true);
+    wasmtime_wasi::p1::add_to_linker_async(&mut linker, |d: &mut Data<S>| &mut d.wasi)?;
+    Ok(linker)
+}
+
+/// Builds the WASI context for one instance, opening directories and
+/// files now; for async calls if `asynchronous`.
+pub(crate) fn build(config: &WasiConfig, asynchronous: bool) -> Result<WasiP1Ctx, Error> {
+    let (args, env) = config.args_and_env()?;
+    let mut b = WasiCtxBuilder::new();
+    // Sync calls: do file system work (and sleep) on the calling thread
+    // rather than hop to a blocking pool for each call. Async calls
+    // must not block the executor's thread: they await instead.
+    b.allow_blocking_current_thread(!asynchronous);
+    b.args(args);
+    b.envs(env.as_slice());
+    match &config.stdin {
+        Input::Null => b.stdin(std::io::empty()),
+        // wasmtime-wasi's own stdin reads on a thread of its own, so
+        // that an async call awaits it.
+        Input::Inherit if asynchronous => b.inherit_stdin(),
+        Input::Inherit => b.stdin(std::io::stdin()),
+        Input::Bytes(bytes) => b.stdin(MemoryInputPipe::new(bytes.clone())),
+        Input::File(path) => {
+            let f = std::fs::File::open(path).map_err(|e| {
                 Error::Wasi(format!(
-                    "cannot open directory {} to preopen as {}: {e}",
-                    p.host.display(),
-                    p.guest
+                    "cannot open {} for standard input: {e}",
+                    path.display()
                 ))
             })?;
+            b.stdin(InputFile::new(f))
         }
-        Ok(b.build_p1())
+    };
+    b.stdout(output(&config.stdout, Stream::Stdout)?);
+    b.stderr(output(&config.stderr, Stream::Stderr)?);
+    for p in &config.preopens {
+        let perms = match p.perms {
+            DirPerms::ReadOnly => FsPerms::ReadOnly,
+            DirPerms::ReadWrite => FsPerms::ReadWrite,
+        };
+        b.preopened_dir(&p.host, &p.guest, perms).map_err(|e| {
+            Error::Wasi(format!(
+                "cannot open directory {} to preopen as {}: {e}",
+                p.host.display(),
+                p.guest
+            ))
+        })?;
     }
+    Ok(b.build_p1())
 }
 
 #[derive(Clone, Copy)]
@@ -104,7 +123,7 @@ fn output(o: &Output, stream: Stream) -> Result<Box<dyn StdoutStream + Sync>, Er
 /// [`OutputCallback`](super::OutputCallback) before its `fd_write` returns,
 /// as on wasmi.
 #[derive(Clone)]
-struct SinkStream(Arc<super::OutputFn>);
+struct SinkStream(Arc<crate::wasi::OutputFn>);
 
 /// How much one write may carry; the guest loops for more.
 const MAX_WRITE: usize = 1 << 20;

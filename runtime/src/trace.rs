@@ -81,7 +81,7 @@ pub(crate) fn export_span(ident: &Ident, function: &str) -> Span {
 macro_rules! host_span {
     ($ident:expr, $module:expr, $function:expr) => {
         tracing::trace_span!(
-            target: $crate::engine::trace::HOST_TARGET,
+            target: $crate::trace::HOST_TARGET,
             "host",
             module = $module,
             function = $function,
@@ -149,7 +149,6 @@ pub(crate) fn record_host<R>(span: &Span, result: &Result<R, Trap>) {
 }
 
 /// Records the outcome of a host call that ended with the trap `t`.
-#[cfg(not(feature = "jit"))]
 pub(crate) fn record_trap(span: &Span, t: &Trap) {
     if !span.is_disabled() {
         span.record("outcome", trap_outcome(t));

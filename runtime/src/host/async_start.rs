@@ -1,6 +1,7 @@
 //! The calls of generated glue's async host functions (docs/abi.md, "Async
 //! host functions"). Engine-independent, but for how a call that is still
-//! pending waits (each adapter's `park_start`).
+//! pending waits (each engine's `park_start`, reached through the
+//! [`Caller`]).
 //!
 //! An `async fn`'s import is a sync host function: it pins the function's
 //! future in a slot of the instance, reused from call to call, and polls it
@@ -27,11 +28,9 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use pin_project_lite::pin_project;
 
-use super::adapter::park_start;
-use super::any_box::AnyBox;
-use super::host_call::Pending;
-use super::{Caller, WasmResult};
+use super::{Caller, Pending, WasmResult};
 use crate::abi::CallCx;
+use crate::any_box::AnyBox;
 use crate::Trap;
 
 /// Per-instance state of the async host functions of generated glue.
@@ -114,7 +113,7 @@ impl AsyncCalls {
 
     /// Parks `call`, the pending call of `names`; the epoch callback then
     /// owes it a wait (wasmtime).
-    #[cfg_attr(not(feature = "jit"), allow(dead_code))]
+    #[cfg_attr(not(feature = "wasmtime"), allow(dead_code))]
     pub(crate) fn park<S: 'static, R: 'static>(
         &mut self,
         call: Pin<Box<dyn Pending<S, R>>>,
@@ -131,7 +130,7 @@ impl AsyncCalls {
     /// tick: until the parked future's waker is woken. Each park owes one
     /// wait, so that a guest which never calls the import again (which Go
     /// wrappers always do) is not held at every tick after it.
-    #[cfg_attr(not(feature = "jit"), allow(dead_code))]
+    #[cfg_attr(not(feature = "wasmtime"), allow(dead_code))]
     pub(crate) fn owed_wait(&mut self) -> Option<Pin<Box<dyn Future<Output = ()> + Send>>> {
         if !std::mem::take(&mut self.wait_owed) || self.parked.is_none() {
             return None;
@@ -385,7 +384,7 @@ where
         flag,
         names: *names,
     });
-    returned(park_start(caller, call, flag, *names))
+    returned(caller.park_start(call, flag, *names))
 }
 
 /// Continues the call of the async host function `names` that its start
@@ -446,7 +445,7 @@ fn continue_parked<S: Send + 'static, R: WasmResult + Default>(
     };
     match polled {
         Poll::Ready(()) => call.as_mut().finish(cx, state),
-        Poll::Pending => park_start(caller, call, flag, names),
+        Poll::Pending => caller.park_start(call, flag, names),
     }
 }
 
