@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use gohost::{Config, DirPerms, Engine, Error, Linker, Manifest, Module, WasiConfig};
+use gohost::{Config, DirPerms, Engine, EngineKind, Error, Linker, Manifest, Module, WasiConfig};
 
 /// Exit code when gohost itself fails (unreadable, invalid or unlinkable
 /// module), as distinct from the guest's own exit codes.
@@ -40,8 +40,14 @@ pub struct RunArgs {
     #[arg(long)]
     inherit_env: bool,
 
+    /// The engine: `wasmi` (an interpreter, in every build) or `wasmtime`
+    /// (a JIT compiler, in builds with the `wasmtime` feature). Default:
+    /// `GOHOST_ENGINE` if set, else the build's default.
+    #[arg(long, value_name = "ENGINE")]
+    engine: Option<EngineKind>,
+
     /// Compile the program afresh instead of using the module cache
-    /// (wasmtime builds only; see GOHOST_CACHE_DIR).
+    /// (wasmtime only; see GOHOST_CACHE_DIR).
     #[arg(long)]
     no_cache: bool,
 
@@ -85,6 +91,12 @@ pub struct RunArgs {
 #[derive(Debug, clap::Args)]
 #[command(trailing_var_arg = true)]
 pub struct GoExecArgs {
+    /// The engine: `wasmi` (an interpreter, in every build) or `wasmtime`
+    /// (a JIT compiler, in builds with the `wasmtime` feature). Default:
+    /// `GOHOST_ENGINE` if set, else the build's default.
+    #[arg(long, value_name = "ENGINE")]
+    engine: Option<EngineKind>,
+
     /// Run the program with `Instance::run_async` on a Tokio runtime, as
     /// `gohost run --async` does.
     #[arg(long = "async")]
@@ -145,6 +157,7 @@ pub fn run(a: RunArgs) -> ExitCode {
         wasi.preopen_dir(host, guest, perms);
     }
     let how = How {
+        engine: a.engine.unwrap_or_default(),
         cache: !a.no_cache,
         timeout: a.timeout,
         asynchronous: a.asynchronous,
@@ -182,6 +195,7 @@ pub fn go_exec(a: GoExecArgs) -> ExitCode {
         }
     }
     let how = How {
+        engine: a.engine.unwrap_or_default(),
         cache: true,
         timeout: None,
         asynchronous: a.asynchronous,
@@ -198,6 +212,8 @@ fn program_name(p: &std::path::Path) -> String {
 /// How `execute` runs a program.
 #[derive(Debug, Clone, Copy)]
 struct How {
+    /// The engine that runs it.
+    engine: EngineKind,
     /// Whether compiled modules come from, and go to, the module cache.
     cache: bool,
     timeout: Option<Duration>,
@@ -213,8 +229,17 @@ fn execute(
 ) -> ExitCode {
     let deadline = how.timeout.or(manifest.and_then(|m| m.deadline));
     let fuel = manifest.is_some_and(|m| m.fuel.is_some());
+    if !how.engine.is_available() {
+        eprintln!(
+            "gohost: this gohost was built without the {} engine; build it with \
+             `cargo install gohost-cli --features {}` (or --path cli), or use --engine wasmi",
+            how.engine, how.engine
+        );
+        return ExitCode::from(EXIT_LOAD_FAILED);
+    }
     let engine = Engine::new(
         Config::new()
+            .engine(how.engine)
             .cache(how.cache)
             // Async calls yield to the executor at the engine's interrupts.
             .interruptible(deadline.is_some() || how.asynchronous)

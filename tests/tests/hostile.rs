@@ -1035,7 +1035,7 @@ fn a_guest_that_breaks_the_async_call_protocol_gets_clear_errors() {
         }
         // On wasmi the host suspends a pending call in the import, so the
         // guest cannot see it pending, and cannot break the protocol.
-        let wasmtime = gohost::ENGINE_NAME == "wasmtime";
+        let wasmtime = gohost::EngineKind::default() == gohost::EngineKind::Wasmtime;
         let on_wasmtime =
             |trap: &'static str, wasmi: i32| if wasmtime { Err(trap) } else { Ok(wasmi) };
         let still_pending = "guest trapped: gohost: slow.later was called while the async host \
