@@ -59,7 +59,15 @@ pub use plugins::{Change, Plugin, PluginSet, PluginSetBuilder};
 pub use pool::{BoxFuture, Pool, PoolBuilder, PoolFaults, PoolLatency, PoolStats, Reuse};
 pub use wasi::{Capture, DirPerms, Input, Output, OutputCallback, WasiConfig};
 
-/// The README's Rust examples compile as doctests.
+/// The Rust examples of the README and of the guide (`docs/`) compile, and
+/// run unless marked `no_run`, as doctests: one item per page. A new page
+/// with Rust examples gets an item here.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;
+mod guide_doctests {
+    #[doc = include_str!("../../README.md")]
+    struct Readme;
+    #[doc = include_str!("../../docs/hot-reload.md")]
+    struct HotReload;
+    #[doc = include_str!("../../docs/observability.md")]
+    struct Observability;
+}
