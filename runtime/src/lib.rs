@@ -66,6 +66,12 @@ pub use wasi::{Capture, DirPerms, Input, Output, OutputCallback, WasiConfig};
 mod guide_doctests {
     #[doc = include_str!("../../README.md")]
     struct Readme;
+    #[doc = include_str!("../../docs/host-modules.md")]
+    struct HostModules;
+    #[doc = include_str!("../../docs/plugins.md")]
+    struct Plugins;
+    #[doc = include_str!("../../docs/async.md")]
+    struct Async;
     #[doc = include_str!("../../docs/hot-reload.md")]
     struct HotReload;
     #[doc = include_str!("../../docs/observability.md")]
