@@ -66,6 +66,8 @@ pub use wasi::{Capture, DirPerms, Input, Output, OutputCallback, WasiConfig};
 mod guide_doctests {
     #[doc = include_str!("../../README.md")]
     struct Readme;
+    #[doc = include_str!("../../docs/running.md")]
+    struct Running;
     #[doc = include_str!("../../docs/host-modules.md")]
     struct HostModules;
     #[doc = include_str!("../../docs/plugins.md")]
