@@ -118,8 +118,8 @@ impl<S> Instance<S> {
     }
 
     /// The instance's id: unique in the process, never reused. The spans
-    /// of its calls carry it (field `instance`; see the README's
-    /// "Observability").
+    /// of its calls carry it (field `instance`; see
+    /// `docs/observability.md`).
     pub fn id(&self) -> u64 {
         self.store.data().ident.id
     }

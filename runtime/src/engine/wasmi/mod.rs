@@ -59,8 +59,8 @@ use super::Config;
 /// and its instances are dropped; one engine serves them all.
 ///
 /// Measured with `cargo run --release -p gohost-bench --bin reload-soak`,
-/// which reloads a 2.7 MB Go plugin with one engine and one linker: see the
-/// README's "Reloading plugins".
+/// which reloads a 2.7 MB Go plugin with one engine and one linker: see
+/// `docs/hot-reload.md`, "Reloading plugins: memory stays bounded".
 #[derive(Debug, Clone)]
 pub struct Engine {
     generations: Arc<Generations<wasmi::Engine>>,

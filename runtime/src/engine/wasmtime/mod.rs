@@ -73,8 +73,8 @@ pub(crate) fn park_start<S: Send + 'static, R: WasmResult + Default>(
 /// (see the wasmi build's documentation of this type).
 ///
 /// Measured with `cargo run --release -p gohost-bench --bin reload-soak`,
-/// which reloads a 2.7 MB Go plugin with one engine and one linker: see the
-/// README's "Reloading plugins".
+/// which reloads a 2.7 MB Go plugin with one engine and one linker: see
+/// `docs/hot-reload.md`, "Reloading plugins: memory stays bounded".
 #[derive(Debug, Clone)]
 pub struct Engine {
     pub(crate) inner: wasmtime::Engine,
