@@ -78,9 +78,9 @@ pub use plugins::{Change, Plugin, PluginSet, PluginSetBuilder};
 pub use pool::{BoxFuture, Pool, PoolBuilder, PoolFaults, PoolLatency, PoolStats, Reuse};
 pub use wasi::{Capture, DirPerms, Input, Output, OutputCallback, WasiConfig};
 
-/// The Rust examples of the README and of the guide (`docs/`) compile, and
-/// run unless marked `no_run`, as doctests: one item per page. A new page
-/// with Rust examples gets an item here.
+/// The Rust examples of the README, of the guide (`docs/`) and of
+/// SECURITY.md compile, and run unless marked `no_run`, as doctests: one
+/// item per page. A new page with Rust examples gets an item here.
 #[cfg(doctest)]
 mod guide_doctests {
     #[doc = include_str!("../../README.md")]
@@ -97,4 +97,6 @@ mod guide_doctests {
     struct HotReload;
     #[doc = include_str!("../../docs/observability.md")]
     struct Observability;
+    #[doc = include_str!("../../SECURITY.md")]
+    struct Security;
 }

@@ -1,8 +1,8 @@
 //! The Markdown of the repository (the README, the guide under `docs/`,
 //! the crates' and examples' READMEs, and `gohost`'s front page on docs.rs)
 //! holds together: every link to a file of the repository finds it, every
-//! `#anchor` names a heading of its page, and every page of the guide with
-//! Rust examples is a doctest of `gohost`.
+//! `#anchor` names a heading of its page, and every page of the guide (and
+//! the README and SECURITY.md) with Rust examples is a doctest of `gohost`.
 //!
 //! Links to the repository on GitHub (`https://github.com/gohost/gohost/
 //! blob/main/PATH`, as pages of the guide and the crates' READMEs write
@@ -237,7 +237,7 @@ fn links_between_the_markdown_files_resolve() {
 fn every_guide_page_with_rust_examples_is_a_doctest() {
     let root = repo_root();
     let lib = fs::read_to_string(root.join("runtime/src/lib.rs")).expect("read runtime/src/lib.rs");
-    let mut pages = vec![root.join("README.md")];
+    let mut pages = vec![root.join("README.md"), root.join("SECURITY.md")];
     markdown_files(&root.join("docs"), &mut pages);
     let mut missing = Vec::new();
     for page in pages {
