@@ -65,7 +65,7 @@ pub struct RunArgs {
     asynchronous: bool,
 
     /// Run the program a plugin manifest names (TOML: the wasm and its
-    /// SHA-256, limits, directories, environment; see the README), with its
+    /// SHA-256, limits, directories, environment; see docs/plugins.md), with its
     /// settings; the flags above add to them. Every positional argument then
     /// goes to the program.
     #[arg(long, value_name = "FILE")]

@@ -49,7 +49,7 @@ impl Limits {
     /// enters it, so a loop pays each round for its whole body, blocks a
     /// branch skips included. Go compiles a function that calls others
     /// into one loop over its blocks, and on wasmi a loop inside such a
-    /// function can cost a hundred times its instructions (the README's
+    /// function can cost a hundred times its instructions (`docs/plugins.md`,
     /// "Fuel"). Measure a plugin's use on the engine it runs on; a
     /// [`deadline`](Self::deadline) bounds time the same on both.
     #[must_use]

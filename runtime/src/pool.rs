@@ -158,8 +158,8 @@ impl<S> std::fmt::Debug for PoolBuilder<S> {
 impl<S: Send + 'static> PoolBuilder<S> {
     /// The pool's name (a plugin's name, say), given to each instance it
     /// makes (see [`Instance::set_name`]): the spans of their export calls
-    /// and host calls carry it as `plugin` (see the README's
-    /// "Observability"). Default: none.
+    /// and host calls carry it as `plugin` (see `docs/observability.md`).
+    /// Default: none.
     ///
     /// ```no_run
     /// # fn f(linker: gohost::Linker<()>, module: gohost::Module) {

@@ -1,5 +1,5 @@
-//! `tracing` spans of the calls into a guest and of host calls (see the
-//! README's "Observability"). Engine-independent.
+//! `tracing` spans of the calls into a guest and of host calls (see
+//! `docs/observability.md`). Engine-independent.
 //!
 //! Cost when nothing listens: a span macro first compares the span's level
 //! with the most verbose level any subscriber wants (one atomic load), and

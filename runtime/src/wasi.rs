@@ -28,8 +28,8 @@ pub enum Input {
     Null,
     /// The host process's standard input. An async instance's reads of it
     /// await input rather than block the thread; on wasmi a thread of
-    /// gohost's reads it ahead, once a guest first reads (see the README's
-    /// "Async hosts").
+    /// gohost's reads it ahead, once a guest first reads (see
+    /// `docs/async.md`).
     Inherit,
     /// These bytes.
     Bytes(Vec<u8>),

@@ -23,7 +23,7 @@ use gohost_tests::mib;
 /// add a minute to the suite on that engine; 400 take about 25 s and make
 /// and retire some 24 engine generations. 1,000 run on wasmtime, which maps
 /// the cached compiled module. `reload-soak` in `gohost-bench` runs 10,000
-/// on either (see the README, "Reloading plugins").
+/// on either (see `docs/hot-reload.md`, "Reloading plugins").
 fn cycles() -> u32 {
     if jit() {
         1_000

@@ -20,7 +20,7 @@
 //! Options, before the export's name: `--roomy-thread` runs it all on a
 //! thread with 16 MiB of stack (wasmtime calls into the guest then run in
 //! place; from the main thread's 8 MiB they switch to a spare stack, see
-//! the README's "Call stack"); `--raw-engine` runs the guest's loop
+//! `docs/engines.md`, "Call stack"); `--raw-engine` runs the guest's loop
 //! against the hand-written host on the raw engine, the baseline of the
 //! performance table's host-call rows; `--untraced` registers the `raw.*`
 //! host functions without their `tracing` spans (`func_wrap_untraced`),

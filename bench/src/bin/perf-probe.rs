@@ -324,7 +324,7 @@ fn spans_alone(wasm: &[u8], samples: usize) {
     spans(&engine, &module, &mut typed, samples);
 }
 
-/// What `tracing` spans cost (README, "Observability"): the raw scalar
+/// What `tracing` spans cost (`docs/observability.md`, "Spans"): the raw scalar
 /// host call registered with its span, as every host function is, against
 /// the same function registered without one (`func_wrap_untraced`), in
 /// the same process; first with no subscriber, then with one that takes

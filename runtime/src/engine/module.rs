@@ -78,7 +78,7 @@ impl Module {
 
     /// The name of the file the module was loaded from (its last path
     /// component, `plugin.wasm`), for the `module` field of call spans
-    /// (see "Observability" in the guide); `None` for a module made from
+    /// (see `docs/observability.md`); `None` for a module made from
     /// bytes.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()

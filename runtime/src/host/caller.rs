@@ -117,7 +117,7 @@ impl<'a, S> Caller<'a, S> {
     /// # Ok::<(), gohost::Error>(())
     /// ```
     ///
-    /// The call has a span of its own (see the README's "Observability")
+    /// The call has a span of its own (see `docs/observability.md`)
     /// inside the host function's, without a `fuel` field: it spends the
     /// fuel of the call that reached the host function.
     pub fn call<P: WasmParams, R: WasmResults>(

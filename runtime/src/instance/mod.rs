@@ -69,8 +69,8 @@ impl<S> Instance<S> {
     }
 
     /// The instance's id: unique in the process, never reused. The spans
-    /// of its calls carry it (field `instance`; see "Observability" in the
-    /// guide).
+    /// of its calls carry it (field `instance`; see
+    /// `docs/observability.md`).
     pub fn id(&self) -> u64 {
         dispatch!(InstanceRepr, &self.repr, i => i.id())
     }

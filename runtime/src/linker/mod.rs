@@ -171,8 +171,9 @@ impl<S: Send + 'static> Linker<S> {
     ///
     /// Each call boxes its future, and on wasmtime goes through the
     /// engine's async machinery even when the future is ready at once; the
-    /// `async fn`s of a `#[gohost::host_module]` are cheaper (the README's
-    /// "Async calls" row, docs/abi.md's "Async host functions").
+    /// `async fn`s of a `#[gohost::host_module]` are cheaper
+    /// (`docs/performance-rounds.md`, "Async calls"; `docs/abi.md`, "Async
+    /// host functions").
     pub fn func_wrap_async<Params, Results>(
         &mut self,
         module: &str,
