@@ -109,6 +109,8 @@ mod guide_doctests {
     struct HotReload;
     #[doc = include_str!("../../docs/observability.md")]
     struct Observability;
+    #[doc = include_str!("../../docs/engines.md")]
+    struct Engines;
     #[doc = include_str!("../../SECURITY.md")]
     struct Security;
 }

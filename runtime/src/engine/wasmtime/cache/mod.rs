@@ -1,5 +1,5 @@
 //! The module cache: compiled code of modules loaded with
-//! [`Module::from_file`](super::Module::from_file), so that the next load
+//! [`Module::from_file`](crate::Module::from_file), so that the next load
 //! skips Cranelift.
 //!
 //! An entry is two files in the cache directory: `<key>.cwasm`, exactly
@@ -318,10 +318,17 @@ pub(crate) fn file_name(digest: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Config, Engine, Linker, Module, WasiConfig};
+    use crate::{Config, Engine, EngineKind, Linker, Module, WasiConfig};
 
     fn engine(dir: &Path, fuel: bool) -> Engine {
-        Engine::new(Config::new().cache_dir(dir).consume_fuel(fuel))
+        Engine::new(wasmtime().cache_dir(dir).consume_fuel(fuel))
+    }
+
+    /// The settings of a wasmtime engine, which alone has the cache.
+    fn wasmtime() -> Config {
+        let mut config = Config::new();
+        config.engine(EngineKind::Wasmtime);
+        config
     }
 
     /// A module whose export `f` returns `n`.
@@ -487,7 +494,7 @@ mod tests {
     fn the_cache_can_be_turned_off() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let cache = tmp.path().join("cache");
-        let engine = Engine::new(Config::new().cache_dir(&cache).cache(false));
+        let engine = Engine::new(wasmtime().cache_dir(&cache).cache(false));
         let wasm = module_file(tmp.path(), 9);
         assert_eq!(call_f(&engine, &wasm), 9);
         assert!(!cache.exists());
