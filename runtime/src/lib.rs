@@ -53,6 +53,7 @@
 //! [performance]: https://github.com/gohost/gohost/blob/main/docs/performance.md
 
 mod abi;
+mod adapters;
 mod any_box;
 mod engine;
 mod error;
@@ -71,17 +72,16 @@ mod wasi;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use engine::host_funcs::{IntoAsyncHostFunc, IntoHostFunc};
+pub use engine::values::{WasmParams, WasmResult, WasmResults, WasmValue};
 #[allow(deprecated)]
 pub use engine::ENGINE_NAME;
 pub use engine::{Config, Engine, EngineKind, Module, UnknownEngine};
 pub use error::{Error, Trap};
 pub use gohost_macros::host_module;
-pub use host::{
-    Caller, HostCall, IntoAsyncHostFunc, IntoHostFunc, WasmParams, WasmResult, WasmResults,
-    WasmValue,
-};
-pub use instance::{CancelHandle, Instance};
-pub use limits::Limits;
+pub use host::{Caller, HostCall};
+pub use instance::Instance;
+pub use limits::{CancelHandle, Limits};
 pub use linker::Linker;
 pub use manifest::{Manifest, ManifestDir};
 #[cfg(feature = "watch")]

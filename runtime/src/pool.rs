@@ -9,8 +9,13 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use crate::engine::Module;
+use crate::error::Error;
 use crate::instance::async_call::block_on;
-use crate::{Error, Instance, Limits, Linker, Module, WasiConfig};
+use crate::instance::Instance;
+use crate::limits::Limits;
+use crate::linker::Linker;
+use crate::wasi::WasiConfig;
 use stats::{CallCounts, Ended, Fault};
 pub use stats::{PoolFaults, PoolLatency};
 

@@ -8,8 +8,11 @@ pub use crate::abi::{
     ret_ok_fixed, usize_error, AbiError, AbiState, CallCx, Decode, Encode, Fixed, GuestMemory,
     HandleTable, Reader, ReplyError, RetArea, Status, Writer,
 };
+use crate::engine::values::{WasmParams, WasmResults};
+use crate::error::{Error, Trap};
+use crate::host::Caller;
 pub use crate::instance::ExportId;
-use crate::{Caller, Error, Linker, Trap, WasmParams, WasmResults};
+use crate::linker::Linker;
 
 /// The ABI version this runtime speaks (`docs/abi.md`).
 pub const ABI_VERSION: u32 = 1;

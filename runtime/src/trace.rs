@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tracing::level_filters::{LevelFilter, STATIC_MAX_LEVEL};
 use tracing::{Level, Span};
 
-use crate::{Error, Trap};
+use crate::error::{Error, Trap};
 
 /// The target of the spans of calls into the guest: exports, `_start`,
 /// `_initialize` (level DEBUG, span name `export`).

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use crate::abi::ConfigValues;
-use crate::Error;
+use crate::error::Error;
 
 /// What a guest can do in a preopened directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

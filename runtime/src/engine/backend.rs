@@ -3,6 +3,10 @@
 //! are ordinary code over it, checked against both engines in every build
 //! that has both.
 //!
+//! Beside the trait, the two types it shares with the rest of gohost: what
+//! an instance's store holds ([`StoreData`]), and a host call's caller of
+//! either engine ([`CallerRepr`]).
+//!
 //! The types are the engine's own (its store, its caller, its typed
 //! function); the functions are the few operations whose details differ:
 //! how a call is made (in fuel slices on wasmi, under epochs on wasmtime),
@@ -14,11 +18,16 @@ use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
 
-use super::{Config, EngineKind};
-use crate::host::{CallerRepr, Pending, WasmParams, WasmResult, WasmResults};
-use crate::instance::StoreData;
-use crate::linker::{Import, Signature};
-use crate::{Error, Trap, WasiConfig};
+use super::choice::per_engine;
+use super::config::Config;
+use super::kind::EngineKind;
+use super::sig::{Import, Signature};
+use super::values::{WasmParams, WasmResult, WasmResults};
+use crate::abi::{AbiState, Pending};
+use crate::error::{Error, Trap};
+use crate::limits::{Deadline, Limits, MemoryLimiter};
+use crate::trace::Ident;
+use crate::wasi::WasiConfig;
 
 /// An engine gohost can run guests on (see the module documentation).
 ///
@@ -218,3 +227,65 @@ pub trait Backend: Sized + Send + Sync + 'static {
         names: (&'static str, &'static str),
     ) -> Result<R, Trap>;
 }
+
+/// What an instance's store holds: WASI, the ABI state, the cached memory
+/// export, limits, the running call's deadline, what the engine's adapter
+/// keeps, and the embedder's state.
+#[doc(hidden)]
+#[allow(missing_debug_implementations)] // holds the embedder's `S`, which need not be Debug
+pub struct StoreData<B: Backend, S: 'static> {
+    pub(crate) wasi: B::Wasi,
+    pub(crate) abi: AbiState,
+    /// The guest's `memory` export, resolved once after instantiation so
+    /// host calls don't look it up by name.
+    pub(crate) memory: Option<B::Memory>,
+    pub(crate) limiter: MemoryLimiter,
+    pub(crate) limits: Limits,
+    /// The running call's wall-clock deadline.
+    pub(crate) deadline: Deadline,
+    /// The native stack a call needs free when it enters the guest (see
+    /// `native_stack`), from the engine.
+    pub(crate) entry_stack: usize,
+    /// Whether the instance was made for async calls (`instantiate_async`).
+    pub(crate) asynchronous: bool,
+    /// The instance's id and names, for the spans of its calls.
+    pub(crate) ident: Ident,
+    /// What the engine's adapter keeps per instance.
+    pub(crate) engine: B::StoreExtra<S>,
+    pub(crate) user: S,
+}
+
+impl<B: Backend, S> StoreData<B, S> {
+    /// The store data of a new instance: nothing resolved yet, no call
+    /// running.
+    pub(crate) fn new(
+        wasi: B::Wasi,
+        engine: B::StoreExtra<S>,
+        limits: Limits,
+        entry_stack: usize,
+        user: S,
+    ) -> Self {
+        StoreData {
+            wasi,
+            abi: AbiState::default(),
+            memory: None,
+            limiter: MemoryLimiter::new(limits.memory_bytes.unwrap_or(usize::MAX)),
+            limits,
+            deadline: Deadline::default(),
+            entry_stack,
+            asynchronous: false,
+            ident: Ident::next(),
+            engine,
+            user,
+        }
+    }
+}
+
+/// The engine's caller, as its [`Backend`] names it.
+pub(crate) type CallerOf<'a, B, S> = <B as Backend>::Caller<'a, S>;
+
+per_engine!(
+    #[doc(hidden)]
+    #[allow(missing_debug_implementations)] // the engines' callers are not Debug
+    pub enum CallerRepr<'a, S> = CallerOf<'a, @, S>
+);

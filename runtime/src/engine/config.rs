@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::EngineKind;
+use super::kind::EngineKind;
 
 /// Settings for an [`Engine`](crate::Engine).
 #[derive(Debug, Clone)]

@@ -3,9 +3,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{dispatch, per_engine, Backend, Engine, EngineKind, EngineRepr};
-use crate::linker::Import;
-use crate::Error;
+use super::backend::Backend;
+use super::choice::{dispatch, per_engine};
+use super::handle::{Engine, EngineRepr};
+use super::kind::EngineKind;
+use super::sig::Import;
+use crate::error::Error;
 
 /// A validated, compiled WebAssembly module, ready to be instantiated any
 /// number of times by a [`Linker`](crate::Linker) of the engine that
@@ -48,7 +51,7 @@ impl Module {
             dispatch!(EngineRepr, &engine.repr, B, e => ModuleRepr::from(B::load_file(e, path)?));
         Ok(Module {
             repr,
-            name: super::file_name(path),
+            name: file_name(path),
         })
     }
 
@@ -61,7 +64,7 @@ impl Module {
         wasm: &[u8],
     ) -> Result<Self, Error> {
         let mut module = Self::compile(engine, wasm, Some(path))?;
-        module.name = super::file_name(path);
+        module.name = file_name(path);
         Ok(module)
     }
 
@@ -108,4 +111,8 @@ pub(crate) fn check_magic(wasm: &[u8], origin: Option<&Path>) -> Result<(), Erro
             &wasm[..wasm.len().min(4)]
         ),
     })
+}
+/// The last component of `path`, as a module's name.
+pub(crate) fn file_name(path: &std::path::Path) -> Option<std::sync::Arc<str>> {
+    path.file_name().map(|n| n.to_string_lossy().into())
 }

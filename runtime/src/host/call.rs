@@ -17,8 +17,8 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::abi::CallCx;
-use crate::Trap;
+use crate::abi::{CallCx, Pending};
+use crate::error::Trap;
 
 /// What an async host function returns: a future the call awaits (or a
 /// result ready at once), made by the function's synchronous start from
@@ -98,16 +98,6 @@ impl<S: 'static, R: Send + 'static> HostCall<S, R> {
             })),
         }
     }
-}
-
-/// A host call in progress, as the engine adapters drive it: poll until
-/// ready, then finish with the guest's memory. One allocation per call.
-pub trait Pending<S, R>: Send {
-    /// Polls the future; its output is kept for [`finish`](Self::finish).
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
-
-    /// Writes the results; only after `poll` returned ready.
-    fn finish(self: Pin<&mut Self>, cx: CallCx<'_>, state: &mut S) -> Result<R, Trap>;
 }
 
 pin_project! {

@@ -2,12 +2,13 @@
 
 use std::pin::Pin;
 
-use super::{Pending, WasmParams, WasmResult, WasmResults};
-use crate::abi::{CallCx, GuestMemory};
-use crate::engine::{dispatch, per_engine, Backend};
-use crate::host::async_start::AsyncCalls;
-use crate::instance::StoreData;
-use crate::{native_stack, trace, Error, Trap};
+use crate::abi::{AsyncCalls, CallCx, GuestMemory, Pending};
+use crate::engine::values::{WasmParams, WasmResult, WasmResults};
+use crate::engine::CallerRepr;
+use crate::engine::StoreData;
+use crate::engine::{dispatch, Backend};
+use crate::error::{Error, Trap};
+use crate::{native_stack, trace};
 
 /// The native stack a call back into the guest must find free: room for
 /// the engine's own frames and the host functions it may call in turn.
@@ -18,15 +19,6 @@ const CALL_BACK_STACK: usize = 256 << 10;
 pub struct Caller<'a, S: 'static> {
     repr: CallerRepr<'a, S>,
 }
-
-/// The engine's caller, as its [`Backend`] names it.
-pub(crate) type CallerOf<'a, B, S> = <B as Backend>::Caller<'a, S>;
-
-per_engine!(
-    #[doc(hidden)]
-    #[allow(missing_debug_implementations)] // the engines' callers are not Debug
-    pub enum CallerRepr<'a, S> = CallerOf<'a, @, S>
-);
 
 impl<S> std::fmt::Debug for Caller<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

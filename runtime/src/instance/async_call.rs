@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::cancel::CancelState;
-use crate::Error;
+use crate::error::Error;
+use crate::limits::CancelState;
 
 /// Why [`until_stopped`] ended a call early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

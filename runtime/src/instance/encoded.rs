@@ -10,7 +10,8 @@ use super::plan::traced_async;
 use super::state::{InstanceOn, Mode};
 use crate::abi::{ReplyError, Writer, Written};
 use crate::engine::Backend;
-use crate::{trace, Error};
+use crate::error::Error;
+use crate::trace;
 
 /// The generated Go package's allocator for export arguments.
 const ALLOC: &str = "__gohost_alloc";
@@ -297,102 +298,4 @@ fn args_class(len: i32) -> i32 {
 fn encoded_len(name: &str, args: &[u8]) -> Result<i32, Error> {
     i32::try_from(args.len())
         .map_err(|_| Error::Config(format!("arguments of `{name}` exceed 2 GiB")))
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::__private::{call_export, reply_ok, ExportId, Writer};
-    use crate::{Engine, Error, Linker, Module, WasiConfig};
-
-    /// A guest of encoded exports (`docs/abi.md`, "Exports"): its
-    /// allocator counts its calls and hands out the buffer at `$at`;
-    /// `echo` replies status 0 and its arguments, `far` a reply outside
-    /// its memory; `misplace` moves the next buffer to the end of memory.
-    const WAT: &str = r#"
-        (module
-          (memory (export "memory") 1)
-          (global $allocs (mut i32) (i32.const 0))
-          (global $at (mut i32) (i32.const 0x100))
-          (func (export "__gohost_alloc") (param i32) (result i32)
-            (global.set $allocs (i32.add (global.get $allocs) (i32.const 1)))
-            (global.get $at))
-          (func (export "allocs") (result i32) (global.get $allocs))
-          (func (export "misplace") (global.set $at (i32.const 0xfff0)))
-          (func (export "echo") (param $p i32) (param $n i32) (result i64)
-            (i32.store8 (i32.const 0x8000) (i32.const 0))
-            (memory.copy (i32.const 0x8001) (local.get $p) (local.get $n))
-            (i64.or
-              (i64.shl (i64.const 0x8000) (i64.const 32))
-              (i64.extend_i32_u (i32.add (local.get $n) (i32.const 1)))))
-          (func (export "far") (param i32 i32) (result i64)
-            (i64.or (i64.shl (i64.const 0xfffe) (i64.const 32)) (i64.const 16))))
-    "#;
-
-    static ECHO: ExportId = ExportId::new("echo");
-    static FAR: ExportId = ExportId::new("far");
-
-    fn instance() -> crate::Instance<()> {
-        let engine = Engine::default();
-        let module = Module::from_bytes(&engine, &wat::parse_str(WAT).expect("wat")).expect("load");
-        Linker::<()>::new(&engine)
-            .instantiate(&module, &WasiConfig::new(), ())
-            .expect("instantiate")
-    }
-
-    fn echo(i: &mut crate::Instance<()>, text: &str) -> Result<String, Error> {
-        call_export(
-            i,
-            &ECHO,
-            |w: &mut Writer<'_>| w.bytes(text.as_bytes()),
-            |s, p| reply_ok("echo", s, p),
-        )
-    }
-
-    fn allocs(i: &mut crate::Instance<()>) -> i32 {
-        i.call("allocs", ()).expect("allocs")
-    }
-
-    #[test]
-    fn the_argument_buffer_is_allocated_only_when_the_arguments_outgrow_it() {
-        let mut i = instance();
-        assert_eq!(echo(&mut i, "abc").ok().as_deref(), Some("abc"));
-        assert_eq!(echo(&mut i, "defgh").ok().as_deref(), Some("defgh"));
-        assert_eq!(allocs(&mut i), 1, "one buffer of 256 bytes serves both");
-        let long = "x".repeat(300);
-        assert_eq!(echo(&mut i, &long).ok(), Some(long.clone()));
-        assert_eq!(allocs(&mut i), 2, "304 bytes need a buffer of 512");
-        assert_eq!(echo(&mut i, "abc").ok().as_deref(), Some("abc"));
-        assert_eq!(allocs(&mut i), 2);
-        // The raw form shares the buffer.
-        let raw = i.call_encoded("echo", b"\x02\0\0\0hi").expect("raw");
-        assert_eq!(raw, (0, b"\x02\0\0\0hi".to_vec()));
-        assert_eq!(allocs(&mut i), 2);
-    }
-
-    #[test]
-    fn a_reply_outside_guest_memory_is_a_bad_reply() {
-        let mut i = instance();
-        let err = call_export(&mut i, &FAR, |_| {}, |s, p| reply_ok::<u32>("far", s, p));
-        assert!(
-            matches!(&err, Err(Error::BadReply { func, message })
-                if func == "far" && message.contains("outside guest memory")),
-            "{err:?}"
-        );
-        assert!(i.poisoned().is_some());
-    }
-
-    #[test]
-    fn an_argument_buffer_outside_guest_memory_is_a_bad_reply() {
-        let mut i = instance();
-        i.call::<(), ()>("misplace", ()).expect("misplace");
-        let err = echo(&mut i, &"y".repeat(100));
-        assert!(
-            matches!(&err, Err(Error::BadReply { func, message })
-                if func == "__gohost_alloc" && message.contains("not writable")),
-            "{err:?}"
-        );
-        assert!(i.poisoned().is_some());
-        // The host goes on: a new instance works.
-        assert_eq!(echo(&mut instance(), "ok").ok().as_deref(), Some("ok"));
-    }
 }

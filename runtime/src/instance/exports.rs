@@ -5,11 +5,11 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::ExportId;
+use super::export_id::ExportId;
 use crate::any_box::AnyBox;
+use crate::engine::values::{WasmParams, WasmResults};
 use crate::engine::Backend;
-use crate::host::{WasmParams, WasmResults};
-use crate::Error;
+use crate::error::Error;
 
 /// An export a top-level call names: by name, or by the id of a
 /// generated client.

@@ -1,35 +1,30 @@
 //! A running guest: the public [`Instance`], which holds an instance of
 //! either engine ([`InstanceOn`]) and dispatches to it; the call plan every
 //! call into the guest goes through (`plan.rs`, `encoded.rs`); and what an
-//! instance keeps beside the engine (its store data, deadline, memory
-//! limit, export table).
+//! instance keeps beside the engine (`state.rs`, its export table in
+//! `exports.rs`).
 
 pub(crate) mod async_call;
-mod cancel;
-mod deadline;
 mod encoded;
 mod export_id;
 mod exports;
-mod limiter;
 mod plan;
 mod state;
-mod store;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
-pub use cancel::CancelHandle;
-pub(crate) use deadline::Deadline;
-pub(crate) use encoded::{encoded_outcome, reply_outcome};
+use encoded::{encoded_outcome, reply_outcome};
 pub use export_id::ExportId;
-pub(crate) use exports::Target;
-pub(crate) use limiter::MemoryLimiter;
+use exports::Target;
 pub(crate) use state::InstanceOn;
-pub use store::StoreData;
 
 use crate::abi::{ReplyError, Writer};
+use crate::engine::values::{WasmParams, WasmResults};
 use crate::engine::{dispatch, per_engine, EngineKind};
-use crate::host::{WasmParams, WasmResults};
-use crate::Error;
+use crate::error::Error;
+use crate::limits::CancelHandle;
 
 /// A running guest: its memory, WASI context, limits and the embedder's
 /// state, on the engine whose [`Linker`](crate::Linker) made it.

@@ -17,10 +17,11 @@ use tracing::Span;
 use super::async_call::{until_stopped, Stopped};
 use super::exports::Target;
 use super::state::{InstanceOn, Mode, INITIALIZE};
+use crate::engine::values::{WasmParams, WasmResults};
 use crate::engine::Backend;
-use crate::host::{WasmParams, WasmResults};
+use crate::error::Error;
+use crate::native_stack;
 use crate::trace::{self, FuelCount};
-use crate::{native_stack, Error};
 
 /// [`InstanceOn::traced`] for async calls: awaits `$call` (a future that
 /// borrows `$this`) instrumented by the call's span when a subscriber

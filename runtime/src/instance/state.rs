@@ -7,8 +7,10 @@ use std::sync::Arc;
 use super::async_call::Stopped;
 use super::exports::Exports;
 use crate::engine::Backend;
+use crate::engine::StoreData;
+use crate::error::Error;
+use crate::limits::CancelHandle;
 use crate::trace::FuelCount;
-use crate::{CancelHandle, Error};
 
 /// An instance on the engine `B` (see [`Instance`](crate::Instance), which
 /// holds one of either engine).
@@ -75,11 +77,11 @@ impl<B: Backend, S> InstanceOn<B, S> {
         }
     }
 
-    pub(super) fn data(&self) -> &crate::instance::StoreData<B, S> {
+    pub(super) fn data(&self) -> &StoreData<B, S> {
         B::data(&self.store)
     }
 
-    pub(super) fn data_mut(&mut self) -> &mut crate::instance::StoreData<B, S> {
+    pub(super) fn data_mut(&mut self) -> &mut StoreData<B, S> {
         B::data_mut(&mut self.store)
     }
 

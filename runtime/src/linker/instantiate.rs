@@ -4,8 +4,11 @@
 
 use super::link_check::{self, HostFuncs};
 use crate::engine::Backend;
-use crate::instance::{InstanceOn, StoreData};
-use crate::{Error, Limits, WasiConfig};
+use crate::engine::StoreData;
+use crate::error::Error;
+use crate::instance::InstanceOn;
+use crate::limits::Limits;
+use crate::wasi::WasiConfig;
 
 /// What a [`Linker`](super::Linker) keeps of one engine: its engine and the
 /// host functions as that engine holds them.

@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::sig::{Import, ImportKind, Signature};
-use crate::Error;
+use crate::engine::sig::{Import, ImportKind, Signature};
+use crate::error::Error;
 
 /// The import name prefix of a generated package's fingerprint import.
 const FINGERPRINT_PREFIX: &str = "__gohost_abi_";

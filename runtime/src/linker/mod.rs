@@ -3,16 +3,19 @@
 
 mod instantiate;
 pub(crate) mod link_check;
-mod sig;
 
 use instantiate::{LinkerOn, Spec};
 use link_check::HostFuncs;
-pub use sig::{Import, ImportKind, Signature, ValKind};
 
+use crate::engine::host_funcs::{AsyncHostFuncOn, HostFuncOn, IntoAsyncHostFunc, IntoHostFunc};
 use crate::engine::module::ModuleRepr;
+use crate::engine::sig::Signature;
 use crate::engine::{dispatch, dispatch_pair, per_engine, Backend, Engine, EngineRepr, Module};
-use crate::host::{AsyncHostFuncOn, HostFuncOn};
-use crate::{Caller, Error, Instance, IntoAsyncHostFunc, IntoHostFunc, Limits, WasiConfig};
+use crate::error::Error;
+use crate::host::Caller;
+use crate::instance::Instance;
+use crate::limits::Limits;
+use crate::wasi::WasiConfig;
 
 /// The host functions guests can import, WASI preview 1 included.
 ///
