@@ -13,19 +13,21 @@ mod flat;
 
 use std::fmt::Write as _;
 
+use crate::hash::model_hash;
 use crate::model::*;
 use crate::naming;
 use crate::parse::go_field_name;
-use crate::{GoFile, ABI_VERSION};
+use crate::shared::{GoFile, ABI_VERSION};
 
 use codec::{composites, decode_expr, encode_stmt, mangle, wire};
 
 /// Emits the Go package of `m`, importing the support package (when it
 /// uses it) from `support_import`.
-pub fn emit(m: &Module, hash: &str, support_import: &str) -> Vec<GoFile> {
+pub fn emit(m: &Module, support_import: &str) -> Vec<GoFile> {
+    let hash = model_hash(m);
     let mut g = Gen {
         m,
-        hash,
+        hash: &hash,
         out: String::new(),
     };
     g.body();
