@@ -359,6 +359,34 @@ impl Ty {
         )
     }
 
+    /// The type as its encoding sees it, which the codec has one helper
+    /// for: text, bytes, records and enums owned (`&str` is `String`, `&R`
+    /// is `R`), and every map a `HashMap` (Go has one map type).
+    pub(crate) fn wire(&self) -> Ty {
+        match self {
+            Ty::Str { .. } => Ty::Str { owned: true },
+            Ty::Bytes { .. } => Ty::Bytes { owned: true },
+            Ty::Record { name, .. } => Ty::Record {
+                name: name.clone(),
+                by_ref: false,
+            },
+            Ty::Enum { name, .. } => Ty::Enum {
+                name: name.clone(),
+                by_ref: false,
+            },
+            Ty::Option(t) => Ty::Option(Box::new(t.wire())),
+            Ty::Vec(t) => Ty::Vec(Box::new(t.wire())),
+            Ty::Array(t, n) => Ty::Array(Box::new(t.wire()), *n),
+            // HashMap and BTreeMap are one Go type, with one codec.
+            Ty::Map { key, value, .. } => Ty::Map {
+                kind: MapKind::Hash,
+                key: Box::new(key.wire()),
+                value: Box::new(value.wire()),
+            },
+            other => other.clone(),
+        }
+    }
+
     /// True when the host must validate this parameter (handles, encoded
     /// values, a `char`), which can fail with an ABI error the Go caller
     /// receives. Text cannot fail: it is decoded lossily (`docs/abi.md`).
@@ -456,6 +484,46 @@ impl Module {
             },
             _ => None,
         }
+    }
+
+    /// The option, list, array and map types used anywhere, as wire types
+    /// ([`Ty::wire`]), in first-use order: each gets codec helpers.
+    pub(crate) fn composites(&self) -> Vec<Ty> {
+        fn walk(t: &Ty, out: &mut Vec<Ty>) {
+            match t {
+                Ty::Option(i) | Ty::Vec(i) | Ty::Array(i, _) => walk(i, out),
+                Ty::Map { key, value, .. } => {
+                    walk(key, out);
+                    walk(value, out);
+                }
+                _ => return,
+            }
+            let w = t.wire();
+            if !out.contains(&w) {
+                out.push(w);
+            }
+        }
+        let mut out = Vec::new();
+        for t in &self.types {
+            match t {
+                TypeDef::Record(r) => r.fields.iter().for_each(|f| walk(&f.ty, &mut out)),
+                TypeDef::Enum(e) => e
+                    .variants
+                    .iter()
+                    .flat_map(|v| &v.fields)
+                    .for_each(|f| walk(&f.ty, &mut out)),
+                TypeDef::Handle(_) => {}
+            }
+        }
+        for f in &self.funcs {
+            f.params.iter().for_each(|p| walk(&p.ty, &mut out));
+            walk(&f.ret.ok, &mut out);
+        }
+        for e in &self.exports {
+            e.params.iter().for_each(|p| walk(&p.ty, &mut out));
+            walk(&e.ret.ok, &mut out);
+        }
+        out
     }
 
     /// True when any function borrows the state (`&S` / `&mut S`).

@@ -4,10 +4,10 @@
 
 use std::fmt::Write as _;
 
-use super::codec::{decode_expr, encode_stmt, mangle, wire};
+use super::codec::{decode_expr, encode_stmt};
 use super::{doc, flat, go_ty, Gen};
 use crate::model::*;
-use crate::naming;
+use crate::naming::{self, mangle};
 
 impl Gen<'_> {
     /// The interface, `Register`, the shims and the typed-error replies.
@@ -155,7 +155,7 @@ impl Gen<'_> {
             for (i, p) in e.params.iter().enumerate() {
                 let read = format!(
                     "read{}(args, {})",
-                    mangle(&wire(&p.ty)),
+                    mangle(&p.ty.wire()),
                     if i == 0 { "0" } else { "o" }
                 );
                 if i == 0 {
@@ -175,7 +175,7 @@ impl Gen<'_> {
                 let _ = writeln!(
                     o,
                     "\t\tif a{i}, err = {}; err != nil {{\n\t\t\treturn gohost.BadArgs(err)\n\t\t}}",
-                    decode_expr(&wire(&p.ty), "r")
+                    decode_expr(&p.ty.wire(), "r")
                 );
             }
             let _ = writeln!(
@@ -188,7 +188,7 @@ impl Gen<'_> {
                 let _ = writeln!(
                     o,
                     "\ta{i}, err := {}\n\tif err != nil {{\n\t\treturn gohost.BadArgs(err)\n\t}}",
-                    decode_expr(&wire(&p.ty), "r")
+                    decode_expr(&p.ty.wire(), "r")
                 );
                 args.push(format!("a{i}"));
             }
@@ -227,7 +227,7 @@ impl Gen<'_> {
             let _ = writeln!(o, "\treturn gohost.Send(gohost.Reply())\n}}\n");
         } else {
             let _ = writeln!(o, "\tw := gohost.Reply()");
-            let _ = writeln!(o, "\t{}", encode_stmt(&wire(&e.ret.ok), "w", "v"));
+            let _ = writeln!(o, "\t{}", encode_stmt(&e.ret.ok.wire(), "w", "v"));
             let _ = writeln!(o, "\treturn gohost.Send(w)\n}}\n");
         }
     }

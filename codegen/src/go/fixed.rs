@@ -9,7 +9,7 @@
 
 use super::go_ty;
 use crate::model::*;
-use crate::parse::go_field_name;
+use crate::naming::field_name;
 
 /// The largest fixed-size value kept on the stack; larger records take the
 /// general path.
@@ -46,7 +46,7 @@ fn leaves<'m>(m: &'m Module, t: &'m Ty) -> Vec<Leaf<'m>> {
                     walk(
                         m,
                         &f.ty,
-                        format!("{path}.{}", go_field_name(&f.name)),
+                        format!("{path}.{}", field_name(&f.name)),
                         offset,
                         out,
                     );

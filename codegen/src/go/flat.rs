@@ -14,8 +14,7 @@ use std::fmt::Write as _;
 
 use super::{fixed, Gen};
 use crate::model::*;
-use crate::naming;
-use crate::parse::go_field_name;
+use crate::naming::{self, field_name};
 
 /// A field of a flat record, in encoding order.
 enum Part<'m> {
@@ -41,7 +40,7 @@ fn parts<'m>(m: &'m Module, name: &str) -> Option<Vec<Part<'m>>> {
     r.fields
         .iter()
         .map(|f| {
-            let field = go_field_name(&f.name);
+            let field = field_name(&f.name);
             match &f.ty {
                 Ty::Str { .. } => Some(Part::Str { field }),
                 t => fixed::size(m, t).map(|size| Part::Fixed { field, ty: t, size }),

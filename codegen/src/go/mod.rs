@@ -15,11 +15,10 @@ use std::fmt::Write as _;
 
 use crate::hash::model_hash;
 use crate::model::*;
-use crate::naming;
-use crate::parse::go_field_name;
+use crate::naming::{self, field_name, mangle};
 use crate::shared::{GoFile, ABI_VERSION};
 
-use codec::{composites, decode_expr, encode_stmt, mangle, wire};
+use codec::{decode_expr, encode_stmt};
 
 /// Emits the Go package of `m`, importing the support package (when it
 /// uses it) from `support_import`.
@@ -94,27 +93,6 @@ pub fn emit(m: &Module, support_import: &str) -> Vec<GoFile> {
         contents,
         uses_support: support,
     }]
-}
-
-/// The composite types (options, lists, arrays, maps) the module's codec
-/// has helpers for, by mangled name (`OptU32`), with how they read in Rust
-/// (for messages).
-pub(crate) fn composite_helpers(m: &Module) -> Vec<(String, String)> {
-    composites(m)
-        .iter()
-        .map(|t| (mangle(t), codec::rust_name(t)))
-        .collect()
-}
-
-/// The Go method a function of `handle` becomes: its name without the
-/// handle's name in front (`txn_put` on `Txn` is `Put`), or its whole name
-/// when it does not start with it (`commit` is `Commit`).
-pub(crate) fn method_name(f: &Func, handle: &str) -> String {
-    let prefix = format!("{}_", naming::snake(handle));
-    match f.name.strip_prefix(&prefix) {
-        Some(rest) if !rest.is_empty() => naming::exported(rest),
-        _ => naming::exported(&f.name),
-    }
 }
 
 /// The name under which a generated package exports gohost's error type.
@@ -481,7 +459,7 @@ impl Gen<'_> {
                 TypeDef::Handle(_) => {}
             }
         }
-        for t in composites(m) {
+        for t in m.composites() {
             self.composite_codec(&t);
         }
     }
@@ -502,7 +480,7 @@ impl Gen<'_> {
         let mut i = 0;
         while i < fields.len() {
             if !fields[i].docs.is_empty() {
-                let name = go_field_name(&fields[i].name);
+                let name = field_name(&fields[i].name);
                 let docs = doc::lead(&name, &fields[i].docs, doc::Item::Other);
                 doc::write(&mut self.out, "\t", &docs);
             }
@@ -512,11 +490,11 @@ impl Gen<'_> {
             }
             let width = fields[i..j]
                 .iter()
-                .map(|f| go_field_name(&f.name).len())
+                .map(|f| field_name(&f.name).len())
                 .max()
                 .unwrap_or(0);
             for f in &fields[i..j] {
-                let name = go_field_name(&f.name);
+                let name = field_name(&f.name);
                 let _ = writeln!(self.out, "\t{name:width$} {}", go_ty(&f.ty));
             }
             i = j;
@@ -732,7 +710,7 @@ impl Gen<'_> {
 
     fn wrapper(&mut self, f: &Func) {
         let go = naming::exported(&f.name);
-        let method = f.receiver().map(|h| method_name(f, h));
+        let method = f.receiver().map(|h| naming::method_name(&f.name, h));
         let name = method.as_deref().unwrap_or(&go);
         self.doc(
             name,
@@ -980,7 +958,7 @@ impl Gen<'_> {
         let failed = format!(
             "fixedFailed(\"{}\", st, n, ret[:], {typed}, decode{})",
             f.name,
-            mangle(&wire(&f.ret.ok))
+            mangle(&f.ret.ok.wire())
         );
         let _ = writeln!(o, "\tif {} {{", bad.join(" || "));
         if f.can_fail() {
@@ -1029,7 +1007,7 @@ impl Gen<'_> {
             let _ = writeln!(
                 o,
                 "\t\tif v, end, ok := read{}(sc.Buf[:sc.N], 0); ok && end == int(sc.N) {{",
-                mangle(&wire(&f.ret.ok))
+                mangle(&f.ret.ok.wire())
             );
             let _ = writeln!(
                 o,
@@ -1063,11 +1041,7 @@ impl Gen<'_> {
         // The result is decoded (copying what it keeps) before the frame is
         // released.
         let _ = writeln!(o, "\tr := gohost.NewReader(p)");
-        let _ = writeln!(
-            o,
-            "\tv, err := {}",
-            decode_expr(&codec::wire(&f.ret.ok), "r")
-        );
+        let _ = writeln!(o, "\tv, err := {}", decode_expr(&f.ret.ok.wire(), "r"));
         let _ = writeln!(o, "\tif err == nil {{\n\t\terr = r.Done()\n\t}}");
         let _ = writeln!(o, "\tgohost.EndCall(sc)");
         let _ = writeln!(o, "\tif err != nil {{\n\t\t{}\n\t}}", fail_stmt(&z));
