@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::{go_ty, Gen};
+use super::types::go_ty;
+use super::Gen;
 use crate::model::*;
 use crate::naming::{self, field_name, mangle};
 

@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 
 use super::codec::{decode_expr, encode_stmt};
-use super::{doc, flat, go_ty, Gen};
+use super::types::go_ty;
+use super::{doc, flat, Gen};
 use crate::model::*;
 use crate::naming::{self, mangle};
 

@@ -7,7 +7,7 @@
 //! function call counts, this is what makes a record cost about as much as
 //! a string.
 
-use super::go_ty;
+use super::types::go_ty;
 use crate::model::*;
 use crate::naming::field_name;
 
