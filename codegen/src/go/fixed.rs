@@ -21,6 +21,19 @@ pub(super) fn size(m: &Module, t: &Ty) -> Option<usize> {
     m.fixed_size(t).filter(|&n| n <= MAX_SIZE)
 }
 
+/// The size of `f`'s result when it comes back in an array on the
+/// wrapper's stack: a fixed-size value, from a function that cannot
+/// call back into the guest. A host function that takes the `Caller`
+/// can; the nested call may grow the goroutine's stack, which moves it,
+/// and the host would then write the result where the array was. Its
+/// result goes to the frame's buffer, in static memory.
+pub(super) fn result_size(m: &Module, f: &Func) -> Option<usize> {
+    if !f.uses_ret_area() || f.state == StateUse::Caller {
+        return None;
+    }
+    size(m, &f.ret.ok)
+}
+
 /// One number, boolean or enum of a fixed-size value, at `offset` in its
 /// encoding.
 struct Leaf<'t> {

@@ -62,12 +62,12 @@ pub(super) fn is_flat(m: &Module, t: &Ty) -> bool {
 /// parameter of an export whose parameters are all flat records.
 pub(super) fn needs_read(m: &Module, name: &str) -> bool {
     let named = |t: &Ty| matches!(t, Ty::Record { name: n, .. } if n == name);
-    m.funcs.iter().any(|f| {
-        f.uses_ret_area() && named(&f.ret.ok) && super::results::fixed_result(m, f).is_none()
-    }) || m
-        .exports
+    m.funcs
         .iter()
-        .any(|e| export_reads(m, e) && e.params.iter().any(|p| named(&p.ty)))
+        .any(|f| f.uses_ret_area() && named(&f.ret.ok) && fixed::result_size(m, f).is_none())
+        || m.exports
+            .iter()
+            .any(|e| export_reads(m, e) && e.params.iter().any(|p| named(&p.ty)))
 }
 
 /// Whether the shim of the export `e` reads its arguments with `readX`:

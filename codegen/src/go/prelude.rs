@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use super::{config, results, Gen};
+use super::{config, fixed, Gen};
 use crate::model::*;
 use crate::shared::ABI_VERSION;
 
@@ -45,10 +45,7 @@ func init() {{
         if status || m.funcs.iter().any(Func::uses_ret_area) {
             let _ = write!(o, "//go:wasmimport {} __gohost_take\n{TAKE_RESULT}", m.name);
         }
-        if m.funcs
-            .iter()
-            .any(|f| results::fixed_result(m, f).is_some())
-        {
+        if m.funcs.iter().any(|f| fixed::result_size(m, f).is_some()) {
             o.push_str(FIXED_FAILED);
         }
         if status {

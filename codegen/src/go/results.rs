@@ -12,19 +12,6 @@ use super::{fixed, flat, Gen};
 use crate::model::*;
 use crate::naming::{self, mangle};
 
-/// The size of `f`'s result when it comes back in an array on the
-/// wrapper's stack: a fixed-size value, from a function that cannot
-/// call back into the guest. A host function that takes the `Caller`
-/// can; the nested call may grow the goroutine's stack, which moves it,
-/// and the host would then write the result where the array was. Its
-/// result goes to the frame's buffer, in static memory.
-pub(super) fn fixed_result(m: &Module, f: &Func) -> Option<usize> {
-    if !f.uses_ret_area() || f.state == StateUse::Caller {
-        return None;
-    }
-    fixed::size(m, &f.ret.ok)
-}
-
 /// The Go function that decodes `f`'s typed error value (`error_E` for an
 /// error enum of the module), or `nil` when its errors are only messages.
 fn typed_error(f: &Func) -> String {
@@ -34,26 +21,54 @@ fn typed_error(f: &Func) -> String {
     }
 }
 
+/// A wrapper's call of its raw import, which the bodies below finish.
+pub(super) struct Call {
+    /// The raw import (`rawGet`).
+    pub(super) raw: String,
+    /// Its arguments so far; a body adds where the result goes.
+    pub(super) args: Vec<String>,
+    /// The statements that follow the call: arguments kept alive, cleanups
+    /// disarmed.
+    pub(super) alive: Vec<String>,
+    /// Whether the wrapper took a frame (`sc`), to release after the call.
+    pub(super) frame: bool,
+}
+
+impl Call {
+    /// Writes the statements that follow the call.
+    fn keep(&self, o: &mut String) {
+        for a in &self.alive {
+            let _ = writeln!(o, "\t{a}");
+        }
+    }
+
+    /// Writes the statements that follow the call, and the frame's
+    /// release.
+    fn end(&self, o: &mut String) {
+        self.keep(o);
+        if self.frame {
+            let _ = writeln!(o, "\tgohost.EndCall(sc)");
+        }
+    }
+}
+
+/// The Go value of a handle `v` the host returned, its cleanup armed.
+fn tracked(handle: &str) -> String {
+    format!("(&{}{{h: v}}).track()", naming::exported(handle))
+}
+
 impl Gen<'_> {
     /// A call that returns its scalar, handle or nothing directly and cannot
     /// fail.
-    pub(super) fn direct_body(
-        &mut self,
-        f: &Func,
-        raw: &str,
-        args: &[String],
-        alive: &[String],
-        frame: bool,
-    ) {
+    pub(super) fn direct_body(&mut self, f: &Func, call: Call) {
+        let Call { raw, args, .. } = &call;
         let o = &mut self.out;
         let ret = match &f.ret.ok {
             Ty::Unit => None,
-            Ty::Handle { name, .. } => {
-                Some(format!("(&{}{{h: v}}).track()", naming::exported(name)))
-            }
+            Ty::Handle { name, .. } => Some(tracked(name)),
             t => Some(from_raw(t, "v")),
         };
-        match (&ret, alive.is_empty()) {
+        match (&ret, call.alive.is_empty()) {
             (None, _) => raw_call(o, f, RawLhs::None, raw, args),
             (Some(_), true) if !matches!(f.ret.ok, Ty::Handle { .. }) => {
                 let ret = from_raw(&f.ret.ok, "{}");
@@ -62,12 +77,7 @@ impl Gen<'_> {
             }
             (Some(_), _) => raw_call(o, f, RawLhs::Let("v"), raw, args),
         }
-        for a in alive {
-            let _ = writeln!(o, "\t{a}");
-        }
-        if frame {
-            let _ = writeln!(o, "\tgohost.EndCall(sc)");
-        }
+        call.end(o);
         if let Some(r) = ret {
             let _ = writeln!(o, "\treturn {r}");
         }
@@ -75,23 +85,13 @@ impl Gen<'_> {
 
     /// A call that returns its scalar, handle or nothing directly and reports
     /// a failure through callStatus.
-    pub(super) fn status_body(
-        &mut self,
-        f: &Func,
-        raw: &str,
-        mut args: Vec<String>,
-        alive: Vec<String>,
-        frame: bool,
-    ) {
+    pub(super) fn status_body(&mut self, f: &Func, mut call: Call) {
         let m = self.m;
         let o = &mut self.out;
-        args.push("&callStatus".into());
+        call.args.push("&callStatus".into());
         let (z, ret) = match &f.ret.ok {
             Ty::Unit => (String::new(), None),
-            Ty::Handle { name, .. } => (
-                "nil, ".to_string(),
-                Some(format!("(&{}{{h: v}}).track()", naming::exported(name))),
-            ),
+            Ty::Handle { name, .. } => ("nil, ".to_string(), Some(tracked(name))),
             t => (format!("{}, ", zero(m, t)), Some(from_raw(t, "v"))),
         };
         let lhs = if ret.is_some() {
@@ -99,13 +99,8 @@ impl Gen<'_> {
         } else {
             RawLhs::None
         };
-        raw_call(o, f, lhs, raw, &args);
-        for a in &alive {
-            let _ = writeln!(o, "\t{a}");
-        }
-        if frame {
-            let _ = writeln!(o, "\tgohost.EndCall(sc)");
-        }
+        raw_call(o, f, lhs, &call.raw, &call.args);
+        call.end(o);
         let typed = typed_error(f);
         let _ = writeln!(o, "\tif callStatus.Code != 0 {{");
         let _ = writeln!(o, "\t\treturn {z}callFailed(\"{}\", {typed})\n\t}}", f.name);
@@ -123,26 +118,13 @@ impl Gen<'_> {
     /// stack; anything unexpected (an error, a payload of another length,
     /// invalid bytes) is handed to fixedFailed, which decodes it the
     /// general way for the error.
-    pub(super) fn fixed_area_body(
-        &mut self,
-        f: &Func,
-        raw: &str,
-        mut args: Vec<String>,
-        alive: Vec<String>,
-        frame: bool,
-        size: usize,
-    ) {
+    pub(super) fn fixed_area_body(&mut self, f: &Func, mut call: Call, size: usize) {
         let m = self.m;
         let o = &mut self.out;
         let _ = writeln!(o, "\tvar ret [{size}]byte\n\tvar n uint32");
-        args.push(format!("unsafe.Pointer(&ret), {size}, &n"));
-        raw_call(o, f, RawLhs::Let("st"), raw, &args);
-        for a in &alive {
-            let _ = writeln!(o, "\t{a}");
-        }
-        if frame {
-            let _ = writeln!(o, "\tgohost.EndCall(sc)");
-        }
+        call.args.push(format!("unsafe.Pointer(&ret), {size}, &n"));
+        raw_call(o, f, RawLhs::Let("st"), &call.raw, &call.args);
+        call.end(o);
         let mut bad = vec!["st != 0".to_string(), format!("n != {size}")];
         bad.extend(fixed::invalid(m, &f.ret.ok, "ret"));
         let typed = typed_error(f);
@@ -177,13 +159,7 @@ impl Gen<'_> {
     }
 
     /// A call through the return area: status, payload, errors.
-    pub(super) fn area_body(
-        &mut self,
-        f: &Func,
-        raw: &str,
-        mut args: Vec<String>,
-        alive: Vec<String>,
-    ) {
+    pub(super) fn area_body(&mut self, f: &Func, mut call: Call) {
         let m = self.m;
         let o = &mut self.out;
         let fails = f.can_fail();
@@ -191,11 +167,11 @@ impl Gen<'_> {
             Ty::Unit => String::new(),
             ref t => format!("{}, ", zero(m, t)),
         };
-        args.push("unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N".into());
-        raw_call(o, f, RawLhs::Let("st"), raw, &args);
-        for a in &alive {
-            let _ = writeln!(o, "\t{a}");
-        }
+        call.args
+            .push("unsafe.Pointer(unsafe.SliceData(sc.Buf)), uint32(len(sc.Buf)), &sc.N".into());
+        raw_call(o, f, RawLhs::Let("st"), &call.raw, &call.args);
+        // The frame holds the payload: it is released once decoded.
+        call.keep(o);
         // A flat record is read in place from the frame's buffer; anything
         // else, or bytes it refuses, is decoded the general way below.
         if flat::is_flat(m, &f.ret.ok) {

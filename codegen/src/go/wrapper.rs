@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::codec::encode_stmt;
 use super::raw::to_raw;
-use super::results::fixed_result;
+use super::results::Call;
 use super::types::go_ty;
 use super::{doc, fixed, Gen};
 use crate::model::*;
@@ -34,7 +34,7 @@ impl Gen<'_> {
         let encoded: Vec<usize> = (0..f.params.len())
             .filter(|&i| f.params[i].ty.lowering() == Lowering::Encoded && fixed_args[i].is_none())
             .collect();
-        let fixed_ret = fixed_result(m, f);
+        let fixed_ret = fixed::result_size(m, f);
         let frame = (f.uses_ret_area() && fixed_ret.is_none()) || !encoded.is_empty();
         if frame {
             let _ = writeln!(self.out, "\tsc := gohost.BeginCall()");
@@ -45,15 +45,20 @@ impl Gen<'_> {
         if frame {
             alive.push(keep_alive("sc"));
         }
-        let raw = format!("raw{go}");
+        let call = Call {
+            raw: format!("raw{go}"),
+            args,
+            alive,
+            frame,
+        };
         if let Some(size) = fixed_ret {
-            self.fixed_area_body(f, &raw, args, alive, frame, size);
+            self.fixed_area_body(f, call, size);
         } else if f.uses_ret_area() {
-            self.area_body(f, &raw, args, alive);
+            self.area_body(f, call);
         } else if f.uses_status() {
-            self.status_body(f, &raw, args, alive, frame);
+            self.status_body(f, call);
         } else {
-            self.direct_body(f, &raw, &args, &alive, frame);
+            self.direct_body(f, call);
         }
         let _ = writeln!(self.out, "}}\n");
     }
