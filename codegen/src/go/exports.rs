@@ -46,23 +46,19 @@ impl Gen<'_> {
         }
         let _ = writeln!(self.out, "}}\n");
         let o = &mut self.out;
-        let _ = writeln!(o, "var registered {iface}\n");
-        let _ = writeln!(
+        let _ = write!(
             o,
-            "// Register makes impl the implementation the host calls. Call it from an init"
-        );
-        let _ = writeln!(
-            o,
-            "// function: a plugin is built as a reactor (GOOS=wasip1 GOARCH=wasm go build"
-        );
-        let _ = writeln!(
-            o,
-            "// -buildmode=c-shared), whose _initialize runs the init functions once before"
-        );
-        let _ = writeln!(o, "// the host calls any export; it does not run main.");
-        let _ = writeln!(
-            o,
-            "func Register(impl {iface}) {{\n\tregistered = impl\n}}\n"
+            "var registered {iface}
+
+// Register makes impl the implementation the host calls. Call it from an init
+// function: a plugin is built as a reactor (GOOS=wasip1 GOARCH=wasm go build
+// -buildmode=c-shared), whose _initialize runs the init functions once before
+// the host calls any export; it does not run main.
+func Register(impl {iface}) {{
+\tregistered = impl
+}}
+
+"
         );
         if m.exports.iter().any(Export::is_direct) {
             let _ = writeln!(

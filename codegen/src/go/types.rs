@@ -223,39 +223,34 @@ impl Gen<'_> {
             "{go} is a handle to a host object; Close releases it."
         ));
         doc::write(&mut self.out, "", &docs);
-        let o = &mut self.out;
+        // The receiver is named after the type (`txn`), as Go code names it.
         let x = naming::unexported(&h.name);
-        let _ = writeln!(
-            o,
-            "type {go} struct {{\n\th       uint32\n\tcleanup runtime.Cleanup\n}}\n"
+        let _ = write!(
+            self.out,
+            r#"type {go} struct {{
+	h       uint32
+	cleanup runtime.Cleanup
+}}
+
+// track arms the cleanup that releases the host object once the guest no
+// longer references {x} without having closed it.
+func ({x} *{go}) track() *{go} {{
+	{x}.cleanup = runtime.AddCleanup({x}, dropHandle, {x}.h)
+	return {x}
+}}
+
+// Close releases the host object. Using the handle afterwards, or closing it
+// again, fails with an ABI error. A handle the guest drops without closing
+// it is released by a cleanup once garbage collected; Close releases it now.
+func ({x} *{go}) Close() error {{
+	{x}.cleanup.Stop()
+	if gohostDrop({x}.h) != 0 {{
+		return &gohost.Error{{Module: moduleName, Func: "Close", Message: "unknown handle", ABI: true}}
+	}}
+	return nil
+}}
+
+"#
         );
-        let _ = writeln!(
-            o,
-            "// track arms the cleanup that releases the host object once the guest no\n\
-             // longer references {x} without having closed it.\n\
-             func ({x} *{go}) track() *{go} {{\n\
-             \t{x}.cleanup = runtime.AddCleanup({x}, dropHandle, {x}.h)\n\
-             \treturn {x}\n}}\n"
-        );
-        let _ = writeln!(
-            o,
-            "// Close releases the host object. Using the handle afterwards, or closing it"
-        );
-        let _ = writeln!(
-            o,
-            "// again, fails with an ABI error. A handle the guest drops without closing"
-        );
-        let _ = writeln!(
-            o,
-            "// it is released by a cleanup once garbage collected; Close releases it now."
-        );
-        let _ = writeln!(o, "func ({x} *{go}) Close() error {{");
-        let _ = writeln!(o, "\t{x}.cleanup.Stop()");
-        let _ = writeln!(o, "\tif gohostDrop({x}.h) != 0 {{");
-        let _ = writeln!(
-            o,
-            "\t\treturn &gohost.Error{{Module: moduleName, Func: \"Close\", Message: \"unknown handle\", ABI: true}}"
-        );
-        let _ = writeln!(o, "\t}}\n\treturn nil\n}}\n");
     }
 }
