@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use gohost_codegen::naming;
+
 /// Start a project: a Rust host crate with a `#[gohost::host_module]`, its
 /// Go side, a test and a README.
 ///
@@ -144,7 +146,7 @@ impl Names {
             .filter(|c| c.is_ascii_alphanumeric())
             .map(|c| c.to_ascii_lowercase())
             .collect();
-        if RESERVED.contains(&package.as_str()) {
+        if naming::is_go_keyword(&package) || RESERVED.contains(&package.as_str()) {
             return Err(format!(
                 "`{name}` would make the package `{package}`, a keyword or reserved name \
                  in Go or Rust; choose another name"
@@ -158,82 +160,17 @@ impl Names {
     }
 }
 
-/// Go and Rust keywords, and names the project's layout takes.
+/// Rust's keywords, and names the project's layout takes; Go's keywords
+/// are the code generator's ([`naming::is_go_keyword`]).
 const RESERVED: &[&str] = &[
-    // Go keywords.
-    "break",
-    "case",
-    "chan",
-    "const",
-    "continue",
-    "default",
-    "defer",
-    "else",
-    "fallthrough",
-    "for",
-    "func",
-    "go",
-    "goto",
-    "if",
-    "import",
-    "interface",
-    "map",
-    "package",
-    "range",
-    "return",
-    "select",
-    "struct",
-    "switch",
-    "type",
-    "var",
     // Rust keywords (strict and reserved).
-    "as",
-    "async",
-    "await",
-    "crate",
-    "dyn",
-    "enum",
-    "extern",
-    "false",
-    "fn",
-    "impl",
-    "in",
-    "let",
-    "loop",
-    "match",
-    "mod",
-    "move",
-    "mut",
-    "pub",
-    "ref",
-    "self",
-    "static",
-    "super",
-    "trait",
-    "true",
-    "unsafe",
-    "use",
-    "where",
-    "while",
-    "abstract",
-    "become",
-    "box",
-    "do",
-    "final",
-    "gen",
-    "macro",
-    "override",
-    "priv",
-    "try",
-    "typeof",
-    "unsized",
-    "virtual",
-    "yield",
+    "as", "async", "await", "crate", "dyn", "enum", "extern", "false", "fn", "impl", "in", "let",
+    "loop", "match", "mod", "move", "mut", "pub", "ref", "self", "static", "super", "trait",
+    "true", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen",
+    "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
     // The layout: `main` is the guest's package, `internal` holds gohost's
     // support code, `gohost` is the crate the module names.
-    "main",
-    "internal",
-    "gohost",
+    "main", "internal", "gohost",
 ];
 
 /// The `[dependencies]` lines for the gohost crates.
@@ -305,9 +242,11 @@ mod tests {
         assert!(Names::new("2fast").is_err());
         assert!(Names::new("a b").is_err());
         assert!(Names::new("").is_err());
-        assert!(Names::new("ty-pe")
-            .expect_err("a keyword")
-            .contains("keyword"));
+        for reserved in ["ty-pe", "f-n", "main"] {
+            assert!(Names::new(reserved)
+                .expect_err("a keyword or reserved name")
+                .contains("keyword"));
+        }
     }
 
     #[test]
