@@ -121,11 +121,11 @@ fn link_message(host: &HostFuncs, problems: &BTreeMap<&str, BTreeMap<&str, Probl
 fn fingerprint_mismatch(host: &HostFuncs, imports: &[Import<'_>]) -> Option<Error> {
     let (module, found_abi, found) = imports.iter().find_map(|i| {
         let (abi, hash) = i.name.strip_prefix(FINGERPRINT_PREFIX)?.split_once('_')?;
-        let registered = host.fingerprints.contains_key(i.module)
+        let differs = host.fingerprints.contains_key(i.module)
             && !host
                 .funcs
                 .contains_key(&(i.module.to_owned(), i.name.to_owned()));
-        Some((i.module, abi.parse().ok()?, hash)).filter(|_| registered)
+        Some((i.module, abi.parse().ok()?, hash)).filter(|_| differs)
     })?;
     Some(Error::AbiMismatch {
         module: module.to_owned(),
