@@ -80,8 +80,7 @@ fn v2_host(engine: &Engine) -> Linker<()> {
 fn refusal(linker: &Linker<()>, module: &Module) -> (Error, String) {
     let err = linker
         .instantiate(module, &WasiConfig::new(), ())
-        .err()
-        .expect("the link is refused");
+        .expect_err("the link is refused");
     let msg = err.to_string();
     (err, msg)
 }
