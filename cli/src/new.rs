@@ -13,6 +13,9 @@ use gohost_codegen::naming;
 /// `host` makes a program that runs a Go command and offers it host
 /// functions; `plugin` makes a host that loads Go plugins (reactors) and
 /// calls what they export.
+///
+/// The project's first build compiles gohost and its WebAssembly engine,
+/// which takes minutes; later builds take seconds.
 #[derive(Debug, clap::Args)]
 pub struct NewArgs {
     /// What to start.
@@ -78,11 +81,20 @@ const PLUGIN: &[Template] = templates!("plugin":
     "plugins/hello/main.go" => "plugins/hello/main.go",
 );
 
+/// What the first build of a project costs (in its README and in what
+/// `gohost new` prints). Measured: a new plugin project's first `cargo run`
+/// took 407 s of CPU time (it compiles about 100 crates, gohost and wasmi
+/// optimized among them); 2 cores can at best halve that.
+const FIRST_BUILD: &str =
+    "about 7 minutes of CPU time, so 3.5 to 7 minutes on 2 cores and less on more";
+
 pub fn new(a: NewArgs) -> ExitCode {
     match scaffold(&a) {
         Ok(dir) => {
             println!(
-                "created {}\nnext: cd {} && cargo run -- Gopher && cargo test",
+                "created {}\nnext: cd {} && cargo run -- Gopher && cargo test\n\
+                 (the first `cargo run` compiles gohost and its engine: {FIRST_BUILD}; \
+                 later builds take seconds)",
                 dir.display(),
                 dir.display()
             );
@@ -228,6 +240,7 @@ fn fill(text: &str, names: &Names, deps: &Dependencies) -> String {
         .replace(GO_PACKAGE_PLACEHOLDER, &names.package)
         .replace("{{gohost_dep}}", &deps.gohost)
         .replace("{{gohost_build_dep}}", &deps.gohost_build)
+        .replace("{{first_build}}", FIRST_BUILD)
 }
 
 #[cfg(test)]

@@ -68,7 +68,7 @@ pub use engine::{
     Caller, CancelHandle, Config, Engine, HostCall, Instance, IntoAsyncHostFunc, IntoHostFunc,
     Linker, Module, WasmParams, WasmResult, WasmResults, WasmValue, ENGINE_NAME,
 };
-pub use error::{Error, Trap};
+pub use error::{BindingDiff, Error, Trap};
 pub use gohost_macros::host_module;
 pub use limits::Limits;
 pub use manifest::{Manifest, ManifestDir};
