@@ -19,8 +19,9 @@ const EXIT_TIMED_OUT: u8 = 124;
 ///
 /// The guest sees only what is given: no directories, no environment, and
 /// the host's standard input, output and error. gohost exits with the
-/// guest's exit code; 125 if the module cannot be loaded or linked, 134 if it
-/// traps, 124 if it runs past --timeout.
+/// guest's exit code; 125 if the module cannot be loaded or linked or is
+/// not a program (a plugin: see `gohost inspect`), 134 if it traps, 124 if
+/// it runs past --timeout.
 #[derive(Debug, clap::Args)]
 #[command(trailing_var_arg = true)]
 pub struct RunArgs {
@@ -253,6 +254,10 @@ fn execute(
         Some(m) => m.load(&engine),
         None => Module::from_file(&engine, program),
     };
+    if let Some(why) = module.as_ref().ok().and_then(|m| not_a_program(m, program)) {
+        eprintln!("gohost: {why}");
+        return ExitCode::from(EXIT_LOAD_FAILED);
+    }
     let linker = Linker::<()>::new(&engine);
     let ran = match module {
         Ok(module) if how.asynchronous => run_async(&linker, &module, wasi, limits),
@@ -262,6 +267,10 @@ fn execute(
         Err(e) => Err(e),
     };
     match ran {
+        Err(e @ Error::Link(_)) => {
+            eprintln!("gohost: {e}\n{RUN_PROVIDES}");
+            ExitCode::from(EXIT_LOAD_FAILED)
+        }
         Err(e) => {
             eprintln!("gohost: {e}");
             ExitCode::from(EXIT_LOAD_FAILED)
@@ -277,6 +286,33 @@ fn execute(
             ExitCode::from(EXIT_TRAPPED)
         }
     }
+}
+
+/// What a guest that does not link under `gohost run` needs to know.
+const RUN_PROVIDES: &str = "`gohost run` provides WASI and gohost's own imports only: \
+     a guest that imports host modules runs in the Rust host that defines them";
+
+/// Why `module` is not a program `gohost run` can run, in one line: a
+/// plugin (a reactor, which exports `_initialize` instead of `_start`) or a
+/// module with neither. Checked before linking, whose errors would only
+/// list the plugin's host imports.
+fn not_a_program(module: &Module, path: &std::path::Path) -> Option<String> {
+    if module.has_export("_start") {
+        return None;
+    }
+    let file = path.display();
+    Some(if module.has_export("_initialize") {
+        format!(
+            "{file} is a plugin (a reactor: it exports `_initialize`, not `_start`), \
+             not a program `gohost run` can run; see its exports with `gohost inspect {file}`, \
+             and call them from Rust: `Instance::initialize`, then its exports, or a `Pool`"
+        )
+    } else {
+        format!(
+            "{file} is not a program: it exports neither `_start` (a command) nor \
+             `_initialize` (a plugin); see what it exports with `gohost inspect {file}`"
+        )
+    })
 }
 
 /// Instantiates and runs the program on a single-threaded Tokio runtime:

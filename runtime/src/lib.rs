@@ -77,7 +77,7 @@ pub use engine::values::{WasmParams, WasmResult, WasmResults, WasmValue};
 #[allow(deprecated)]
 pub use engine::ENGINE_NAME;
 pub use engine::{Config, Engine, EngineKind, Module, UnknownEngine};
-pub use error::{Error, Trap};
+pub use error::{BindingDiff, Error, Trap};
 pub use gohost_macros::host_module;
 pub use host::{Caller, HostCall};
 pub use instance::Instance;

@@ -260,10 +260,13 @@ fn an_import_with_the_right_name_and_the_wrong_signature() {
     assert_eq!(
         err.as_deref(),
         Some(
-            "cannot link guest: `env.add`: the guest expects signature (i64, i64) -> i64, \
-             the host provides (i32, i32) -> i32; the guest may be built against stale bindings; \
-             `hostile.greet`: the guest expects signature (i32, i32) -> i32, \
-             the host provides (i32, i32, i32, i32, i32) -> i32; the guest may be built against stale bindings"
+            "cannot link guest: 2 imports of the guest do not match the host:
+  module `env`:
+    add (i64, i64) -> i64: the host provides it as (i32, i32) -> i32
+  module `hostile`:
+    greet (i32, i32) -> i32: the host provides it as (i32, i32, i32, i32, i32) -> i32
+the guest may be built against other bindings than the host's \
+(`gohost inspect GUEST.wasm --host SRC.rs` compares them)"
         )
     );
     instance_still_works(&mut abi_guest());

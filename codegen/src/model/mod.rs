@@ -2,7 +2,11 @@
 //!
 //! Built from a `syn::ItemMod` by the parser (`parse`), consumed by the Rust
 //! emitter, the Go emitter and the fingerprint. The model is versioned by
-//! [`crate::ABI_VERSION`]; see `docs/abi.md` for the wire contract.
+//! [`crate::ABI_VERSION`]; see `docs/abi.md` for the wire contract. This
+//! file declares it; `abi` holds the rules of the ABI over it (lowering,
+//! return area and status record, fixed sizes, wire types).
+
+mod abi;
 
 use proc_macro2::Span;
 
@@ -151,25 +155,6 @@ pub struct Export {
     pub span: Span,
 }
 
-impl Export {
-    /// True when every parameter and the result are scalars (or no result),
-    /// there are at most [`MAX_DIRECT_EXPORT_PARAMS`] parameters and the
-    /// export cannot fail: it is called directly with wasm values
-    /// (`docs/abi.md`, "Exports").
-    pub fn is_direct(&self) -> bool {
-        let scalar = |t: &Ty| {
-            matches!(
-                t,
-                Ty::I32 | Ty::U32 | Ty::I64 | Ty::U64 | Ty::F32 | Ty::F64 | Ty::Bool
-            )
-        };
-        self.ret.err.is_none()
-            && self.params.len() <= MAX_DIRECT_EXPORT_PARAMS
-            && (self.ret.ok == Ty::Unit || scalar(&self.ret.ok))
-            && self.params.iter().all(|p| scalar(&p.ty))
-    }
-}
-
 /// How a function reaches the host state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StateUse {
@@ -313,66 +298,6 @@ pub enum Lowering {
     None,
 }
 
-impl Ty {
-    /// How this type is lowered as a top-level parameter or direct result.
-    pub fn lowering(&self) -> Lowering {
-        match self {
-            Ty::I32 | Ty::U32 | Ty::Bool | Ty::U8 | Ty::I8 | Ty::U16 | Ty::I16 | Ty::Char => {
-                Lowering::I32
-            }
-            Ty::I64 | Ty::U64 | Ty::Usize | Ty::Isize => Lowering::I64,
-            Ty::F32 => Lowering::F32,
-            Ty::F64 => Lowering::F64,
-            Ty::Str { .. } => Lowering::Text,
-            Ty::Bytes { .. } => Lowering::Bytes,
-            Ty::Handle { .. } => Lowering::Handle,
-            Ty::Unit => Lowering::None,
-            Ty::Record { .. }
-            | Ty::Enum { .. }
-            | Ty::Option(_)
-            | Ty::Vec(_)
-            | Ty::Array(..)
-            | Ty::Map { .. } => Lowering::Encoded,
-        }
-    }
-
-    /// The number of wasm values this parameter lowers to.
-    pub fn wasm_arity(&self) -> usize {
-        match self.lowering() {
-            Lowering::Text | Lowering::Bytes | Lowering::Encoded => 2,
-            Lowering::None => 0,
-            _ => 1,
-        }
-    }
-
-    /// True for the types returned directly (no return area): `()`,
-    /// scalars and handles.
-    pub fn is_direct_result(&self) -> bool {
-        matches!(
-            self.lowering(),
-            Lowering::None
-                | Lowering::I32
-                | Lowering::I64
-                | Lowering::F32
-                | Lowering::F64
-                | Lowering::Handle
-        )
-    }
-
-    /// True when the host must validate this parameter (handles, encoded
-    /// values, a `char`), which can fail with an ABI error the Go caller
-    /// receives. Text cannot fail: it is decoded lossily (`docs/abi.md`).
-    ///
-    /// The small integers and `usize` are checked too, but a guest cannot
-    /// get them wrong through the generated Go (the Go types have the same
-    /// range; a 64-bit host's `usize` holds any Go `uint`), so they do not
-    /// add an `error` to the Go function: when such a function has no
-    /// other way to fail, a bad value from a hand-written guest traps.
-    pub fn is_validated(&self) -> bool {
-        *self == Ty::Char || matches!(self.lowering(), Lowering::Handle | Lowering::Encoded)
-    }
-}
-
 impl Func {
     /// The handle this function is a method of in Go: the type of its first
     /// guest parameter, when that is a handle of the module (borrowed or
@@ -383,79 +308,12 @@ impl Func {
             _ => None,
         }
     }
-
-    /// True when the function uses the return area (`docs/abi.md`): its
-    /// result is encoded (not a scalar, a handle or `()`).
-    pub fn uses_ret_area(&self) -> bool {
-        !self.ret.ok.is_direct_result()
-    }
-
-    /// True when the function returns its result directly but can fail, so
-    /// it reports failures through the guest's status record
-    /// (`docs/abi.md`): one more parameter, written only on failure.
-    pub fn uses_status(&self) -> bool {
-        !self.uses_ret_area() && self.can_fail()
-    }
-
-    /// True when the call can fail: it returns `Result` or validates a
-    /// parameter. Such functions return a trailing `error` in Go.
-    pub fn can_fail(&self) -> bool {
-        self.ret.err.is_some() || self.params.iter().any(|p| p.ty.is_validated())
-    }
-
-    /// The number of wasm parameters, including the return area or the
-    /// status record.
-    pub fn wasm_arity(&self) -> usize {
-        let extra = if self.uses_ret_area() {
-            3
-        } else if self.uses_status() {
-            1
-        } else {
-            0
-        };
-        self.params.iter().map(|p| p.ty.wasm_arity()).sum::<usize>() + extra
-    }
 }
 
 impl Module {
     /// The type definition named `name`.
     pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
         self.types.iter().find(|t| t.name() == name)
-    }
-
-    /// The length of `t`'s encoding when it is always the same: numbers,
-    /// `bool`, `char`, enums without data, and records and arrays of such (`docs/abi.md`,
-    /// "Fixed-size values").
-    pub fn fixed_size(&self, t: &Ty) -> Option<usize> {
-        self.fixed_size_within(t, 0)
-    }
-
-    fn fixed_size_within(&self, t: &Ty, depth: usize) -> Option<usize> {
-        // A record that contains itself is refused by rustc after the macro
-        // ran; stop here instead of recursing forever.
-        if depth > 32 {
-            return None;
-        }
-        match t {
-            Ty::Bool | Ty::U8 | Ty::I8 => Some(1),
-            Ty::U16 | Ty::I16 => Some(2),
-            Ty::I32 | Ty::U32 | Ty::F32 | Ty::Char => Some(4),
-            Ty::I64 | Ty::U64 | Ty::F64 | Ty::Usize | Ty::Isize => Some(8),
-            Ty::Array(t, n) => self.fixed_size_within(t, depth + 1)?.checked_mul(*n),
-            Ty::Enum { name, .. } => match self.type_def(name) {
-                Some(TypeDef::Enum(e)) if e.is_unit_only() => Some(4),
-                _ => None,
-            },
-            Ty::Record { name, .. } => match self.type_def(name) {
-                Some(TypeDef::Record(r)) => r
-                    .fields
-                    .iter()
-                    .map(|f| self.fixed_size_within(&f.ty, depth + 1))
-                    .sum(),
-                _ => None,
-            },
-            _ => None,
-        }
     }
 
     /// True when any function borrows the state (`&S` / `&mut S`).
