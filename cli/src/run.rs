@@ -283,6 +283,9 @@ fn execute(
         }
         Ok(Err(e)) => {
             eprintln!("gohost: {}: {e}", program.display());
+            if let Some(backtrace) = e.backtrace() {
+                eprintln!("{backtrace}");
+            }
             ExitCode::from(EXIT_TRAPPED)
         }
     }

@@ -212,7 +212,7 @@ fn a_pending_generated_call_ends_at_its_deadline_a_cancel_or_a_drop() {
         let mut i = limited(&engine, &module, gohost::Limits::new().deadline(deadline)).await;
         let err = x::echo_async(&mut i, "slow", FOREVER_MS).await;
         assert!(
-            matches!(&err, Err(Error::DeadlineExceeded { func, deadline: d }) if func == "echo" && *d == deadline),
+            matches!(&err, Err(Error::DeadlineExceeded { func, deadline: d, .. }) if func == "echo" && *d == deadline),
             "{err:?}"
         );
 

@@ -5,6 +5,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::backtrace::{self, GuestBacktrace};
+
 /// Everything that can go wrong while loading, linking or running a guest.
 ///
 /// Messages say what was expected, what was found, and where, so that they can
@@ -57,30 +59,50 @@ pub enum Error {
     /// The guest trapped: it executed `unreachable`, accessed memory out of
     /// bounds, a host function failed, or it panicked (Go panics in reactor
     /// mode end in `unreachable`).
-    #[error("guest trapped: {message}")]
+    ///
+    /// When the engine stopped the guest itself (a stack overflow, a bad
+    /// memory access, `unreachable`), the message ends with the Go function
+    /// it was in, from [`backtrace`](Error::backtrace): `guest trapped:
+    /// call stack exhausted in `main.walk``.
+    #[error("guest trapped: {message}{}", backtrace::at("in", backtrace))]
     Trap {
         /// The engine's description, with the trap code or host message.
         message: String,
+        /// The guest's call stack where the engine trapped (empty for a
+        /// trap a host function raised, and on engines that give no
+        /// frames).
+        backtrace: GuestBacktrace,
     },
 
     /// A call ran out of fuel: it executed more instructions than its limit
     /// allows (an infinite loop, or more work than the host budgeted).
-    #[error("guest exceeded its execution limit of {limit} fuel units in `{func}`")]
+    #[error(
+        "guest exceeded its execution limit of {limit} fuel units in `{func}`{}",
+        backtrace::at("at", backtrace)
+    )]
     FuelExhausted {
         /// The export that was called.
         func: String,
         /// The fuel the call was given.
         limit: u64,
+        /// Where the guest was when it ran out (see [`Error::backtrace`]).
+        backtrace: GuestBacktrace,
     },
 
     /// A call ran longer than its deadline (wall-clock time, see
     /// [`Limits::deadline`](crate::Limits::deadline)).
-    #[error("guest exceeded its deadline of {deadline:?} in `{func}`")]
+    #[error(
+        "guest exceeded its deadline of {deadline:?} in `{func}`{}",
+        backtrace::at("at", backtrace)
+    )]
     DeadlineExceeded {
         /// The export that was called.
         func: String,
         /// The time the call was given.
         deadline: Duration,
+        /// Where the guest was when it was stopped (see
+        /// [`Error::backtrace`]; empty when it was stopped in a host call).
+        backtrace: GuestBacktrace,
     },
 
     /// The call was stopped by a [`CancelHandle`](crate::CancelHandle); the
@@ -199,6 +221,40 @@ pub enum Error {
 }
 
 impl Error {
+    /// The guest's wasm call stack where the engine stopped it, with Go's
+    /// function names: for a trap, a deadline or the fuel limit, on an
+    /// engine that gives frames (wasmtime); `None` otherwise.
+    pub fn backtrace(&self) -> Option<&GuestBacktrace> {
+        match self {
+            Error::Trap { backtrace, .. }
+            | Error::FuelExhausted { backtrace, .. }
+            | Error::DeadlineExceeded { backtrace, .. } => {
+                (!backtrace.is_empty()).then_some(backtrace)
+            }
+            _ => None,
+        }
+    }
+
+    /// A trap with `message` and no frames: one a host function (or gohost
+    /// on its behalf) raised.
+    pub(crate) fn trap(message: impl Into<String>) -> Self {
+        Error::Trap {
+            message: message.into(),
+            backtrace: GuestBacktrace::default(),
+        }
+    }
+
+    /// The error with the engine's `frames` where it has room for them.
+    pub(crate) fn with_backtrace(mut self, frames: GuestBacktrace) -> Self {
+        if let Error::Trap { backtrace, .. }
+        | Error::FuelExhausted { backtrace, .. }
+        | Error::DeadlineExceeded { backtrace, .. } = &mut self
+        {
+            *backtrace = frames;
+        }
+        self
+    }
+
     /// Whether the error leaves the instance unusable: a trap, an exit, or a
     /// limit hit. Pools drop such instances.
     pub fn is_fault(&self) -> bool {

@@ -55,6 +55,7 @@
 mod abi;
 mod adapters;
 mod any_box;
+mod backtrace;
 mod engine;
 mod error;
 mod host;
@@ -72,6 +73,7 @@ mod wasi;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use backtrace::{GuestBacktrace, GuestFrame};
 pub use engine::host_funcs::{IntoAsyncHostFunc, IntoHostFunc};
 pub use engine::values::{WasmParams, WasmResult, WasmResults, WasmValue};
 #[allow(deprecated)]

@@ -60,7 +60,8 @@ impl Ident {
 }
 
 /// The span of a call into the guest's `function` (an export, `_start` or
-/// `_initialize`); `fuel` and `outcome` are recorded when it ends.
+/// `_initialize`); `fuel` and `outcome` are recorded when it ends, and `at`
+/// (the Go function it stopped in) when the engine stopped it.
 #[inline(always)]
 pub(crate) fn export_span(ident: &Ident, function: &str) -> Span {
     tracing::debug_span!(
@@ -72,6 +73,7 @@ pub(crate) fn export_span(ident: &Ident, function: &str) -> Span {
         instance = ident.id,
         fuel = tracing::field::Empty,
         outcome = tracing::field::Empty,
+        at = tracing::field::Empty,
     )
 }
 

@@ -154,7 +154,7 @@ fn an_async_host_function_slower_than_the_deadline_ends_the_call() {
         let started = Instant::now();
         let err = p.call_async::<(), i32>("hang", ()).await.expect_err("must fail");
         assert!(
-            matches!(&err, Error::DeadlineExceeded { func, deadline: d } if func == "hang" && *d == deadline),
+            matches!(&err, Error::DeadlineExceeded { func, deadline: d, .. } if func == "hang" && *d == deadline),
             "{err:?}"
         );
         assert!(started.elapsed() >= deadline);
@@ -770,7 +770,7 @@ fn an_async_call_has_the_same_fuel_limit_as_a_sync_one() {
         p.initialize_async().await.expect("initialize");
         let err = p.call_async::<(i64,), i64>("spin", (-1,)).await;
         assert!(
-            matches!(&err, Err(Error::FuelExhausted { func, limit }) if func == "spin" && *limit == fuel),
+            matches!(&err, Err(Error::FuelExhausted { func, limit, .. }) if func == "spin" && *limit == fuel),
             "{err:?}"
         );
     });

@@ -305,7 +305,7 @@ async fn call(pool: &Pool<()>, i: u64) {
     let as_planned = match (&ended, planned) {
         (Ok(Ok(v)), Outcome::Value) => *v == value,
         (Ok(Err(message)), Outcome::TypedError) => *message == format!("the host has no {key}"),
-        (Err(Error::Trap { message }), Outcome::HostPanic) => message.contains(&format!(
+        (Err(Error::Trap { message, .. }), Outcome::HostPanic) => message.contains(&format!(
             "host function soak.explode panicked: {HOST_PANIC}"
         )),
         (Err(Error::GuestPanic { message, .. }), Outcome::GoPanic) => {

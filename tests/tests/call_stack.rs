@@ -35,7 +35,10 @@ fn on_thread<R: Send + 'static>(bytes: usize, f: impl FnOnce() -> R + Send + 'st
 /// A `std::thread`'s default stack.
 const TWO_MIB: usize = 2 << 20;
 
-const TRAPPED: &str = "guest trapped: call stack exhausted";
+/// The error of a runaway recursion of `main.depth`.
+fn trapped() -> String {
+    common::stopped_in("guest trapped: call stack exhausted", "in", "main.depth")
+}
 
 #[test]
 fn go_recurses_100_000_calls_deep_from_a_2_mib_thread() {
@@ -61,7 +64,7 @@ fn recursion_without_end_is_a_trap_on_any_thread() {
         let wasm = wasm.clone();
         let o = on_thread(stack, move || run_with(&wasm, &["forever"], |_| {}));
         let err = o.code.as_ref().err().map(ToString::to_string);
-        assert_eq!(err.as_deref(), Some(TRAPPED), "{stack}: {o:?}");
+        assert_eq!(err, Some(trapped()), "{stack}: {o:?}");
     }
     // The host lives on, and runs the next program.
     let o = run_with(&wasm, &["recurse", "1000"], |_| {});
@@ -81,7 +84,7 @@ fn a_smaller_stack_limit_ends_recursion_sooner() {
             .map_err(|e| e.to_string())
     };
     assert_eq!(run("1000"), Ok(0));
-    assert_eq!(run("100000"), Err(TRAPPED.to_owned()));
+    assert_eq!(run("100000"), Err(trapped()));
 }
 
 /// What the test host's `call_back` calls: an export of the calling guest.
@@ -132,7 +135,7 @@ fn a_plugin_recurses_deep_in_an_export_call_and_in_a_call_back() {
         );
 
         let err = p.call::<(i32,), i32>("depth", (-1,));
-        assert_eq!(err.err().map(|e| e.to_string()).as_deref(), Some(TRAPPED));
+        assert_eq!(err.err().map(|e| e.to_string()), Some(trapped()));
         assert!(p.poisoned().is_some());
 
         let mut p = plugin(&engine, "depth");
@@ -224,4 +227,37 @@ fn a_program_out_of_memory_is_a_memory_limit_error() {
     );
     let o = run_with(deep(), &["recurse", "10"], |_| {});
     assert_eq!(o.stdout, "depth 10\n");
+}
+
+#[test]
+fn a_trap_names_the_go_function_it_stopped_in() {
+    // A write through an unsafe pointer beyond linear memory: the engine
+    // traps in the method that wrote.
+    let o = run_with(deep(), &["poke"], |_| {});
+    let err = o.code.expect_err("a write out of bounds traps");
+    assert_eq!(
+        err.to_string(),
+        common::stopped_in(
+            "guest trapped: out of bounds memory access",
+            "in",
+            "main.(*cells).put"
+        )
+    );
+    // The backtrace lists the frames, innermost first, with Go's names
+    // (on wasmtime; wasmi records none).
+    match err.backtrace() {
+        Some(backtrace) => {
+            let names: Vec<_> = backtrace
+                .frames()
+                .iter()
+                .filter_map(|f| f.name.as_deref())
+                .collect();
+            assert_eq!(names.first(), Some(&"main.(*cells).put"), "{backtrace}");
+            assert!(names.contains(&"main.main"), "{backtrace}");
+            assert!(backtrace
+                .to_string()
+                .contains("  0: main.(*cells).put (func "));
+        }
+        None => assert_eq!(gohost::EngineKind::default(), gohost::EngineKind::Wasmi),
+    }
 }

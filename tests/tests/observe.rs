@@ -313,6 +313,14 @@ fn spans_say_how_each_call_ended() {
         .expect("b's span");
     let fuel: u64 = spin.field("fuel").expect("fuel").parse().expect("number");
     assert!(fuel >= FUEL, "spent {fuel} of {FUEL}");
+    // Where it ran out: the Go function, where the engine records frames.
+    match gohost::EngineKind::default() {
+        gohost::EngineKind::Wasmtime => assert!(
+            spin.field("at").is_some_and(|at| at.starts_with("`main.")),
+            "{spin:?}"
+        ),
+        _ => assert_eq!(spin.field("at"), None),
+    }
     // The host function's own span says it panicked.
     let explode = spans.of("gohost::host", "explode");
     assert_eq!(explode.len(), 1, "{explode:#?}");

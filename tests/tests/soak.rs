@@ -76,7 +76,9 @@ fn call(pool: &Pool<()>, i: u64, counts: &Counts) {
                 ),
             };
             let expected = match (&r, fault) {
-                (Err(Error::Trap { message }), Fault::GoPanic) => message.contains("unreachable"),
+                (Err(Error::Trap { message, .. }), Fault::GoPanic) => {
+                    message.contains("unreachable")
+                }
                 (Err(Error::FuelExhausted { .. }), Fault::Fuel) => true,
                 (Err(Error::MemoryLimit { .. }), Fault::MemoryBomb) => true,
                 (Err(Error::Exited { code: 7 }), Fault::Exit) => true,

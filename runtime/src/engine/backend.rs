@@ -24,6 +24,7 @@ use super::kind::EngineKind;
 use super::sig::{Import, Signature};
 use super::values::{WasmParams, WasmResult, WasmResults};
 use crate::abi::{AbiState, Pending};
+use crate::backtrace::GuestBacktrace;
 use crate::error::{Error, Trap};
 use crate::limits::{Deadline, Limits, MemoryLimiter};
 use crate::trace::Ident;
@@ -188,6 +189,10 @@ pub trait Backend: Sized + Send + Sync + 'static {
     fn out_of_fuel(e: &Self::Error) -> bool;
     /// The message of `e`: the trap's description or the host's message.
     fn message(e: &Self::Error) -> String;
+    /// The guest's call stack where the engine trapped with `e` (not for
+    /// errors a host function returned); empty when the engine gives no
+    /// frames.
+    fn backtrace(e: &Self::Error) -> GuestBacktrace;
     /// `e` with its context, for errors of linking (which import did not
     /// match).
     fn full_message(e: &Self::Error) -> String;

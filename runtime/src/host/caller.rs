@@ -187,27 +187,23 @@ fn call_back<B: Backend, S, P: WasmParams, R: WasmResults>(
         // wasmtime refuses a blocking call on the fiber of an async
         // call, and a nested call could not yield on wasmi: the same
         // rule for both.
-        return Err(Error::Trap {
-            message: format!("a host function cannot call `{name}` back during an async call"),
-        });
+        return Err(Error::trap(format!(
+            "a host function cannot call `{name}` back during an async call"
+        )));
     }
     // Each call back nests the engine on this thread's stack; a guest
     // that keeps calling back (its export calls the host, which calls
     // the export, ...) ends here rather than overflow it. (wasmtime
     // also counts these frames within the guest's own stack limit.)
     if native_stack::remaining().is_some_and(|left| left < CALL_BACK_STACK) {
-        return Err(Error::Trap {
-            message: format!(
-                "call stack exhausted: no room on the host thread's stack to call `{name}` back"
-            ),
-        });
+        return Err(Error::trap(format!(
+            "call stack exhausted: no room on the host thread's stack to call `{name}` back"
+        )));
     }
     B::call_back(caller, name, params)?.map_err(|e| {
         B::caller_data(caller)
             .deadline
             .error(name)
-            .unwrap_or_else(|| Error::Trap {
-                message: B::message(&e),
-            })
+            .unwrap_or_else(|| Error::trap(B::message(&e)))
     })
 }

@@ -37,7 +37,7 @@ macro_rules! traced_async {
                 $call.await
             } else {
                 let result = tracing::Instrument::instrument($call, span.clone()).await;
-                $this.trace_end(&span, $outcome(&result));
+                $this.trace_end(&span, $outcome(&result), result.as_ref().err());
                 result
             }
         }
@@ -63,12 +63,15 @@ impl<B: Backend, S> InstanceOn<B, S> {
     /// Records the fuel and the outcome of the call in `span` (enabled).
     #[cold]
     #[inline(never)]
-    pub(super) fn trace_end(&mut self, span: &Span, outcome: &'static str) {
+    pub(super) fn trace_end(&mut self, span: &Span, outcome: &'static str, error: Option<&Error>) {
         if let Some(mut count) = self.fuel_count.take() {
             count.tally(B::fuel_left(&self.store), 0);
             span.record("fuel", count.spent);
         }
         span.record("outcome", outcome);
+        if let Some(at) = error.and_then(Error::backtrace).and_then(|b| b.location()) {
+            span.record("at", at);
+        }
     }
 
     /// Runs the top-level call `call` of `func` in its span, when a
@@ -99,7 +102,7 @@ impl<B: Backend, S> InstanceOn<B, S> {
             return call(self);
         }
         let result = span.in_scope(|| call(self));
-        self.trace_end(&span, outcome(&result));
+        self.trace_end(&span, outcome(&result), result.as_ref().err());
         result
     }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::async_call::Stopped;
 use super::exports::Exports;
+use crate::backtrace::GuestBacktrace;
 use crate::engine::Backend;
 use crate::engine::StoreData;
 use crate::error::Error;
@@ -245,18 +246,31 @@ impl<B: Backend, S> InstanceOn<B, S> {
         } else if let Some(code) = B::exit_status(&e) {
             Error::Exited { code }
         } else if let Some(err) = data.deadline.error(func) {
-            err
+            err.with_backtrace(self.backtrace(&e))
         } else if B::out_of_fuel(&e) {
             Error::FuelExhausted {
                 func: func.to_owned(),
                 limit: data.limits.fuel_per_call.unwrap_or(0),
+                backtrace: self.backtrace(&e),
             }
         } else {
             Error::Trap {
                 message: B::message(&e),
+                backtrace: self.backtrace(&e),
             }
         };
         self.poison(err)
+    }
+
+    /// The frames the engine recorded with `e`, under Go's own names where
+    /// the guest's memory holds them.
+    #[cold]
+    fn backtrace(&self, e: &B::Error) -> GuestBacktrace {
+        let mut backtrace = B::backtrace(e);
+        if let (false, Some(memory)) = (backtrace.is_empty(), self.data().memory) {
+            backtrace.restore_go_names(B::memory(&self.store, memory));
+        }
+        backtrace
     }
 
     /// The error of a call stopped while it awaited; poisons the instance.

@@ -130,7 +130,7 @@ fn a_call_that_runs_past_its_deadline_ends() {
     let limits = Limits::new().deadline(Duration::from_millis(20));
     let err = call(&engine, limits, "forever", None);
     assert!(
-        matches!(&err, Err(Error::DeadlineExceeded { func, deadline })
+        matches!(&err, Err(Error::DeadlineExceeded { func, deadline, .. })
             if func == "forever" && *deadline == Duration::from_millis(20)),
         "{err:?}"
     );

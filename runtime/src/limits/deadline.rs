@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::cancel::CancelState;
+use crate::backtrace::GuestBacktrace;
 use crate::error::Error;
 
 /// The deadline of the call in progress, kept in the store, and the flag of
@@ -102,6 +103,7 @@ impl Deadline {
             Some(Error::DeadlineExceeded {
                 func: func.to_owned(),
                 deadline: self.limit.unwrap_or_default(),
+                backtrace: GuestBacktrace::default(),
             })
         }
     }

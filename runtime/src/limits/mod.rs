@@ -99,7 +99,7 @@ impl Limits {
     ///     Linker::<()>::new(&engine).instantiate_limited(&module, &WasiConfig::new(), (), limits)?;
     /// plugin.initialize()?;
     /// match plugin.call::<(), i32>("spin", ()) {
-    ///     Err(Error::DeadlineExceeded { func, deadline }) => {
+    ///     Err(Error::DeadlineExceeded { func, deadline, .. }) => {
     ///         eprintln!("{func} ran longer than {deadline:?}; the instance is discarded")
     ///     }
     ///     other => println!("{other:?}"),

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 func main() {
@@ -63,6 +64,11 @@ func main() {
 			block[0] = 1
 			hoard = append(hoard, block)
 		}
+	case "poke":
+		// A write through a pointer made with unsafe, 2 GiB past a
+		// variable, beyond the end of linear memory: the engine traps in
+		// the writing function.
+		store.put(1<<31, 1)
 	default:
 		fmt.Fprintln(os.Stderr, "deep: unknown scenario", os.Args[1])
 		os.Exit(64)
@@ -77,6 +83,18 @@ func depth(n int) int {
 		return 0
 	}
 	return depth(n-1) + 1
+}
+
+// cells writes words at offsets from its anchor, unchecked.
+type cells struct{ anchor uint64 }
+
+var store cells
+
+// put writes v offset bytes past the anchor.
+//
+//go:noinline
+func (c *cells) put(offset uintptr, v uint64) {
+	*(*uint64)(unsafe.Add(unsafe.Pointer(&c.anchor), offset)) = v
 }
 
 type node struct{ child *node }

@@ -54,3 +54,14 @@ pub fn run_stdin(wasm: &Path, args: &[&str], stdin: &[u8]) -> Outcome {
         w.stdin(Input::Bytes(stdin.to_vec()));
     })
 }
+
+/// The message of an error that stopped the guest in the Go function
+/// `go_func`: `base`, and on an engine that records a trap's frames
+/// (wasmtime; wasmi records none) ` {word} `{go_func}``.
+pub fn stopped_in(base: &str, word: &str, go_func: &str) -> String {
+    if gohost::EngineKind::default() == gohost::EngineKind::Wasmtime {
+        format!("{base} {word} `{go_func}`")
+    } else {
+        base.to_owned()
+    }
+}

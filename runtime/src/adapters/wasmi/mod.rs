@@ -33,6 +33,7 @@ use types::{Data, EngineCaller, Store};
 use wasi::Wasi;
 
 use crate::abi::Pending;
+use crate::backtrace::GuestBacktrace;
 use crate::engine::host_funcs::{AsyncHostFuncOn, HostFuncOn};
 use crate::engine::sig::{Import, Signature};
 use crate::engine::values::{WasmParams, WasmResult, WasmResults};
@@ -227,6 +228,11 @@ impl Backend for Wasmi {
 
     fn message(e: &wasmi::Error) -> String {
         e.to_string()
+    }
+
+    /// wasmi keeps no record of the frames a trap unwound.
+    fn backtrace(_: &wasmi::Error) -> GuestBacktrace {
+        GuestBacktrace::default()
     }
 
     fn full_message(e: &wasmi::Error) -> String {

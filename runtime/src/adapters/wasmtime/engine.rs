@@ -2,10 +2,14 @@
 //! wasmtime engine, its module cache, and the epoch ticker of an
 //! interruptible one.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use super::cache;
 use crate::engine::{Config, TICK};
+
+/// The most frames a trap's backtrace keeps.
+const BACKTRACE_FRAMES: usize = 64;
 
 /// A gohost engine on wasmtime. Cheap to clone; clones share the engine.
 #[derive(Debug, Clone)]
@@ -29,8 +33,10 @@ impl WasmtimeEngine {
         let mut c = wasmtime::Config::new();
         c.consume_fuel(config.fuel);
         c.epoch_interruption(config.interruptible);
-        // Trap messages name the trap, as on wasmi, without a backtrace.
-        c.wasm_backtrace_max_frames(None);
+        // A trap's error names the Go function it stopped in, from the
+        // frames wasmtime records (the innermost ones: a runaway recursion
+        // has a million).
+        c.wasm_backtrace_max_frames(NonZeroUsize::new(BACKTRACE_FRAMES));
         c.max_wasm_stack(config.max_wasm_stack);
         // wasmtime-wasi turns on wasmtime's async support, which refuses a
         // guest stack larger than its fibers' stacks; those fibers get the

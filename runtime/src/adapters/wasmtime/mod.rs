@@ -30,6 +30,7 @@ use store::Extra;
 use types::{Data, EngineCaller, Store};
 
 use crate::abi::Pending;
+use crate::backtrace::{GuestBacktrace, GuestFrame};
 use crate::engine::sig::{Import, Signature};
 use crate::engine::values::{WasmParams, WasmResult, WasmResults};
 use crate::engine::CallerRepr;
@@ -250,6 +251,25 @@ impl Backend for Wasmtime {
             }
             None => e.root_cause().to_string(),
         }
+    }
+
+    /// The frames wasmtime recorded with a trap of its own (a host
+    /// function's error carries them too, but the host said what failed).
+    fn backtrace(e: &wasmtime::Error) -> GuestBacktrace {
+        if e.downcast_ref::<wasmtime::Trap>().is_none() {
+            return GuestBacktrace::default();
+        }
+        let Some(trace) = e.downcast_ref::<wasmtime::WasmBacktrace>() else {
+            return GuestBacktrace::default();
+        };
+        let frames = trace.frames().iter().map(|frame| {
+            GuestFrame::new(
+                frame.func_index(),
+                frame.func_name().map(str::to_owned),
+                frame.module_offset(),
+            )
+        });
+        GuestBacktrace::new(frames.collect())
     }
 
     fn full_message(e: &wasmtime::Error) -> String {
