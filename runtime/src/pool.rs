@@ -182,10 +182,10 @@ impl<S: Send + 'static> PoolBuilder<S> {
     /// Default: none.
     ///
     /// ```no_run
-    /// # fn f(linker: gohost::Linker<()>, module: gohost::Module) {
+    /// # fn f(linker: gohost::Linker<()>, module: gohost::Module) -> Result<(), gohost::Error> {
     /// let pool = gohost::Pool::builder(linker, module, || ()).name("echo").build()?;
     /// assert_eq!(pool.name(), Some("echo"));
-    /// # Ok::<(), gohost::Error>(()) }
+    /// # Ok(()) }
     /// ```
     #[must_use]
     pub fn name(mut self, name: impl Into<String>) -> Self {
