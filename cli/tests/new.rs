@@ -116,6 +116,28 @@ fn built_path(stderr: &str, prefix: &str) -> std::path::PathBuf {
     path
 }
 
+/// Runs the README's commands of the plugin project `krate` in `dir`:
+/// `hello` answers, says where it was built, and its `Log` line shows.
+fn run_plugin_project(dir: &Path, krate: &str) {
+    let printed = run_and_test(dir);
+    assert_eq!(printed.stdout, "hello: Hello, Gopher! Hello, Gopher!\n");
+    let wasm = built_path(&printed.stderr, "built hello: ");
+    assert!(
+        wasm.ends_with(format!("gohost-guests/{krate}-plugins/hello.wasm")),
+        "{}",
+        wasm.display()
+    );
+    // The plugin's `Log` call shows, after its name.
+    assert!(
+        printed
+            .stderr
+            .lines()
+            .any(|l| l == "hello: greeting Gopher"),
+        "{}",
+        printed.stderr
+    );
+}
+
 #[test]
 fn new_projects_build_run_and_pass_their_tests() {
     gohost_tests::require_go();
@@ -138,23 +160,7 @@ fn new_projects_build_run_and_pass_their_tests() {
     assert!(!go_mod.contains("replace"), "{go_mod}");
 
     let (_tmp, plugin) = scaffold("plugin", "demo_plugins");
-    let printed = run_and_test(&plugin);
-    assert_eq!(printed.stdout, "hello: Hello, Gopher! Hello, Gopher!\n");
-    let wasm = built_path(&printed.stderr, "built hello: ");
-    assert!(
-        wasm.ends_with("gohost-guests/demo_plugins-plugins/hello.wasm"),
-        "{}",
-        wasm.display()
-    );
-    // The plugin's `Log` call shows, after its name.
-    assert!(
-        printed
-            .stderr
-            .lines()
-            .any(|l| l == "hello: greeting Gopher"),
-        "{}",
-        printed.stderr
-    );
+    run_plugin_project(&plugin, "demo_plugins");
 
     // A plugin that does not compile: an error with the compiler's words,
     // not a panic.
@@ -193,22 +199,7 @@ fn an_async_plugin_project_builds_runs_and_passes_its_tests() {
     );
     let test = std::fs::read_to_string(plugin.join("tests/plugins.rs")).expect("test");
     assert!(test.contains("#[tokio::test]"), "{test}");
-    let printed = run_and_test(&plugin);
-    assert_eq!(printed.stdout, "hello: Hello, Gopher! Hello, Gopher!\n");
-    let wasm = built_path(&printed.stderr, "built hello: ");
-    assert!(
-        wasm.ends_with("gohost-guests/demo-async-plugins/hello.wasm"),
-        "{}",
-        wasm.display()
-    );
-    assert!(
-        printed
-            .stderr
-            .lines()
-            .any(|l| l == "hello: greeting Gopher"),
-        "{}",
-        printed.stderr
-    );
+    run_plugin_project(&plugin, "demo-async");
 }
 
 #[test]
