@@ -81,7 +81,8 @@ fn async_loops_and_pools_do_the_same_work_as_the_sync_ones() {
         Arc::new(
             gohost::Pool::builder(gohost_linker(engine), module, || ())
                 .max_instances(2)
-                .build(),
+                .build()
+                .expect("pool"),
         )
     };
     let sync_pool = pool(&engine);

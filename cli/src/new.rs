@@ -12,7 +12,8 @@ use gohost_codegen::naming;
 ///
 /// `host` makes a program that runs a Go command and offers it host
 /// functions; `plugin` makes a host that loads Go plugins (reactors) and
-/// calls what they export.
+/// calls what they export; `plugin --async` makes that host a Tokio
+/// program with an `async fn` host function.
 ///
 /// The project's first build compiles gohost and its WebAssembly engine,
 /// which takes minutes; later builds take seconds.
@@ -29,6 +30,11 @@ pub struct NewArgs {
     /// empty.
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
+
+    /// For `plugin`: an async host (Tokio) with an `async fn` host function,
+    /// calling its plugins through pools of async calls.
+    #[arg(long = "async")]
+    asynchronous: bool,
 
     /// Depend on the gohost crates of this local checkout (by path) instead
     /// of the published ones.
@@ -81,6 +87,17 @@ const PLUGIN: &[Template] = templates!("plugin":
     "plugins/hello/main.go" => "plugins/hello/main.go",
 );
 
+const PLUGIN_ASYNC: &[Template] = templates!("plugin-async":
+    "Cargo.toml" => "Cargo.toml",
+    ".gitignore" => "gitignore",
+    "README.md" => "README.md",
+    "src/lib.rs" => "src/lib.rs",
+    "src/main.rs" => "src/main.rs",
+    "tests/plugins.rs" => "tests/plugins.rs",
+    "plugins/go.mod" => "plugins/go.mod",
+    "plugins/hello/main.go" => "plugins/hello/main.go",
+);
+
 /// What the first build of a project costs (in its README and in what
 /// `gohost new` prints). Measured: a new plugin project's first `cargo run`
 /// took 407 s of CPU time (it compiles about 100 crates, gohost and wasmi
@@ -114,9 +131,15 @@ fn scaffold(a: &NewArgs) -> Result<PathBuf, String> {
     if std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some()) {
         return Err(format!("{} exists and is not empty", dir.display()));
     }
-    let templates = match a.kind {
-        Kind::Host => HOST,
-        Kind::Plugin => PLUGIN,
+    let templates = match (a.kind, a.asynchronous) {
+        (Kind::Host, false) => HOST,
+        (Kind::Plugin, false) => PLUGIN,
+        (Kind::Plugin, true) => PLUGIN_ASYNC,
+        (Kind::Host, true) => {
+            return Err(
+                "--async applies to `plugin` projects: `gohost new plugin NAME --async`".into(),
+            )
+        }
     };
     for t in templates {
         let path = dir.join(t.path);
@@ -266,7 +289,7 @@ mod tests {
     fn every_placeholder_is_filled() {
         let names = Names::new("demo").expect("a valid name");
         let deps = dependencies(None).expect("published crates");
-        for t in HOST.iter().chain(PLUGIN) {
+        for t in HOST.iter().chain(PLUGIN).chain(PLUGIN_ASYNC) {
             let text = fill(t.text, &names, &deps);
             assert!(!text.contains("{{"), "{}: {text}", t.path);
             assert!(!text.contains(GO_PACKAGE_PLACEHOLDER), "{}: {text}", t.path);

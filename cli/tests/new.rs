@@ -34,9 +34,18 @@ fn cargo(dir: &Path, args: &[&str]) -> std::process::Output {
 /// Makes a project of `kind` named `name` in a fresh directory; returns it
 /// (and the temporary directory that holds it).
 fn scaffold(kind: &str, name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    scaffold_with(kind, name, &[])
+}
+
+/// [`scaffold`] with more options of `gohost new` (`--async`).
+fn scaffold_with(
+    kind: &str,
+    name: &str,
+    options: &[&str],
+) -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join(name);
-    let out = gohost(&[
+    let mut args = vec![
         "new",
         kind,
         name,
@@ -44,7 +53,9 @@ fn scaffold(kind: &str, name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         dir.to_str().expect("utf-8"),
         "--gohost-path",
         repo().to_str().expect("utf-8"),
-    ]);
+    ];
+    args.extend_from_slice(options);
+    let out = gohost(&args);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("cargo run")
@@ -105,6 +116,28 @@ fn built_path(stderr: &str, prefix: &str) -> std::path::PathBuf {
     path
 }
 
+/// Runs the README's commands of the plugin project `krate` in `dir`:
+/// `hello` answers, says where it was built, and its `Log` line shows.
+fn run_plugin_project(dir: &Path, krate: &str) {
+    let printed = run_and_test(dir);
+    assert_eq!(printed.stdout, "hello: Hello, Gopher! Hello, Gopher!\n");
+    let wasm = built_path(&printed.stderr, "built hello: ");
+    assert!(
+        wasm.ends_with(format!("gohost-guests/{krate}-plugins/hello.wasm")),
+        "{}",
+        wasm.display()
+    );
+    // The plugin's `Log` call shows, after its name.
+    assert!(
+        printed
+            .stderr
+            .lines()
+            .any(|l| l == "hello: greeting Gopher"),
+        "{}",
+        printed.stderr
+    );
+}
+
 #[test]
 fn new_projects_build_run_and_pass_their_tests() {
     gohost_tests::require_go();
@@ -127,23 +160,7 @@ fn new_projects_build_run_and_pass_their_tests() {
     assert!(!go_mod.contains("replace"), "{go_mod}");
 
     let (_tmp, plugin) = scaffold("plugin", "demo_plugins");
-    let printed = run_and_test(&plugin);
-    assert_eq!(printed.stdout, "hello: Hello, Gopher! Hello, Gopher!\n");
-    let wasm = built_path(&printed.stderr, "built hello: ");
-    assert!(
-        wasm.ends_with("gohost-guests/demo_plugins-plugins/hello.wasm"),
-        "{}",
-        wasm.display()
-    );
-    // The plugin's `Log` call shows, after its name.
-    assert!(
-        printed
-            .stderr
-            .lines()
-            .any(|l| l == "hello: greeting Gopher"),
-        "{}",
-        printed.stderr
-    );
+    run_plugin_project(&plugin, "demo_plugins");
 
     // A plugin that does not compile: an error with the compiler's words,
     // not a panic.
@@ -166,6 +183,23 @@ fn new_projects_build_run_and_pass_their_tests() {
         stderr.contains("./main.go:4:2: undefined: greet"),
         "{stderr}"
     );
+}
+
+#[test]
+fn an_async_plugin_project_builds_runs_and_passes_its_tests() {
+    gohost_tests::require_go();
+    let (_tmp, plugin) = scaffold_with("plugin", "demo-async", &["--async"]);
+    let main = std::fs::read_to_string(plugin.join("src/main.rs")).expect("main.rs");
+    assert!(main.contains("#[tokio::main]"), "{main}");
+    let lib = std::fs::read_to_string(plugin.join("src/lib.rs")).expect("lib.rs");
+    assert!(
+        lib.contains("pub async fn salutation")
+            && lib.contains("handle_pooled_async(&self.pool, req)"),
+        "{lib}"
+    );
+    let test = std::fs::read_to_string(plugin.join("tests/plugins.rs")).expect("test");
+    assert!(test.contains("#[tokio::test]"), "{test}");
+    run_plugin_project(&plugin, "demo-async");
 }
 
 #[test]
@@ -199,6 +233,13 @@ fn new_refuses_bad_names_and_busy_directories() {
     ]);
     assert!(
         text(&out.stderr).contains("--gohost-path"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = gohost(&["new", "host", "ok", "--dir", dir, "--async"]);
+    assert!(
+        text(&out.stderr).contains("--async applies to `plugin` projects"),
         "{}",
         text(&out.stderr)
     );

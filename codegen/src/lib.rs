@@ -154,6 +154,7 @@ pub fn expand_in(attr: TokenStream, item: TokenStream, base: Option<&Path>) -> E
         Some(p) => p.files.clone(),
         None => go_files(&m),
     };
+    rust::add_derives(&m, &mut module);
     let extra = rust::emit(&m, &hash::model_hash(&m), &go);
     if let Some((_, items)) = &mut module.content {
         match syn::parse2::<syn::File>(extra) {

@@ -222,6 +222,14 @@ fn export_validation_messages() {
             "cannot be named `instance`",
         ),
         (
+            "extern \"Go\" { fn f(pool: i32); }",
+            "cannot be named `pool`",
+        ),
+        (
+            "extern \"Go\" { fn handle(); fn handle_pooled(); }",
+            "the export `handle_pooled` has the name of a generated client of the export `handle`",
+        ),
+        (
             "extern \"Go\" { static X: i32; }",
             "expected `fn name(params) -> T;`",
         ),

@@ -328,6 +328,81 @@ fn async_host_functions_through_generated_bindings() {
     });
 }
 
+fn linker(engine: &gohost::Engine) -> gohost::Linker<Catalogue> {
+    let mut linker = gohost::Linker::<Catalogue>::new(engine);
+    shop::add_to_linker(&mut linker, |c: &mut Catalogue| c).expect("link");
+    linker
+}
+
+/// A pool of sync calls over a plugin that imports async host functions
+/// is refused when it is built, naming them; a pool of async calls is
+/// called through the generated pool clients with borrowed arguments,
+/// from the tasks of a multi-thread runtime.
+#[test]
+fn pooled_clients_take_borrowed_arguments_and_a_sync_pool_is_refused_at_build() {
+    use shop::exports as x;
+
+    let (engine, module, _) = setup();
+    let err = gohost::Pool::builder(linker(&engine), module.clone(), catalogue)
+        .build()
+        .expect_err("a sync pool over async imports");
+    let msg = err.to_string();
+    let first = msg.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("cannot link guest: it imports `shop.")
+            && first.contains("an async host function")
+            && first.contains("`shop.lookup`")
+            && first.contains("build the pool with build_async()"),
+        "{msg}"
+    );
+    assert!(matches!(err, gohost::Error::Link(_)), "{err:?}");
+
+    let pool = Arc::new(
+        gohost::Pool::builder(linker(&engine), module, catalogue)
+            .max_instances(2)
+            .build_async()
+            .expect("an async pool"),
+    );
+    // The sync client refuses the async pool at once, without an instance.
+    let err = x::twice_pooled(&pool, 1).expect_err("a sync call of an async pool");
+    assert!(err.to_string().contains("call_async()"), "{err}");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..6)
+            .map(|i| {
+                let pool = Arc::clone(&pool);
+                tokio::spawn(async move {
+                    // Borrowed across the await: no `move`, no boxing.
+                    let text = format!("call {i}");
+                    let echo = x::echo_pooled_async(&pool, &text, 2).await.expect("echo");
+                    assert_eq!(echo, text);
+                    let names = vec!["apple".to_owned(), "pear".to_owned()];
+                    let total = x::checkout_pooled_async(&*pool, names.clone()).await;
+                    assert_eq!(total.expect("checkout"), Ok(7));
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("a task");
+        }
+        // A fault discards the instance; the next call gets a fresh one.
+        let err = x::burn_pooled_async(&pool)
+            .await
+            .expect_err("the host panics");
+        assert!(err.to_string().contains("the shop is on fire"), "{err}");
+        assert_eq!(x::twice_pooled_async(&pool, 21).await.expect("twice"), 42);
+    });
+    let stats = pool.stats();
+    assert_eq!(stats.calls, 6 * 2 + 2, "{stats:?}");
+    assert_eq!(stats.faults.trap, 1, "{stats:?}");
+    assert!(stats.created <= 3, "{stats:?}");
+}
+
 /// Awaits all `futures` concurrently on this task.
 async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
     let mut futures: Vec<_> = futures.map(|f| Some(Box::pin(f))).collect();

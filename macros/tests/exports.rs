@@ -3,6 +3,8 @@
 //! module below; the host calls them through the generated client
 //! (`plug::exports`) on the real engine, for every type row, the error
 //! kinds, a recovered panic, and host functions called during an export.
+//! The records and enums below derive nothing but what the macro adds
+//! (`Clone`, `Debug`, `PartialEq`), which the assertions use.
 
 mod common;
 
@@ -17,14 +19,12 @@ pub mod plug {
     use std::fmt;
 
     /// A nested record.
-    #[derive(Debug, Clone, PartialEq)]
     pub struct Inner {
         pub tags: Vec<String>,
         pub score: Option<f64>,
     }
 
     /// A request with every kind of field.
-    #[derive(Debug, Clone, PartialEq)]
     pub struct Request {
         pub id: u64,
         pub name: String,
@@ -38,20 +38,19 @@ pub mod plug {
         pub ratio: f32,
     }
 
-    #[derive(Debug, Clone, PartialEq)]
     pub enum Mode {
         Fast,
         Slow,
     }
 
-    #[derive(Debug, Clone, PartialEq)]
     pub enum Shape {
         Circle { r: f64 },
         Rect(f32, f32),
         Nothing,
     }
 
-    #[derive(Debug, Clone, PartialEq)]
+    // Derived by hand: the macro adds only what is missing (Clone, PartialEq).
+    #[derive(Debug)]
     pub enum PluginError {
         NotFound,
         Invalid { reason: String },
@@ -296,4 +295,42 @@ fn plugin_exports_round_trip() {
         matches!(x::add(&mut inst, 1, 1), Err(gohost::Error::Poisoned { .. })),
         "after a panic the instance refuses calls"
     );
+}
+
+/// The generated pool clients: borrowed records and strings, a cloned
+/// request, a typed error, and a Go panic that discards one instance.
+#[test]
+fn pooled_clients_take_borrowed_arguments() {
+    use plug::exports as x;
+
+    let wasm = build_plugin();
+    let engine = gohost::Engine::default();
+    let module = gohost::Module::from_bytes(&engine, &wasm).expect("module");
+    let mut linker = gohost::Linker::<Host>::new(&engine);
+    plug::add_to_linker(&mut linker, |h: &mut Host| h).expect("link");
+    let pool = gohost::Pool::builder(linker, module, Host::default)
+        .max_instances(2)
+        .build()
+        .expect("pool");
+    let req = request();
+    let copy = req.clone();
+    assert_eq!(x::echo_request_pooled(&pool, &req).expect("echo"), copy);
+    assert_eq!(
+        x::echo_str_pooled(&pool, &req.name).expect("echo"),
+        req.name
+    );
+    assert_eq!(
+        x::sum9_pooled(&pool, 1, 2, 3, 4, 5, 6, 7, 8, 9).expect("sum9"),
+        45
+    );
+    assert_eq!(
+        x::lookup_pooled(&pool, "missing").expect("lookup"),
+        Err(plug::PluginError::NotFound)
+    );
+    let err = x::explode_pooled(&pool, "boom").expect_err("a Go panic");
+    assert!(matches!(err, gohost::Error::GuestPanic { .. }), "{err:?}");
+    assert_eq!(x::add_pooled(&pool, 40, 2).expect("add"), 42);
+    let stats = pool.stats();
+    assert_eq!((stats.calls, stats.faults.guest_panic), (6, 1), "{stats:?}");
+    assert_eq!(stats.discarded, 1, "{stats:?}");
 }

@@ -218,6 +218,13 @@ pub enum Error {
     /// Anything else the engine reported.
     #[error("{0}")]
     Engine(String),
+
+    /// Several problems found at once, each an error of its own: what
+    /// building a [`Pool`](crate::Pool) (or loading a plugin version) found
+    /// wrong with a module, in the order it checks (bindings, imports,
+    /// sync or async use, limits). One problem comes as that error alone.
+    #[error("{}", several_message(.0))]
+    Several(Vec<Error>),
 }
 
 impl Error {
@@ -253,6 +260,25 @@ impl Error {
             *backtrace = frames;
         }
         self
+    }
+
+    /// `Ok` without problems, the problem itself when there is one, or
+    /// [`Error::Several`].
+    pub(crate) fn from_problems(mut problems: Vec<Error>) -> Result<(), Error> {
+        match problems.len() {
+            0 => Ok(()),
+            1 => Err(problems.remove(0)),
+            _ => Err(Error::Several(problems)),
+        }
+    }
+
+    /// The problems this error reports: those of [`Error::Several`], or
+    /// this error alone.
+    pub fn problems(&self) -> &[Error] {
+        match self {
+            Error::Several(problems) => problems,
+            one => std::slice::from_ref(one),
+        }
     }
 
     /// Whether the error leaves the instance unusable: a trap, an exit, or a
@@ -395,6 +421,22 @@ fn abi_mismatch_message(
         "\nrebuild the guest against the host's bindings (`gohost gen`, then `go build`), \
          or build the host with the version of `{module}` the guest was built against"
     );
+    o
+}
+
+/// [`Error::Several`]'s message: how many, then each problem's message
+/// with its lines indented under a number.
+fn several_message(problems: &[Error]) -> String {
+    use std::fmt::Write as _;
+    let mut o = format!("the guest cannot be used, for {} reasons:", problems.len());
+    for (i, p) in problems.iter().enumerate() {
+        let text = p.to_string();
+        let mut lines = text.lines();
+        let _ = write!(o, "\n{}. {}", i + 1, lines.next().unwrap_or_default());
+        for line in lines {
+            let _ = write!(o, "\n   {line}");
+        }
+    }
     o
 }
 

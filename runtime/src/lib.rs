@@ -89,7 +89,7 @@ pub use manifest::{Manifest, ManifestDir};
 #[cfg(feature = "watch")]
 pub use plugins::Watch;
 pub use plugins::{Change, Plugin, PluginSet, PluginSetBuilder};
-pub use pool::{BoxFuture, Pool, PoolBuilder, PoolFaults, PoolLatency, PoolStats, Reuse};
+pub use pool::{AsPool, BoxFuture, Pool, PoolBuilder, PoolFaults, PoolLatency, PoolStats, Reuse};
 pub use wasi::{Capture, DirPerms, Input, Output, OutputCallback, WasiConfig};
 
 /// The Rust examples of the README, of the guide (`docs/`) and of

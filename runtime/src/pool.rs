@@ -14,13 +14,14 @@ use crate::error::Error;
 use crate::instance::async_call::block_on;
 use crate::instance::Instance;
 use crate::limits::Limits;
-use crate::linker::Linker;
+use crate::linker::{Calls, Linker};
 use crate::wasi::WasiConfig;
 use stats::{CallCounts, Ended, Fault};
 pub use stats::{PoolFaults, PoolLatency};
 
 /// A boxed future that is `Send`: what [`Pool::call_async`]'s closure
-/// returns (`Box::pin(async move { ... })`).
+/// returns (`Box::pin(async move { ... })`). The generated clients
+/// `NAME_pooled_async` need none.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// When an instance goes back to the pool after a call.
@@ -111,10 +112,21 @@ type WasiFactory = Box<dyn Fn() -> WasiConfig + Send + Sync>;
 /// let pool = Pool::builder(linker, module, || ())
 ///     .max_instances(4)
 ///     .limits(Limits::new().memory_bytes(64 << 20).fuel_per_call(5_000_000_000))
-///     .build();
+///     .build()?;
 /// let sum: i32 = pool.call(|plugin| plugin.call("add", (2i32, 3i32)))?;
 /// # Ok::<(), gohost::Error>(())
 /// ```
+///
+/// A module's typed clients take a pool at once: `shop::exports::handle_pooled(&pool,
+/// &req)`, and `handle_pooled_async(&pool, &req).await` (see [`AsPool`]).
+///
+/// Building a pool checks the module against the linker, so that what
+/// can be known before a call is reported then, as one error: stale or
+/// foreign bindings ([`Error::AbiMismatch`]), missing or mistyped imports
+/// ([`Error::Link`]), limits the engine cannot enforce, and, for a pool
+/// of sync calls ([`build`](PoolBuilder::build)), async host functions
+/// the module imports: those need a pool of async calls
+/// ([`build_async`](PoolBuilder::build_async)).
 ///
 /// Callers wait for an instance in the order they came, whether they call
 /// [`call`](Self::call) (blocking their thread) or
@@ -132,6 +144,8 @@ pub struct Pool<S: 'static> {
     limits: Limits,
     reuse: Reuse,
     max: usize,
+    /// How its instances are called; checked when it was built.
+    calls: Calls,
     state: Mutex<State<S>>,
     /// One permit per instance that may be in use; a fair (first come,
     /// first served) queue for callers.
@@ -145,6 +159,7 @@ impl<S> std::fmt::Debug for Pool<S> {
             .field("max", &self.max)
             .field("reuse", &self.reuse)
             .field("limits", &self.limits)
+            .field("calls", &self.calls)
             .finish_non_exhaustive()
     }
 }
@@ -167,10 +182,10 @@ impl<S: Send + 'static> PoolBuilder<S> {
     /// Default: none.
     ///
     /// ```no_run
-    /// # fn f(linker: gohost::Linker<()>, module: gohost::Module) {
-    /// let pool = gohost::Pool::builder(linker, module, || ()).name("echo").build();
+    /// # fn f(linker: gohost::Linker<()>, module: gohost::Module) -> Result<(), gohost::Error> {
+    /// let pool = gohost::Pool::builder(linker, module, || ()).name("echo").build()?;
     /// assert_eq!(pool.name(), Some("echo"));
-    /// # }
+    /// # Ok(()) }
     /// ```
     #[must_use]
     pub fn name(mut self, name: impl Into<String>) -> Self {
@@ -209,10 +224,102 @@ impl<S: Send + 'static> PoolBuilder<S> {
         self
     }
 
-    /// The pool.
-    pub fn build(mut self) -> Pool<S> {
-        self.pool.permits = Semaphore::new(self.pool.max);
-        self.pool
+    /// The pool, for sync calls ([`Pool::call`], the generated clients'
+    /// `NAME_pooled`) and, on an engine built with
+    /// [`Config::interruptible`](crate::Config::interruptible), async calls
+    /// too ([`Pool::call_async`], `NAME_pooled_async`).
+    ///
+    /// Checks the module against the linker first, and fails with every
+    /// problem it finds (one error, or [`Error::Several`]): bindings of
+    /// another version than the host's ([`Error::AbiMismatch`]), imports
+    /// the linker lacks or has with another signature ([`Error::Link`]),
+    /// limits the engine cannot enforce, and async host functions the
+    /// module imports, which only a pool built with
+    /// [`build_async`](Self::build_async) can serve. Instances are made
+    /// later, on demand, without checking again.
+    ///
+    /// ```no_run
+    /// # fn f(linker: gohost::Linker<()>, module: gohost::Module) {
+    /// match gohost::Pool::builder(linker, module, || ()).build() {
+    ///     Ok(pool) => { /* serve */ }
+    ///     Err(e) => eprintln!("plugin refused: {e}"),
+    /// }
+    /// # }
+    /// ```
+    pub fn build(self) -> Result<Pool<S>, Error> {
+        self.build_for(Calls::Sync)
+    }
+
+    /// The pool, for async calls only ([`Pool::call_async`], the
+    /// generated clients' `NAME_pooled_async`): what a module that imports
+    /// async host functions needs. Its engine must be built with
+    /// [`Config::interruptible`](crate::Config::interruptible); calls need a
+    /// Tokio runtime. Checks the module as [`build`](Self::build) does,
+    /// async imports aside.
+    ///
+    /// ```no_run
+    /// # async fn f(linker: gohost::Linker<()>, module: gohost::Module) -> Result<(), gohost::Error> {
+    /// let pool = gohost::Pool::builder(linker, module, || ()).build_async()?;
+    /// let sum: i32 = pool
+    ///     .call_async(|plugin| Box::pin(plugin.call_async("add", (2i32, 3i32))))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn build_async(self) -> Result<Pool<S>, Error> {
+        self.build_for(Calls::Async)
+    }
+
+    fn build_for(mut self, calls: Calls) -> Result<Pool<S>, Error> {
+        let pool = &mut self.pool;
+        pool.linker
+            .check_module(&pool.module, calls, pool.limits, POOL_ADVICE)?;
+        pool.calls = calls;
+        pool.permits = Semaphore::new(pool.max);
+        Ok(self.pool)
+    }
+}
+
+/// What a pool of sync calls over a module with async imports should be.
+const POOL_ADVICE: &str = "build the pool with build_async() and call it with call_async() \
+     (or the generated clients' NAME_pooled_async)";
+
+/// What the generated clients take for a pool: a [`Pool`], a
+/// [`Plugin`](crate::Plugin) version of a [`PluginSet`](crate::PluginSet),
+/// or an `Arc` or reference of one.
+///
+/// ```no_run
+/// # mod shop { pub struct Request; pub mod exports {
+/// #   pub fn handle_pooled<S: Send + 'static>(_: &impl gohost::AsPool<S>, _: &super::Request)
+/// #       -> Result<String, gohost::Error> { unimplemented!() }
+/// # } }
+/// # fn f(pool: &gohost::Pool<()>, plugins: &gohost::PluginSet<()>) -> Result<(), gohost::Error> {
+/// let req = shop::Request;
+/// let a = shop::exports::handle_pooled(pool, &req)?;
+/// if let Some(hello) = plugins.get("hello") {
+///     let b = shop::exports::handle_pooled(&hello, &req)?;
+/// }
+/// # Ok(()) }
+/// ```
+pub trait AsPool<S: 'static> {
+    /// The pool calls go to.
+    fn as_pool(&self) -> &Pool<S>;
+}
+
+impl<S: 'static> AsPool<S> for Pool<S> {
+    fn as_pool(&self) -> &Pool<S> {
+        self
+    }
+}
+
+impl<S: 'static, P: AsPool<S> + ?Sized> AsPool<S> for &P {
+    fn as_pool(&self) -> &Pool<S> {
+        (**self).as_pool()
+    }
+}
+
+impl<S: 'static, P: AsPool<S> + ?Sized> AsPool<S> for Arc<P> {
+    fn as_pool(&self) -> &Pool<S> {
+        (**self).as_pool()
     }
 }
 
@@ -270,6 +377,7 @@ impl<S: Send + 'static> Pool<S> {
                 limits: Limits::new(),
                 reuse: Reuse::default(),
                 max: std::thread::available_parallelism().map_or(2, |n| n.get()),
+                calls: Calls::Sync,
                 state: Mutex::new(State {
                     idle: Vec::new(),
                     idle_async: Vec::new(),
@@ -288,19 +396,16 @@ impl<S: Send + 'static> Pool<S> {
     /// If the call faults (see [`Error::is_fault`]) or leaves the instance
     /// poisoned, the instance is dropped, with its memory and handles; the
     /// pool stays usable and makes a fresh instance for a later call.
+    ///
+    /// Fails at once, without an instance, on a pool built with
+    /// [`build_async`](PoolBuilder::build_async).
     pub fn call<R>(
         &self,
         f: impl FnOnce(&mut Instance<S>) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        let mut lease = self.checkout(Instant::now())?;
-        let instance = lease
-            .instance
-            .as_mut()
-            .expect("a lease holds its instance until dropped");
-        let result = f(instance);
-        lease.keep = self.keeps(instance, &result);
-        lease.ended = Some(Ended::of(&result));
-        result
+        let mut lease = self.lease()?;
+        let result = f(lease.instance());
+        lease.end(result)
     }
 
     /// Runs `f` with an initialized async instance to itself (made with
@@ -323,15 +428,40 @@ impl<S: Send + 'static> Pool<S> {
     where
         F: for<'i> FnOnce(&'i mut Instance<S>) -> BoxFuture<'i, Result<R, Error>>,
     {
-        let mut lease = self.checkout_async(Instant::now()).await?;
-        let instance = lease
-            .instance
-            .as_mut()
-            .expect("a lease holds its instance until dropped");
-        let result = f(instance).await;
-        lease.keep = self.keeps(instance, &result);
-        lease.ended = Some(Ended::of(&result));
-        result
+        let mut lease = self.lease_async().await?;
+        let result = f(lease.instance()).await;
+        lease.end(result)
+    }
+
+    /// An instance for one sync call; [`Lease::end`] with the call's
+    /// result gives it back (or drops it). What [`call`](Self::call) and
+    /// the generated clients' `NAME_pooled` do.
+    #[doc(hidden)]
+    pub fn lease(&self) -> Result<Lease<'_, S>, Error> {
+        if self.calls == Calls::Async {
+            return Err(Error::Config(
+                "the pool was built with build_async(), for async calls: call it with \
+                 call_async() (or the generated clients' NAME_pooled_async)"
+                    .into(),
+            ));
+        }
+        self.checkout(Instant::now())
+    }
+
+    /// [`lease`](Self::lease) for an async call, awaiting an instance
+    /// without blocking a thread: what [`call_async`](Self::call_async) and
+    /// the generated clients' `NAME_pooled_async` do. (Borrowed arguments
+    /// can live across the call, which `call_async`'s closure forbids.)
+    #[doc(hidden)]
+    pub async fn lease_async(&self) -> Result<Lease<'_, S>, Error> {
+        if self.calls == Calls::Sync && !self.linker.engine.interruptible() {
+            return Err(Error::Config(
+                "async calls need an engine built with Config::interruptible(true), \
+                 so that a busy guest yields to the executor"
+                    .into(),
+            ));
+        }
+        self.checkout_async(Instant::now()).await
     }
 
     /// Whether an instance goes back to the pool after a call.
@@ -375,7 +505,7 @@ impl<S: Send + 'static> Pool<S> {
             started,
             false,
             block_on(self.permits.acquire()),
-            [instantiate_limited, initialize]
+            [instantiate_checked, initialize]
         )
     }
 
@@ -387,7 +517,7 @@ impl<S: Send + 'static> Pool<S> {
             started,
             true,
             self.permits.acquire().await,
-            [instantiate_limited_async, initialize_async].await
+            [instantiate_checked_async, initialize_async].await
         )
     }
 
@@ -489,9 +619,12 @@ enum Reserved<'p, S: Send + 'static> {
     New(Lease<'p, S>),
 }
 
-/// An instance checked out of the pool; goes back (or is dropped) when the
-/// lease ends, even if the caller's closure panics.
-struct Lease<'p, S: Send + 'static> {
+/// An instance checked out of the pool for one call ([`Pool::lease`]);
+/// goes back (or is dropped) when the lease ends, even if the call panics
+/// or its future is dropped. Generated clients use it; call through
+/// [`Pool::call`] and [`Pool::call_async`].
+#[doc(hidden)]
+pub struct Lease<'p, S: Send + 'static> {
     pool: &'p Pool<S>,
     instance: Option<Box<Instance<S>>>,
     asynchronous: bool,
@@ -505,7 +638,33 @@ struct Lease<'p, S: Send + 'static> {
     _permit: SemaphorePermit<'p>,
 }
 
+impl<S: Send + 'static> std::fmt::Debug for Lease<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lease")
+            .field("pool", &self.pool.name)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<'p, S: Send + 'static> Lease<'p, S> {
+    /// The instance, initialized, for this call.
+    pub fn instance(&mut self) -> &mut Instance<S> {
+        self.instance
+            .as_mut()
+            .expect("a lease holds its instance until dropped")
+    }
+
+    /// Ends the call with its `result`: counts it, and keeps the instance
+    /// for later calls unless it faulted (see [`Reuse`]).
+    pub fn end<R>(mut self, result: Result<R, Error>) -> Result<R, Error> {
+        self.keep = match self.instance.as_deref() {
+            Some(instance) => self.pool.keeps(instance, &result),
+            None => false,
+        };
+        self.ended = Some(Ended::of(&result));
+        result
+    }
+
     /// The lease with the instance just made for it, or the error of
     /// making it (the call then ends with it).
     fn made(mut self, made: Result<Instance<S>, Error>) -> Result<Self, Error> {

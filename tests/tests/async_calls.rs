@@ -366,7 +366,8 @@ fn a_hundred_concurrent_calls_through_a_pool_of_four() {
         let pool = Arc::new(
             Pool::builder(linker(&engine), module(&engine), || ())
                 .max_instances(4)
-                .build(),
+                .build_async()
+                .expect("pool"),
         );
         // Make the instances first, so that the timing below is the calls'.
         let warm: Vec<_> = (0..4)
@@ -410,7 +411,8 @@ fn dropping_calls_mid_await_or_mid_compute_discards_the_instances() {
         let engine = engine();
         let pool = Pool::builder(linker(&engine), module(&engine), || ())
             .max_instances(1)
-            .build();
+            .build_async()
+            .expect("pool");
         const DROPS: u64 = 20;
         for round in 0..DROPS {
             let spin = round % 2 == 1;
@@ -448,7 +450,8 @@ fn one_pool_serves_sync_and_async_callers() {
     let pool = Arc::new(
         Pool::builder(Linker::<()>::new(&engine), module, || ())
             .max_instances(1)
-            .build(),
+            .build()
+            .expect("pool"),
     );
     let sync: i32 = pool.call(|p| p.call("add", (2i32, 3i32))).expect("sync");
     let asynchronous: i32 = current_thread()
@@ -535,6 +538,48 @@ fn sync_and_async_uses_that_cannot_work_are_clear_errors() {
         "{err}"
     );
 
+    // A pool of sync calls is refused when it is built, naming the
+    // function; with other problems, all come in one error.
+    let err = Pool::builder(linker(&engine), module.clone(), || ())
+        .build()
+        .expect_err("a sync pool over async imports");
+    let msg = err.to_string();
+    assert!(
+        msg.lines().next().is_some_and(|first| first
+            .starts_with("cannot link guest: it imports `env.wait`, an async host function")
+            && first.ends_with("build the pool with build_async() and call it with call_async() (or the generated clients' NAME_pooled_async)")),
+        "{msg}"
+    );
+    let mut partial = Linker::<()>::new(&engine);
+    partial
+        .func_wrap_async("env", "wait", |_: &mut Caller<'_, ()>, ms: i32| {
+            HostCall::new(async move { Ok(ms) })
+        })
+        .expect("define");
+    let err = Pool::builder(partial, module.clone(), || ())
+        .limits(Limits::new().fuel_per_call(1_000))
+        .build()
+        .expect_err("three problems");
+    let msg = err.to_string();
+    let problems = err.problems();
+    assert_eq!(problems.len(), 3, "{msg}");
+    assert!(
+        matches!(&problems[0], Error::Link(m) if m.contains("module `env`:")),
+        "{msg}"
+    );
+    assert!(
+        matches!(&problems[1], Error::Link(m) if m.contains("`env.wait`")),
+        "{msg}"
+    );
+    assert!(
+        matches!(&problems[2], Error::Config(m) if m.contains("consume_fuel")),
+        "{msg}"
+    );
+    assert!(
+        msg.starts_with("the guest cannot be used, for 3 reasons:\n1. cannot link guest:"),
+        "{msg}"
+    );
+
     // Async calls need a Tokio runtime, and an interruptible engine.
     let outside =
         current_thread_free(linker(&engine).instantiate_async(&module, &WasiConfig::new(), ()));
@@ -586,7 +631,9 @@ fn current_thread_free<F: std::future::Future>(future: F) -> F::Output {
 fn async_calls_are_send_for_multi_thread_runtimes() {
     fn is_send<T: Send>(_: &T) {}
     let engine = engine();
-    let pool = Pool::builder(linker(&engine), module(&engine), || ()).build();
+    let pool = Pool::builder(linker(&engine), module(&engine), || ())
+        .build_async()
+        .expect("pool");
     let call = pool.call_async(|p| Box::pin(p.call_async::<(i32, i32), i32>("sum", (1, 2))));
     is_send(&call);
     drop(call);
@@ -729,7 +776,8 @@ fn a_late_cancel_retires_a_pooled_instance_instead_of_failing_the_next_caller() 
     let module = Module::from_file(&engine, gohost_tests::build_plugin("reactor")).expect("load");
     let pool = Pool::builder(Linker::<()>::new(&engine), module, || ())
         .max_instances(1)
-        .build();
+        .build()
+        .expect("pool");
     let mut handle = None;
     let sum: i32 = pool
         .call(|p| {

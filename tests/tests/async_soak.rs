@@ -374,7 +374,8 @@ fn four_thousand_async_calls_with_five_percent_faults() {
                     .fuel_per_call(fuel())
                     .deadline(DEADLINE),
             )
-            .build(),
+            .build_async()
+            .expect("pool"),
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

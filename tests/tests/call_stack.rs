@@ -172,7 +172,8 @@ fn a_pool_serves_deep_calls_from_small_threads() {
     let module = Module::from_file(&engine, callstack()).expect("load");
     let pool = gohost::Pool::builder(linker(&engine), module, || Host { call_back: "depth" })
         .max_instances(2)
-        .build();
+        .build()
+        .expect("pool");
     let pool = std::sync::Arc::new(pool);
     let threads: Vec<_> = (0..3)
         .map(|i| {

@@ -31,7 +31,8 @@ fn one_process_runs_a_go_plugin_on_both_engines_at_once() {
             assert_eq!(module.engine_kind(), kind);
             let pool = Pool::builder(Linker::<()>::new(&engine), module, || ())
                 .max_instances(2)
-                .build();
+                .build()
+                .expect("pool");
             (kind, Arc::new(pool))
         })
         .collect();

@@ -99,7 +99,7 @@ fn a_set_adds_replaces_refuses_and_retires_plugins() {
     );
     assert_eq!(answer(&set, "hot", 6).ok().as_deref(), Some("2:6"));
     assert_eq!(
-        old.call(|p| hot::exports::answer(p, 7)).ok().as_deref(),
+        hot::exports::answer_pooled(&old, 7).ok().as_deref(),
         Some("1:7")
     );
     let weak = Arc::downgrade(&old);

@@ -358,19 +358,17 @@ fn pool_stats_count_calls_errors_and_faults_by_kind() {
         .name("counted")
         .max_instances(1)
         .limits(Limits::new().fuel_per_call(FUEL))
-        .build();
+        .build()
+        .expect("pool");
     assert_eq!(pool.name(), Some("counted"));
     let spans = Spans::default();
     tracing::subscriber::with_default(spans.clone(), || {
         for n in 1..=3 {
-            let sum = pool.call(|p| obs::exports::work(p, n)).expect("work");
+            let sum = obs::exports::work_pooled(&pool, n).expect("work");
             assert_eq!(sum, Ok(n * (n + 1) / 2));
         }
         // The plugin's own error value: a successful call.
-        assert!(matches!(
-            pool.call(|p| obs::exports::work(p, -1)),
-            Ok(Err(_))
-        ));
+        assert!(matches!(obs::exports::work_pooled(&pool, -1), Ok(Err(_))));
         // An error that is not a fault: the instance stays.
         assert!(matches!(
             pool.call(|p| p.call::<(), i32>("no_such_export", ())),
@@ -378,18 +376,18 @@ fn pool_stats_count_calls_errors_and_faults_by_kind() {
         ));
         // Faults, each of which costs an instance.
         assert!(matches!(
-            pool.call(|p| obs::exports::work(p, 0)),
+            obs::exports::work_pooled(&pool, 0),
             Err(Error::FuelExhausted { .. })
         ));
         assert!(matches!(
-            pool.call(|p| obs::exports::work(p, 13)),
+            obs::exports::work_pooled(&pool, 13),
             Err(Error::GuestPanic { .. })
         ));
         assert!(matches!(
-            pool.call(|p| obs::exports::blow(p, 1)),
+            obs::exports::blow_pooled(&pool, 1),
             Err(Error::Trap { .. })
         ));
-        assert_eq!(pool.call(|p| obs::exports::work(p, 2)).ok(), Some(Ok(3)));
+        assert_eq!(obs::exports::work_pooled(&pool, 2).ok(), Some(Ok(3)));
     });
     let stats = pool.stats();
     assert_eq!(stats.calls, 9, "{stats:#?}");
@@ -539,7 +537,8 @@ fn an_async_pool_counts_a_dropped_call_as_cancelled() {
     let module = Module::from_file(&engine, gohost_tests::build_plugin("asyncplug")).expect("load");
     let pool = Pool::builder(async_linker(&engine, Arc::default()), module, || ())
         .max_instances(1)
-        .build();
+        .build_async()
+        .expect("pool");
     rt.block_on(async {
         let sum: i32 = pool
             .call_async(|p| Box::pin(p.call_async("sum", (1i32, 2i32))))

@@ -212,6 +212,7 @@ fn pool(reuse: Reuse, max: usize) -> Pool<()> {
                 .fuel_per_call(100_000_000),
         )
         .build()
+        .expect("pool")
 }
 
 #[test]
@@ -426,7 +427,8 @@ fn a_panicking_host_function_fails_one_pool_call_and_the_next_succeeds() {
         .expect("define");
     let pool = Pool::builder(linker, module, || ())
         .max_instances(1)
-        .build();
+        .build()
+        .expect("pool");
     let err = pool.call(|p| p.call::<(i32,), i32>("outer", (42,)));
     match err {
         Err(Error::Trap { message, .. }) => assert!(
@@ -581,7 +583,8 @@ fn the_pool_replaces_an_instance_that_ran_past_its_deadline() {
     let pool = Pool::builder(Linker::new(&engine), module, || ())
         .max_instances(1)
         .limits(Limits::new().deadline(Duration::from_millis(200)))
-        .build();
+        .build()
+        .expect("pool");
     assert_eq!(
         pool.call(|p| p.call::<(i32, i32), i32>("add", (1, 1))).ok(),
         Some(2)

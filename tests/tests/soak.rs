@@ -120,7 +120,8 @@ fn ten_thousand_calls_with_five_percent_faults() {
                     .memory_bytes(32 << 20)
                     .fuel_per_call(100_000_000),
             )
-            .build(),
+            .build()
+            .expect("pool"),
     );
     let counts = Arc::new(Counts::default());
     let start = Instant::now();

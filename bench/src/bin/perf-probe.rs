@@ -456,7 +456,8 @@ fn pooled_calls(wasm: &[u8], async_wasm: &[u8], samples: usize) {
         Arc::new(
             Pool::builder(gohost_linker(&engine), module, || ())
                 .max_instances(POOL_THREADS)
-                .build(),
+                .build()
+                .expect("a pool"),
         )
     };
     let async_pool = pool(async_engine());
@@ -496,7 +497,8 @@ fn pooled_calls(wasm: &[u8], async_wasm: &[u8], samples: usize) {
     let waiting_pool = Arc::new(
         Pool::builder(async_linker(&engine), module, || ())
             .max_instances(WAIT_INSTANCES)
-            .build(),
+            .build_async()
+            .expect("a pool"),
     );
     // Its instances are made before it is timed.
     rt.block_on(async_batch(&waiting_pool, WAIT));

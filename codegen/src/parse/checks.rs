@@ -91,6 +91,9 @@ impl Cx {
     }
 }
 
+/// What the generated clients of an export `NAME` add to its name.
+const CLIENT_SUFFIXES: [&str; 3] = ["_async", "_pooled", "_pooled_async"];
+
 /// Checks the exports as a whole: wasm export names the Go runtime or
 /// gohost use, and Go names that collide.
 pub(super) fn check_exports(m: &Module, errs: &mut Errors) {
@@ -117,12 +120,29 @@ pub(super) fn check_exports(m: &Module, errs: &mut Errors) {
                 ),
             );
         }
-        let mut params = BTreeMap::new();
-        for p in &e.params {
-            if p.name == "instance" {
+        for suffix in CLIENT_SUFFIXES {
+            let base = e.name.strip_suffix(suffix).filter(|b| !b.is_empty());
+            if let Some(other) = base.and_then(|b| m.exports.iter().find(|o| o.name == b)) {
                 errs.at_span(
                     e.span,
-                    "an export parameter cannot be named `instance`: the generated client takes the instance under that name; rename it",
+                    format!(
+                        "the export `{}` has the name of a generated client of the export `{}` \
+                         (`{}{suffix}`); rename it",
+                        e.name, other.name, other.name
+                    ),
+                );
+            }
+        }
+        let mut params = BTreeMap::new();
+        for p in &e.params {
+            if p.name == "instance" || p.name == "pool" {
+                errs.at_span(
+                    e.span,
+                    format!(
+                        "an export parameter cannot be named `{}`: the generated clients take \
+                         the instance and the pool under the names `instance` and `pool`; rename it",
+                        p.name
+                    ),
                 );
             }
             if let Some(prev) = params.insert(naming::unexported(&p.name), &p.name) {

@@ -126,10 +126,19 @@ fn export_fn(e: &Export, sup: &TokenStream) -> TokenStream {
     };
     let sync_body = body(false);
     let async_body = body(true);
-    let async_ident = format_ident!("{}_async", e.name.trim_start_matches("r#"));
-    let async_doc = format!(
-        " [`{}`] for instances made with `Linker::instantiate_async`.",
-        e.name.trim_start_matches("r#")
+    let bare = e.name.trim_start_matches("r#");
+    let async_ident = format_ident!("{bare}_async");
+    let async_doc = format!(" [`{bare}`] for instances made with `Linker::instantiate_async`.");
+    let pooled_ident = format_ident!("{bare}_pooled");
+    let pooled_async_ident = format_ident!("{bare}_pooled_async");
+    let pooled_doc = format!(
+        " [`{bare}`] on an instance of `pool` (a `Pool`, or a `PluginSet`'s `Plugin`), \
+         which keeps it for the next call unless the call faulted."
+    );
+    let pooled_async_doc = format!(
+        " [`{bare}_async`] on an async instance of `pool` (a `Pool` or a `PluginSet`'s \
+         `Plugin`), awaiting one without blocking a thread when all are busy. Dropping \
+         the future cancels the call; the pool then discards that instance."
     );
     // Clippy's default limit is 7; the instance is one more parameter.
     let allow = (e.params.len() >= 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
@@ -152,6 +161,30 @@ fn export_fn(e: &Export, sup: &TokenStream) -> TokenStream {
         ) -> ::core::result::Result<#ret, ::gohost::Error> {
             static __EXPORT: ::gohost::__private::ExportId = ::gohost::__private::ExportId::new(#name);
             #async_body
+        }
+
+        #[doc = #pooled_doc]
+        #allow
+        pub fn #pooled_ident<S: ::core::marker::Send + 'static>(
+            pool: &impl ::gohost::AsPool<S>,
+            #(#names: #tys),*
+        ) -> ::core::result::Result<#ret, ::gohost::Error> {
+            let mut __lease = ::gohost::AsPool::as_pool(pool).lease()?;
+            let __result = #fn_ident(__lease.instance(), #(#names),*);
+            __lease.end(__result)
+        }
+
+        #[doc = #pooled_async_doc]
+        #allow
+        pub async fn #pooled_async_ident<S: ::core::marker::Send + 'static>(
+            pool: &impl ::gohost::AsPool<S>,
+            #(#names: #tys),*
+        ) -> ::core::result::Result<#ret, ::gohost::Error> {
+            // The lease, not `Pool::call_async`'s closure: borrowed
+            // arguments may live across the await.
+            let mut __lease = ::gohost::AsPool::as_pool(pool).lease_async().await?;
+            let __result = #async_ident(__lease.instance(), #(#names),*).await;
+            __lease.end(__result)
         }
     }
 }

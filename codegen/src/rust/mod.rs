@@ -11,7 +11,10 @@ use crate::model::*;
 use crate::shared::{GoFile, ABI_VERSION};
 
 mod client;
+mod derives;
 mod glue;
+
+pub(crate) use derives::add_derives;
 
 /// The items appended to the module.
 pub fn emit(m: &Module, hash: &str, go: &[GoFile]) -> TokenStream {

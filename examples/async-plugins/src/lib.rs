@@ -281,7 +281,7 @@ impl Host {
             let pool = Pool::builder(linker, module, move || state.clone())
                 .max_instances(INSTANCES_PER_PLUGIN)
                 .limits(Limits::new().memory_bytes(MEMORY_LIMIT).deadline(DEADLINE))
-                .build();
+                .build_async()?;
             plugins.insert(name, pool);
         }
         Ok(Host {
@@ -327,9 +327,7 @@ impl Host {
         // the plugin, which awaits the host functions it calls. Dropping
         // this future (the client went away) cancels the call; the pool
         // then discards that instance.
-        let result = pool
-            .call_async(move |p| Box::pin(async move { svc::exports::handle_async(p, &req).await }))
-            .await;
+        let result = svc::exports::handle_pooled_async(pool, &req).await;
         let (status, body) = match result {
             Ok(Ok(resp)) => match u16::try_from(resp.status)
                 .ok()

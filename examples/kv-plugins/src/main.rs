@@ -400,7 +400,7 @@ fn describe_new_versions(plugins: &PluginSet<Store>, seen: &mut BTreeMap<String,
             continue;
         }
         seen.insert(plugin.name().to_owned(), plugin.version());
-        match plugin.call(kv::exports::info) {
+        match kv::exports::info_pooled(&plugin) {
             Ok(info) => say(format_args!(
                 "  {} (version {}): {} {}, {}",
                 plugin.name(),

@@ -89,6 +89,11 @@ impl Engine {
         dispatch!(EngineRepr, &self.repr, B, e => B::interruptible(e))
     }
 
+    /// Whether calls can have fuel limits ([`Config::consume_fuel`]).
+    pub(crate) fn consumes_fuel(&self) -> bool {
+        dispatch!(EngineRepr, &self.repr, B, e => B::fuel(e))
+    }
+
     /// How many engine generations this engine has made (1 at first; see
     /// "Memory across reloads" above). Always 1 on wasmtime.
     #[doc(hidden)]

@@ -1,8 +1,7 @@
-//! Instantiating a module on one engine: the store and its data, the
-//! checks that come first, and the engine's result turned into an
-//! [`InstanceOn`].
+//! Instantiating a module on one engine: the store and its data, and the
+//! engine's result turned into an [`InstanceOn`]. The module was checked
+//! against the linker before (`Linker::check_module`).
 
-use super::link_check::{self, HostFuncs};
 use crate::engine::{Backend, Instantiated, StoreData};
 use crate::error::Error;
 use crate::instance::InstanceOn;
@@ -34,11 +33,10 @@ impl<B: Backend, S: Send + 'static> LinkerOn<B, S> {
     /// Instantiates `module` for sync calls.
     pub(super) fn instantiate(
         &self,
-        host: &HostFuncs,
         module: &B::Module,
         spec: Spec<'_, S>,
     ) -> Result<InstanceOn<B, S>, Error> {
-        let mut store = self.new_store(host, module, spec)?;
+        let mut store = self.new_store(module, spec)?;
         let instantiated = B::instantiate(&self.links, &mut store, module)?;
         self.finish(store, instantiated)
     }
@@ -46,22 +44,16 @@ impl<B: Backend, S: Send + 'static> LinkerOn<B, S> {
     /// Instantiates `module` for async calls.
     pub(super) async fn instantiate_async(
         &self,
-        host: &HostFuncs,
         module: &B::Module,
         spec: Spec<'_, S>,
     ) -> Result<InstanceOn<B, S>, Error> {
-        let mut store = self.new_store(host, module, spec)?;
+        let mut store = self.new_store(module, spec)?;
         let instantiated = B::instantiate_async(&self.links, &mut store, module).await?;
         self.finish(store, instantiated)
     }
 
     /// A store for an instance of `module`, once its imports are checked.
-    fn new_store(
-        &self,
-        host: &HostFuncs,
-        module: &B::Module,
-        spec: Spec<'_, S>,
-    ) -> Result<B::Store<S>, Error> {
+    fn new_store(&self, module: &B::Module, spec: Spec<'_, S>) -> Result<B::Store<S>, Error> {
         let Spec {
             module_name,
             wasi,
@@ -69,7 +61,6 @@ impl<B: Backend, S: Send + 'static> LinkerOn<B, S> {
             state,
             asynchronous,
         } = spec;
-        limits.check(B::fuel(&self.engine), B::interruptible(&self.engine))?;
         let mut data = StoreData::<B, S>::new(
             B::build_wasi(wasi, asynchronous)?,
             Default::default(),
@@ -90,7 +81,6 @@ impl<B: Backend, S: Send + 'static> LinkerOn<B, S> {
         // Set after the start function's fuel, which it gets in one go: a
         // start function is not resumable, even in an async instance.
         B::data_mut(&mut store).asynchronous = asynchronous;
-        link_check::check_imports(host, B::imports(module))?;
         Ok(store)
     }
 

@@ -30,19 +30,40 @@ pub(crate) struct HostFuncs {
     pub(crate) asynchronous: HashSet<(String, String)>,
 }
 
+/// Checks `imports` against what `host` provides: every problem as one
+/// error (see [`import_problems`]).
+#[cfg(test)]
 pub(crate) fn check_imports<'a>(
     host: &HostFuncs,
     imports: impl IntoIterator<Item = Import<'a>>,
 ) -> Result<(), Error> {
+    Error::from_problems(import_problems(host, imports))
+}
+
+/// What is wrong with `imports` against what `host` provides: an
+/// [`Error::AbiMismatch`] for each gohost module whose bindings differ
+/// (which names its functions that differ), then one [`Error::Link`]
+/// listing the other imports that do not match, by module.
+pub(crate) fn import_problems<'a>(
+    host: &HostFuncs,
+    imports: impl IntoIterator<Item = Import<'a>>,
+) -> Vec<Error> {
     let imports: Vec<Import<'a>> = imports.into_iter().collect();
-    if let Some(mismatch) = fingerprint_mismatch(host, &imports) {
-        return Err(mismatch);
-    }
+    let mut errors = fingerprint_mismatches(host, &imports);
+    let stale: BTreeSet<&str> = errors
+        .iter()
+        .filter_map(|e| match e {
+            Error::AbiMismatch { module, .. } => Some(module.as_str()),
+            _ => None,
+        })
+        .collect();
     // By module, then by name: one entry for an import made twice.
     let mut problems: BTreeMap<&str, BTreeMap<&str, Problem>> = BTreeMap::new();
     for import in &imports {
         let (m, name) = (import.module, import.name);
         let problem = match &import.kind {
+            // A module with other bindings: its mismatch says what differs.
+            _ if stale.contains(m) => continue,
             ImportKind::Func(_) if m == WASI_MODULE => continue,
             ImportKind::Func(wanted) => match host.funcs.get(&(m.to_owned(), name.to_owned())) {
                 None => Problem::Missing(wanted.clone()),
@@ -56,11 +77,10 @@ pub(crate) fn check_imports<'a>(
         };
         problems.entry(m).or_default().insert(name, problem);
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Link(link_message(host, &problems)))
+    if !problems.is_empty() {
+        errors.push(Error::Link(link_message(host, &problems)));
     }
+    errors
 }
 
 /// What is wrong with one import.
@@ -115,24 +135,29 @@ fn link_message(host: &HostFuncs, problems: &BTreeMap<&str, BTreeMap<&str, Probl
     o
 }
 
-/// The first registered gohost module whose fingerprint the guest imports
-/// with another model hash or ABI version, with what differs.
-fn fingerprint_mismatch(host: &HostFuncs, imports: &[Import<'_>]) -> Option<Error> {
-    let (module, found_abi, found) = imports.iter().find_map(|i| {
-        let (abi, hash) = i.name.strip_prefix(FINGERPRINT_PREFIX)?.split_once('_')?;
-        let differs = host.fingerprints.contains_key(i.module)
-            && !host
-                .funcs
-                .contains_key(&(i.module.to_owned(), i.name.to_owned()));
-        Some((i.module, abi.parse().ok()?, hash)).filter(|_| differs)
-    })?;
-    Some(Error::AbiMismatch {
-        module: module.to_owned(),
-        expected: host.fingerprints.get(module).cloned().unwrap_or_default(),
-        found: found.to_owned(),
-        found_abi,
-        differences: binding_differences(host, module, imports),
-    })
+/// Each registered gohost module whose fingerprint the guest imports with
+/// another model hash or ABI version, with what differs.
+fn fingerprint_mismatches(host: &HostFuncs, imports: &[Import<'_>]) -> Vec<Error> {
+    let mut seen = BTreeSet::new();
+    imports
+        .iter()
+        .filter_map(|i| {
+            let (abi, hash) = i.name.strip_prefix(FINGERPRINT_PREFIX)?.split_once('_')?;
+            let differs = host.fingerprints.contains_key(i.module)
+                && !host
+                    .funcs
+                    .contains_key(&(i.module.to_owned(), i.name.to_owned()));
+            Some((i.module, abi.parse().ok()?, hash)).filter(|_| differs)
+        })
+        .filter(|(module, _, _)| seen.insert(*module))
+        .map(|(module, found_abi, found)| Error::AbiMismatch {
+            module: module.to_owned(),
+            expected: host.fingerprints.get(module).cloned().unwrap_or_default(),
+            found: found.to_owned(),
+            found_abi,
+            differences: binding_differences(host, module, imports),
+        })
+        .collect()
 }
 
 /// The functions of `module` whose presence or signature differs between
@@ -277,7 +302,6 @@ the guest may be built against other bindings than the host's \
             func("shop", "count", sig(&[I64], &[I64])),
             func("shop", "farewell", sig(&[I32, I32], &[])),
             func("shop", "__gohost_take", sig(&[I32, I32], &[I32])),
-            func("env", "missing", sig(&[], &[])),
         ]);
         assert_eq!(
             msg,
@@ -290,6 +314,39 @@ the guest may be built against other bindings than the host's \
 rebuild the guest against the host's bindings (`gohost gen`, then `go build`), \
 or build the host with the version of `shop` the guest was built against"
         );
+    }
+
+    #[test]
+    fn stale_bindings_and_other_missing_imports_are_one_error_listing_both() {
+        let err = check_imports(
+            &shop_host(),
+            vec![
+                func("shop", "__gohost_abi_1_bbbb", sig(&[], &[])),
+                func("shop", "farewell", sig(&[I32, I32], &[])),
+                func("env", "missing", sig(&[], &[])),
+            ],
+        )
+        .expect_err("does not link");
+        let problems = err.problems();
+        assert!(
+            matches!(&problems[0], Error::AbiMismatch { module, .. } if module == "shop"),
+            "{err:?}"
+        );
+        assert!(matches!(&problems[1], Error::Link(_)), "{err:?}");
+        assert_eq!(problems.len(), 2, "{err:?}");
+        let msg = err.to_string();
+        let lines: Vec<&str> = msg.lines().collect();
+        assert_eq!(lines[0], "the guest cannot be used, for 2 reasons:");
+        assert!(
+            lines[1].starts_with("1. cannot link guest: its bindings for host module `shop`"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("\n2. cannot link guest: 1 import of the guest does not match the host:\n     module `env`:\n       missing () -> (): the host does not provide it"),
+            "{msg}"
+        );
+        // The stale module's functions are listed once, in its mismatch.
+        assert_eq!(msg.matches("farewell").count(), 1, "{msg}");
     }
 
     #[test]

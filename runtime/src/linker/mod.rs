@@ -237,16 +237,24 @@ impl<S: Send + 'static> Linker<S> {
         state: S,
         limits: Limits,
     ) -> Result<Instance<S>, Error> {
-        if let Some((m, name)) = self.async_import(module) {
-            return Err(Error::Config(format!(
-                "the guest imports `{m}.{name}`, an async host function: instantiate it with \
-                 instantiate_async and call it with call_async"
-            )));
-        }
+        self.check_module(module, Calls::Sync, limits, INSTANCE_ADVICE)?;
+        self.instantiate_checked(module, wasi, state, limits)
+    }
+
+    /// [`instantiate_limited`](Self::instantiate_limited) of a module
+    /// [`check_module`](Self::check_module) accepted for sync calls with
+    /// these limits (a pool's, at build).
+    pub(crate) fn instantiate_checked(
+        &self,
+        module: &Module,
+        wasi: &WasiConfig,
+        state: S,
+        limits: Limits,
+    ) -> Result<Instance<S>, Error> {
         let spec = self.spec(module, wasi, limits, state, false);
         dispatch_pair!(
             (LinkerRepr, &self.repr), (ModuleRepr, &module.repr), (l, m) =>
-                Ok(Instance::new(l.instantiate(&self.host, m, spec)?)),
+                Ok(Instance::new(l.instantiate(m, spec)?)),
             _ => Err(self.other_engine(module))
         )
     }
@@ -293,20 +301,68 @@ impl<S: Send + 'static> Linker<S> {
         state: S,
         limits: Limits,
     ) -> Result<Instance<S>, Error> {
-        if !self.engine.interruptible() {
-            return Err(Error::Config(
-                "async instances need an engine built with Config::interruptible(true), \
-                 so that a busy guest yields to the executor"
-                    .into(),
-            ));
-        }
+        self.check_module(module, Calls::Async, limits, INSTANCE_ADVICE)?;
+        self.instantiate_checked_async(module, wasi, state, limits)
+            .await
+    }
+
+    /// [`instantiate_limited_async`](Self::instantiate_limited_async) of a
+    /// module [`check_module`](Self::check_module) accepted for async calls
+    /// with these limits (a pool's, at build).
+    pub(crate) async fn instantiate_checked_async(
+        &self,
+        module: &Module,
+        wasi: &WasiConfig,
+        state: S,
+        limits: Limits,
+    ) -> Result<Instance<S>, Error> {
         crate::instance::async_call::require_tokio()?;
         let spec = self.spec(module, wasi, limits, state, true);
         dispatch_pair!(
             (LinkerRepr, &self.repr), (ModuleRepr, &module.repr), (l, m) =>
-                Ok(Instance::new(l.instantiate_async(&self.host, m, spec).await?)),
+                Ok(Instance::new(l.instantiate_async(m, spec).await?)),
             _ => Err(self.other_engine(module))
         )
+    }
+
+    /// Everything about instantiating `module` for `calls` with `limits`
+    /// that can be known before one is made, as one error listing every
+    /// problem (see [`Error::Several`]): bindings of another version
+    /// ([`Error::AbiMismatch`]), imports the linker lacks or has with
+    /// another signature ([`Error::Link`]), async host functions imported
+    /// by a module used for sync calls, an async use of an engine that
+    /// cannot yield, limits the engine cannot enforce. `advice` says what
+    /// to do about async imports in sync use: how this caller (an
+    /// instantiation, a pool) is made async.
+    pub(crate) fn check_module(
+        &self,
+        module: &Module,
+        calls: Calls,
+        limits: Limits,
+        advice: &str,
+    ) -> Result<(), Error> {
+        if module.engine_kind() != self.engine.kind() {
+            return Err(self.other_engine(module));
+        }
+        let mut problems = link_check::import_problems(&self.host, module.imports());
+        match calls {
+            Calls::Sync => {
+                let imports = self.async_imports(module);
+                if !imports.is_empty() {
+                    problems.push(Error::Link(async_imports_message(&imports, advice)));
+                }
+            }
+            Calls::Async if !self.engine.interruptible() => problems.push(Error::Config(
+                "async instances need an engine built with Config::interruptible(true), \
+                 so that a busy guest yields to the executor"
+                    .into(),
+            )),
+            Calls::Async => {}
+        }
+        if let Err(e) = limits.check(self.engine.consumes_fuel(), self.engine.interruptible()) {
+            problems.push(e);
+        }
+        Error::from_problems(problems)
     }
 
     /// What an instantiation of `module` is for.
@@ -337,19 +393,47 @@ impl<S: Send + 'static> Linker<S> {
         ))
     }
 
-    /// The first async host function `module` imports, if any.
-    pub(crate) fn async_import<'m>(&self, module: &'m Module) -> Option<(&'m str, &'m str)> {
+    /// The async host functions `module` imports, in its import order.
+    pub(crate) fn async_imports<'m>(&self, module: &'m Module) -> Vec<(&'m str, &'m str)> {
         if self.host.asynchronous.is_empty() {
-            return None;
+            return Vec::new();
         }
-        module
-            .imports()
-            .into_iter()
-            .map(|i| (i.module, i.name))
-            .find(|(m, n)| {
-                self.host
-                    .asynchronous
-                    .contains(&((*m).to_owned(), (*n).to_owned()))
-            })
+        let mut found: Vec<(&str, &str)> = Vec::new();
+        for import in module.imports() {
+            let key = (import.module.to_owned(), import.name.to_owned());
+            let pair = (import.module, import.name);
+            if self.host.asynchronous.contains(&key) && !found.contains(&pair) {
+                found.push(pair);
+            }
+        }
+        found
     }
+}
+
+/// How the instances of a module will be called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Calls {
+    /// With `call`, `initialize`, `run`: no async host function can be awaited.
+    Sync,
+    /// With `call_async`, `initialize_async`, `run_async`.
+    Async,
+}
+
+/// What an instantiation for sync calls of a module with async imports
+/// should do instead.
+const INSTANCE_ADVICE: &str = "instantiate it with instantiate_async and call it with call_async";
+
+/// The problem of a module with async imports used for sync calls: names
+/// them (the first on the first line) and says what to do.
+fn async_imports_message(imports: &[(&str, &str)], advice: &str) -> String {
+    let names: Vec<String> = imports.iter().map(|(m, n)| format!("`{m}.{n}`")).collect();
+    let what = match names.as_slice() {
+        [one] => format!("{one}, an async host function"),
+        [first, rest @ ..] => format!(
+            "{first}, an async host function (and {}, async too)",
+            rest.join(", ")
+        ),
+        [] => String::new(),
+    };
+    format!("it imports {what}, which only an async call can await: {advice}")
 }

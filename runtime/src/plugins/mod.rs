@@ -545,7 +545,7 @@ impl<S: Send + 'static> Shared<S> {
     /// checked: ready to serve.
     fn start(&self, name: &str, found: &scan::Found) -> Result<Plugin<S>, Error> {
         let module = Module::from_file_bytes(self.linker.engine(), &found.wasm_path, &found.wasm)?;
-        let needs_async = self.linker.async_import(&module).is_some();
+        let needs_async = !self.linker.async_imports(&module).is_empty();
         let mut limits = self.options.limits;
         let mut base = WasiConfig::new();
         if let Some(manifest) = &found.manifest {
@@ -565,15 +565,19 @@ impl<S: Send + 'static> Shared<S> {
             builder = builder.max_instances(n);
         }
         let wasi_hook = options.wasi.clone();
-        let pool = builder
-            .wasi(move || {
-                let mut wasi = base.clone();
-                if let Some(hook) = &wasi_hook {
-                    hook(&shared_name, &mut wasi);
-                }
-                wasi
-            })
-            .build();
+        let builder = builder.wasi(move || {
+            let mut wasi = base.clone();
+            if let Some(hook) = &wasi_hook {
+                hook(&shared_name, &mut wasi);
+            }
+            wasi
+        });
+        // Checks the module: every problem of the version, as one error.
+        let pool = if needs_async {
+            builder.build_async()?
+        } else {
+            builder.build()?
+        };
         match (needs_async, &options.health, &options.health_async) {
             (true, Some(_), None) => {
                 return Err(Error::Config(format!(
@@ -665,6 +669,12 @@ impl<S: Send + 'static> Plugin<S> {
         F: for<'i> FnOnce(&'i mut Instance<S>) -> BoxFuture<'i, Result<R, Error>>,
     {
         self.pool.call_async(f).await
+    }
+}
+
+impl<S: 'static> crate::pool::AsPool<S> for Plugin<S> {
+    fn as_pool(&self) -> &Pool<S> {
+        &self.pool
     }
 }
 

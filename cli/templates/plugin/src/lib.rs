@@ -56,7 +56,7 @@ impl Plugin {
     /// trapped, ran out of fuel or time, broke the ABI); the inner one is
     /// the plugin's answer.
     pub fn handle(&self, req: &{{package}}::Request) -> Result<Result<String, String>, gohost::Error> {
-        self.pool.call(|instance| {{package}}::exports::handle(instance, req))
+        {{package}}::exports::handle_pooled(&self.pool, req)
     }
 }
 
@@ -91,7 +91,7 @@ pub fn load_plugins() -> Result<Vec<Plugin>, Error> {
                 wasi.stderr(Output::Inherit);
                 wasi
             })
-            .build();
+            .build()?;
         plugins.push(Plugin { name, wasm, pool });
     }
     Ok(plugins)
