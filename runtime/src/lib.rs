@@ -52,7 +52,7 @@ pub use engine::{
 pub use error::{Error, Trap};
 pub use gohost_macros::host_module;
 pub use limits::Limits;
-pub use manifest::{Manifest, ManifestDir};
+pub use manifest::{Manifest, ManifestDir, ManifestSection};
 #[cfg(feature = "watch")]
 pub use plugins::Watch;
 pub use plugins::{Change, Plugin, PluginSet, PluginSetBuilder};
