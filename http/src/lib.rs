@@ -9,3 +9,5 @@
 //! - `outbound`: the host side of the `RoundTripper` gohost's Go package
 //!   installs, which makes requests with a real client under a policy
 //!   checked on resolved addresses.
+
+pub mod outbound;
