@@ -17,41 +17,38 @@ use tokio::time::Sleep;
 
 use super::error::OutboundError;
 
-pin_project_lite::pin_project! {
-    /// The body of a response from [`Client::send`](super::Client::send):
-    /// an [`http_body::Body`] of [`Bytes`] frames, streamed as the server
-    /// sends them. Reading it fails with
-    /// [`OutboundError::ResponseTooLarge`] once it goes over
-    /// `max_response_body_bytes`, and with [`OutboundError::Timeout`]
-    /// once the exchange outlives `timeout_ms`. Its request counts
-    /// against the instance's `max_concurrent_requests` until the body
-    /// ends, fails or is dropped.
-    ///
-    /// ```no_run
-    /// # async fn f(client: gohost_http::outbound::Client) -> Result<(), gohost_http::outbound::OutboundError> {
-    /// use http_body_util::BodyExt;
-    ///
-    /// let request = http::Request::get("https://api.example.com/feed").body(String::new()).unwrap();
-    /// let mut body = client.send(request).await?.into_body();
-    /// while let Some(frame) = body.frame().await {
-    ///     if let Ok(chunk) = frame?.into_data() {
-    ///         println!("{} bytes", chunk.len());
-    ///     }
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub struct ResponseBody {
-        #[pin]
-        inner: Incoming,
-        #[pin]
-        deadline: Sleep,
-        timeout: Duration,
-        remaining: u64,
-        limit: u64,
-        target: Arc<str>,
-        slot: Option<OwnedSemaphorePermit>,
-        done: bool,
-    }
+/// The body of a response from [`Client::send`](super::Client::send):
+/// an [`http_body::Body`] of [`Bytes`] frames, streamed as the server
+/// sends them. Reading it fails with
+/// [`OutboundError::ResponseTooLarge`] once it goes over
+/// `max_response_body_bytes`, and with [`OutboundError::Timeout`]
+/// once the exchange outlives `timeout_ms`. Its request counts
+/// against the instance's `max_concurrent_requests` until the body
+/// ends, fails or is dropped.
+///
+/// ```no_run
+/// # async fn f(client: gohost_http::outbound::Client) -> Result<(), gohost_http::outbound::OutboundError> {
+/// use http_body_util::BodyExt;
+///
+/// let request = http::Request::get("https://api.example.com/feed").body(String::new()).unwrap();
+/// let mut body = client.send(request).await?.into_body();
+/// while let Some(frame) = body.frame().await {
+///     if let Ok(chunk) = frame?.into_data() {
+///         println!("{} bytes", chunk.len());
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+pub struct ResponseBody {
+    inner: Incoming,
+    // Boxed so that the body is `Unpin`, as hyper's own is.
+    deadline: Pin<Box<Sleep>>,
+    timeout: Duration,
+    remaining: u64,
+    limit: u64,
+    target: Arc<str>,
+    slot: Option<OwnedSemaphorePermit>,
+    done: bool,
 }
 
 impl ResponseBody {
@@ -65,7 +62,7 @@ impl ResponseBody {
     ) -> ResponseBody {
         ResponseBody {
             inner,
-            deadline,
+            deadline: Box::pin(deadline),
             timeout,
             remaining: limit,
             limit,
@@ -84,20 +81,20 @@ impl Body for ResponseBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, OutboundError>>> {
-        let mut this = self.project();
-        if *this.done {
+        let this = self.get_mut();
+        if this.done {
             return Poll::Ready(None);
         }
-        let outcome = match this.inner.as_mut().poll_frame(cx) {
+        let outcome = match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 let len = frame.data_ref().map_or(0, |d| d.len() as u64);
-                if len > *this.remaining {
+                if len > this.remaining {
                     Some(Err(OutboundError::ResponseTooLarge {
                         target: this.target.to_string(),
-                        limit: *this.limit,
+                        limit: this.limit,
                     }))
                 } else {
-                    *this.remaining -= len;
+                    this.remaining -= len;
                     return Poll::Ready(Some(Ok(frame)));
                 }
             }
@@ -106,17 +103,17 @@ impl Body for ResponseBody {
                 reason: format!("reading the response body: {e}"),
             })),
             Poll::Ready(None) => None,
-            Poll::Pending => match this.deadline.poll(cx) {
+            Poll::Pending => match this.deadline.as_mut().poll(cx) {
                 Poll::Ready(()) => Some(Err(OutboundError::Timeout {
                     target: this.target.to_string(),
-                    after: *this.timeout,
+                    after: this.timeout,
                     setting: "timeout_ms",
                 })),
                 Poll::Pending => return Poll::Pending,
             },
         };
         // Ended, one way or another: the request's slot is free again.
-        *this.done = true;
+        this.done = true;
         this.slot.take();
         Poll::Ready(outcome)
     }

@@ -360,25 +360,13 @@ pub struct PolicyError {
 
 /// Builds a [`Policy`]; every setting is checked by
 /// [`PolicyBuilder::build`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PolicyBuilder {
     policy: Policy,
     timeout_set: bool,
     connect_timeout_set: bool,
     deadline: Option<Duration>,
     errors: Vec<PolicyError>,
-}
-
-impl Default for PolicyBuilder {
-    fn default() -> PolicyBuilder {
-        PolicyBuilder {
-            policy: Policy::default(),
-            timeout_set: false,
-            connect_timeout_set: false,
-            deadline: None,
-            errors: Vec::new(),
-        }
-    }
 }
 
 impl PolicyBuilder {
@@ -468,7 +456,8 @@ impl PolicyBuilder {
     }
 
     /// The time to resolve, connect and finish the TLS handshake
-    /// (`connect_timeout_ms`).
+    /// (`connect_timeout_ms`); by default 5 s, or the whole timeout when
+    /// that is shorter.
     pub fn connect_timeout(mut self, timeout: Duration) -> PolicyBuilder {
         self.policy.connect_timeout = timeout;
         self.connect_timeout_set = true;
@@ -525,9 +514,6 @@ impl PolicyBuilder {
             if !self.timeout_set {
                 p.timeout = p.timeout.min(deadline * 4 / 5);
             }
-            if !self.connect_timeout_set {
-                p.connect_timeout = p.connect_timeout.min(p.timeout);
-            }
             if p.timeout >= deadline {
                 fail(
                     "timeout_ms",
@@ -539,6 +525,10 @@ impl PolicyBuilder {
                     ),
                 );
             }
+        }
+        if !self.connect_timeout_set {
+            // Connecting is part of the exchange: the default shrinks to fit.
+            p.connect_timeout = p.connect_timeout.min(p.timeout);
         }
         if p.timeout.is_zero() {
             fail("timeout_ms", "must be at least 1 ms".into());
