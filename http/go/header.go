@@ -1,0 +1,104 @@
+package gohosthttp
+
+import (
+	"bufio"
+	"bytes"
+	"net/http"
+	"net/textproto"
+	"strings"
+)
+
+// Header fields cross to the host in HTTP/1 form, a header section: one
+// "Name: value\r\n" line per field, then an empty line. The host parses
+// them with its HTTP server's parser; this package writes them as
+// net/http's server does (Header.WriteSubset) and parses the host's with
+// net/textproto, as net/http's server does.
+
+// appendHeader appends the fields of h, except those skip reports, to dst
+// in HTTP/1 form, with net/http's treatment of a handler's mistakes: a field
+// whose name is not a token is dropped, line breaks in a value become spaces
+// and surrounding white space is trimmed. A value that still holds a control
+// character is dropped too, since no HTTP version can carry it (net/http
+// would write it out, and the client would reject the response).
+func appendHeader(dst []byte, h http.Header, skip func(string) bool) []byte {
+	for k, vs := range h {
+		if !validHeaderName(k) || (skip != nil && skip(k)) {
+			continue
+		}
+		for _, v := range vs {
+			v = textproto.TrimString(headerNewlineToSpace.Replace(v))
+			if !validHeaderValue(v) {
+				continue
+			}
+			dst = appendField(dst, k, v)
+		}
+	}
+	return dst
+}
+
+// appendField appends one field in HTTP/1 form.
+func appendField(dst []byte, k, v string) []byte {
+	dst = append(dst, k...)
+	dst = append(dst, ": "...)
+	dst = append(dst, v...)
+	return append(dst, "\r\n"...)
+}
+
+var headerNewlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")
+
+// validHeaderName reports whether k is an HTTP token (RFC 9110, 5.1).
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if !isToken(k[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isToken(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// validHeaderValue reports whether v holds no control character but tab
+// (RFC 9110, 5.5).
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validTrailer reports whether k may be sent as a trailer field, by
+// net/http's rule (RFC 9110, 6.5.1).
+func validTrailer(k string) bool {
+	if strings.HasPrefix(k, "If-") {
+		return false
+	}
+	switch k {
+	case "Authorization", "Cache-Control", "Connection", "Content-Encoding",
+		"Content-Length", "Content-Range", "Content-Type", "Expect", "Host",
+		"Keep-Alive", "Max-Forwards", "Pragma", "Proxy-Authenticate",
+		"Proxy-Authorization", "Proxy-Connection", "Range", "Realm", "Te",
+		"Trailer", "Transfer-Encoding", "Www-Authenticate":
+		return false
+	}
+	return true
+}
+
+// parseHeaderBlock parses a header section (as the host sends a request's
+// trailer), canonicalizing the names as net/http does.
+func parseHeaderBlock(b []byte) (http.Header, error) {
+	tp := textproto.NewReader(bufio.NewReader(bytes.NewReader(b)))
+	h, err := tp.ReadMIMEHeader()
+	return http.Header(h), err
+}
