@@ -49,6 +49,11 @@ const SOURCES: &[(&str, &str)] = &[
     ("request.go", include_str!("../go/request.go")),
     ("response.go", include_str!("../go/response.go")),
     ("serve.go", include_str!("../go/serve.go")),
+    ("transport.go", include_str!("../go/transport.go")),
+    (
+        "transport_wasip1.go",
+        include_str!("../go/transport_wasip1.go"),
+    ),
 ];
 
 /// One file of the Go package, where it belongs.

@@ -76,6 +76,7 @@ pub use inbound::{
 #[derive(Debug, Clone, Default)]
 pub struct HttpState {
     pub(crate) inbound: inbound::InboundState,
+    pub(crate) outbound: outbound::guest::OutboundState,
 }
 
 impl HttpState {

@@ -157,6 +157,109 @@ pub mod gohost_http {
         crate::inbound::host::send(http, head, data, flush).await
     }
 
+    // ---- outbound: requests the guest's http.Client makes ----
+
+    /// A request the guest's transport makes.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct OutRequest {
+        /// The method.
+        pub method: String,
+        /// The absolute URL, without user-info or fragment.
+        pub url: String,
+        /// The header fields as an HTTP/1 header section (`Host` among
+        /// them when the request sets one).
+        pub header: Vec<u8>,
+        /// The whole body; empty for none.
+        pub body: Vec<u8>,
+        /// The time left before the request context's deadline, in
+        /// milliseconds; 0 when it has none.
+        pub timeout_ms: u64,
+    }
+
+    /// The response to an outbound request: its head, and the body bytes
+    /// that came with it.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct OutResponse {
+        /// The status code.
+        pub status: u16,
+        /// The header fields as an HTTP/1 header section.
+        pub header: Vec<u8>,
+        /// The body's declared length; -1 when the server did not declare it.
+        pub content_length: i64,
+        /// The body's first bytes, those that arrived with the head.
+        pub data: Vec<u8>,
+        /// Whether the body ends after `data`.
+        pub end: bool,
+        /// The body to read the rest of with `out_read` (0 when `end`).
+        pub body: u32,
+    }
+
+    /// The next piece of an outbound response's body.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct OutChunk {
+        /// The bytes, at most as many as asked for.
+        pub data: Vec<u8>,
+        /// Whether the body ends after them.
+        pub end: bool,
+    }
+
+    /// Why an outbound request or the reading of its body failed. The
+    /// message names the request and the rule or limit.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum OutError {
+        /// The host's policy refused the request; nothing was sent.
+        Denied {
+            /// What was refused, and by which rule.
+            message: String,
+        },
+        /// A body is over the policy's limit.
+        TooLarge {
+            /// Which body, and the limit.
+            message: String,
+        },
+        /// The request took longer than it may.
+        Timeout {
+            /// Which request, and what limited it.
+            message: String,
+        },
+        /// Resolving, connecting, TLS or the exchange failed.
+        Failed {
+            /// What failed.
+            message: String,
+        },
+        /// No such open body: it was read to its end or closed.
+        NoBody,
+    }
+
+    impl std::fmt::Display for OutError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self {
+                OutError::Denied { message }
+                | OutError::TooLarge { message }
+                | OutError::Timeout { message }
+                | OutError::Failed { message } => f.write_str(message),
+                OutError::NoBody => f.write_str("the response body is closed"),
+            }
+        }
+    }
+
+    /// Sends a request under the host's outbound policy, and waits for the
+    /// response's head.
+    pub async fn out_send(http: &HttpState, req: OutRequest) -> Result<OutResponse, OutError> {
+        crate::outbound::guest::send(http, req).await
+    }
+
+    /// Reads the next piece of a response body, at most `max` bytes,
+    /// waiting for the server to send it.
+    pub async fn out_read(http: &HttpState, body: u32, max: u32) -> Result<OutChunk, OutError> {
+        crate::outbound::guest::read(http, body, max).await
+    }
+
+    /// Closes a response body before its end, freeing its request's slot.
+    pub fn out_close(http: &HttpState, body: u32) {
+        crate::outbound::guest::close(http, body)
+    }
+
     extern "Go" {
         /// Serves one request with the plugin's handler. `head` is the
         /// request line and header section in HTTP/1 form; `content_length`

@@ -43,7 +43,8 @@ pub struct ResponseBody {
     inner: Incoming,
     // Boxed so that the body is `Unpin`, as hyper's own is.
     deadline: Pin<Box<Sleep>>,
-    timeout: Duration,
+    /// The exchange's time, and the setting that gave it.
+    timeout: (Duration, &'static str),
     remaining: u64,
     limit: u64,
     target: Arc<str>,
@@ -55,7 +56,7 @@ impl ResponseBody {
     pub(crate) fn new(
         inner: Incoming,
         deadline: Sleep,
-        timeout: Duration,
+        timeout: (Duration, &'static str),
         limit: u64,
         target: Arc<str>,
         slot: Option<OwnedSemaphorePermit>,
@@ -106,8 +107,8 @@ impl Body for ResponseBody {
             Poll::Pending => match this.deadline.as_mut().poll(cx) {
                 Poll::Ready(()) => Some(Err(OutboundError::Timeout {
                     target: this.target.to_string(),
-                    after: this.timeout,
-                    setting: "timeout_ms",
+                    after: this.timeout.0,
+                    setting: this.timeout.1,
                 })),
                 Poll::Pending => return Poll::Pending,
             },

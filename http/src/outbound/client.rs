@@ -4,6 +4,7 @@
 
 use std::error::Error as StdError;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HOST};
@@ -131,9 +132,22 @@ impl ClientBuilder {
 
 /// A request that passed the policy's checks on its URL, rewritten to go
 /// where it was judged to go.
-struct Checked {
+pub(crate) struct Checked {
     request: Request<RequestBody>,
     target: Arc<str>,
+    /// The time the exchange may take, and what set it.
+    timeout: (Duration, &'static str),
+}
+
+impl Checked {
+    /// Gives the exchange at most `limit` (a guest request's context
+    /// deadline), when that is shorter than the policy's timeout.
+    pub(crate) fn within(mut self, limit: Option<Duration>) -> Checked {
+        if let Some(limit) = limit.filter(|l| *l < self.timeout.0) {
+            self.timeout = (limit, "the request context's deadline");
+        }
+        self
+    }
 }
 
 impl Client {
@@ -190,10 +204,25 @@ impl Client {
         B::Error: Into<BoxError>,
     {
         let url = request.uri().to_string();
+        let (parts, body) = request.into_parts();
+        self.check_parts(parts, &url, body)
+    }
+
+    /// [`Client::check`] of a request whose URL is text, as a guest sends
+    /// it (`file:///...` is no `http::Uri`, but must be refused by name).
+    pub(crate) fn check_parts<B>(
+        &self,
+        mut parts: http::request::Parts,
+        url: &str,
+        body: B,
+    ) -> Result<Checked, OutboundError>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
         let target =
-            Target::parse(&url).map_err(|d| OutboundError::denied(&url, self.policy.explain(d)))?;
+            Target::parse(url).map_err(|d| OutboundError::denied(url, self.policy.explain(d)))?;
         let name = target.to_string();
-        let (mut parts, body) = request.into_parts();
         let deny = |denial| OutboundError::denied(&name, denial);
         self.policy
             .check_target(&parts.method, &target)
@@ -226,16 +255,20 @@ impl Client {
         Ok(Checked {
             request: Request::from_parts(parts, body),
             target: name.into(),
+            timeout: (self.policy.timeout(), "timeout_ms"),
         })
     }
 
-    async fn exchange(
+    pub(crate) async fn exchange(
         &self,
         checked: Checked,
         slot: Option<OwnedSemaphorePermit>,
     ) -> Result<Response<ResponseBody>, OutboundError> {
-        let Checked { request, target } = checked;
-        let timeout = self.policy.timeout();
+        let Checked {
+            request,
+            target,
+            timeout: (timeout, setting),
+        } = checked;
         let deadline = Instant::now() + timeout;
         let response = match tokio::time::timeout_at(deadline, self.hyper.request(request)).await {
             Ok(Ok(response)) => response,
@@ -244,7 +277,7 @@ impl Client {
                 return Err(OutboundError::Timeout {
                     target: target.to_string(),
                     after: timeout,
-                    setting: "timeout_ms",
+                    setting,
                 })
             }
         };
@@ -260,7 +293,8 @@ impl Client {
             });
         }
         let sleep = tokio::time::sleep_until(deadline);
-        Ok(response.map(|body| ResponseBody::new(body, sleep, timeout, limit, target, slot)))
+        Ok(response
+            .map(|body| ResponseBody::new(body, sleep, (timeout, setting), limit, target, slot)))
     }
 
     /// What went wrong, from hyper-util's error: the connector's own
@@ -364,6 +398,14 @@ impl Outbound {
         B::Error: Into<BoxError>,
     {
         let checked = self.client.check(request)?;
+        self.send_checked(checked).await
+    }
+
+    /// Sends a checked request on a free slot of this instance.
+    pub(crate) async fn send_checked(
+        &self,
+        checked: Checked,
+    ) -> Result<Response<ResponseBody>, OutboundError> {
         let slot = self.open.clone().try_acquire_owned().map_err(|_| {
             OutboundError::denied(
                 &checked.target,

@@ -171,8 +171,8 @@ pub enum OutboundError {
         target: String,
         /// The time allowed.
         after: Duration,
-        /// The setting that allowed it: `connect_timeout_ms` or
-        /// `timeout_ms`.
+        /// What allowed it: `connect_timeout_ms`, `timeout_ms`, or the
+        /// request context's deadline (a guest's, when it is the shorter).
         setting: &'static str,
     },
     /// The host name could not be resolved.

@@ -38,6 +38,7 @@ mod body;
 mod client;
 mod connect;
 mod error;
+pub(crate) mod guest;
 mod manifest;
 mod policy;
 mod resolve;

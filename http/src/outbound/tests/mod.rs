@@ -3,6 +3,7 @@
 //! checked to come before any connection attempt (the recording dialer
 //! sees none, the upstream accepts none).
 
+mod plugins;
 mod upstream;
 
 use std::io;

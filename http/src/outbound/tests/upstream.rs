@@ -30,7 +30,11 @@ type Body = BoxBody<Bytes, Infallible>;
 /// - `/redirect?URL`: a 302 to URL;
 /// - `/never`: an answer that never comes (the test's timeout ends it);
 /// - `/stall`: a body that starts and never ends;
-/// - `/echo`: the request's `Host` header, method and body size.
+/// - `/echo`: the request's `Host` header, method and body size;
+/// - `/headers`: the request's header fields, one `name: value` a line;
+/// - `/login`: sets the cookie `session=gopher` and redirects to `/whoami`;
+/// - `/whoami`: the request's `Cookie` header;
+/// - `/json`: a small JSON object.
 #[derive(Debug, Clone)]
 pub struct Upstream {
     pub addr: SocketAddr,
@@ -151,6 +155,38 @@ async fn answer(req: Request<Incoming>) -> Response<Body> {
             .map(|b| b.to_bytes().len())
             .unwrap_or(0);
         return Response::new(full(format!("{method} {host} {size}")));
+    }
+    if path == "/headers" {
+        let mut lines = String::new();
+        for (name, value) in req.headers() {
+            lines.push_str(&format!(
+                "{name}: {}\n",
+                String::from_utf8_lossy(value.as_bytes())
+            ));
+        }
+        return Response::new(full(lines));
+    }
+    if path == "/login" {
+        return Response::builder()
+            .status(StatusCode::FOUND)
+            .header("set-cookie", "session=gopher; Path=/")
+            .header("location", "/whoami")
+            .body(full(""))
+            .expect("a redirect");
+    }
+    if path == "/whoami" {
+        let cookie = req
+            .headers()
+            .get("cookie")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("none");
+        return Response::new(full(format!("cookie: {cookie}")));
+    }
+    if path == "/json" {
+        return Response::builder()
+            .header("content-type", "application/json")
+            .body(full(r#"{"name":"gopher","n":7}"#))
+            .expect("json");
     }
     Response::builder()
         .status(StatusCode::NOT_FOUND)
