@@ -106,4 +106,22 @@
 // [http.ErrAbortHandler] aborts the response without logging, and the
 // instance keeps serving. A handler that runs past the host's deadline gets
 // 504 Gateway Timeout, or an aborted response once bytes are out.
+//
+// # Outbound requests
+//
+// Importing this package also makes a [Transport] the
+// [http.DefaultTransport], so the plugin's own requests work as they do
+// anywhere: [http.Get], [http.DefaultClient], an [http.Client] of its own
+// (with a Timeout, a cookie jar, a CheckRedirect), and libraries that take
+// an *http.Client or use the default one. The host makes each request with
+// its client, under the outbound policy it set for the plugin (which hosts,
+// ports, schemes and methods; body sizes; timeouts; how many requests may
+// be open at once), judged on every address a host name resolves to and
+// on every redirect. A refused request is an ordinary error, which names
+// the rule and matches [ErrDenied]:
+//
+//	resp, err := http.Get("http://10.0.0.5/admin")
+//	// Get "http://10.0.0.5/admin": gohost: request to http://10.0.0.5/admin denied: host "10.0.0.5" is not allowed (allowed: api.example.com)
+//
+// See [Transport] for the details.
 package gohosthttp

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/textproto"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -178,7 +180,7 @@ func roundTrip(host outHost, req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	header, err := parseHeaderBlock(res.header)
+	header, err := parseResponseHeader(res.header)
 	if err != nil {
 		if !res.end {
 			host.close(res.body)
@@ -186,7 +188,7 @@ func roundTrip(host outHost, req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("gohosthttp: the host's response header: %w", err)
 	}
 	resp := &http.Response{
-		Status:        fmt.Sprintf("%d %s", res.status, http.StatusText(res.status)),
+		Status:        strconv.Itoa(res.status) + " " + http.StatusText(res.status),
 		StatusCode:    res.status,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
@@ -206,6 +208,42 @@ func roundTrip(host outHost, req *http.Request) (*http.Response, error) {
 		resp.Body = newOutBody(host, ctx, res)
 	}
 	return resp, nil
+}
+
+// parseResponseHeader parses the host's header section of a response: one
+// "Name: value\r\n" line per field, the names canonical already, then an
+// empty line. It takes one string for the whole section and slices the
+// names and values out of it, and one slice for all values, as
+// net/textproto does, without a bufio.Reader per response.
+func parseResponseHeader(b []byte) (http.Header, error) {
+	s := string(b)
+	lines := strings.Count(s, "\r\n")
+	h := make(http.Header, lines)
+	values := make([]string, lines)
+	for {
+		i := strings.Index(s, "\r\n")
+		if i < 0 {
+			return nil, errors.New("the header section does not end with an empty line")
+		}
+		line := s[:i]
+		s = s[i+2:]
+		if line == "" {
+			return h, nil
+		}
+		colon := strings.IndexByte(line, ':')
+		if colon <= 0 {
+			return nil, fmt.Errorf("malformed header line %q", line)
+		}
+		k := textproto.CanonicalMIMEHeaderKey(line[:colon])
+		v := textproto.TrimString(line[colon+1:])
+		if vs, ok := h[k]; ok {
+			h[k] = append(vs, v)
+			continue
+		}
+		values[0] = v
+		h[k] = values[:1:1]
+		values = values[1:]
+	}
 }
 
 // requestURL is the URL the host is asked for: req.URL without user-info

@@ -1,5 +1,5 @@
 //! HTTP for gohost: Go `net/http` handlers served from a Rust service, and
-//! (soon) outbound `net/http` from Go plugins under the host's policy.
+//! outbound `net/http` from Go plugins under the host's policy.
 //!
 //! A Go plugin serves an ordinary `http.Handler` (`http.ServeMux` with its
 //! Go 1.22 patterns, middleware, routers written against `net/http`) by
@@ -49,7 +49,12 @@
 //!   imports (wasm module `gohost_http`), and the per-instance state they
 //!   use;
 //! - [`Handler`]: the tower service, with its limits; [`ClientAddr`] tells
-//!   it the client's address when axum's `ConnectInfo` does not.
+//!   it the client's address when axum's `ConnectInfo` does not;
+//! - [`outbound`]: the plugin's own requests (`http.Get` and every client on
+//!   `http.DefaultTransport`), made by the host's [`outbound::Client`] under
+//!   an [`outbound::Policy`] checked on resolved addresses; an instance gets
+//!   them with [`HttpState::with_outbound`]. The guide is
+//!   `docs/http-outbound.md`.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -67,7 +72,8 @@ pub use inbound::{
 };
 
 /// What a plugin instance's host functions of `gohost_http` use: the
-/// request it is serving. Put one in each instance's state (a pool's state
+/// request it is serving, and its outbound client and open response bodies
+/// ([`HttpState::with_outbound`]). Put one in each instance's state (a pool's state
 /// factory makes it, [`HttpState::new`]) and give [`add_to_linker`] the way
 /// to it.
 ///

@@ -186,11 +186,11 @@ pub mod gohost_http {
         pub header: Vec<u8>,
         /// The body's declared length; -1 when the server did not declare it.
         pub content_length: i64,
-        /// The body's first bytes, those that arrived with the head.
+        /// The body's first bytes: those that arrived with the head.
         pub data: Vec<u8>,
-        /// Whether the body ends after `data`.
+        /// Whether the body ends with these first bytes.
         pub end: bool,
-        /// The body to read the rest of with `out_read` (0 when `end`).
+        /// The open body the rest is read from; 0 when the body has ended.
         pub body: u32,
     }
 

@@ -577,12 +577,22 @@ greeting = "hello"
         let b = &http.hosts[1];
         assert_eq!(b.get_ref(), "b");
         let err = section.error(Some(b.span()), "`b` is refused").to_string();
-        assert!(err.ends_with("plugin.toml, line 6: `b` is refused"), "{err}");
+        assert!(
+            err.ends_with("plugin.toml, line 6: `b` is refused"),
+            "{err}"
+        );
 
         let (_tmp, m) = parse("wasm = \"p.wasm\"\n[http]\nhost = 1\n");
-        let err = m.expect("valid").http.expect("[http]").deserialize::<Http>();
+        let err = m
+            .expect("valid")
+            .http
+            .expect("[http]")
+            .deserialize::<Http>();
         let err = err.expect_err("unknown field").to_string();
-        assert!(err.contains("plugin.toml, line 3: unknown field `host`"), "{err}");
+        assert!(
+            err.contains("plugin.toml, line 3: unknown field `host`"),
+            "{err}"
+        );
 
         let (_tmp, m) = parse("wasm = \"p.wasm\"\n");
         assert_eq!(m.expect("valid").http, None);

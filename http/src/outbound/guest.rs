@@ -250,11 +250,17 @@ fn parse_header(section: &[u8]) -> Result<HeaderMap, String> {
     Ok(map)
 }
 
-/// `headers` as an HTTP/1 header section.
+/// `headers` as an HTTP/1 header section, the names in Go's canonical
+/// form (`Content-Type`), which the Go side then takes as they are.
 fn write_header(headers: &HeaderMap) -> Vec<u8> {
     let mut out = Vec::with_capacity(headers.len() * 32 + 2);
     for (name, value) in headers {
-        out.extend_from_slice(name.as_str().as_bytes());
+        let mut upper = true;
+        out.extend(name.as_str().bytes().map(|b| {
+            let c = if upper { b.to_ascii_uppercase() } else { b };
+            upper = b == b'-';
+            c
+        }));
         out.extend_from_slice(b": ");
         out.extend_from_slice(value.as_bytes());
         out.extend_from_slice(b"\r\n");
@@ -278,7 +284,7 @@ mod tests {
         assert!(map.get("content-length").is_none(), "framing is the host's");
         assert_eq!(
             write_header(&map),
-            b"accept: a\r\nx-twice: 1\r\nx-twice: 2\r\nhost: h.test\r\n\r\n"
+            b"Accept: a\r\nX-Twice: 1\r\nX-Twice: 2\r\nHost: h.test\r\n\r\n"
         );
         assert_eq!(parse_header(b"\r\n").expect("empty").len(), 0);
         for bad in [

@@ -79,6 +79,19 @@ func reply(w http.ResponseWriter, o *outcome) {
 	json.NewEncoder(w).Encode(o)
 }
 
+// get answers with what client.Get(url) came to, its body read with a
+// buffer of chunk bytes.
+func get(w http.ResponseWriter, client *http.Client, url string, chunk int) {
+	o := &outcome{}
+	resp, err := client.Get(url)
+	if err != nil {
+		o.fail(err)
+	} else {
+		o.read(resp, chunk)
+	}
+	reply(w, o)
+}
+
 func intParam(r *http.Request, name string, def int) int {
 	if n, err := strconv.Atoi(r.URL.Query().Get(name)); err == nil {
 		return n
@@ -93,14 +106,7 @@ func init() {
 
 	// http.Get, read with a buffer of ?chunk bytes (32 KiB by default).
 	mux.HandleFunc("GET /get", func(w http.ResponseWriter, r *http.Request) {
-		o := &outcome{}
-		resp, err := http.Get(r.URL.Query().Get("url"))
-		if err != nil {
-			o.fail(err)
-		} else {
-			o.read(resp, intParam(r, "chunk", 32<<10))
-		}
-		reply(w, o)
+		get(w, http.DefaultClient, r.URL.Query().Get("url"), intParam(r, "chunk", 32<<10))
 	})
 
 	// Any method with http.NewRequest and http.DefaultClient.Do, with a
@@ -128,15 +134,8 @@ func init() {
 
 	// A client with a timeout of ?ms milliseconds.
 	mux.HandleFunc("GET /timeout", func(w http.ResponseWriter, r *http.Request) {
-		o := &outcome{}
 		client := &http.Client{Timeout: time.Duration(intParam(r, "ms", 1000)) * time.Millisecond}
-		resp, err := client.Get(r.URL.Query().Get("url"))
-		if err != nil {
-			o.fail(err)
-		} else {
-			o.read(resp, 32<<10)
-		}
-		reply(w, o)
+		get(w, client, r.URL.Query().Get("url"), 32<<10)
 	})
 
 	// ?n requests whose bodies stay open, then all closed, then one more.
@@ -170,6 +169,7 @@ func init() {
 	mux.HandleFunc("GET /cancel", func(w http.ResponseWriter, r *http.Request) {
 		o := &outcome{}
 		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, "GET", r.URL.Query().Get("url"), nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -209,16 +209,8 @@ func init() {
 	// A client with a cookie jar (net/http/cookiejar) that follows
 	// redirects, as a login flow does.
 	mux.HandleFunc("GET /jar", func(w http.ResponseWriter, r *http.Request) {
-		o := &outcome{}
 		jar, _ := cookiejar.New(nil)
-		client := &http.Client{Jar: jar}
-		resp, err := client.Get(r.URL.Query().Get("url"))
-		if err != nil {
-			o.fail(err)
-		} else {
-			o.read(resp, 32<<10)
-		}
-		reply(w, o)
+		get(w, &http.Client{Jar: jar}, r.URL.Query().Get("url"), 32<<10)
 	})
 
 	// JSON decoded straight from the response body.
