@@ -67,6 +67,14 @@ const METADATA: &str = "a cloud metadata service's address";
 
 /// IPv4 ranges denied by default, the narrower before the wider that
 /// holds them (the first match names the reason).
+///
+/// ```
+/// use gohost_http::outbound::SPECIAL_IPV4;
+///
+/// for range in SPECIAL_IPV4 {
+///     println!("{:<18} {} ({})", range.network, range.what, range.source);
+/// }
+/// ```
 pub const SPECIAL_IPV4: &[SpecialRange] = &[
     v4(
         0,
@@ -219,7 +227,21 @@ pub const GLOBAL_UNICAST: SpecialRange = v6(
     "RFC 4291",
 );
 
-/// How an IPv6 address carries an IPv4 one.
+/// How an IPv6 address carries an IPv4 one; a denial of such an address
+/// names the IPv4 address it was judged as.
+///
+/// ```
+/// use gohost_http::outbound::{Denial, Embedding, Policy};
+///
+/// let policy = Policy::builder().allow_host("*").build()?;
+/// match policy.check_address("64:ff9b::a9fe:a9fe".parse()?) {
+///     Err(Denial::Address { carried: Some((v4, how)), .. }) => {
+///         assert_eq!((v4.to_string().as_str(), how), ("169.254.169.254", Embedding::Nat64));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Embedding {
     /// `::ffff:a.b.c.d` (RFC 4291): the IPv4 address itself, on a

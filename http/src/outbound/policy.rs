@@ -359,7 +359,27 @@ pub struct PolicyError {
 }
 
 /// Builds a [`Policy`]; every setting is checked by
-/// [`PolicyBuilder::build`].
+/// [`PolicyBuilder::build`], which names the first that cannot be used.
+///
+/// ```
+/// use std::time::Duration;
+/// use gohost_http::outbound::Policy;
+///
+/// // A local upstream on port 8080, reached by name or by address.
+/// let policy = Policy::builder()
+///     .allow_hosts(["upstream.local", "127.0.0.1"])
+///     .allow_network("127.0.0.1".parse::<std::net::IpAddr>()?)
+///     .ports([8080])
+///     .methods([http::Method::GET, http::Method::POST])
+///     .max_request_body(64 << 10)
+///     .max_response_body(1 << 20)
+///     .connect_timeout(Duration::from_millis(500))
+///     .deadline(Duration::from_secs(2)) // the plugin call's: timeout_ms becomes 1.6 s
+///     .max_concurrent_requests(4)
+///     .build()?;
+/// assert_eq!(policy.timeout(), Duration::from_millis(1600));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct PolicyBuilder {
     policy: Policy,

@@ -37,7 +37,17 @@ pub trait Resolve: Send + Sync + fmt::Debug + 'static {
 }
 
 /// The system's resolver (`getaddrinfo`, on Tokio's blocking pool): what
-/// `/etc/hosts`, `nsswitch.conf` and the configured name servers say.
+/// `/etc/hosts`, `nsswitch.conf` and the configured name servers say. The
+/// client's default.
+///
+/// ```no_run
+/// # async fn f() -> std::io::Result<()> {
+/// use gohost_http::outbound::{Resolve, SystemResolver};
+///
+/// let addrs = SystemResolver.resolve("localhost").await?;
+/// assert!(addrs.iter().all(|a| a.is_loopback()));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemResolver;
 
