@@ -5,5 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod faults;
 mod fidelity;
+mod streaming;
 mod support;
