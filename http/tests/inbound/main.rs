@@ -7,5 +7,7 @@
 
 mod faults;
 mod fidelity;
+mod plugin_sets;
+mod stdlib;
 mod streaming;
 mod support;

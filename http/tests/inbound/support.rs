@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
+
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -25,12 +26,22 @@ pub fn plugins_dir() -> PathBuf {
 /// Builds the plugin `tests/plugins/<name>` once per test process, after
 /// writing the Go package into the module.
 pub fn plugin_wasm(name: &str) -> PathBuf {
-    static WRITTEN: OnceLock<()> = OnceLock::new();
-    WRITTEN.get_or_init(|| {
-        gohost_http::write_go_package(plugins_dir()).expect("write the Go package");
-    });
+    plugin_wasm_in(&plugins_dir(), name)
+}
+
+/// Builds the plugin `<module>/<name>` once per test process, after writing
+/// the Go package into the Go module `module`.
+pub fn plugin_wasm_in(module: &Path, name: &str) -> PathBuf {
+    static WRITTEN: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    {
+        let mut written = WRITTEN.lock().unwrap_or_else(|p| p.into_inner());
+        if !written.iter().any(|m| m == module) {
+            gohost_http::write_go_package(module).expect("write the Go package");
+            written.push(module.to_owned());
+        }
+    }
     gohost_build::build_go_once(
-        &plugins_dir().join(name),
+        &module.join(name),
         &format!("http-{name}"),
         gohost_build::BuildMode::Reactor,
     )
@@ -42,10 +53,17 @@ pub fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| Engine::new(Config::new().interruptible(true)))
 }
 
-/// The compiled plugin `name`, compiled once per test process.
+/// The compiled plugin `name` (of `tests/plugins`, or `chi/router` of
+/// `tests/plugins-chi`), compiled once per test process.
 pub fn module(name: &str) -> Module {
     static MODULES: Mutex<BTreeMap<String, Module>> = Mutex::new(BTreeMap::new());
-    let wasm = plugin_wasm(name);
+    let wasm = match name.strip_prefix("chi/") {
+        Some(chi) => plugin_wasm_in(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins-chi"),
+            chi,
+        ),
+        None => plugin_wasm(name),
+    };
     let mut modules = MODULES.lock().unwrap_or_else(|p| p.into_inner());
     modules
         .entry(name.to_owned())
