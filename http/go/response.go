@@ -6,6 +6,7 @@ import (
 	"log"
 	"net/http"
 	"path"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -370,17 +371,18 @@ func bodyAllowedForStatus(status int) bool {
 	return true
 }
 
-// relevantCaller is the first caller outside this package and net/http,
-// for the log line of a superfluous WriteHeader.
+// relevantCaller is the first caller outside the response's methods and
+// net/http, for the log line of a superfluous WriteHeader.
 func relevantCaller() runtime.Frame {
 	pc := make([]uintptr, 16)
 	n := runtime.Callers(1, pc)
 	frames := runtime.CallersFrames(pc[:n])
+	own := reflect.TypeFor[response]().PkgPath() + ".(*response)."
 	var frame runtime.Frame
 	for {
 		f, more := frames.Next()
 		frame = f
-		if !strings.HasPrefix(f.Function, "net/http.") && !strings.Contains(f.Function, "gohosthttp.") {
+		if !strings.HasPrefix(f.Function, "net/http.") && !strings.HasPrefix(f.Function, own) && !strings.HasSuffix(f.Function, ".relevantCaller") {
 			return f
 		}
 		if !more {
