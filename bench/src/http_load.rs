@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use gohost::{Config, Engine, Linker, Module, Pool};
+use gohost::{Config, Engine, Linker, Module, Pool, WasiConfig};
 use gohost_http::{ClientAddr, Handler, HttpState};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
@@ -80,14 +80,23 @@ pub fn build_native() -> PathBuf {
 pub fn serve_gohost(
     wasm: &Path,
     instances: usize,
+    guest_env: &[(String, String)],
 ) -> Result<(SocketAddr, tokio::runtime::Runtime), Box<dyn std::error::Error>> {
     let engine = Engine::new(Config::new().interruptible(true));
     let module = Module::from_file(&engine, wasm)?;
     let mut linker = Linker::<HttpState>::new(&engine);
     gohost_http::add_to_linker(&mut linker, |s: &mut HttpState| s)?;
+    let env = guest_env.to_vec();
     let pool = Pool::builder(linker, module, HttpState::new)
         .name("hello")
         .max_instances(instances)
+        .wasi(move || {
+            let mut wasi = WasiConfig::new();
+            for (k, v) in &env {
+                wasi.env(k, v);
+            }
+            wasi
+        })
         .build();
     let handler = Handler::new(pool);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -169,8 +178,9 @@ impl Drop for ChildServer {
 pub fn serve_gohost_until_stdin_closes(
     wasm: &Path,
     instances: usize,
+    guest_env: &[(String, String)],
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let (addr, runtime) = serve_gohost(wasm, instances)?;
+    let (addr, runtime) = serve_gohost(wasm, instances, guest_env)?;
     let mut out = std::io::stdout();
     writeln!(out, "listening {addr}")?;
     out.flush()?;

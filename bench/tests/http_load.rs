@@ -8,7 +8,7 @@ use gohost_bench::http_load::{self, ChildServer, Load};
 fn both_servers_answer_every_request_of_a_short_load() {
     let plugin = http_load::build_plugin();
     let native = http_load::build_native();
-    let (addr, _server) = http_load::serve_gohost(&plugin, 2).expect("serve the plugin");
+    let (addr, _server) = http_load::serve_gohost(&plugin, 2, &[]).expect("serve the plugin");
     let go = ChildServer::start(std::process::Command::new(native)).expect("start the Go server");
     let client = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -61,8 +61,7 @@ func serveRequest(t *testing.T, h http.Handler, reqHead string, x *fakeExchange)
 	t.Cleanup(func() { handler, served = saved, savedServed })
 	handler, served = h, true
 	in := &incoming{
-		head:            []byte(reqHead + "\r\n"),
-		remoteAddr:      "192.0.2.7:4321",
+		head:            []byte(reqHead + "\r\n192.0.2.7:4321"),
 		contentLength:   -1,
 		bodyFollows:     len(x.pieces) > 0 || x.bodyErr != nil,
 		maxResponseBody: -1,

@@ -159,13 +159,13 @@ pub mod gohost_http {
 
     extern "Go" {
         /// Serves one request with the plugin's handler. `head` is the
-        /// request line and header section in HTTP/1 form; `content_length`
-        /// is the body's declared length, -1 when unknown; without
+        /// request line and header section in HTTP/1 form, then the
+        /// client's address (`ip:port`, or nothing); `content_length` is
+        /// the body's declared length, -1 when unknown; without
         /// `body_follows` the request has no body; the response body may
         /// be at most `max_response_body` bytes.
         pub fn gohost_http_serve(
             head: &[u8],
-            remote_addr: &str,
             content_length: i64,
             body_follows: bool,
             max_response_body: u64,

@@ -40,10 +40,19 @@ struct Args {
     /// gohost instances (and Tokio workers); default: one per core.
     #[arg(long)]
     instances: Option<usize>,
-    /// Serve the plugin at this path until standard input closes (the
-    /// gohost server's child process).
+    /// Serve the plugin at this path until standard input closes, after
+    /// printing `listening ADDR` (the gohost server's child process; run
+    /// it under a profiler and measure it with `--against`).
     #[arg(long, value_name = "WASM")]
     serve: Option<PathBuf>,
+    /// An environment variable of the plugin's instances, as NAME=VALUE
+    /// (GOGC=200, say); repeatable.
+    #[arg(long = "guest-env", value_name = "NAME=VALUE", value_parser = env_pair)]
+    guest_env: Vec<(String, String)>,
+    /// Only load a server that is already running at this address, one
+    /// round after the warm-up.
+    #[arg(long, value_name = "ADDR")]
+    against: Option<std::net::SocketAddr>,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -51,18 +60,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let instances = args.instances.unwrap_or(cores);
     if let Some(wasm) = &args.serve {
-        return http_load::serve_gohost_until_stdin_closes(wasm, instances);
+        return http_load::serve_gohost_until_stdin_closes(wasm, instances, &args.guest_env);
     }
-    let plugin = http_load::build_plugin();
-    let native = http_load::build_native();
-    let mut cmd = Command::new(std::env::current_exe()?);
-    cmd.arg("--serve")
-        .arg(&plugin)
-        .arg("--instances")
-        .arg(instances.to_string());
-    let gohost = ChildServer::start(cmd)?;
-    let go = ChildServer::start(Command::new(&native))?;
-
     let client = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -74,6 +73,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         connections: args.connections,
         requests: args.warmup,
     };
+    if let Some(addr) = args.against {
+        client.block_on(http_load::run_load(addr, warmup));
+        let r = client.block_on(http_load::run_load(addr, load));
+        println!(
+            "{addr}: {:.0} req/s, p50 {:.1} µs, p99 {:.1} µs, {} ok, {} errors",
+            r.per_second(),
+            micros(r.p50),
+            micros(r.p99),
+            r.ok,
+            r.errors
+        );
+        return Ok(());
+    }
+    let plugin = http_load::build_plugin();
+    let native = http_load::build_native();
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg("--serve")
+        .arg(&plugin)
+        .arg("--instances")
+        .arg(instances.to_string());
+    let gohost = ChildServer::start(cmd)?;
+    let go = ChildServer::start(Command::new(&native))?;
     let engine = gohost::ENGINE_NAME;
     println!(
         "http-load: GET {} on 127.0.0.1, {} keep-alive connections, {} requests a round, {} round(s); \
@@ -122,6 +143,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         micros(ours.p99) / micros(theirs.p99)
     );
     Ok(())
+}
+
+fn env_pair(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{s:?} is not NAME=VALUE"))
 }
 
 fn micros(d: std::time::Duration) -> f64 {

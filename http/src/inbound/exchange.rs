@@ -311,7 +311,7 @@ pub(crate) fn header_section(fields: &HeaderMap) -> Vec<u8> {
 }
 
 /// Appends a `name: value\r\n` line for each field.
-pub(crate) fn append_fields(out: &mut Vec<u8>, fields: &HeaderMap) {
+fn append_fields(out: &mut Vec<u8>, fields: &HeaderMap) {
     for (name, value) in fields {
         out.extend_from_slice(name.as_str().as_bytes());
         out.extend_from_slice(b": ");
