@@ -13,7 +13,7 @@
 /// The host module. Its functions are thin: each hands its work to the
 /// half that owns it.
 #[gohost::host_module(name = "gohost_http", go_package = "httpwire", go_interface = "Server")]
-pub mod gohost_http {
+pub mod module {
     use crate::HttpState;
 
     // ---- inbound: requests the guest's http.Handler serves ----
@@ -173,7 +173,7 @@ pub mod gohost_http {
     }
 }
 
-pub(crate) use gohost_http::*;
+pub(crate) use self::module::*;
 
 /// This file, for [`crate::write_go_package`]: the Go bindings are
 /// generated from the same declarations the macro compiled.

@@ -45,7 +45,7 @@ pub(crate) struct InboundState {
 ///
 /// ```no_run
 /// # fn f(pool: gohost::Pool<gohost_http::HttpState>) {
-/// let app = axum::Router::new().nest_service("/shop", gohost_http::Handler::new(pool));
+/// let app: axum::Router = axum::Router::new().nest_service("/shop", gohost_http::Handler::new(pool));
 /// # }
 /// ```
 ///
@@ -150,7 +150,7 @@ impl<S: HttpView> Handler<S> {
     ///
     /// ```no_run
     /// # fn f(plugins: gohost::PluginSet<gohost_http::HttpState>) {
-    /// let app = axum::Router::new()
+    /// let app: axum::Router = axum::Router::new()
     ///     .nest_service("/shop", gohost_http::Handler::plugin(plugins.clone(), "shop"))
     ///     .nest_service("/blog", gohost_http::Handler::plugin(plugins, "blog"));
     /// # }
@@ -170,7 +170,7 @@ impl<S: HttpView> Handler<S> {
     ///
     /// ```no_run
     /// # fn f(plugins: gohost::PluginSet<gohost_http::HttpState>) {
-    /// let app = axum::Router::new().fallback_service(gohost_http::Handler::plugins(plugins));
+    /// let app: axum::Router = axum::Router::new().fallback_service(gohost_http::Handler::plugins(plugins));
     /// # }
     /// ```
     pub fn plugins(plugins: PluginSet<S>) -> Handler<S> {
