@@ -1,7 +1,6 @@
 package gohosthttp
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -17,10 +16,10 @@ const (
 
 // body is a request body that the host streams as the handler reads it.
 type body struct {
-	x    exchange
-	req  *http.Request
-	gone context.CancelCauseFunc // cancels the request's context
-	res  *response               // told when the body passes the host's limit
+	x   exchange
+	req *http.Request
+	ctx *requestContext // canceled when the client goes away
+	res *response       // told when the body passes the host's limit
 
 	buf    []byte // received and not read yet
 	end    bool   // the host sent the last bytes
@@ -68,7 +67,7 @@ func (b *body) fill(want int) {
 		case errors.Is(err, ErrClientGone), errors.Is(err, io.ErrUnexpectedEOF):
 			// As net/http: a failed read of the connection cancels the
 			// request's context.
-			b.gone(ErrClientGone)
+			b.ctx.cancel(ErrClientGone)
 		}
 		return
 	}

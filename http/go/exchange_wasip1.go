@@ -51,21 +51,25 @@ func (host) send(h *head, data []byte, flush bool) error {
 // server is the plugin's side of the host's export gohost_http_serve.
 type server struct{}
 
-func (server) GohostHTTPServe(head []byte, remoteAddr string, contentLength int64, bodyFollows bool, maxResponseBody uint64) httpwire.Finish {
+var finishHead httpwire.Head
+
+func (server) GohostHTTPServe(head []byte, contentLength int64, bodyFollows bool, maxResponseBody uint64) httpwire.Finish {
 	limit := int64(-1)
 	if maxResponseBody <= 1<<62 {
 		limit = int64(maxResponseBody)
 	}
 	f := serve(host{}, &incoming{
 		head:            head,
-		remoteAddr:      remoteAddr,
 		contentLength:   contentLength,
 		bodyFollows:     bodyFollows,
 		maxResponseBody: limit,
 	})
 	out := httpwire.Finish{Body: f.body, Trailer: f.trailer}
 	if f.head != nil {
-		out.Head = &httpwire.Head{Status: uint16(f.head.status), Header: f.head.header}
+		// The shim encodes the result before anything else runs: one
+		// head serves every request.
+		finishHead = httpwire.Head{Status: uint16(f.head.status), Header: f.head.header}
+		out.Head = &finishHead
 	}
 	switch f.outcome {
 	case returned:

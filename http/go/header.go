@@ -14,26 +14,47 @@ import (
 // net/http's server does (Header.WriteSubset) and parses the host's with
 // net/textproto, as net/http's server does.
 
-// appendHeader appends the fields of h, except those skip reports, to dst
-// in HTTP/1 form, with net/http's treatment of a handler's mistakes: a field
-// whose name is not a token is dropped, line breaks in a value become spaces
-// and surrounding white space is trimmed. A value that still holds a control
-// character is dropped too, since no HTTP version can carry it (net/http
-// would write it out, and the client would reject the response).
-func appendHeader(dst []byte, h http.Header, skip func(string) bool) []byte {
-	for k, vs := range h {
-		if !validHeaderName(k) || (skip != nil && skip(k)) {
-			continue
-		}
-		for _, v := range vs {
-			v = textproto.TrimString(headerNewlineToSpace.Replace(v))
-			if !validHeaderValue(v) {
-				continue
-			}
+// appendValues appends the fields of key k with values vs to dst, with
+// net/http's treatment of a handler's mistakes: a key that is not a token
+// is dropped, line breaks in a value become spaces and surrounding white
+// space is trimmed. A value that still holds a control character is dropped
+// too, since no HTTP version can carry it (net/http would write it out, and
+// the client would reject the response).
+func appendValues(dst []byte, k string, vs []string) []byte {
+	if !validHeaderName(k) {
+		return dst
+	}
+	for _, v := range vs {
+		v, ok := cleanHeaderValue(v)
+		if ok {
 			dst = appendField(dst, k, v)
 		}
 	}
 	return dst
+}
+
+// cleanHeaderValue is v with line breaks turned into spaces and surrounding
+// white space trimmed, as net/http writes values; ok is false when it holds
+// another control character but tab.
+func cleanHeaderValue(v string) (string, bool) {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' || c == 0x7f {
+			if c == '\r' || c == '\n' {
+				v = strings.Map(func(r rune) rune {
+					if r == '\r' || r == '\n' {
+						return ' '
+					}
+					return r
+				}, v)
+				break
+			}
+			if c != '\t' {
+				return "", false
+			}
+		}
+	}
+	v = textproto.TrimString(v)
+	return v, validHeaderValue(v)
 }
 
 // appendField appends one field in HTTP/1 form.
@@ -43,8 +64,6 @@ func appendField(dst []byte, k, v string) []byte {
 	dst = append(dst, v...)
 	return append(dst, "\r\n"...)
 }
-
-var headerNewlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")
 
 // validHeaderName reports whether k is an HTTP token (RFC 9110, 5.1).
 func validHeaderName(k string) bool {

@@ -1,11 +1,11 @@
 package gohosthttp
 
 import (
-	"context"
 	"errors"
 	"log"
 	"net/http"
 	"path"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -16,23 +16,18 @@ import (
 // that fits gets a Content-Length.
 const bufferSize = 8 << 10
 
-// spare is the body buffer of the last finished response, for the next one:
-// a plugin instance serves one request at a time.
-var spare []byte
+// The buffers of the last finished response, for the next one: a plugin
+// instance serves one request at a time.
+var spareBody, spareHead []byte
 
 // response is the [http.ResponseWriter] (and [http.Flusher]) of one
 // request. It follows net/http's server: see the package documentation.
 type response struct {
-	x      exchange
-	req    *http.Request
-	cancel context.CancelCauseFunc // the request's context
+	x   exchange
+	req *http.Request
+	ctx *requestContext // canceled when the client goes away
 
 	handlerHeader http.Header
-	// sentHeader is the header as it was when the handler called
-	// WriteHeader, when the handler holds the map and could change it
-	// before it is sent; nil means handlerHeader.
-	sentHeader   http.Header
-	calledHeader bool
 
 	status        int
 	wroteHeader   bool  // WriteHeader was called, or implied
@@ -41,25 +36,46 @@ type response struct {
 	written       int64 // body bytes written by the handler
 	maxBody       int64 // the host's limit; -1: none
 
-	buf      []byte
-	trailers []string // the keys declared by the "Trailer" header
+	// fields is the header as it was at WriteHeader, encoded (net/http
+	// ignores later changes, except trailers), without what the body
+	// decides: the sniffed Content-Type and the computed Content-Length.
+	fields []byte
+	sent   sentHeader
+	// trailers are the keys declared by the "Trailer" header.
+	trailers []string
+
+	buf []byte
+	// hd is the head sent, kept here to spare an allocation.
+	hd head
 
 	requestTooLarge bool  // the request body passed the host's limit
 	err             error // what every later Write returns
 	done            bool  // the handler has returned
 }
 
-func newResponse(x exchange, r *http.Request, maxBody int64, cancel context.CancelCauseFunc) *response {
-	w := &response{
+// sentHeader is what the header said at WriteHeader, for what the body
+// decides.
+type sentHeader struct {
+	contentType     bool // a Content-Type key, even with no value
+	contentLength   bool
+	contentEncoding bool // a non-empty Content-Encoding
+	transfer        bool // a Transfer-Encoding
+	trailers        bool // trailers declared or set with http.TrailerPrefix
+}
+
+// init makes w the response of r, whose context is ctx, and returns it.
+func (w *response) init(x exchange, r *http.Request, maxBody int64, ctx *requestContext) *response {
+	*w = response{
 		x:             x,
 		req:           r,
-		cancel:        cancel,
+		ctx:           ctx,
 		handlerHeader: make(http.Header),
 		contentLength: -1,
 		maxBody:       maxBody,
-		buf:           spare[:0],
+		buf:           spareBody[:0],
+		fields:        spareHead[:0],
 	}
-	spare = nil
+	spareBody, spareHead = nil, nil
 	if w.buf == nil {
 		w.buf = make([]byte, 0, bufferSize)
 	}
@@ -72,12 +88,6 @@ func newResponse(x exchange, r *http.Request, maxBody int64, cancel context.Canc
 // Header returns the header map that WriteHeader (or the first Write)
 // sends; changing it after that has no effect, except for trailers.
 func (w *response) Header() http.Header {
-	if w.sentHeader == nil && w.wroteHeader && !w.headSent {
-		// As net/http: the head was written logically, not physically;
-		// keep what it was.
-		w.sentHeader = w.handlerHeader.Clone()
-	}
-	w.calledHeader = true
 	return w.handlerHeader
 }
 
@@ -98,18 +108,80 @@ func (w *response) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
-	if w.calledHeader && w.sentHeader == nil {
-		w.sentHeader = w.handlerHeader.Clone()
+	w.encodeHeader()
+}
+
+// encodeHeader encodes the header as it is now, with net/http's rules: a
+// Content-Length that is not a number is dropped (and logged), and so is
+// one beside a Transfer-Encoding; responses without a body have none, and
+// 304s no Content-Type either; Transfer-Encoding is the host's (its server
+// frames the body). It reads the map in two passes and looks nothing up
+// (each lookup in a Go map costs as much as encoding a field in a plugin).
+func (w *response) encodeHeader() {
+	s := &w.sent
+	var cl, te string
+	for k, vs := range w.handlerHeader {
+		if len(vs) == 0 {
+			continue
+		}
+		switch k {
+		case "Content-Length":
+			cl = vs[0]
+		case "Transfer-Encoding":
+			te = vs[0]
+		}
 	}
-	if cl := w.handlerHeader.Get("Content-Length"); cl != "" {
+	if cl != "" {
 		v, err := strconv.ParseInt(cl, 10, 64)
 		if err == nil && v >= 0 {
 			w.contentLength = v
 		} else {
 			log.Printf("http: invalid Content-Length of %q", cl)
-			w.handlerHeader.Del("Content-Length")
-			if w.sentHeader != nil {
-				w.sentHeader.Del("Content-Length")
+			delete(w.handlerHeader, "Content-Length")
+		}
+	}
+	s.transfer = te != ""
+	bodyAllowed := bodyAllowedForStatus(w.status)
+	fields := w.fields
+	for k, vs := range w.handlerHeader {
+		switch {
+		case strings.HasPrefix(k, http.TrailerPrefix):
+			s.trailers = true
+			continue
+		case k == "Transfer-Encoding":
+			continue
+		case k == "Content-Length":
+			s.contentLength = true
+			if !bodyAllowed || s.transfer {
+				continue
+			}
+		case k == "Content-Type":
+			s.contentType = true
+			if w.status == http.StatusNotModified {
+				continue
+			}
+		case k == "Content-Encoding":
+			s.contentEncoding = len(vs) > 0 && vs[0] != ""
+		case k == "Trailer":
+			w.declareTrailers(vs)
+		}
+		fields = appendValues(fields, k, vs)
+	}
+	if s.contentLength && s.transfer {
+		log.Printf("http: WriteHeader called with both Transfer-Encoding of %q and a Content-Length of %d",
+			te, w.contentLength)
+	}
+	w.fields = fields
+}
+
+// declareTrailers notes the trailer keys the "Trailer" field's values
+// declare, keeping those that may be trailers.
+func (w *response) declareTrailers(values []string) {
+	for _, v := range values {
+		for k := range strings.SplitSeq(v, ",") {
+			if k = http.CanonicalHeaderKey(strings.TrimSpace(k)); k != "" && validTrailer(k) {
+				w.trailers = append(w.trailers, k)
+				w.sent.trailers = true
 			}
 		}
 	}
@@ -117,19 +189,29 @@ func (w *response) WriteHeader(code int) {
 
 // Write writes body bytes, sending the head first when it has not gone.
 func (w *response) Write(p []byte) (int, error) {
+	return w.write(len(p), p, "")
+}
+
+// WriteString writes s, as Write does, without copying it first.
+func (w *response) WriteString(s string) (int, error) {
+	return w.write(len(s), nil, s)
+}
+
+// write writes p, or s when p is nil.
+func (w *response) write(n int, p []byte, s string) (int, error) {
 	if w.done {
 		return 0, errAfterHandler
 	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
-	if len(p) == 0 {
+	if n == 0 {
 		return 0, nil
 	}
 	if !bodyAllowedForStatus(w.status) {
 		return 0, http.ErrBodyNotAllowed
 	}
-	w.written += int64(len(p))
+	w.written += int64(n)
 	if w.contentLength != -1 && w.written > w.contentLength {
 		return 0, http.ErrContentLength
 	}
@@ -140,7 +222,17 @@ func (w *response) Write(p []byte) (int, error) {
 		w.err = ErrResponseTooLarge
 		return 0, w.err
 	}
-	n := len(p)
+	if len(w.buf)+n <= cap(w.buf) {
+		if p != nil {
+			w.buf = append(w.buf, p...)
+		} else {
+			w.buf = append(w.buf, s...)
+		}
+		return n, nil
+	}
+	if p == nil {
+		p = []byte(s)
+	}
 	// As a bufio.Writer: fill the buffer, send it when full, and send
 	// what is left of a large write without copying it.
 	for len(w.buf)+len(p) > cap(w.buf) {
@@ -160,13 +252,6 @@ func (w *response) Write(p []byte) (int, error) {
 	}
 	w.buf = append(w.buf, p...)
 	return n, nil
-}
-
-// WriteString writes s, as Write does.
-func (w *response) WriteString(s string) (int, error) {
-	// The conversion copies; a handler writing strings is rare on hot
-	// paths (fmt.Fprint and io.WriteString use Write when they must).
-	return w.Write([]byte(s))
 }
 
 // Flush sends the head and what is buffered, and returns when the host's
@@ -203,7 +288,6 @@ func (w *response) sendBody(data []byte, flush bool) error {
 	var h *head
 	if !w.headSent {
 		h = w.head(data, nil)
-		w.headSent = true
 	}
 	if w.req.Method == "HEAD" || !bodyAllowedForStatus(w.status) {
 		data = nil
@@ -215,76 +299,36 @@ func (w *response) sendBody(data []byte, flush bool) error {
 	if err != nil {
 		w.err = err
 		if errors.Is(err, ErrClientGone) {
-			w.cancel(ErrClientGone)
+			w.ctx.cancel(ErrClientGone)
 		}
 	}
 	return err
 }
 
-// head is what the status and header say once the body starts with p (the
-// first bytes sent: Content-Type is sniffed from them) or, when the handler
-// has returned, is p; extra trailer keys are declared in it.
+// head completes the fields encoded at WriteHeader with what the body
+// decides, now that it starts with p (or, when the handler has returned,
+// is p): Content-Type sniffed from p, Content-Length when p is all of it,
+// and extraTrailers declared.
 func (w *response) head(p []byte, extraTrailers []string) *head {
-	header := w.sentHeader
-	if header == nil {
-		header = w.handlerHeader
+	w.headSent = true
+	s := w.sent
+	bodyAllowed := bodyAllowedForStatus(w.status)
+	fields := w.fields
+	if bodyAllowed && !s.contentEncoding && !s.contentType && !s.transfer && len(p) > 0 {
+		fields = appendField(fields, "Content-Type", http.DetectContentType(p))
 	}
-	for _, v := range header["Trailer"] {
-		for _, k := range strings.Split(v, ",") {
-			if k = http.CanonicalHeaderKey(strings.TrimSpace(k)); k != "" && validTrailer(k) {
-				w.trailers = append(w.trailers, k)
-			}
-		}
-	}
-	hasTrailers := len(w.trailers) > 0 || len(extraTrailers) > 0
-	for k := range header {
-		if strings.HasPrefix(k, http.TrailerPrefix) {
-			hasTrailers = true
-		}
-	}
-	isHEAD := w.req.Method == "HEAD"
-	hasTE := header.Get("Transfer-Encoding") != ""
-	_, hasCL := header["Content-Length"]
-	code := w.status
-	bodyAllowed := bodyAllowedForStatus(code)
-
-	var contentType, contentLength string
-	if w.done && !hasTrailers && !hasTE && bodyAllowed && !hasCL && (!isHEAD || len(p) > 0) {
-		contentLength = strconv.Itoa(len(p))
-	}
-	_, haveType := header["Content-Type"]
-	if bodyAllowed && header.Get("Content-Encoding") == "" && !haveType && !hasTE && len(p) > 0 {
-		contentType = http.DetectContentType(p)
-	}
-	skip := func(k string) bool {
-		switch {
-		case strings.HasPrefix(k, http.TrailerPrefix):
-			return true
-		case k == "Transfer-Encoding":
-			// The host's HTTP server frames the body.
-			return true
-		case code == http.StatusNotModified:
-			return k == "Content-Type" || k == "Content-Length"
-		case !bodyAllowed:
-			return k == "Content-Length"
-		case k == "Content-Length" && hasTE:
-			log.Printf("http: WriteHeader called with both Transfer-Encoding of %q and a Content-Length of %d",
-				header.Get("Transfer-Encoding"), w.contentLength)
-			return true
-		}
-		return false
-	}
-	block := appendHeader(make([]byte, 0, 256), header, skip)
-	if contentType != "" {
-		block = appendField(block, "Content-Type", contentType)
-	}
-	if contentLength != "" {
-		block = appendField(block, "Content-Length", contentLength)
+	trailers := s.trailers || len(extraTrailers) > 0
+	if w.done && !trailers && !s.transfer && bodyAllowed && !s.contentLength && (w.req.Method != "HEAD" || len(p) > 0) {
+		fields = append(fields, "Content-Length: "...)
+		fields = strconv.AppendInt(fields, int64(len(p)), 10)
+		fields = append(fields, "\r\n"...)
 	}
 	if len(extraTrailers) > 0 {
-		block = appendField(block, "Trailer", strings.Join(extraTrailers, ", "))
+		fields = appendField(fields, "Trailer", strings.Join(extraTrailers, ", "))
 	}
-	return &head{status: code, header: append(block, "\r\n"...)}
+	w.fields = append(fields, "\r\n"...)
+	w.hd = head{status: w.status, header: w.fields}
+	return &w.hd
 }
 
 // finish ends the response when the handler has returned: what is left
@@ -311,28 +355,29 @@ func (w *response) finish(kind outcomeKind, msg string) finished {
 		}
 	}
 	f.body = w.buf
+	prefixed := w.prefixedTrailers()
 	if !w.headSent {
-		f.head = w.head(f.body, w.undeclaredTrailers())
-		w.headSent = true
+		f.head = w.head(f.body, prefixed)
 	}
 	if w.req.Method == "HEAD" || !bodyAllowedForStatus(w.status) {
 		f.body = nil
 	}
-	f.trailer = w.trailerBlock()
+	f.trailer = w.trailerBlock(prefixed)
 	w.release()
 	return f
 }
 
-// release gives the body buffer to the next response; the host reads
-// f.body before any other request can take it.
+// release gives the buffers to the next response; the host reads what
+// finish returns before any other request can take them.
 func (w *response) release() {
-	spare, w.buf = w.buf, nil
+	spareBody, spareHead = w.buf, w.fields
+	w.buf, w.fields = nil, nil
 }
 
-// undeclaredTrailers are the keys set with [http.TrailerPrefix], which the
-// head declares when it goes out with the end of the body (the host's
-// HTTP/1 server sends only declared trailers).
-func (w *response) undeclaredTrailers() []string {
+// prefixedTrailers are the valid keys set with [http.TrailerPrefix], without
+// it; when the head goes out with the end of the body it declares them (the
+// host's HTTP/1 server sends only declared trailers).
+func (w *response) prefixedTrailers() []string {
 	var keys []string
 	for k := range w.handlerHeader {
 		if t, ok := strings.CutPrefix(k, http.TrailerPrefix); ok && validHeaderName(t) && validTrailer(http.CanonicalHeaderKey(t)) {
@@ -342,17 +387,16 @@ func (w *response) undeclaredTrailers() []string {
 	return keys
 }
 
-// trailerBlock is the trailer fields, in HTTP/1 form, as net/http's
-// finalTrailers picks them.
-func (w *response) trailerBlock() []byte {
+// trailerBlock is the trailer fields, as a header section, as net/http's
+// finalTrailers picks them: the declared keys' values, and the prefixed
+// keys'.
+func (w *response) trailerBlock(prefixed []string) []byte {
 	var block []byte
-	for k, vs := range w.handlerHeader {
-		if t, ok := strings.CutPrefix(k, http.TrailerPrefix); ok {
-			block = appendHeader(block, http.Header{t: vs}, nil)
-		}
+	for _, t := range prefixed {
+		block = appendValues(block, t, w.handlerHeader[http.TrailerPrefix+t])
 	}
 	for _, k := range w.trailers {
-		block = appendHeader(block, http.Header{k: w.handlerHeader[k]}, nil)
+		block = appendValues(block, k, w.handlerHeader[k])
 	}
 	if block == nil {
 		return nil
@@ -370,17 +414,18 @@ func bodyAllowedForStatus(status int) bool {
 	return true
 }
 
-// relevantCaller is the first caller outside this package and net/http,
-// for the log line of a superfluous WriteHeader.
+// relevantCaller is the first caller outside the response's methods and
+// net/http, for the log line of a superfluous WriteHeader.
 func relevantCaller() runtime.Frame {
 	pc := make([]uintptr, 16)
 	n := runtime.Callers(1, pc)
 	frames := runtime.CallersFrames(pc[:n])
+	own := reflect.TypeFor[response]().PkgPath() + ".(*response)."
 	var frame runtime.Frame
 	for {
 		f, more := frames.Next()
 		frame = f
-		if !strings.HasPrefix(f.Function, "net/http.") && !strings.Contains(f.Function, "gohosthttp.") {
+		if !strings.HasPrefix(f.Function, "net/http.") && !strings.HasPrefix(f.Function, own) && !strings.HasSuffix(f.Function, ".relevantCaller") {
 			return f
 		}
 		if !more {

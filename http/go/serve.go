@@ -72,8 +72,10 @@ type head struct {
 
 // incoming is what the host sends with a request.
 type incoming struct {
-	head            []byte // request line and header fields, HTTP/1 form
-	remoteAddr      string
+	// head is the request line, the header section (fields and an empty
+	// line, HTTP/1 form), then the client's address ("ip:port", or
+	// nothing).
+	head            []byte
 	contentLength   int64 // -1: unknown
 	bodyFollows     bool
 	maxResponseBody int64 // -1: no limit
@@ -97,18 +99,26 @@ type finished struct {
 	panic   string // the panic value, printed
 }
 
+// exchangeState is what serving one request allocates, in one piece.
+type exchangeState struct {
+	ctx  requestContext
+	body body
+	res  response
+}
+
 // serve serves one request with the plugin's handler.
 func serve(x exchange, in *incoming) finished {
-	r, cancel, err := newRequest(x, in)
+	st := new(exchangeState)
+	r, err := newRequest(x, in, st)
 	if err != nil {
 		// The host sent a head it should not have: say so, as net/http
 		// answers a request it cannot parse.
 		log.Printf("gohosthttp: bad request from the host: %v", err)
 		return finished{head: &head{status: http.StatusBadRequest, header: []byte("Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n")}, body: []byte("400 Bad Request")}
 	}
-	w := newResponse(x, r, in.maxResponseBody, cancel)
+	w := st.res.init(x, r, in.maxResponseBody, &st.ctx)
 	kind, msg := run(w, r)
-	cancel(context.Canceled)
+	st.ctx.cancel(context.Canceled)
 	return w.finish(kind, msg)
 }
 

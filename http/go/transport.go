@@ -260,7 +260,12 @@ func requestURL(req *http.Request) string {
 // the message (the host frames it), Host when req.Host names another host
 // than the URL, and net/http's default User-Agent when req sets none.
 func requestHeader(req *http.Request) []byte {
-	h := appendHeader(nil, req.Header, framingField)
+	var h []byte
+	for k, vs := range req.Header {
+		if !framingField(k) {
+			h = appendValues(h, k, vs)
+		}
+	}
 	if req.Host != "" && req.Host != req.URL.Host {
 		h = appendField(h, "Host", req.Host)
 	}

@@ -13,7 +13,7 @@
 /// The host module. Its functions are thin: each hands its work to the
 /// half that owns it.
 #[gohost::host_module(name = "gohost_http", go_package = "httpwire", go_interface = "Server")]
-pub mod gohost_http {
+pub mod module {
     use crate::HttpState;
 
     // ---- inbound: requests the guest's http.Handler serves ----
@@ -262,13 +262,13 @@ pub mod gohost_http {
 
     extern "Go" {
         /// Serves one request with the plugin's handler. `head` is the
-        /// request line and header section in HTTP/1 form; `content_length`
-        /// is the body's declared length, -1 when unknown; without
+        /// request line and header section in HTTP/1 form, then the
+        /// client's address (`ip:port`, or nothing); `content_length` is
+        /// the body's declared length, -1 when unknown; without
         /// `body_follows` the request has no body; the response body may
         /// be at most `max_response_body` bytes.
         pub fn gohost_http_serve(
             head: &[u8],
-            remote_addr: &str,
             content_length: i64,
             body_follows: bool,
             max_response_body: u64,
@@ -276,7 +276,7 @@ pub mod gohost_http {
     }
 }
 
-pub(crate) use gohost_http::*;
+pub(crate) use self::module::*;
 
 /// This file, for [`crate::write_go_package`]: the Go bindings are
 /// generated from the same declarations the macro compiled.

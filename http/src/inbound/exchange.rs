@@ -56,8 +56,9 @@ struct State {
     head: Option<ResponseHead>,
     /// Whether the guest sent its head.
     head_sent: bool,
-    /// Body bytes waiting for the server.
-    queued: Option<Bytes>,
+    /// Body bytes waiting for the server, and whether the guest flushed
+    /// them (the server then writes them out before the guest goes on).
+    queued: Option<(Bytes, bool)>,
     /// Body bytes the guest sent so far.
     sent: u64,
     /// The guest's `send` waiting for the queue to empty.
@@ -198,7 +199,12 @@ impl Exchange {
     /// that one) and body bytes. There is room: [`poll_room`] said so.
     ///
     /// [`poll_room`]: Self::poll_room
-    pub(crate) fn push(&self, head: Option<ResponseHead>, data: Bytes) -> Result<(), SendError> {
+    pub(crate) fn push(
+        &self,
+        head: Option<ResponseHead>,
+        data: Bytes,
+        flush: bool,
+    ) -> Result<(), SendError> {
         let mut st = self.lock();
         match (head, st.head_sent) {
             (Some(head), false) => {
@@ -213,7 +219,7 @@ impl Exchange {
         }
         self.count_sent(&mut st, data.len())?;
         if !data.is_empty() {
-            st.queued = Some(data);
+            st.queued = Some((data, flush));
         }
         Ok(())
     }
@@ -247,9 +253,9 @@ impl Exchange {
         self.lock().head_sent
     }
 
-    /// The body bytes waiting, if any; the guest's `send` waiting for room
-    /// is woken.
-    pub(crate) fn take_queued(&self) -> Option<Bytes> {
+    /// The body bytes waiting, if any, and whether the guest flushed them;
+    /// the guest's `send` waiting for room is woken.
+    pub(crate) fn take_queued(&self) -> Option<(Bytes, bool)> {
         let mut st = self.lock();
         let data = st.queued.take()?;
         if let Some(waker) = st.waiting.take() {
@@ -305,7 +311,7 @@ pub(crate) fn header_section(fields: &HeaderMap) -> Vec<u8> {
 }
 
 /// Appends a `name: value\r\n` line for each field.
-pub(crate) fn append_fields(out: &mut Vec<u8>, fields: &HeaderMap) {
+fn append_fields(out: &mut Vec<u8>, fields: &HeaderMap) {
     for (name, value) in fields {
         out.extend_from_slice(name.as_str().as_bytes());
         out.extend_from_slice(b": ");

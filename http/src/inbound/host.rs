@@ -35,7 +35,7 @@ pub(crate) async fn send(
         .transpose()
         .map_err(|reason| SendError::BadHead { reason })?;
     poll_fn(|cx| exchange.poll_room(cx)).await?;
-    exchange.push(head, Bytes::from(data))?;
+    exchange.push(head, Bytes::from(data), flush)?;
     if flush {
         poll_fn(|cx| exchange.poll_taken(cx)).await?;
     }

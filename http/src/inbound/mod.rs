@@ -45,7 +45,7 @@ pub(crate) struct InboundState {
 ///
 /// ```no_run
 /// # fn f(pool: gohost::Pool<gohost_http::HttpState>) {
-/// let app = axum::Router::new().nest_service("/shop", gohost_http::Handler::new(pool));
+/// let app: axum::Router = axum::Router::new().nest_service("/shop", gohost_http::Handler::new(pool));
 /// # }
 /// ```
 ///
@@ -150,7 +150,7 @@ impl<S: HttpView> Handler<S> {
     ///
     /// ```no_run
     /// # fn f(plugins: gohost::PluginSet<gohost_http::HttpState>) {
-    /// let app = axum::Router::new()
+    /// let app: axum::Router = axum::Router::new()
     ///     .nest_service("/shop", gohost_http::Handler::plugin(plugins.clone(), "shop"))
     ///     .nest_service("/blog", gohost_http::Handler::plugin(plugins, "blog"));
     /// # }
@@ -170,7 +170,7 @@ impl<S: HttpView> Handler<S> {
     ///
     /// ```no_run
     /// # fn f(plugins: gohost::PluginSet<gohost_http::HttpState>) {
-    /// let app = axum::Router::new().fallback_service(gohost_http::Handler::plugins(plugins));
+    /// let app: axum::Router = axum::Router::new().fallback_service(gohost_http::Handler::plugins(plugins));
     /// # }
     /// ```
     pub fn plugins(plugins: PluginSet<S>) -> Handler<S> {
@@ -273,7 +273,6 @@ where
         };
         let served = Served {
             head: request::request_head(&parts, routed.as_deref()),
-            remote_addr: request::remote_addr(&parts),
             content_length,
             body_follows,
             max_response_body: settings.max_response_body,
@@ -345,7 +344,6 @@ impl<S: HttpView> Instances<S> {
 /// What the guest's export is called with.
 struct Served {
     head: Vec<u8>,
-    remote_addr: String,
     content_length: i64,
     body_follows: bool,
     max_response_body: u64,
@@ -361,7 +359,6 @@ async fn serve<S: HttpView>(
     let result = wire::exports::gohost_http_serve_async(
         instance,
         &served.head,
-        &served.remote_addr,
         served.content_length,
         served.body_follows,
         served.max_response_body,

@@ -1,13 +1,13 @@
 //! A request's head in the form the Go package reads: the request line and
 //! header section of HTTP/1, which it parses as net/http's server does.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::net::SocketAddr;
 
 use http::request::Parts;
 use http::{header, Version};
 
-use super::exchange::append_fields;
+use http::HeaderMap;
 
 /// The client's address, for `Request.RemoteAddr` in Go.
 ///
@@ -36,9 +36,10 @@ use super::exchange::append_fields;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClientAddr(pub SocketAddr);
 
-/// The client's address from the request's extensions, formatted as Go's
-/// `Request.RemoteAddr` ("ip:port", "[ipv6]:port"); empty when unknown.
-pub(crate) fn remote_addr(parts: &Parts) -> String {
+/// Appends the client's address from the request's extensions, as Go's
+/// `Request.RemoteAddr` has it ("ip:port", "[ipv6]:port"); nothing when
+/// unknown.
+fn append_remote_addr(head: &mut Vec<u8>, parts: &Parts) {
     let addr = parts.extensions.get::<ClientAddr>().map(|a| a.0);
     #[cfg(feature = "axum")]
     let addr = addr.or_else(|| {
@@ -47,11 +48,15 @@ pub(crate) fn remote_addr(parts: &Parts) -> String {
             .get::<axum::extract::ConnectInfo<SocketAddr>>()
             .map(|c| c.0)
     });
-    addr.map(|a| a.to_string()).unwrap_or_default()
+    if let Some(addr) = addr {
+        // Writing to a Vec cannot fail.
+        let _ = write!(head, "{addr}");
+    }
 }
 
 /// The request line and header section of `parts`, with `target` as the
-/// request target when given (a routed request's path).
+/// request target when given (a routed request's path), then the client's
+/// address: the `head` the guest's export takes.
 pub(crate) fn request_head(parts: &Parts, target: Option<&str>) -> Vec<u8> {
     let mut head = Vec::with_capacity(256 + parts.headers.len() * 32);
     head.extend_from_slice(parts.method.as_str().as_bytes());
@@ -71,14 +76,34 @@ pub(crate) fn request_head(parts: &Parts, target: Option<&str>) -> Vec<u8> {
     // field; net/http's Request.Host comes from either.
     if !parts.headers.contains_key(header::HOST) {
         if let Some(authority) = parts.uri.authority() {
-            head.extend_from_slice(b"host: ");
+            head.extend_from_slice(b"Host: ");
             head.extend_from_slice(authority.as_str().as_bytes());
             head.extend_from_slice(b"\r\n");
         }
     }
-    append_fields(&mut head, &parts.headers);
+    append_canonical_fields(&mut head, &parts.headers);
     head.extend_from_slice(b"\r\n");
+    append_remote_addr(&mut head, parts);
     head
+}
+
+/// Appends a `Name: value\r\n` line for each field, its name in the form
+/// Go gives header keys (`Content-Type`: a capital after each dash and at
+/// the start), so that the Go side uses the name as it is instead of
+/// making a canonical copy. (hyper's names are lower case; Go would
+/// canonicalize them the same way.)
+fn append_canonical_fields(out: &mut Vec<u8>, fields: &HeaderMap) {
+    for (name, value) in fields {
+        let mut upper = true;
+        out.extend(name.as_str().bytes().map(|b| {
+            let c = if upper { b.to_ascii_uppercase() } else { b };
+            upper = b == b'-';
+            c
+        }));
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
 }
 
 /// The request target as the client sent it: origin form (path and
@@ -93,9 +118,8 @@ fn append_target(head: &mut Vec<u8>, parts: &Parts) {
         }
     }
     if http1 && uri.scheme().is_some() {
-        let mut s = String::new();
-        let _ = write!(s, "{uri}");
-        head.extend_from_slice(s.as_bytes());
+        // Writing to a Vec cannot fail.
+        let _ = write!(head, "{uri}");
         return;
     }
     match uri.path_and_query() {

@@ -204,14 +204,37 @@ fn ended_before_head(
         Ok(t) => t,
         Err(reason) => return protocol_error(&flight.label, &reason),
     };
-    if trailers.is_none() && !flight.exchange.has_queued() {
+    // The length the head declares must be the body's: hyper sends a
+    // body of known length as it is, trusting the header, and a client
+    // told another length would wait for bytes that never come, or read
+    // the rest as the next response. A handler that wrote less than it
+    // declared gets what net/http gives it: the bytes, then the end of the
+    // connection.
+    let short = match declared_length(&head) {
+        Ok(Some(n))
+            if n != finish.body.len() as u64 && flight.label.method != http::Method::HEAD =>
+        {
+            Some(format!(
+                "the handler declared a Content-Length of {n} and wrote {} bytes",
+                finish.body.len()
+            ))
+        }
+        Ok(_) => None,
+        Err(reason) => return protocol_error(&flight.label, &reason),
+    };
+    if trailers.is_none() && short.is_none() && !flight.exchange.has_queued() {
         return with_body(head, ResponseBody::full(Bytes::from(finish.body)));
+    }
+    if let Some(reason) = &short {
+        tracing::debug!(target: "gohost_http", "{}: {reason}; the response is aborted", flight.label);
     }
     let stream = Streaming {
         flight,
         tail: Some(Bytes::from(finish.body)),
         trailers,
-        error: None,
+        error: short.map(ResponseError::new),
+        yield_once: false,
+        wrote_out: false,
     };
     with_body(
         head,
@@ -260,8 +283,27 @@ fn with_body(head: ResponseHead, body: ResponseBody) -> Response<ResponseBody> {
     Response::from_parts(parts, body)
 }
 
+/// The Content-Length a head declares, if it declares one.
+fn declared_length(head: &ResponseHead) -> Result<Option<u64>, String> {
+    let mut declared = None;
+    for value in head.headers().get_all(http::header::CONTENT_LENGTH) {
+        let n = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .ok_or_else(|| format!("invalid Content-Length {value:?}"))?;
+        if declared.is_some_and(|d| d != n) {
+            return Err("several different Content-Length fields".into());
+        }
+        declared = Some(n);
+    }
+    Ok(declared)
+}
+
 /// A response head from the guest, checked: a status HTTP can answer with
-/// (informational ones cannot be sent this way) and valid header fields.
+/// (informational ones cannot be sent this way), valid header fields, and
+/// a valid Content-Length. Transfer-Encoding is dropped: the server frames
+/// the body.
 pub(crate) fn parse_head(head: Head) -> Result<ResponseHead, String> {
     let status = StatusCode::from_u16(head.status)
         .map_err(|_| format!("the status code {} is not valid", head.status))?;
@@ -274,6 +316,10 @@ pub(crate) fn parse_head(head: Head) -> Result<ResponseHead, String> {
     let mut response = Response::new(());
     *response.status_mut() = status;
     *response.headers_mut() = parse_fields(head.header)?;
+    response
+        .headers_mut()
+        .remove(http::header::TRANSFER_ENCODING);
+    declared_length(&response)?;
     Ok(response)
 }
 
@@ -348,6 +394,12 @@ struct Streaming {
     trailers: Option<HeaderMap>,
     /// Why the response cannot be finished.
     error: Option<ResponseError>,
+    /// The last piece was flushed: let the server write it out before the
+    /// guest goes on.
+    yield_once: bool,
+    /// The server was given the chance to write out what it holds before
+    /// the abort.
+    wrote_out: bool,
 }
 
 impl std::fmt::Debug for ResponseBody {
@@ -377,6 +429,8 @@ impl ResponseBody {
                 tail: None,
                 trailers: None,
                 error: None,
+                yield_once: false,
+                wrote_out: false,
             })),
         }
     }
@@ -431,8 +485,16 @@ impl Streaming {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, ResponseError>>> {
+        if std::mem::take(&mut self.yield_once) {
+            // Pending once makes hyper write out what it holds (it flushes
+            // when the body has nothing ready), so a flushed piece reaches
+            // the client before the guest goes on.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         loop {
-            if let Some(data) = self.flight.exchange.take_queued() {
+            if let Some((data, flush)) = self.flight.exchange.take_queued() {
+                self.yield_once = flush;
                 return Poll::Ready(Some(Ok(Frame::data(data))));
             }
             if let Some(call) = self.flight.call.as_mut() {
@@ -446,11 +508,18 @@ impl Streaming {
                     }
                 }
             }
-            if let Some(e) = self.error.take() {
-                return Poll::Ready(Some(Err(e)));
-            }
             if let Some(tail) = self.tail.take().filter(|t| !t.is_empty()) {
                 return Poll::Ready(Some(Ok(Frame::data(tail))));
+            }
+            if let Some(e) = self.error.take() {
+                if !std::mem::replace(&mut self.wrote_out, true) {
+                    // Let hyper write out what it holds first: the client
+                    // gets the bytes sent so far, then the abort.
+                    self.error = Some(e);
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                return Poll::Ready(Some(Err(e)));
             }
             if let Some(trailers) = self.trailers.take() {
                 return Poll::Ready(Some(Ok(Frame::trailers(trailers))));

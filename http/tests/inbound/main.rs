@@ -5,5 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod faults;
 mod fidelity;
+mod plugin_sets;
+mod stdlib;
+mod streaming;
 mod support;

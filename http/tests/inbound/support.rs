@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+
 use std::time::Duration;
 
 use bytes::Bytes;
-use gohost::{Config, Engine, Limits, Linker, Module, Pool};
+use gohost::{Config, Engine, Limits, Linker, Module, Output, OutputCallback, Pool, WasiConfig};
 use gohost_http::{Handler, HttpState};
 use http::{HeaderMap, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -25,12 +26,22 @@ pub fn plugins_dir() -> PathBuf {
 /// Builds the plugin `tests/plugins/<name>` once per test process, after
 /// writing the Go package into the module.
 pub fn plugin_wasm(name: &str) -> PathBuf {
-    static WRITTEN: OnceLock<()> = OnceLock::new();
-    WRITTEN.get_or_init(|| {
-        gohost_http::write_go_package(plugins_dir()).expect("write the Go package");
-    });
+    plugin_wasm_in(&plugins_dir(), name)
+}
+
+/// Builds the plugin `<module>/<name>` once per test process, after writing
+/// the Go package into the Go module `module`.
+pub fn plugin_wasm_in(module: &Path, name: &str) -> PathBuf {
+    static WRITTEN: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    {
+        let mut written = WRITTEN.lock().unwrap_or_else(|p| p.into_inner());
+        if !written.iter().any(|m| m == module) {
+            gohost_http::write_go_package(module).expect("write the Go package");
+            written.push(module.to_owned());
+        }
+    }
     gohost_build::build_go_once(
-        &plugins_dir().join(name),
+        &module.join(name),
         &format!("http-{name}"),
         gohost_build::BuildMode::Reactor,
     )
@@ -42,10 +53,17 @@ pub fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| Engine::new(Config::new().interruptible(true)))
 }
 
-/// The compiled plugin `name`, compiled once per test process.
+/// The compiled plugin `name` (of `tests/plugins`, or `chi/router` of
+/// `tests/plugins-chi`), compiled once per test process.
 pub fn module(name: &str) -> Module {
     static MODULES: Mutex<BTreeMap<String, Module>> = Mutex::new(BTreeMap::new());
-    let wasm = plugin_wasm(name);
+    let wasm = match name.strip_prefix("chi/") {
+        Some(chi) => plugin_wasm_in(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins-chi"),
+            chi,
+        ),
+        None => plugin_wasm(name),
+    };
     let mut modules = MODULES.lock().unwrap_or_else(|p| p.into_inner());
     modules
         .entry(name.to_owned())
@@ -164,4 +182,82 @@ pub async fn send(
 pub async fn get(addr: SocketAddr, path: &str) -> Reply {
     let req = Request::get(path).body(Full::default()).expect("request");
     send(&client(), addr, req).await
+}
+
+/// A pool of the plugin `name` with one instance, whose standard error
+/// goes to the returned buffer: the tests that ask the plugin what its
+/// previous request saw (`/last`) get the same instance.
+pub fn single(name: &str, limits: Limits) -> (Arc<Pool<HttpState>>, Arc<Mutex<Vec<u8>>>) {
+    let stderr = Arc::new(Mutex::new(Vec::new()));
+    let sink = stderr.clone();
+    let pool = Pool::builder(linker(), module(name), HttpState::new)
+        .name(name)
+        .max_instances(1)
+        .limits(limits)
+        .wasi(move || {
+            let sink = sink.clone();
+            let mut wasi = WasiConfig::new();
+            wasi.stderr(Output::Callback(OutputCallback::new(move |bytes| {
+                sink.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend_from_slice(bytes);
+            })));
+            wasi
+        })
+        .build();
+    (Arc::new(pool), stderr)
+}
+
+/// The text in a captured output buffer.
+pub fn captured(buf: &Mutex<Vec<u8>>) -> String {
+    String::from_utf8_lossy(&buf.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+}
+
+/// A request body the test writes piece by piece.
+#[derive(Debug)]
+pub struct ChannelBody(pub tokio::sync::mpsc::Receiver<Bytes>);
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|piece| piece.map(|b| Ok(http_body::Frame::data(b))))
+    }
+}
+
+/// A client whose request bodies are written piece by piece.
+pub fn streaming_client() -> Client<HttpConnector, ChannelBody> {
+    Client::builder(TokioExecutor::new()).build_http()
+}
+
+/// Waits for `f` to be true, checking every 10 ms for at most `limit`.
+pub async fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if f() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    f()
+}
+
+/// Writes `request` on a new connection to `addr` and reads until the
+/// server closes it.
+pub async fn raw_exchange(addr: SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut out))
+        .await
+        .expect("the server closes the connection")
+        .unwrap();
+    String::from_utf8_lossy(&out).into_owned()
 }
