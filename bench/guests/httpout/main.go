@@ -24,20 +24,29 @@ func getN(port int32, n int32) int64 {
 	url := fmt.Sprintf("http://127.0.0.1:%d/1k", port)
 	var total int64
 	for i := int32(0); i < n; i++ {
-		resp, err := http.Get(url)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return -1
-		}
-		m, err := io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
+		m, ok := drain(http.Get(url))
+		if !ok {
 			return -1
 		}
 		total += m
 	}
 	return total
+}
+
+// drain reads resp's body to its end and closes it: the bytes read, or
+// false after printing the error to standard error.
+func drain(resp *http.Response, err error) (int64, bool) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 0, false
+	}
+	m, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 0, false
+	}
+	return m, true
 }
 
 // roundTripN makes the same requests as getN through the Transport alone,
@@ -54,15 +63,8 @@ func roundTripN(port int32, n int32) int64 {
 	var t gohosthttp.Transport
 	var total int64
 	for i := int32(0); i < n; i++ {
-		resp, err := t.RoundTrip(req)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return -1
-		}
-		m, err := io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
+		m, ok := drain(t.RoundTrip(req))
+		if !ok {
 			return -1
 		}
 		total += m

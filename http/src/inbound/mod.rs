@@ -10,6 +10,8 @@
 mod exchange;
 pub(crate) mod host;
 mod request;
+
+pub(crate) use request::append_canonical_fields;
 mod response;
 
 use std::sync::Arc;

@@ -92,7 +92,7 @@ pub(crate) fn request_head(parts: &Parts, target: Option<&str>) -> Vec<u8> {
 /// the start), so that the Go side uses the name as it is instead of
 /// making a canonical copy. (hyper's names are lower case; Go would
 /// canonicalize them the same way.)
-fn append_canonical_fields(out: &mut Vec<u8>, fields: &HeaderMap) {
+pub(crate) fn append_canonical_fields(out: &mut Vec<u8>, fields: &HeaderMap) {
     for (name, value) in fields {
         let mut upper = true;
         out.extend(name.as_str().bytes().map(|b| {

@@ -251,20 +251,11 @@ fn parse_header(section: &[u8]) -> Result<HeaderMap, String> {
 }
 
 /// `headers` as an HTTP/1 header section, the names in Go's canonical
-/// form (`Content-Type`), which the Go side then takes as they are.
+/// form (`Content-Type`), which the Go side then takes as they are (as the
+/// inbound half sends a request's).
 fn write_header(headers: &HeaderMap) -> Vec<u8> {
     let mut out = Vec::with_capacity(headers.len() * 32 + 2);
-    for (name, value) in headers {
-        let mut upper = true;
-        out.extend(name.as_str().bytes().map(|b| {
-            let c = if upper { b.to_ascii_uppercase() } else { b };
-            upper = b == b'-';
-            c
-        }));
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
-    }
+    crate::inbound::append_canonical_fields(&mut out, headers);
     out.extend_from_slice(b"\r\n");
     out
 }
