@@ -277,7 +277,7 @@ pub struct Special {
 impl SpecialRange {
     /// The range `addr` falls in when it is denied by default, `None` for
     /// an ordinary public address. An IPv6 address that carries an IPv4
-    /// one is judged by the IPv4 address ([`Special::carried`] says so).
+    /// one is judged by the IPv4 address (a [`Denial::Address`](super::Denial::Address) names it).
     pub fn of(addr: IpAddr) -> Option<SpecialRange> {
         special(addr).map(|s| s.range)
     }
