@@ -79,18 +79,21 @@ func validHeaderName(k string) bool {
 }
 
 // tokenByte holds the bytes of HTTP tokens.
-var tokenByte = func() (t [256]bool) {
+var tokenByte = alnumAnd("!#$%&'*+-.^_`|~")
+
+// alnumAnd is a byte table that holds ASCII letters and digits, and extra.
+func alnumAnd(extra string) (t [256]bool) {
 	for c := 'a'; c <= 'z'; c++ {
 		t[c], t[c-'a'+'A'] = true, true
 	}
 	for c := '0'; c <= '9'; c++ {
 		t[c] = true
 	}
-	for _, c := range []byte("!#$%&'*+-.^_`|~") {
-		t[c] = true
+	for i := 0; i < len(extra); i++ {
+		t[extra[i]] = true
 	}
 	return t
-}()
+}
 
 // validHeaderValue reports whether v holds no control character but tab
 // (RFC 9110, 5.5).

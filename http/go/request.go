@@ -199,18 +199,7 @@ func plainRequestURI(uri string) (u *url.URL, ok bool) {
 
 // plainPathByte holds the bytes url leaves as they are in a path, both when
 // it unescapes one and when it escapes it back.
-var plainPathByte = func() (t [256]bool) {
-	for c := 'a'; c <= 'z'; c++ {
-		t[c], t[c-'a'+'A'] = true, true
-	}
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for _, c := range []byte("-._~/$&+,:;=@") {
-		t[c] = true
-	}
-	return t
-}()
+var plainPathByte = alnumAnd("-._~/$&+,:;=@")
 
 // declaredTrailer is Request.Trailer before the body is read: the keys the
 // "Trailer" field's values declare, with no values, as net/http sets it.

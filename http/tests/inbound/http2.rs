@@ -5,35 +5,12 @@
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use gohost_http::{ClientAddr, Handler, HttpState};
+use gohost_http::Handler;
 use http::{Request, StatusCode};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use tower_service::Service as _;
 
 use crate::support::*;
-
-/// Serves `handler` over HTTP/2 (prior knowledge) on 127.0.0.1.
-async fn serve_h2(handler: Handler<HttpState>) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, peer)) = listener.accept().await {
-            let handler = handler.clone();
-            let service = hyper::service::service_fn(
-                move |mut req: hyper::Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(ClientAddr(peer));
-                    handler.clone().call(req)
-                },
-            );
-            tokio::spawn(
-                hyper::server::conn::http2::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service),
-            );
-        }
-    });
-    addr
-}
 
 /// An HTTP/2 connection to `addr`.
 async fn h2_client(addr: SocketAddr) -> hyper::client::conn::http2::SendRequest<Empty<Bytes>> {
@@ -49,7 +26,7 @@ async fn h2_client(addr: SocketAddr) -> hyper::client::conn::http2::SendRequest<
 #[test]
 fn requests_over_http2_see_the_authority_as_host_and_get_trailers() {
     runtime().block_on(async {
-        let addr = serve_h2(Handler::new(pool("basic", limits()))).await;
+        let addr = serve_hyper(Handler::new(pool("basic", limits())), true).await;
         let mut client = h2_client(addr).await;
         let req = Request::get(format!("http://{addr}/echo/h2?x=1"))
             .body(Empty::new())
@@ -82,7 +59,7 @@ fn requests_over_http2_see_the_authority_as_host_and_get_trailers() {
 #[test]
 fn an_aborted_response_resets_its_stream_and_the_connection_serves_on() {
     runtime().block_on(async {
-        let addr = serve_h2(Handler::new(pool("faults", limits()))).await;
+        let addr = serve_hyper(Handler::new(pool("faults", limits())), true).await;
         let mut client = h2_client(addr).await;
         let req = Request::get(format!("http://{addr}/panic-after"))
             .body(Empty::new())
