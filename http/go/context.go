@@ -26,25 +26,27 @@ type requestContext struct {
 // ctx returns the context behind c, making it on first use.
 func (c *requestContext) ctx() context.Context {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.inner == nil {
 		c.inner, c.cancelFn = context.WithCancelCause(context.Background())
 		if c.canceled {
 			c.cancelFn(c.cause)
 		}
 	}
-	return c.inner
+	inner := c.inner
+	c.mu.Unlock()
+	return inner
 }
 
 // cancel cancels the context with cause; the first cause wins.
 func (c *requestContext) cancel(cause error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case c.inner != nil:
-		c.cancelFn(cause)
-	case !c.canceled:
+	inner, cancel := c.inner, c.cancelFn
+	if inner == nil && !c.canceled {
 		c.canceled, c.cause = true, cause
+	}
+	c.mu.Unlock()
+	if inner != nil {
+		cancel(cause)
 	}
 }
 

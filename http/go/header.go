@@ -71,19 +71,28 @@ func validHeaderName(k string) bool {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
-		if !isToken(k[i]) {
+		if !tokenByte[k[i]] {
 			return false
 		}
 	}
 	return true
 }
 
-func isToken(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
+// tokenByte holds the bytes of HTTP tokens.
+var tokenByte = alnumAnd("!#$%&'*+-.^_`|~")
+
+// alnumAnd is a byte table that holds ASCII letters and digits, and extra.
+func alnumAnd(extra string) (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
 	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for i := 0; i < len(extra); i++ {
+		t[extra[i]] = true
+	}
+	return t
 }
 
 // validHeaderValue reports whether v holds no control character but tab

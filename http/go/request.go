@@ -185,7 +185,7 @@ func plainRequestURI(uri string) (u *url.URL, ok bool) {
 		return nil, false
 	}
 	for i := 0; i < len(path); i++ {
-		if !plainPathByte(path[i]) {
+		if !plainPathByte[path[i]] {
 			return nil, false
 		}
 	}
@@ -197,15 +197,9 @@ func plainRequestURI(uri string) (u *url.URL, ok bool) {
 	return &url.URL{Path: path, RawQuery: query, ForceQuery: hasQuery && query == ""}, true
 }
 
-// plainPathByte reports whether url leaves c as it is in a path, both when
+// plainPathByte holds the bytes url leaves as they are in a path, both when
 // it unescapes one and when it escapes it back.
-func plainPathByte(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("-._~/$&+,:;=@", c) >= 0
-}
+var plainPathByte = alnumAnd("-._~/$&+,:;=@")
 
 // declaredTrailer is Request.Trailer before the body is read: the keys the
 // "Trailer" field's values declare, with no values, as net/http sets it.

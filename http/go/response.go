@@ -63,18 +63,16 @@ type sentHeader struct {
 	trailers        bool // trailers declared or set with http.TrailerPrefix
 }
 
-// init makes w the response of r, whose context is ctx, and returns it.
+// init makes w, a zero response, the response of r, whose context is ctx,
+// and returns it.
 func (w *response) init(x exchange, r *http.Request, maxBody int64, ctx *requestContext) *response {
-	*w = response{
-		x:             x,
-		req:           r,
-		ctx:           ctx,
-		handlerHeader: make(http.Header),
-		contentLength: -1,
-		maxBody:       maxBody,
-		buf:           spareBody[:0],
-		fields:        spareHead[:0],
-	}
+	// w is new (zero): set what is not, field by field (a composite
+	// literal would be built aside and copied in).
+	w.x, w.req, w.ctx = x, r, ctx
+	w.handlerHeader = make(http.Header)
+	w.contentLength = -1
+	w.maxBody = maxBody
+	w.buf, w.fields = spareBody[:0], spareHead[:0]
 	spareBody, spareHead = nil, nil
 	if w.buf == nil {
 		w.buf = make([]byte, 0, bufferSize)
@@ -115,46 +113,30 @@ func (w *response) WriteHeader(code int) {
 // Content-Length that is not a number is dropped (and logged), and so is
 // one beside a Transfer-Encoding; responses without a body have none, and
 // 304s no Content-Type either; Transfer-Encoding is the host's (its server
-// frames the body). It reads the map in two passes and looks nothing up
-// (each lookup in a Go map costs as much as encoding a field in a plugin).
+// frames the body). It reads the map once and looks nothing up (in a
+// plugin, each map lookup or walk costs as much as encoding a field).
 func (w *response) encodeHeader() {
 	s := &w.sent
-	var cl, te string
-	for k, vs := range w.handlerHeader {
-		if len(vs) == 0 {
-			continue
-		}
-		switch k {
-		case "Content-Length":
-			cl = vs[0]
-		case "Transfer-Encoding":
-			te = vs[0]
-		}
-	}
-	if cl != "" {
-		v, err := strconv.ParseInt(cl, 10, 64)
-		if err == nil && v >= 0 {
-			w.contentLength = v
-		} else {
-			log.Printf("http: invalid Content-Length of %q", cl)
-			delete(w.handlerHeader, "Content-Length")
-		}
-	}
-	s.transfer = te != ""
 	bodyAllowed := bodyAllowedForStatus(w.status)
 	fields := w.fields
+	var cl, te string
 	for k, vs := range w.handlerHeader {
 		switch {
 		case strings.HasPrefix(k, http.TrailerPrefix):
 			s.trailers = true
 			continue
 		case k == "Transfer-Encoding":
+			if len(vs) > 0 {
+				te = vs[0]
+			}
 			continue
 		case k == "Content-Length":
+			// Written last, when the rest says it may be.
 			s.contentLength = true
-			if !bodyAllowed || s.transfer {
-				continue
+			if len(vs) > 0 {
+				cl = vs[0]
 			}
+			continue
 		case k == "Content-Type":
 			s.contentType = true
 			if w.status == http.StatusNotModified {
@@ -167,9 +149,22 @@ func (w *response) encodeHeader() {
 		}
 		fields = appendValues(fields, k, vs)
 	}
-	if s.contentLength && s.transfer {
-		log.Printf("http: WriteHeader called with both Transfer-Encoding of %q and a Content-Length of %d",
-			te, w.contentLength)
+	s.transfer = te != ""
+	if cl != "" {
+		v, err := strconv.ParseInt(cl, 10, 64)
+		switch {
+		case err != nil || v < 0:
+			log.Printf("http: invalid Content-Length of %q", cl)
+			delete(w.handlerHeader, "Content-Length")
+			s.contentLength = false
+		case s.transfer:
+			log.Printf("http: WriteHeader called with both Transfer-Encoding of %q and a Content-Length of %d", te, v)
+		default:
+			w.contentLength = v
+			if bodyAllowed {
+				fields = appendField(fields, "Content-Length", cl)
+			}
+		}
 	}
 	w.fields = fields
 }

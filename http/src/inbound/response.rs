@@ -251,7 +251,14 @@ fn failed_response(label: &Label, e: &gohost::Error) -> Response<ResponseBody> {
         gohost::Error::UnknownPlugin { .. } => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    tracing::warn!(target: "gohost_http", "{label}: {e}; answered {status}");
+    let hint = match e {
+        gohost::Error::MissingExport { name, .. } if name == "gohost_http_serve" => {
+            " (the plugin does not serve HTTP: it must import its module's \
+             internal/gohosthttp and call gohosthttp.Serve in an init function)"
+        }
+        _ => "",
+    };
+    tracing::warn!(target: "gohost_http", "{label}: {e}{hint}; answered {status}");
     error_response(status)
 }
 
@@ -587,3 +594,81 @@ impl std::fmt::Display for ResponseError {
 }
 
 impl std::error::Error for ResponseError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(status: u16, section: impl AsRef<[u8]>) -> Head {
+        Head {
+            status,
+            header: section.as_ref().to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_good_head_is_parsed_with_repeated_fields_and_no_transfer_encoding() {
+        let h = parse_head(head(
+            201,
+            b"Set-Cookie: a=1\r\nset-cookie: b=2\r\nTransfer-Encoding: chunked\r\nX-Obs: caf\xe9\r\n\r\n",
+        ))
+        .unwrap();
+        assert_eq!(h.status(), StatusCode::CREATED);
+        let cookies: Vec<_> = h.headers().get_all("set-cookie").iter().collect();
+        assert_eq!(cookies, ["a=1", "b=2"]);
+        assert!(h.headers().get("transfer-encoding").is_none());
+        // obs-text (a Latin-1 byte) passes, as hyper lets it.
+        assert_eq!(h.headers().get("x-obs").unwrap().as_bytes(), b"caf\xe9");
+    }
+
+    #[test]
+    fn what_a_hostile_guest_may_send_is_refused_with_a_reason() {
+        for (status, section, want) in [
+            (99, "\r\n", "not valid"),
+            (1000, "\r\n", "not valid"),
+            (101, "\r\n", "informational"),
+            (103, "\r\n", "informational"),
+            (200, "X-A: 1\r\n", "does not end"),
+            (200, "X-A: 1\r\n\r\nextra", "after the end"),
+            (200, "Bad Name: 1\r\n\r\n", "invalid header"),
+            (200, "X-A: a\x00b\r\n\r\n", "invalid header"),
+            (200, "Content-Length: ten\r\n\r\n", "invalid Content-Length"),
+            (
+                200,
+                "Content-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                "several different",
+            ),
+        ] {
+            let err = parse_head(head(status, section)).unwrap_err();
+            assert!(err.contains(want), "{status} {section:?}: {err}");
+        }
+        // Many fields: more than fit on the stack.
+        let many: String = (0..100)
+            .map(|i| format!("X-{i}: {i}\r\n"))
+            .collect::<String>()
+            + "\r\n";
+        assert_eq!(parse_head(head(200, &many)).unwrap().headers().len(), 100);
+    }
+
+    #[test]
+    fn a_declared_length_is_read_once_and_checked() {
+        let h = parse_head(head(
+            200,
+            "Content-Length: 12\r\ncontent-length: 12\r\n\r\n",
+        ))
+        .unwrap();
+        assert_eq!(declared_length(&h), Ok(Some(12)));
+        let h = parse_head(head(200, "\r\n")).unwrap();
+        assert_eq!(declared_length(&h), Ok(None));
+    }
+
+    #[test]
+    fn trailers_are_none_when_empty() {
+        assert_eq!(parse_trailers(Vec::new()), Ok(None));
+        assert_eq!(parse_trailers(b"\r\n".to_vec()), Ok(None));
+        let t = parse_trailers(b"X-Sum: 1\r\n\r\n".to_vec())
+            .unwrap()
+            .unwrap();
+        assert_eq!(t.get("x-sum").unwrap(), "1");
+    }
+}

@@ -7,6 +7,7 @@
 
 mod faults;
 mod fidelity;
+mod http2;
 mod plugin_sets;
 mod stdlib;
 mod streaming;

@@ -3,10 +3,8 @@
 //! server on hyper alone, which passes the client's address itself.
 
 use gohost::PluginSet;
-use gohost_http::{ClientAddr, Handler, HttpState};
+use gohost_http::{Handler, HttpState};
 use http::StatusCode;
-use hyper_util::rt::TokioIo;
-use tower_service::Service as _;
 
 use crate::support::*;
 
@@ -25,6 +23,15 @@ fn plugin_set() -> (tempfile::TempDir, PluginSet<HttpState>) {
     (dir, set)
 }
 
+/// Reloads `set` off the runtime's threads (a reload compiles).
+async fn reload(set: &PluginSet<HttpState>) {
+    let set = set.clone();
+    tokio::task::spawn_blocking(move || set.reload())
+        .await
+        .unwrap()
+        .unwrap();
+}
+
 #[test]
 fn a_plugin_of_a_set_follows_its_reloads() {
     runtime().block_on(async {
@@ -41,11 +48,7 @@ fn a_plugin_of_a_set_follows_its_reloads() {
         // Replace basic with the stream plugin: the same handler now
         // serves the new version.
         std::fs::copy(plugin_wasm("stream"), dir.path().join("basic.wasm")).unwrap();
-        let set2 = set.clone();
-        tokio::task::spawn_blocking(move || set2.reload())
-            .await
-            .unwrap()
-            .unwrap();
+        reload(&set).await;
         assert_eq!(
             get(addr, "/app/hello/v1").await.status,
             StatusCode::NOT_FOUND
@@ -80,11 +83,7 @@ fn every_plugin_of_a_set_under_its_name() {
         }
         // A removed plugin stops serving at the reload.
         std::fs::remove_file(dir.path().join("stream.wasm")).unwrap();
-        let set2 = set.clone();
-        tokio::task::spawn_blocking(move || set2.reload())
-            .await
-            .unwrap()
-            .unwrap();
+        reload(&set).await;
         assert_eq!(
             get(addr, "/stream/last").await.status,
             StatusCode::NOT_FOUND
@@ -95,25 +94,7 @@ fn every_plugin_of_a_set_under_its_name() {
 #[test]
 fn a_hyper_server_passes_the_client_address_as_an_extension() {
     runtime().block_on(async {
-        let handler = Handler::new(pool("basic", limits()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            loop {
-                let (stream, peer) = listener.accept().await.unwrap();
-                let handler = handler.clone();
-                let service = hyper::service::service_fn(
-                    move |mut req: hyper::Request<hyper::body::Incoming>| {
-                        req.extensions_mut().insert(ClientAddr(peer));
-                        handler.clone().call(req)
-                    },
-                );
-                tokio::spawn(
-                    hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service),
-                );
-            }
-        });
+        let addr = serve_hyper(Handler::new(pool("basic", limits())), false).await;
         let seen = get(addr, "/echo/").await.json();
         assert!(
             seen["RemoteAddr"]

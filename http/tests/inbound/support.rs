@@ -121,6 +121,40 @@ pub async fn serve(app: axum::Router) -> SocketAddr {
     addr
 }
 
+/// Serves `handler` with hyper alone (HTTP/1.1, or HTTP/2 with prior
+/// knowledge), which passes each connection's client address as a
+/// [`gohost_http::ClientAddr`] extension; returns the address.
+pub async fn serve_hyper(handler: Handler<HttpState>, http2: bool) -> SocketAddr {
+    use tower_service::Service as _;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        while let Ok((stream, peer)) = listener.accept().await {
+            let handler = handler.clone();
+            let service = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(gohost_http::ClientAddr(peer));
+                    handler.clone().call(req)
+                },
+            );
+            let io = hyper_util::rt::TokioIo::new(stream);
+            if http2 {
+                tokio::spawn(
+                    hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                        .serve_connection(io, service),
+                );
+            } else {
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new().serve_connection(io, service),
+                );
+            }
+        }
+    });
+    addr
+}
+
 /// Serves the plugin `name` at the root, with `handler`'s settings.
 pub async fn serve_handler(handler: Handler<HttpState>) -> SocketAddr {
     serve(axum::Router::new().fallback_service(handler)).await
