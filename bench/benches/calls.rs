@@ -1,6 +1,7 @@
 //! Host calls, export calls and instance creation through gohost, each next
-//! to the same work done with the raw engine (wasmi, or wasmtime with the
-//! `jit` feature) in the same run, with criterion's statistics.
+//! to the same work done with the raw engine (wasmi, or wasmtime with
+//! `GOHOST_ENGINE=wasmtime` and the `wasmtime` feature) in the same run,
+//! with criterion's statistics.
 //! `perf-table` measures the same things with less ceremony.
 //!
 //! Every host-call benchmark runs a guest export that loops 1000 times over
@@ -11,13 +12,13 @@
 //!
 //! ```text
 //! cargo bench -p gohost-bench --bench calls
-//! cargo bench -p gohost-bench --bench calls --features jit
+//! GOHOST_ENGINE=wasmtime cargo bench -p gohost-bench --bench calls --features wasmtime
 //! ```
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gohost::{Engine, Module, ENGINE_NAME};
+use gohost::{Engine, Module};
 use gohost_bench::raw::RawModule;
 use gohost_bench::{benchapi, gohost_instance, gohost_linker};
 
@@ -31,7 +32,7 @@ fn host_calls(c: &mut Criterion) {
     let mut typed = gohost_instance(&linker, &module);
     let raw_module = RawModule::new(&wasm);
     let mut raw = raw_module.instantiate();
-    let raw_name = format!("raw_{ENGINE_NAME}");
+    let raw_name = format!("raw_{}", raw_module.engine_name());
 
     let mut group = c.benchmark_group("host_call");
     group.throughput(Throughput::Elements(N as u64));

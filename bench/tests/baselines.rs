@@ -1,6 +1,6 @@
 //! The benchmarks compare like with like: every typed loop and the raw
 //! baseline it is measured against compute the same result, on gohost and
-//! on the raw engine (wasmi, or wasmtime with `--features jit`).
+//! on the raw engine of the engine under test (`GOHOST_ENGINE`).
 
 use gohost::{Engine, Module};
 use gohost_bench::raw::RawModule;
@@ -28,7 +28,7 @@ fn typed_loops_and_their_raw_baselines_do_the_same_work() {
             on_gohost(typed_export).ok(),
             Some(expected),
             "{typed_export} against {raw_export} on raw {}",
-            gohost::ENGINE_NAME
+            engine.kind()
         );
         // The `raw.*` imports gohost provides for profiling agree too.
         assert_eq!(on_gohost(raw_export).ok(), Some(expected));

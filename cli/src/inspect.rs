@@ -207,13 +207,15 @@ fn check_hosts(sources: &[PathBuf], imported: &[HostModule]) -> Result<HostCheck
         if module.abi_version != gohost_codegen::ABI_VERSION || &module.fingerprint != hash {
             problems.push(format!(
                 "host module `{}`: the guest was built against other bindings (ABI {}, \
-                 fingerprint {}); {} declares ABI {}, fingerprint {hash}: regenerate the Go \
-                 package (`gohost gen`) and rebuild the guest",
+                 fingerprint {}); {} declares ABI {}, fingerprint {hash}: rebuild the guest \
+                 against it (`gohost gen`, then `go build`), or update {} to the version the \
+                 guest was built against",
                 module.name,
                 module.abi_version,
                 module.fingerprint,
                 path.display(),
                 gohost_codegen::ABI_VERSION,
+                path.display(),
             ));
         }
         for f in &module.functions {

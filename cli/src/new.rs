@@ -5,12 +5,17 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use gohost_codegen::naming;
+
 /// Start a project: a Rust host crate with a `#[gohost::host_module]`, its
 /// Go side, a test and a README.
 ///
 /// `host` makes a program that runs a Go command and offers it host
 /// functions; `plugin` makes a host that loads Go plugins (reactors) and
 /// calls what they export.
+///
+/// The project's first build compiles gohost and its WebAssembly engine,
+/// which takes minutes; later builds take seconds.
 #[derive(Debug, clap::Args)]
 pub struct NewArgs {
     /// What to start.
@@ -76,11 +81,20 @@ const PLUGIN: &[Template] = templates!("plugin":
     "plugins/hello/main.go" => "plugins/hello/main.go",
 );
 
+/// What the first build of a project costs (in its README and in what
+/// `gohost new` prints). Measured: a new plugin project's first `cargo run`
+/// took 407 s of CPU time (it compiles about 100 crates, gohost and wasmi
+/// optimized among them); 2 cores can at best halve that.
+const FIRST_BUILD: &str =
+    "about 7 minutes of CPU time, so 3.5 to 7 minutes on 2 cores and less on more";
+
 pub fn new(a: NewArgs) -> ExitCode {
     match scaffold(&a) {
         Ok(dir) => {
             println!(
-                "created {}\nnext: cd {} && cargo run -- Gopher && cargo test",
+                "created {}\nnext: cd {} && cargo run -- Gopher && cargo test\n\
+                 (the first `cargo run` compiles gohost and its engine: {FIRST_BUILD}; \
+                 later builds take seconds)",
                 dir.display(),
                 dir.display()
             );
@@ -144,7 +158,7 @@ impl Names {
             .filter(|c| c.is_ascii_alphanumeric())
             .map(|c| c.to_ascii_lowercase())
             .collect();
-        if RESERVED.contains(&package.as_str()) {
+        if naming::is_go_keyword(&package) || RESERVED.contains(&package.as_str()) {
             return Err(format!(
                 "`{name}` would make the package `{package}`, a keyword or reserved name \
                  in Go or Rust; choose another name"
@@ -158,82 +172,17 @@ impl Names {
     }
 }
 
-/// Go and Rust keywords, and names the project's layout takes.
+/// Rust's keywords, and names the project's layout takes; Go's keywords
+/// are the code generator's ([`naming::is_go_keyword`]).
 const RESERVED: &[&str] = &[
-    // Go keywords.
-    "break",
-    "case",
-    "chan",
-    "const",
-    "continue",
-    "default",
-    "defer",
-    "else",
-    "fallthrough",
-    "for",
-    "func",
-    "go",
-    "goto",
-    "if",
-    "import",
-    "interface",
-    "map",
-    "package",
-    "range",
-    "return",
-    "select",
-    "struct",
-    "switch",
-    "type",
-    "var",
     // Rust keywords (strict and reserved).
-    "as",
-    "async",
-    "await",
-    "crate",
-    "dyn",
-    "enum",
-    "extern",
-    "false",
-    "fn",
-    "impl",
-    "in",
-    "let",
-    "loop",
-    "match",
-    "mod",
-    "move",
-    "mut",
-    "pub",
-    "ref",
-    "self",
-    "static",
-    "super",
-    "trait",
-    "true",
-    "unsafe",
-    "use",
-    "where",
-    "while",
-    "abstract",
-    "become",
-    "box",
-    "do",
-    "final",
-    "gen",
-    "macro",
-    "override",
-    "priv",
-    "try",
-    "typeof",
-    "unsized",
-    "virtual",
-    "yield",
+    "as", "async", "await", "crate", "dyn", "enum", "extern", "false", "fn", "impl", "in", "let",
+    "loop", "match", "mod", "move", "mut", "pub", "ref", "self", "static", "super", "trait",
+    "true", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen",
+    "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
     // The layout: `main` is the guest's package, `internal` holds gohost's
     // support code, `gohost` is the crate the module names.
-    "main",
-    "internal",
-    "gohost",
+    "main", "internal", "gohost",
 ];
 
 /// The `[dependencies]` lines for the gohost crates.
@@ -291,6 +240,7 @@ fn fill(text: &str, names: &Names, deps: &Dependencies) -> String {
         .replace(GO_PACKAGE_PLACEHOLDER, &names.package)
         .replace("{{gohost_dep}}", &deps.gohost)
         .replace("{{gohost_build_dep}}", &deps.gohost_build)
+        .replace("{{first_build}}", FIRST_BUILD)
 }
 
 #[cfg(test)]
@@ -305,9 +255,11 @@ mod tests {
         assert!(Names::new("2fast").is_err());
         assert!(Names::new("a b").is_err());
         assert!(Names::new("").is_err());
-        assert!(Names::new("ty-pe")
-            .expect_err("a keyword")
-            .contains("keyword"));
+        for reserved in ["ty-pe", "f-n", "main"] {
+            assert!(Names::new(reserved)
+                .expect_err("a keyword or reserved name")
+                .contains("keyword"));
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use gohost::{Config, DirPerms, Engine, Error, Linker, Manifest, Module, WasiConfig};
+use gohost::{Config, DirPerms, Engine, EngineKind, Error, Linker, Manifest, Module, WasiConfig};
 
 /// Exit code when gohost itself fails (unreadable, invalid or unlinkable
 /// module), as distinct from the guest's own exit codes.
@@ -19,8 +19,9 @@ const EXIT_TIMED_OUT: u8 = 124;
 ///
 /// The guest sees only what is given: no directories, no environment, and
 /// the host's standard input, output and error. gohost exits with the
-/// guest's exit code; 125 if the module cannot be loaded or linked, 134 if it
-/// traps, 124 if it runs past --timeout.
+/// guest's exit code; 125 if the module cannot be loaded or linked or is
+/// not a program (a plugin: see `gohost inspect`), 134 if it traps, 124 if
+/// it runs past --timeout.
 #[derive(Debug, clap::Args)]
 #[command(trailing_var_arg = true)]
 pub struct RunArgs {
@@ -40,8 +41,14 @@ pub struct RunArgs {
     #[arg(long)]
     inherit_env: bool,
 
+    /// The engine: `wasmi` (an interpreter, in every build) or `wasmtime`
+    /// (a JIT compiler, in builds with the `wasmtime` feature). Default:
+    /// `GOHOST_ENGINE` if set, else the build's default.
+    #[arg(long, value_name = "ENGINE")]
+    engine: Option<EngineKind>,
+
     /// Compile the program afresh instead of using the module cache
-    /// (wasmtime builds only; see GOHOST_CACHE_DIR).
+    /// (wasmtime only; see GOHOST_CACHE_DIR).
     #[arg(long)]
     no_cache: bool,
 
@@ -59,7 +66,7 @@ pub struct RunArgs {
     asynchronous: bool,
 
     /// Run the program a plugin manifest names (TOML: the wasm and its
-    /// SHA-256, limits, directories, environment; see the README), with its
+    /// SHA-256, limits, directories, environment; see docs/plugins.md), with its
     /// settings; the flags above add to them. Every positional argument then
     /// goes to the program.
     #[arg(long, value_name = "FILE")]
@@ -85,6 +92,12 @@ pub struct RunArgs {
 #[derive(Debug, clap::Args)]
 #[command(trailing_var_arg = true)]
 pub struct GoExecArgs {
+    /// The engine: `wasmi` (an interpreter, in every build) or `wasmtime`
+    /// (a JIT compiler, in builds with the `wasmtime` feature). Default:
+    /// `GOHOST_ENGINE` if set, else the build's default.
+    #[arg(long, value_name = "ENGINE")]
+    engine: Option<EngineKind>,
+
     /// Run the program with `Instance::run_async` on a Tokio runtime, as
     /// `gohost run --async` does.
     #[arg(long = "async")]
@@ -145,6 +158,7 @@ pub fn run(a: RunArgs) -> ExitCode {
         wasi.preopen_dir(host, guest, perms);
     }
     let how = How {
+        engine: a.engine.unwrap_or_default(),
         cache: !a.no_cache,
         timeout: a.timeout,
         asynchronous: a.asynchronous,
@@ -182,6 +196,7 @@ pub fn go_exec(a: GoExecArgs) -> ExitCode {
         }
     }
     let how = How {
+        engine: a.engine.unwrap_or_default(),
         cache: true,
         timeout: None,
         asynchronous: a.asynchronous,
@@ -198,6 +213,8 @@ fn program_name(p: &std::path::Path) -> String {
 /// How `execute` runs a program.
 #[derive(Debug, Clone, Copy)]
 struct How {
+    /// The engine that runs it.
+    engine: EngineKind,
     /// Whether compiled modules come from, and go to, the module cache.
     cache: bool,
     timeout: Option<Duration>,
@@ -213,8 +230,17 @@ fn execute(
 ) -> ExitCode {
     let deadline = how.timeout.or(manifest.and_then(|m| m.deadline));
     let fuel = manifest.is_some_and(|m| m.fuel.is_some());
+    if !how.engine.is_available() {
+        eprintln!(
+            "gohost: this gohost was built without the {} engine; build it with \
+             `cargo install gohost-cli --features {}` (or --path cli), or use --engine wasmi",
+            how.engine, how.engine
+        );
+        return ExitCode::from(EXIT_LOAD_FAILED);
+    }
     let engine = Engine::new(
         Config::new()
+            .engine(how.engine)
             .cache(how.cache)
             // Async calls yield to the executor at the engine's interrupts.
             .interruptible(deadline.is_some() || how.asynchronous)
@@ -228,6 +254,10 @@ fn execute(
         Some(m) => m.load(&engine),
         None => Module::from_file(&engine, program),
     };
+    if let Some(why) = module.as_ref().ok().and_then(|m| not_a_program(m, program)) {
+        eprintln!("gohost: {why}");
+        return ExitCode::from(EXIT_LOAD_FAILED);
+    }
     let linker = Linker::<()>::new(&engine);
     let ran = match module {
         Ok(module) if how.asynchronous => run_async(&linker, &module, wasi, limits),
@@ -237,6 +267,10 @@ fn execute(
         Err(e) => Err(e),
     };
     match ran {
+        Err(e @ Error::Link(_)) => {
+            eprintln!("gohost: {e}\n{RUN_PROVIDES}");
+            ExitCode::from(EXIT_LOAD_FAILED)
+        }
         Err(e) => {
             eprintln!("gohost: {e}");
             ExitCode::from(EXIT_LOAD_FAILED)
@@ -252,6 +286,33 @@ fn execute(
             ExitCode::from(EXIT_TRAPPED)
         }
     }
+}
+
+/// What a guest that does not link under `gohost run` needs to know.
+const RUN_PROVIDES: &str = "`gohost run` provides WASI and gohost's own imports only: \
+     a guest that imports host modules runs in the Rust host that defines them";
+
+/// Why `module` is not a program `gohost run` can run, in one line: a
+/// plugin (a reactor, which exports `_initialize` instead of `_start`) or a
+/// module with neither. Checked before linking, whose errors would only
+/// list the plugin's host imports.
+fn not_a_program(module: &Module, path: &std::path::Path) -> Option<String> {
+    if module.has_export("_start") {
+        return None;
+    }
+    let file = path.display();
+    Some(if module.has_export("_initialize") {
+        format!(
+            "{file} is a plugin (a reactor: it exports `_initialize`, not `_start`), \
+             not a program `gohost run` can run; see its exports with `gohost inspect {file}`, \
+             and call them from Rust: `Instance::initialize`, then its exports, or a `Pool`"
+        )
+    } else {
+        format!(
+            "{file} is not a program: it exports neither `_start` (a command) nor \
+             `_initialize` (a plugin); see what it exports with `gohost inspect {file}`"
+        )
+    })
 }
 
 /// Instantiates and runs the program on a single-threaded Tokio runtime:

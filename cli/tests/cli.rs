@@ -142,6 +142,86 @@ fn run_reports_failures_clearly() {
 }
 
 #[test]
+fn run_tells_a_plugin_from_a_program_before_linking() {
+    // A reactor with no host imports (once a trap, exit 134) and one that
+    // imports a host module (once a line of missing imports).
+    for wasm in [
+        gohost_tests::build_plugin("reactor"),
+        gohost_tests::build_plugin("hot"),
+    ] {
+        let wasm = wasm.to_str().expect("utf-8");
+        let out = gohost(&["run", wasm]);
+        assert_eq!(out.status.code(), Some(125), "{}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "gohost: {wasm} is a plugin (a reactor: it exports `_initialize`, not `_start`), \
+                 not a program `gohost run` can run; see its exports with `gohost inspect {wasm}`"
+            )),
+            "{err}"
+        );
+        assert!(err.contains("`Instance::initialize`"), "{err}");
+    }
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let neither = dir.path().join("lib.wasm");
+    std::fs::write(
+        &neither,
+        wat::parse_str("(module (memory (export \"memory\") 1))").expect("wat"),
+    )
+    .expect("write");
+    let out = gohost(&["run", neither.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "gohost: {} is not a program: it exports neither `_start` (a command) nor \
+             `_initialize` (a plugin); see what it exports with `gohost inspect {}`\n",
+            neither.display(),
+            neither.display()
+        )
+    );
+}
+
+#[test]
+fn run_lists_the_host_imports_a_program_needs_by_module() {
+    // The hello example's guest: a command that calls the `greeter` module.
+    let wasm = gohost_build::build_go_once(
+        &repo_path("examples/hello/guest"),
+        "run-hello",
+        gohost_build::BuildMode::Command,
+    );
+    let out = gohost(&["run", wasm.to_str().expect("utf-8"), "Gopher"]);
+    assert_eq!(out.status.code(), Some(125));
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].starts_with("gohost: cannot link guest: ")
+            && lines[0].ends_with(" imports of the guest do not match the host:"),
+        "{err}"
+    );
+    assert_eq!(
+        lines[1],
+        "  module `greeter` (no host module of that name is registered):"
+    );
+    assert!(
+        lines[2..lines.len() - 1]
+            .iter()
+            .all(|l| l.starts_with("    ") && l.ends_with(": the host does not provide it")),
+        "{err}"
+    );
+    assert!(lines.iter().any(|l| l.starts_with("    greet (")), "{err}");
+    assert_eq!(
+        lines.last().copied(),
+        Some(
+            "`gohost run` provides WASI and gohost's own imports only: \
+             a guest that imports host modules runs in the Rust host that defines them"
+        )
+    );
+}
+
+#[test]
 fn run_ends_go_s_fatal_errors_as_go_s_runner_does() {
     let wasm = gohost_tests::build_guest("deep");
     let wasm = wasm.to_str().expect("utf-8");

@@ -47,7 +47,9 @@ fn scaffold(kind: &str, name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("cargo run"),
+        text(&out.stdout).contains("cargo run")
+            && text(&out.stdout)
+                .contains("the first `cargo run` compiles gohost and its engine: about "),
         "{}",
         text(&out.stdout)
     );
@@ -55,12 +57,24 @@ fn scaffold(kind: &str, name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     (tmp, dir)
 }
 
+/// What `cargo run` printed.
+struct Printed {
+    stdout: String,
+    stderr: String,
+}
+
 /// Runs the README's two commands in `dir`; returns what `cargo run`
 /// printed.
-fn run_and_test(dir: &Path) -> String {
+fn run_and_test(dir: &Path) -> Printed {
     let readme = std::fs::read_to_string(dir.join("README.md")).expect("README");
     assert!(readme.contains("cargo run -- Gopher"), "{readme}");
     assert!(readme.contains("cargo test"), "{readme}");
+    // What the first build costs, and where the modules go.
+    assert!(
+        readme.contains("The first `cargo run` compiles gohost") && readme.contains("minutes"),
+        "{readme}"
+    );
+    assert!(readme.contains("target/gohost-guests/"), "{readme}");
     let run = cargo(dir, &["run", "--quiet", "--", "Gopher"]);
     assert!(
         run.status.success(),
@@ -74,7 +88,21 @@ fn run_and_test(dir: &Path) -> String {
         text(&test.stdout),
         text(&test.stderr)
     );
-    text(&run.stdout)
+    Printed {
+        stdout: text(&run.stdout),
+        stderr: text(&run.stderr),
+    }
+}
+
+/// The path after `prefix` on a line of `stderr`, which must exist.
+fn built_path(stderr: &str, prefix: &str) -> std::path::PathBuf {
+    let path = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{stderr}"));
+    let path = std::path::PathBuf::from(path);
+    assert!(path.is_file(), "{} is not a file", path.display());
+    path
 }
 
 #[test]
@@ -83,8 +111,14 @@ fn new_projects_build_run_and_pass_their_tests() {
     let (_tmp, host) = scaffold("host", "demo-host");
     let printed = run_and_test(&host);
     assert_eq!(
-        printed,
+        printed.stdout,
         "Hello, Gopher! You are visitor number 1.\n{4 -2}\n7 / 2 = 3\nerror: demohost.divide: cannot divide 1 by 0\n"
+    );
+    let wasm = built_path(&printed.stderr, "built the guest: ");
+    assert!(
+        wasm.ends_with("gohost-guests/demo-host-guest.wasm"),
+        "{}",
+        wasm.display()
     );
     // Generated on build, next to the guest, with no `replace` anywhere.
     assert!(host.join("guest/demohost/demohost.go").is_file());
@@ -94,7 +128,44 @@ fn new_projects_build_run_and_pass_their_tests() {
 
     let (_tmp, plugin) = scaffold("plugin", "demo_plugins");
     let printed = run_and_test(&plugin);
-    assert_eq!(printed, "hello: Hello, Gopher! Hello, Gopher!\n");
+    assert_eq!(printed.stdout, "hello: Hello, Gopher! Hello, Gopher!\n");
+    let wasm = built_path(&printed.stderr, "built hello: ");
+    assert!(
+        wasm.ends_with("gohost-guests/demo_plugins-plugins/hello.wasm"),
+        "{}",
+        wasm.display()
+    );
+    // The plugin's `Log` call shows, after its name.
+    assert!(
+        printed
+            .stderr
+            .lines()
+            .any(|l| l == "hello: greeting Gopher"),
+        "{}",
+        printed.stderr
+    );
+
+    // A plugin that does not compile: an error with the compiler's words,
+    // not a panic.
+    let broken = plugin.join("plugins/broken");
+    std::fs::create_dir(&broken).expect("mkdir");
+    std::fs::write(
+        broken.join("main.go"),
+        "package main\n\nfunc main() {\n\tgreet()\n}\n",
+    )
+    .expect("write");
+    let run = cargo(&plugin, &["run", "--quiet", "--", "Gopher"]);
+    let stderr = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.lines().next(),
+        Some("demo_plugins: gohost-build: go build of plugins/broken failed:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("./main.go:4:2: undefined: greet"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -122,7 +122,7 @@ fn check(what: &str, lit: &LitStr) -> syn::Result<()> {
             !v.is_empty()
                 && v.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-                && v != crate::RUNTIME_IMPORT_MODULE
+                && v != crate::shared::RUNTIME_IMPORT_MODULE
         }
         "go_package" => {
             v.starts_with(|c: char| c.is_ascii_lowercase())

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use crate::model::*;
-use crate::ABI_VERSION;
+use crate::shared::ABI_VERSION;
 
 /// FNV-1a, 64 bit.
 pub fn fnv1a64(bytes: &[u8]) -> u64 {

@@ -1,5 +1,8 @@
 //! Rust names to Go names, in one place (as uniffi does): case conversion,
-//! Go's initialisms, keyword escaping.
+//! Go's initialisms, keyword escaping, the Go names of fields and methods,
+//! and the names of the codec helpers generated for each type.
+
+use crate::model::Ty;
 
 /// Go's common initialisms (the golint list), written in upper case.
 const INITIALISMS: &[&str] = &[
@@ -212,9 +215,20 @@ pub fn unexported(ident: &str) -> String {
     escape(s)
 }
 
+/// Whether `s` is one of Go's keywords, which no Go identifier may be.
+///
+/// ```
+/// use gohost_codegen::naming::is_go_keyword;
+/// assert!(is_go_keyword("func"));
+/// assert!(!is_go_keyword("string")); // predeclared, not a keyword
+/// ```
+pub fn is_go_keyword(s: &str) -> bool {
+    KEYWORDS.contains(&s)
+}
+
 /// Appends `_` to a Go keyword or an identifier the wrapper code needs.
 pub fn escape(s: String) -> String {
-    if KEYWORDS.contains(&s.as_str())
+    if is_go_keyword(&s)
         || RESERVED.contains(&s.as_str())
         || is_positional_local(&s)
         || is_helper_name(&s)
@@ -242,6 +256,94 @@ pub fn phrase(ident: &str) -> String {
         .map(|w| w.to_lowercase())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The Go name of a record or variant field: exported, and `V0`, `V1`, ...
+/// for the fields of a tuple variant.
+///
+/// ```
+/// use gohost_codegen::naming::field_name;
+/// assert_eq!(field_name("expires_at"), "ExpiresAt");
+/// assert_eq!(field_name("0"), "V0");
+/// ```
+pub fn field_name(rust: &str) -> String {
+    if rust.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("V{rust}")
+    } else {
+        exported(rust)
+    }
+}
+
+/// The Go method a host function of `handle` becomes: its name without the
+/// handle's name in front, or its whole name when it does not start with it.
+///
+/// ```
+/// use gohost_codegen::naming::method_name;
+/// assert_eq!(method_name("txn_put", "Txn"), "Put");
+/// assert_eq!(method_name("commit", "Txn"), "Commit");
+/// ```
+pub fn method_name(func: &str, handle: &str) -> String {
+    let prefix = format!("{}_", snake(handle));
+    match func.strip_prefix(&prefix) {
+        Some(rest) if !rest.is_empty() => exported(rest),
+        _ => exported(func),
+    }
+}
+
+/// The prefixes of composite types in codec helper names
+/// (`decodeOptU32`, `encodeListEntry`); the parser refuses a module type
+/// whose name would read the same (`OptU32`).
+const OPTION_MANGLE: &str = "Opt";
+const LIST_MANGLE: &str = "List";
+const ARRAY_MANGLE: &str = "Arr";
+const MAP_MANGLE: &str = "Map";
+
+/// The mangled name of a type in codec helper names (`encodeEntry`,
+/// `decodeOptU32`): the exported Go name of a module type, a capitalised
+/// tag for the others.
+pub(crate) fn mangle(t: &Ty) -> String {
+    match t {
+        Ty::I32 => "I32".into(),
+        Ty::U32 => "U32".into(),
+        Ty::I64 => "I64".into(),
+        Ty::U64 => "U64".into(),
+        Ty::F32 => "F32".into(),
+        Ty::F64 => "F64".into(),
+        Ty::Bool => "Bool".into(),
+        Ty::U8 => "U8".into(),
+        Ty::I8 => "I8".into(),
+        Ty::U16 => "U16".into(),
+        Ty::I16 => "I16".into(),
+        Ty::Usize => "Uint".into(),
+        Ty::Isize => "Int".into(),
+        Ty::Char => "Rune".into(),
+        Ty::Array(t, n) => format!("{ARRAY_MANGLE}{n}{}", mangle(t)),
+        Ty::Map { key, value, .. } => format!("{MAP_MANGLE}{}{}", mangle(key), mangle(value)),
+        Ty::Str { .. } => "String".into(),
+        Ty::Bytes { .. } => "Bytes".into(),
+        Ty::Record { name, .. } | Ty::Enum { name, .. } | Ty::Handle { name, .. } => exported(name),
+        Ty::Option(t) => format!("{OPTION_MANGLE}{}", mangle(t)),
+        Ty::Vec(t) => format!("{LIST_MANGLE}{}", mangle(t)),
+        Ty::Unit => "Unit".into(),
+    }
+}
+
+/// How a wire type reads in Rust, for messages: `Option<u32>`.
+pub(crate) fn rust_name(t: &Ty) -> String {
+    match t {
+        Ty::Option(t) => format!("Option<{}>", rust_name(t)),
+        Ty::Vec(t) => format!("Vec<{}>", rust_name(t)),
+        Ty::Array(t, n) => format!("[{}; {n}]", rust_name(t)),
+        Ty::Map { key, value, .. } => format!("map of {} to {}", rust_name(key), rust_name(value)),
+        Ty::Str { .. } => "String".into(),
+        Ty::Bytes { .. } => "Vec<u8>".into(),
+        Ty::Record { name, .. } | Ty::Enum { name, .. } | Ty::Handle { name, .. } => name.clone(),
+        Ty::Unit => "()".into(),
+        Ty::Char => "char".into(),
+        Ty::Usize => "usize".into(),
+        Ty::Isize => "isize".into(),
+        t => mangle(t).to_lowercase(),
+    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::go;
+use crate::model::Module;
+use crate::shared::{Error, GoFile};
 use crate::support::{self, GoModule};
-use crate::{Error, GoFile, Module};
 
 /// A module's generated Go package, placed in a directory of a Go module.
 ///
@@ -36,8 +38,8 @@ impl GoPackage {
         let module = GoModule::find(dir)?;
         let import = module
             .as_ref()
-            .map_or_else(crate::default_support_import, GoModule::support_import);
-        let files = crate::go_files_importing(m, &import);
+            .map_or_else(support::default_import, GoModule::support_import);
+        let files = go::emit(m, &import);
         let support = match (&module, files.iter().any(|f| f.uses_support)) {
             (_, false) => None,
             (Some(module), true) => Some((module.support_dir(), support::support_files())),

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use crate::model::{Func, Lowering, Module};
-use crate::ABI_VERSION;
+use crate::shared::ABI_VERSION;
 
 /// A wasm value type of the ABI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,59 +2,44 @@
 //! scripts, examples and tests: checks that Go is new enough, then runs
 //! `go build` with `GOOS=wasip1 GOARCH=wasm`.
 //!
+//! The `try_` functions return an [`Error`] that carries Go's own messages;
+//! the others panic with the same words, for build scripts and tests.
+//!
 //! ```no_run
-//! let wasm = gohost_build::build_go(
-//!     std::path::Path::new("guest"),
-//!     "hello",
-//!     gohost_build::BuildMode::Command,
-//! );
-//! println!("built {}", wasm.display());
+//! fn main() -> Result<(), gohost_build::Error> {
+//!     let wasm = gohost_build::try_build_go(
+//!         std::path::Path::new("guest"),
+//!         "hello",
+//!         gohost_build::BuildMode::Command,
+//!     )?;
+//!     println!("built {}", wasm.display());
+//!     Ok(())
+//! }
 //! ```
+//!
+//! A guest that does not compile fails with the compiler's messages:
+//!
+//! ```text
+//! gohost-build: go build of plugins/hello failed:
+//! # plugins/hello
+//! ./main.go:14:2: undefined: greet
+//! (ran `GOOS=wasip1 GOARCH=wasm go build -o target/gohost-guests/hello.wasm -buildmode=c-shared .` in /src/app/plugins/hello)
+//! ```
+
+mod error;
+mod version;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
+
+pub use error::{Error, MAX_OUTPUT_LINES};
+pub use version::{check_go, parse_go_version, require_go};
 
 /// The oldest Go that gohost supports: string parameters in
 /// `//go:wasmimport` and `//go:wasmexport` arrived in Go 1.24.
 pub const MIN_GO: (u32, u32) = (1, 24);
-
-/// Checks once per process that `go` is on `PATH` and at least [`MIN_GO`].
-///
-/// # Panics
-///
-/// With a sentence naming the minimum when Go is missing or too old.
-pub fn require_go() {
-    static CHECKED: OnceLock<Result<(), String>> = OnceLock::new();
-    if let Err(msg) = CHECKED.get_or_init(check_go) {
-        panic!("{msg}");
-    }
-}
-
-fn check_go() -> Result<(), String> {
-    let need = format!("gohost needs Go {}.{} or newer on PATH", MIN_GO.0, MIN_GO.1);
-    let out = Command::new("go")
-        .arg("version")
-        .output()
-        .map_err(|e| format!("{need}, but `go version` could not run: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let version = parse_go_version(&text)
-        .ok_or_else(|| format!("{need}, but `go version` printed {text:?}"))?;
-    if version < MIN_GO {
-        return Err(format!("{need}; found Go {}.{}", version.0, version.1));
-    }
-    Ok(())
-}
-
-/// Parses `go version go1.26.8 linux/amd64` (and `go1.24rc1`) into (1, 26).
-pub fn parse_go_version(text: &str) -> Option<(u32, u32)> {
-    let v = text
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("go1."))?;
-    let minor: String = v.chars().take_while(char::is_ascii_digit).collect();
-    Some((1, minor.parse().ok()?))
-}
 
 /// Where built guests go: `gohost-guests` in the cargo target directory of
 /// the running program (`$CARGO_TARGET_DIR`, or the directory cargo marks
@@ -88,55 +73,77 @@ pub enum BuildMode {
 ///
 /// Go's build cache makes a rebuild of an unchanged guest cost only the link.
 ///
-/// # Panics
+/// # Errors
 ///
-/// When Go is missing or too old, or the build fails (with Go's output).
-pub fn build_go(dir: &Path, name: &str, mode: BuildMode) -> PathBuf {
+/// When Go is missing or too old, or the build fails: [`Error::Build`]
+/// carries what the compiler printed.
+pub fn try_build_go(dir: &Path, name: &str, mode: BuildMode) -> Result<PathBuf, Error> {
     let out = out_dir().join(format!("{name}.wasm"));
-    build_go_to(dir, &out, mode);
-    out
+    try_build_go_to(dir, &out, mode)?;
+    Ok(out)
 }
 
-/// Like [`build_go`], writing the module to `out` (its directory is
+/// Like [`try_build_go`], writing the module to `out` (its directory is
 /// created if needed).
 ///
-/// # Panics
+/// # Errors
 ///
-/// When Go is missing or too old, or the build fails (with Go's output).
-pub fn build_go_to(dir: &Path, out: &Path, mode: BuildMode) {
-    require_go();
-    if let Some(parent) = out.parent() {
-        std::fs::create_dir_all(parent).expect("create the guest output directory");
+/// As [`try_build_go`].
+pub fn try_build_go_to(dir: &Path, out: &Path, mode: BuildMode) -> Result<(), Error> {
+    check_go()?;
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+            action: "create",
+            path: parent.to_owned(),
+            source,
+        })?;
     }
-    let mut cmd = Command::new("go");
-    cmd.current_dir(dir)
+    let mut args = vec![
+        "build".to_owned(),
+        "-o".to_owned(),
+        out.display().to_string(),
+    ];
+    if mode == BuildMode::Reactor {
+        args.push("-buildmode=c-shared".to_owned());
+    }
+    args.push(".".to_owned());
+    let result = Command::new("go")
+        .current_dir(dir)
         .env("GOOS", "wasip1")
         .env("GOARCH", "wasm")
-        .args(["build", "-o"])
-        .arg(out);
-    if mode == BuildMode::Reactor {
-        cmd.arg("-buildmode=c-shared");
+        .args(&args)
+        .output()
+        .map_err(|source| Error::Io {
+            action: "run go build in",
+            path: dir.to_owned(),
+            source,
+        })?;
+    if result.status.success() {
+        return Ok(());
     }
-    cmd.arg(".");
-    let result = cmd.output().expect("run go build");
-    assert!(
-        result.status.success(),
-        "go build of {} failed:\n{}",
-        dir.display(),
-        String::from_utf8_lossy(&result.stderr)
-    );
+    Err(Error::Build {
+        package: dir.to_owned(),
+        mode,
+        command: format!("GOOS=wasip1 GOARCH=wasm go {}", args.join(" ")),
+        status: result.status,
+        output: error::trim_output(&result.stderr),
+    })
 }
 
 /// Builds every plugin under `src` into `folder`, as a plugin host loads
 /// them: each subdirectory that holds a `main.go` is built as a reactor to
 /// `folder/<directory name>.wasm`. Returns the plugins' names, sorted.
 ///
-/// # Panics
+/// # Errors
 ///
-/// When `src` cannot be read, or as [`build_go_to`] does.
-pub fn build_plugins(src: &Path, folder: &Path) -> Vec<String> {
-    let entries = std::fs::read_dir(src)
-        .unwrap_or_else(|e| panic!("cannot read the plugins in {}: {e}", src.display()));
+/// When `src` cannot be read, or as [`try_build_go`]; the first plugin
+/// that fails to build stops the others.
+pub fn try_build_plugins(src: &Path, folder: &Path) -> Result<Vec<String>, Error> {
+    let entries = std::fs::read_dir(src).map_err(|source| Error::Io {
+        action: "read the plugins in",
+        path: src.to_owned(),
+        source,
+    })?;
     let mut dirs: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|d| d.join("main.go").is_file())
@@ -147,18 +154,49 @@ pub fn build_plugins(src: &Path, folder: &Path) -> Vec<String> {
         let Some(name) = dir.file_name().map(|n| n.to_string_lossy().into_owned()) else {
             continue;
         };
-        build_go_to(
+        try_build_go_to(
             dir,
             &folder.join(format!("{name}.wasm")),
             BuildMode::Reactor,
-        );
+        )?;
         names.push(name);
     }
-    names
+    Ok(names)
+}
+
+/// [`try_build_go`] for build scripts and tests.
+///
+/// # Panics
+///
+/// With [`try_build_go`]'s error.
+pub fn build_go(dir: &Path, name: &str, mode: BuildMode) -> PathBuf {
+    try_build_go(dir, name, mode).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`try_build_go_to`] for build scripts and tests.
+///
+/// # Panics
+///
+/// With [`try_build_go_to`]'s error.
+pub fn build_go_to(dir: &Path, out: &Path, mode: BuildMode) {
+    try_build_go_to(dir, out, mode).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`try_build_plugins`] for build scripts and tests.
+///
+/// # Panics
+///
+/// With [`try_build_plugins`]'s error.
+pub fn build_plugins(src: &Path, folder: &Path) -> Vec<String> {
+    try_build_plugins(src, folder).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Like [`build_go`], but at most once per process for each `name`, so that
 /// tests running on parallel threads do not race on the output file.
+///
+/// # Panics
+///
+/// As [`build_go`].
 pub fn build_go_once(dir: &Path, name: &str, mode: BuildMode) -> PathBuf {
     static BUILT: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
     let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
@@ -166,23 +204,4 @@ pub fn build_go_once(dir: &Path, name: &str, mode: BuildMode) -> PathBuf {
         .entry(name.to_owned())
         .or_insert_with(|| build_go(dir, name, mode))
         .clone()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_go_version;
-
-    #[test]
-    fn go_versions() {
-        assert_eq!(
-            parse_go_version("go version go1.26.8 linux/amd64"),
-            Some((1, 26))
-        );
-        assert_eq!(
-            parse_go_version("go version go1.24rc1 darwin/arm64"),
-            Some((1, 24))
-        );
-        assert_eq!(parse_go_version("go version go1.9 linux/386"), Some((1, 9)));
-        assert_eq!(parse_go_version("bash: go: command not found"), None);
-    }
 }

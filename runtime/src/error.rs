@@ -36,12 +36,9 @@ pub enum Error {
     Link(String),
 
     /// The guest was built against generated bindings that do not match the
-    /// host's module (the model fingerprints differ).
-    #[error(
-        "guest was built against stale or foreign bindings for host module `{module}`: \
-         the guest's fingerprint is {found}, the host's is {expected}; \
-         regenerate the Go package (`gohost gen`) and rebuild the guest"
-    )]
+    /// host's module (the model fingerprints differ): one side is older
+    /// than the other, and the message names the functions that differ.
+    #[error("{}", abi_mismatch_message(.module, .expected, .found, *.found_abi, .differences))]
     AbiMismatch {
         /// The wasm import module name.
         module: String,
@@ -49,6 +46,12 @@ pub enum Error {
         expected: String,
         /// The guest's model hash.
         found: String,
+        /// The ABI version the guest's bindings were generated for.
+        found_abi: u32,
+        /// The functions whose presence or signature differs, by name. The
+        /// model hash also covers records, enums and exports, so the list
+        /// can be empty.
+        differences: Vec<BindingDiff>,
     },
 
     /// The guest trapped: it executed `unreachable`, accessed memory out of
@@ -214,6 +217,131 @@ impl Error {
     }
 }
 
+/// How one function of a host module differs between the bindings a guest
+/// was built against and the host's (see [`Error::AbiMismatch`]). Signatures
+/// read as in the WebAssembly text format: `(i32, i32) -> i32`.
+///
+/// ```no_run
+/// # fn check(linker: &gohost::Linker<()>, module: &gohost::Module) {
+/// use gohost::{BindingDiff, Error, WasiConfig};
+///
+/// match linker.instantiate(module, &WasiConfig::new(), ()) {
+///     Err(Error::AbiMismatch { module, differences, .. }) => {
+///         for d in &differences {
+///             if let BindingDiff::OnlyInGuest { name, .. } = d {
+///                 eprintln!("the guest calls {module}.{name}, which this host lacks");
+///             }
+///         }
+///     }
+///     Err(e) => eprintln!("{e}"),
+///     Ok(_instance) => {}
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BindingDiff {
+    /// The guest imports a function the host does not provide: the guest's
+    /// bindings are newer, or the host's dropped it.
+    OnlyInGuest {
+        /// The function's import name.
+        name: String,
+        /// Its signature in the guest.
+        signature: String,
+    },
+    /// The host provides a function the guest does not import: the host's
+    /// bindings are newer, or the guest does not call it (a Go build keeps
+    /// only the imports it calls).
+    OnlyInHost {
+        /// The function's import name.
+        name: String,
+        /// Its signature on the host.
+        signature: String,
+    },
+    /// Both have the function, with other signatures.
+    Signature {
+        /// The function's import name.
+        name: String,
+        /// Its signature in the guest.
+        guest: String,
+        /// Its signature on the host.
+        host: String,
+    },
+}
+
+impl BindingDiff {
+    /// The function's import name.
+    pub fn name(&self) -> &str {
+        match self {
+            BindingDiff::OnlyInGuest { name, .. }
+            | BindingDiff::OnlyInHost { name, .. }
+            | BindingDiff::Signature { name, .. } => name,
+        }
+    }
+}
+
+impl fmt::Display for BindingDiff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BindingDiff::OnlyInGuest { name, signature } => {
+                write!(
+                    f,
+                    "{name} {signature}: in the guest's bindings, not in the host's"
+                )
+            }
+            BindingDiff::OnlyInHost { name, signature } => write!(
+                f,
+                "{name} {signature}: in the host's bindings; the guest does not import it \
+                 (it is not in the guest's bindings, or the guest does not call it)"
+            ),
+            BindingDiff::Signature { name, guest, host } => write!(
+                f,
+                "{name}: {guest} in the guest's bindings, {host} in the host's"
+            ),
+        }
+    }
+}
+
+/// [`Error::AbiMismatch`]'s message: a header naming the module and both
+/// fingerprints, one indented line per function that differs, and what to
+/// do, without presuming which side is stale.
+fn abi_mismatch_message(
+    module: &str,
+    expected: &str,
+    found: &str,
+    found_abi: u32,
+    differences: &[BindingDiff],
+) -> String {
+    use std::fmt::Write as _;
+    let abi = crate::__private::ABI_VERSION;
+    let versions = if found_abi == abi {
+        format!("the guest's fingerprint is {found}, the host's {expected}")
+    } else {
+        format!(
+            "the guest's: ABI {found_abi}, fingerprint {found}; \
+             the host's: ABI {abi}, fingerprint {expected}"
+        )
+    };
+    let mut o = format!(
+        "cannot link guest: its bindings for host module `{module}` are not the host's ({versions}):"
+    );
+    for d in differences {
+        let _ = write!(o, "\n  {d}");
+    }
+    if differences.is_empty() {
+        o.push_str(
+            "\n  every function the guest imports has the host's signature: what differs is \
+             in the records or enums they carry, or in the exports",
+        );
+    }
+    let _ = write!(
+        o,
+        "\nrebuild the guest against the host's bindings (`gohost gen`, then `go build`), \
+         or build the host with the version of `{module}` the guest was built against"
+    );
+    o
+}
+
 /// Says why a well-known export is missing, or which type was expected.
 fn missing_export_hint(name: &str, expected: &str) -> String {
     match name {
@@ -262,7 +390,6 @@ enum TrapKind {
     Panicked,
     /// Not a trap: an async host call parked its pending future, and the
     /// engine (wasmi) is to suspend the call until it is ready.
-    #[cfg_attr(feature = "jit", allow(dead_code))]
     Suspended,
 }
 
@@ -277,8 +404,7 @@ impl Trap {
     }
 
     /// The "trap" that suspends a call while an async host call is
-    /// pending (wasmi; see `engine::async_start`).
-    #[cfg(not(feature = "jit"))]
+    /// pending (wasmi; see `host::async_start`).
     pub(crate) fn suspend() -> Self {
         Trap::of_kind(
             "gohost: an async host call is pending".into(),

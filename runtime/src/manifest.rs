@@ -43,7 +43,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
-use crate::{DirPerms, Engine, Error, Limits, Module, WasiConfig};
+use crate::engine::{Engine, Module};
+use crate::error::Error;
+use crate::limits::Limits;
+use crate::wasi::{DirPerms, WasiConfig};
 
 /// The largest linear memory a 32-bit wasm guest can have.
 const MAX_MEMORY_BYTES: u64 = 4 << 30;
@@ -302,15 +305,15 @@ impl Manifest {
     /// Compiles the module (after checking its SHA-256).
     pub fn load(&self, engine: &Engine) -> Result<Module, Error> {
         let mut module = Module::from_bytes(engine, &self.read_wasm()?)?;
-        module.name = crate::engine::file_name(&self.wasm);
+        module.name = crate::engine::module::file_name(&self.wasm);
         Ok(module)
     }
 
     /// An engine configuration that can enforce the manifest's limits:
     /// fuel metering when it sets `fuel`, interruption when it sets
     /// `deadline_ms`.
-    pub fn engine_config(&self) -> crate::Config {
-        let mut config = crate::Config::new();
+    pub fn engine_config(&self) -> crate::engine::Config {
+        let mut config = crate::engine::Config::new();
         config
             .consume_fuel(self.fuel.is_some())
             .interruptible(self.deadline.is_some());

@@ -9,8 +9,13 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::engine::async_call::block_on;
-use crate::{Error, Instance, Limits, Linker, Module, WasiConfig};
+use crate::engine::Module;
+use crate::error::Error;
+use crate::instance::async_call::block_on;
+use crate::instance::Instance;
+use crate::limits::Limits;
+use crate::linker::Linker;
+use crate::wasi::WasiConfig;
 use stats::{CallCounts, Ended, Fault};
 pub use stats::{PoolFaults, PoolLatency};
 
@@ -158,8 +163,8 @@ impl<S> std::fmt::Debug for PoolBuilder<S> {
 impl<S: Send + 'static> PoolBuilder<S> {
     /// The pool's name (a plugin's name, say), given to each instance it
     /// makes (see [`Instance::set_name`]): the spans of their export calls
-    /// and host calls carry it as `plugin` (see the README's
-    /// "Observability"). Default: none.
+    /// and host calls carry it as `plugin` (see `docs/observability.md`).
+    /// Default: none.
     ///
     /// ```no_run
     /// # fn f(linker: gohost::Linker<()>, module: gohost::Module) {
@@ -209,6 +214,41 @@ impl<S: Send + 'static> PoolBuilder<S> {
         self.pool.permits = Semaphore::new(self.pool.max);
         self.pool
     }
+}
+
+/// The plan of a checkout, for either driver: a permit (`$acquire` waits
+/// for one when none is free), then an idle instance of the kind asked for,
+/// or a new one made, named and started (`[$instantiate, $initialize]`,
+/// awaited with `.await`) outside the pool's lock: instantiation and Go's
+/// runtime start take milliseconds, and other callers may return instances
+/// meanwhile.
+macro_rules! checkout {
+    ($pool:ident, $started:expr, $asynchronous:expr, $acquire:expr, [$instantiate:ident, $initialize:ident] $(.$aw:tt)?) => {{
+        // A free permit is taken at once; without one, the call queues.
+        // (Never ahead of a queued caller: the semaphore hands a returned
+        // permit to the first one waiting, so none is free while any
+        // waits.) Saves the sync path a waker's allocation.
+        let permit = match $pool.permits.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => $acquire.map_err(closed)?,
+        };
+        let lease = match $pool.reserve(permit, $asynchronous, $started) {
+            Reserved::Idle(lease) => return Ok(lease),
+            Reserved::New(lease) => lease,
+        };
+        let made = match $pool
+            .linker
+            .$instantiate(&$pool.module, &($pool.new_wasi)(), ($pool.new_state)(), $pool.limits)
+            $(.$aw)?
+        {
+            Ok(mut instance) => {
+                $pool.name_instance(&mut instance);
+                instance.$initialize() $(.$aw)? .map(|()| instance)
+            }
+            Err(e) => Err(e),
+        };
+        lease.made(made)
+    }};
 }
 
 impl<S: Send + 'static> Pool<S> {
@@ -330,62 +370,13 @@ impl<S: Send + 'static> Pool<S> {
 
     /// An instance for a call that started at `started`.
     fn checkout(&self, started: Instant) -> Result<Lease<'_, S>, Error> {
-        // A free permit is taken at once; without one, the call queues.
-        // (Never ahead of a queued caller: the semaphore hands a returned
-        // permit to the first one waiting, so none is free while any
-        // waits.) Saves the sync path a waker's allocation.
-        let permit = match self.permits.try_acquire() {
-            Ok(permit) => permit,
-            Err(_) => block_on(self.permits.acquire()).map_err(closed)?,
-        };
-        let lease = match self.reserve(permit, false, started) {
-            Reserved::Idle(lease) => return Ok(lease),
-            Reserved::New(lease) => lease,
-        };
-        // Create outside the lock: instantiation and Go's runtime start take
-        // milliseconds, and other threads may return instances meanwhile.
-        let made = self
-            .linker
-            .instantiate_limited(
-                &self.module,
-                &(self.new_wasi)(),
-                (self.new_state)(),
-                self.limits,
-            )
-            .and_then(|mut instance| {
-                self.name_instance(&mut instance);
-                instance.initialize().map(|()| instance)
-            });
-        lease.made(made)
+        checkout!(self, started, false, block_on(self.permits.acquire()), [instantiate_limited, initialize])
     }
 
+    /// [`checkout`](Self::checkout) for an async call: waits for a permit,
+    /// makes and starts an instance, without blocking a thread.
     async fn checkout_async(&self, started: Instant) -> Result<Lease<'_, S>, Error> {
-        // As in `checkout`: at once when a permit is free.
-        let permit = match self.permits.try_acquire() {
-            Ok(permit) => permit,
-            Err(_) => self.permits.acquire().await.map_err(closed)?,
-        };
-        let lease = match self.reserve(permit, true, started) {
-            Reserved::Idle(lease) => return Ok(lease),
-            Reserved::New(lease) => lease,
-        };
-        let made = match self
-            .linker
-            .instantiate_limited_async(
-                &self.module,
-                &(self.new_wasi)(),
-                (self.new_state)(),
-                self.limits,
-            )
-            .await
-        {
-            Ok(mut instance) => {
-                self.name_instance(&mut instance);
-                instance.initialize_async().await.map(|()| instance)
-            }
-            Err(e) => Err(e),
-        };
-        lease.made(made)
+        checkout!(self, started, true, self.permits.acquire().await, [instantiate_limited_async, initialize_async].await)
     }
 
     /// Gives a new instance the pool's name.

@@ -8,8 +8,11 @@ pub use crate::abi::{
     ret_ok_fixed, usize_error, AbiError, AbiState, CallCx, Decode, Encode, Fixed, GuestMemory,
     HandleTable, Reader, ReplyError, RetArea, Status, Writer,
 };
-pub use crate::engine::ExportId;
-use crate::{Caller, Error, Linker, Trap, WasmParams, WasmResults};
+use crate::engine::values::{WasmParams, WasmResults};
+use crate::error::{Error, Trap};
+use crate::host::Caller;
+pub use crate::instance::ExportId;
+use crate::linker::Linker;
 
 /// The ABI version this runtime speaks (`docs/abi.md`).
 pub const ABI_VERSION: u32 = 1;
@@ -163,7 +166,7 @@ pub fn async_parked<S: Send + 'static>(caller: &Caller<'_, S>) -> bool {
     caller.async_parked()
 }
 
-pub use crate::engine::async_start::{
+pub use crate::host::async_start::{
     resume as resume_async, start as start_async, Finish, Plain, WithMemory,
 };
 

@@ -701,11 +701,11 @@ fn a_read_of_inherited_stdin_with_bad_buffers_gets_errors() {
         const EINVAL: i32 = 28;
         for (iovs, n, errno) in [(0xfffc, 1, EFAULT), (0, 5000, EINVAL), (0, -1, EINVAL)] {
             match p.call_async::<(i32, i32), i32>("read", (iovs, n)).await {
-                Ok(got) if gohost::ENGINE_NAME == "wasmtime" => {
+                Ok(got) if gohost::EngineKind::default() == gohost::EngineKind::Wasmtime => {
                     assert_ne!(got, 0, "read({iovs:#x}, {n})");
                 }
                 Ok(got) => assert_eq!(got, errno, "read({iovs:#x}, {n})"),
-                Err(e) if gohost::ENGINE_NAME == "wasmtime" => {
+                Err(e) if gohost::EngineKind::default() == gohost::EngineKind::Wasmtime => {
                     assert!(
                         e.to_string().contains("out of bounds"),
                         "read({iovs:#x}, {n}): {e}"

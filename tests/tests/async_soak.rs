@@ -144,7 +144,7 @@ const DEADLINE: Duration = Duration::from_secs(1);
 /// engine (wasmi runs about a quarter of wasmtime's fuel in the same time
 /// here).
 fn fuel() -> u64 {
-    if gohost::ENGINE_NAME == "wasmi" {
+    if gohost::EngineKind::default() == gohost::EngineKind::Wasmi {
         100_000_000
     } else {
         300_000_000

@@ -67,8 +67,9 @@ fn an_import_the_host_does_not_provide() {
     let msg = message(instantiate(&fixture("unknown_import.wat")));
     assert_eq!(
         msg,
-        "cannot link guest: the guest imports function `acme.frobnicate` with signature (i32, i64) -> f64, \
-         which the host does not provide (no host module named `acme` is registered)"
+        "cannot link guest: 1 import of the guest does not match the host:
+  module `acme` (no host module of that name is registered):
+    frobnicate (i32, i64) -> f64: the host does not provide it"
     );
     good_guest_still_runs();
 }

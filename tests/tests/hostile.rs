@@ -260,10 +260,13 @@ fn an_import_with_the_right_name_and_the_wrong_signature() {
     assert_eq!(
         err.as_deref(),
         Some(
-            "cannot link guest: `env.add`: the guest expects signature (i64, i64) -> i64, \
-             the host provides (i32, i32) -> i32; the guest may be built against stale bindings; \
-             `hostile.greet`: the guest expects signature (i32, i32) -> i32, \
-             the host provides (i32, i32, i32, i32, i32) -> i32; the guest may be built against stale bindings"
+            "cannot link guest: 2 imports of the guest do not match the host:
+  module `env`:
+    add (i64, i64) -> i64: the host provides it as (i32, i32) -> i32
+  module `hostile`:
+    greet (i32, i32) -> i32: the host provides it as (i32, i32, i32, i32, i32) -> i32
+the guest may be built against other bindings than the host's \
+(`gohost inspect GUEST.wasm --host SRC.rs` compares them)"
         )
     );
     instance_still_works(&mut abi_guest());
@@ -1035,7 +1038,7 @@ fn a_guest_that_breaks_the_async_call_protocol_gets_clear_errors() {
         }
         // On wasmi the host suspends a pending call in the import, so the
         // guest cannot see it pending, and cannot break the protocol.
-        let wasmtime = gohost::ENGINE_NAME == "wasmtime";
+        let wasmtime = gohost::EngineKind::default() == gohost::EngineKind::Wasmtime;
         let on_wasmtime =
             |trap: &'static str, wasmi: i32| if wasmtime { Err(trap) } else { Ok(wasmi) };
         let still_pending = "guest trapped: gohost: slow.later was called while the async host \

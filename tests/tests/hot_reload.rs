@@ -253,7 +253,7 @@ fn replacing_a_plugin_50_times_under_load_fails_no_call() {
     );
     println!(
         "{total} calls answered during {REPLACEMENTS} replacements on {}",
-        gohost::ENGINE_NAME
+        gohost::EngineKind::default()
     );
 }
 

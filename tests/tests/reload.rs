@@ -14,7 +14,7 @@
 
 use std::time::Instant;
 
-use gohost::{Caller, Engine, Linker, Module, WasiConfig, ENGINE_NAME};
+use gohost::{Caller, Engine, EngineKind, Linker, Module, WasiConfig};
 use gohost_tests::mib;
 
 /// Load/instantiate/call/drop cycles. Loading a Go plugin (1.9 MB of wasm)
@@ -23,7 +23,7 @@ use gohost_tests::mib;
 /// add a minute to the suite on that engine; 400 take about 25 s and make
 /// and retire some 24 engine generations. 1,000 run on wasmtime, which maps
 /// the cached compiled module. `reload-soak` in `gohost-bench` runs 10,000
-/// on either (see the README, "Reloading plugins").
+/// on either (see `docs/hot-reload.md`, "Reloading plugins").
 fn cycles() -> u32 {
     if jit() {
         1_000
@@ -34,7 +34,7 @@ fn cycles() -> u32 {
 
 /// Whether gohost runs on wasmtime (the suite runs once per engine).
 fn jit() -> bool {
-    ENGINE_NAME == "wasmtime"
+    EngineKind::default() == EngineKind::Wasmtime
 }
 
 /// Cycles before the second reading: the allocator, WASI and the engine
@@ -86,8 +86,9 @@ fn reloading_a_plugin_keeps_memory_bounded() {
     let end = gohost_tests::rss_bytes();
     let elapsed = began.elapsed();
     println!(
-        "{ENGINE_NAME}: {cycles} reload cycles in {:.1} s ({:.1} ms each); RSS at start \
+        "{}: {cycles} reload cycles in {:.1} s ({:.1} ms each); RSS at start \
          {:.1} MiB, after {WARM_UP} cycles {:.1} MiB, at end {:.1} MiB; {} engine generations",
+        EngineKind::default(),
         elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1000.0 / f64::from(cycles),
         mib(start),

@@ -20,7 +20,7 @@
 //! Options, before the export's name: `--roomy-thread` runs it all on a
 //! thread with 16 MiB of stack (wasmtime calls into the guest then run in
 //! place; from the main thread's 8 MiB they switch to a spare stack, see
-//! the README's "Call stack"); `--raw-engine` runs the guest's loop
+//! `docs/engines.md`, "Call stack"); `--raw-engine` runs the guest's loop
 //! against the hand-written host on the raw engine, the baseline of the
 //! performance table's host-call rows; `--untraced` registers the `raw.*`
 //! host functions without their `tracing` spans (`func_wrap_untraced`),
@@ -43,8 +43,8 @@
 //!     target/release/call-profile --async loop_async_add 10000
 //! ```
 //!
-//! The engine is the default one: wasmi, or wasmtime when built with
-//! `--features jit`.
+//! The engine is the default one: wasmi, or wasmtime with
+//! `GOHOST_ENGINE=wasmtime` in a build with `--features wasmtime`.
 
 use gohost::{Engine, Instance, Linker, Module};
 use gohost_bench::raw::{RawGuest, RawModule};
@@ -62,9 +62,7 @@ fn measured_raw(raw: &mut RawGuest, export: &str, n: i32, size: Option<i32>) -> 
 
 fn run_raw(raw: &mut RawGuest, export: &str, n: i32, size: Option<i32>) -> i32 {
     if export == RAW_EXPORT_CALLS {
-        return (0..n)
-            .map(|k| raw.guest_add(k, 1))
-            .fold(0, i32::wrapping_add);
+        return raw.guest_add_calls(n);
     }
     raw.call_loop(export, n, size)
 }

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo run --release -p gohost-bench --bin http-load                  # wasmi
-//! cargo run --release -p gohost-bench --features jit --bin http-load   # wasmtime
+//! GOHOST_ENGINE=wasmtime cargo run --release -p gohost-bench --bin http-load   # wasmtime
 //! cargo run --release -p gohost-bench --bin http-load -- --requests 50000 --rounds 5
 //! ```
 //!
@@ -97,7 +97,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .arg(instances.to_string());
     let gohost = ChildServer::start(cmd)?;
     let go = ChildServer::start(Command::new(&native))?;
-    let engine = gohost::ENGINE_NAME;
+    // The server child inherits GOHOST_ENGINE, so it picks this engine.
+    let engine = gohost::EngineKind::default();
     println!(
         "http-load: GET {} on 127.0.0.1, {} keep-alive connections, {} requests a round, {} round(s); \
          gohost on {engine} with {instances} instance(s), Go net/http with GOMAXPROCS {cores}",

@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! cargo run --release -p gohost-bench --bin http-outbound
-//! cargo run --release -p gohost-bench --features jit --bin http-outbound
+//! GOHOST_ENGINE=wasmtime cargo run --release -p gohost-bench --bin http-outbound
 //! ```
 //!
 //! Options: `--requests N` per round (default 2,000), `--rounds N`
@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use gohost::{Linker, Module, ENGINE_NAME};
+use gohost::{Linker, Module};
 use gohost_http::outbound::{Client, Policy};
 use gohost_http::HttpState;
 use http_body_util::{BodyExt, Empty, Full};
@@ -190,8 +190,10 @@ async fn run(args: Args) {
     }
     let (rust, go, transport) = (median(rust), median(go), median(transport));
     println!(
-        "outbound GET of 1 KiB from 127.0.0.1, {} requests x {} rounds, {ENGINE_NAME}:",
-        args.requests, args.rounds
+        "outbound GET of 1 KiB from 127.0.0.1, {} requests x {} rounds, {}:",
+        args.requests,
+        args.rounds,
+        engine.kind()
     );
     println!(
         "  Rust, gohost-http's client:         {} per request",

@@ -150,7 +150,7 @@ fn calls(wasm: &[u8], async_wasm: &[u8], samples: usize) {
     let mut typed = gohost_instance(&linker, &module);
     let raw_module = RawModule::new(wasm);
     let mut raw = raw_module.instantiate();
-    let raw_name = format!("raw {}, hand-written func_wrap", gohost::ENGINE_NAME);
+    let raw_name = format!("raw {}, hand-written func_wrap", raw_module.engine_name());
 
     let raw_text = "raw string call";
     let cases: &[(&str, &str, &str, &str, Option<i32>)] = &[
@@ -265,7 +265,7 @@ fn calls(wasm: &[u8], async_wasm: &[u8], samples: usize) {
     row(
         "export call: scalar guest_add(i32, i32) -> i32, typed client",
         g,
-        &format!("raw {} TypedFunc::call", gohost::ENGINE_NAME),
+        &format!("raw {} TypedFunc::call", engine.kind()),
         r,
     );
     let point = benchapi::Point {
@@ -305,7 +305,7 @@ fn calls(wasm: &[u8], async_wasm: &[u8], samples: usize) {
     row(
         "new instance + Go runtime start (_initialize)",
         g,
-        &format!("raw {}", gohost::ENGINE_NAME),
+        &format!("raw {}", engine.kind()),
         r,
     );
 
@@ -324,7 +324,7 @@ fn spans_alone(wasm: &[u8], samples: usize) {
     spans(&engine, &module, &mut typed, samples);
 }
 
-/// What `tracing` spans cost (README, "Observability"): the raw scalar
+/// What `tracing` spans cost (`docs/observability.md`, "Spans"): the raw scalar
 /// host call registered with its span, as every host function is, against
 /// the same function registered without one (`func_wrap_untraced`), in
 /// the same process; first with no subscriber, then with one that takes

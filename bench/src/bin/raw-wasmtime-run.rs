@@ -1,7 +1,6 @@
 //! The smallest reasonable host for a Go wasip1 command on raw wasmtime +
 //! wasmtime-wasi (preview 1), configured like `gohost run` (inherited stdio,
-//! arguments): the cold-start baseline for `gohost run` with the `jit`
-//! feature.
+//! arguments): the cold-start baseline for `gohost run` on wasmtime.
 //!
 //! ```text
 //! raw-wasmtime-run [--precompiled FILE.cwasm] prog.wasm [args...]

@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! cargo run --release -p gohost-bench --bin reload-soak -- --cycles 10000
-//! cargo run --release -p gohost-bench --features jit --bin reload-soak -- --cycles 10000
+//! GOHOST_ENGINE=wasmtime cargo run --release -p gohost-bench --features wasmtime --bin reload-soak -- --cycles 10000
 //! ```
 //!
 //! Options: `--cycles N` (default 10,000), `--every N` (print every N
@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use gohost::{Engine, Module, ENGINE_NAME};
+use gohost::{Engine, Module};
 use gohost_bench::{benchapi, gohost_instance, gohost_linker};
 
 /// Resident memory of this process in KiB (`VmRSS` of /proc/self/status).
@@ -78,7 +78,8 @@ fn main() -> ExitCode {
     let linker = gohost_linker(&engine);
     let start = rss_kib();
     println!(
-        "reload-soak on {ENGINE_NAME}: {} cycles of load, instantiate, call, drop of {}",
+        "reload-soak on {}: {} cycles of load, instantiate, call, drop of {}",
+        engine.kind(),
         args.cycles,
         guest.display()
     );

@@ -3,67 +3,10 @@
 
 use std::fmt::Write as _;
 
-use super::{go_ty, Gen};
+use super::types::go_ty;
+use super::Gen;
 use crate::model::*;
-use crate::naming;
-use crate::parse::go_field_name;
-
-/// The mangled name of a type in codec function names: the exported Go
-/// name of a module type, a capitalised tag for the others.
-pub(super) fn mangle(t: &Ty) -> String {
-    match t {
-        Ty::I32 => "I32".into(),
-        Ty::U32 => "U32".into(),
-        Ty::I64 => "I64".into(),
-        Ty::U64 => "U64".into(),
-        Ty::F32 => "F32".into(),
-        Ty::F64 => "F64".into(),
-        Ty::Bool => "Bool".into(),
-        Ty::U8 => "U8".into(),
-        Ty::I8 => "I8".into(),
-        Ty::U16 => "U16".into(),
-        Ty::I16 => "I16".into(),
-        Ty::Usize => "Uint".into(),
-        Ty::Isize => "Int".into(),
-        Ty::Char => "Rune".into(),
-        Ty::Array(t, n) => format!("{ARRAY_MANGLE}{n}{}", mangle(t)),
-        Ty::Map { key, value, .. } => format!("{MAP_MANGLE}{}{}", mangle(key), mangle(value)),
-        Ty::Str { .. } => "String".into(),
-        Ty::Bytes { .. } => "Bytes".into(),
-        Ty::Record { name, .. } | Ty::Enum { name, .. } | Ty::Handle { name, .. } => {
-            naming::exported(name)
-        }
-        Ty::Option(t) => format!("{OPTION_MANGLE}{}", mangle(t)),
-        Ty::Vec(t) => format!("{LIST_MANGLE}{}", mangle(t)),
-        Ty::Unit => "Unit".into(),
-    }
-}
-
-/// How a wire type reads in Rust, for messages: `Option<u32>`.
-pub(super) fn rust_name(t: &Ty) -> String {
-    match t {
-        Ty::Option(t) => format!("Option<{}>", rust_name(t)),
-        Ty::Vec(t) => format!("Vec<{}>", rust_name(t)),
-        Ty::Array(t, n) => format!("[{}; {n}]", rust_name(t)),
-        Ty::Map { key, value, .. } => format!("map of {} to {}", rust_name(key), rust_name(value)),
-        Ty::Str { .. } => "String".into(),
-        Ty::Bytes { .. } => "Vec<u8>".into(),
-        Ty::Record { name, .. } | Ty::Enum { name, .. } | Ty::Handle { name, .. } => name.clone(),
-        Ty::Unit => "()".into(),
-        Ty::Char => "char".into(),
-        Ty::Usize => "usize".into(),
-        Ty::Isize => "isize".into(),
-        t => mangle(t).to_lowercase(),
-    }
-}
-
-/// The prefixes of composite types in codec helper names
-/// (`decodeOptU32`, `encodeListEntry`); the parser refuses a module type
-/// whose name would read the same (`OptU32`).
-pub(crate) const OPTION_MANGLE: &str = "Opt";
-pub(crate) const LIST_MANGLE: &str = "List";
-pub(crate) const ARRAY_MANGLE: &str = "Arr";
-pub(crate) const MAP_MANGLE: &str = "Map";
+use crate::naming::{self, field_name, mangle};
 
 /// The `gohost.Writer`/`gohost.Reader` method for a primitive, if `t` is one.
 fn prim(t: &Ty) -> Option<&'static str> {
@@ -122,72 +65,6 @@ pub(super) fn min_size(m: &Module, t: &Ty) -> usize {
     }
 }
 
-/// Normalises a type for codec purposes (`&str` = `String`, `&R` = `R`).
-pub(super) fn wire(t: &Ty) -> Ty {
-    match t {
-        Ty::Str { .. } => Ty::Str { owned: true },
-        Ty::Bytes { .. } => Ty::Bytes { owned: true },
-        Ty::Record { name, .. } => Ty::Record {
-            name: name.clone(),
-            by_ref: false,
-        },
-        Ty::Enum { name, .. } => Ty::Enum {
-            name: name.clone(),
-            by_ref: false,
-        },
-        Ty::Option(t) => Ty::Option(Box::new(wire(t))),
-        Ty::Vec(t) => Ty::Vec(Box::new(wire(t))),
-        Ty::Array(t, n) => Ty::Array(Box::new(wire(t)), *n),
-        // HashMap and BTreeMap are one Go type, with one codec.
-        Ty::Map { key, value, .. } => Ty::Map {
-            kind: MapKind::Hash,
-            key: Box::new(wire(key)),
-            value: Box::new(wire(value)),
-        },
-        other => other.clone(),
-    }
-}
-
-/// Collects the option, list, array and map types used anywhere, in
-/// first-use order.
-pub(super) fn composites(m: &Module) -> Vec<Ty> {
-    fn walk(t: &Ty, out: &mut Vec<Ty>) {
-        match t {
-            Ty::Option(i) | Ty::Vec(i) | Ty::Array(i, _) => walk(i, out),
-            Ty::Map { key, value, .. } => {
-                walk(key, out);
-                walk(value, out);
-            }
-            _ => return,
-        }
-        let w = wire(t);
-        if !out.contains(&w) {
-            out.push(w);
-        }
-    }
-    let mut out = Vec::new();
-    for t in &m.types {
-        match t {
-            TypeDef::Record(r) => r.fields.iter().for_each(|f| walk(&f.ty, &mut out)),
-            TypeDef::Enum(e) => e
-                .variants
-                .iter()
-                .flat_map(|v| &v.fields)
-                .for_each(|f| walk(&f.ty, &mut out)),
-            TypeDef::Handle(_) => {}
-        }
-    }
-    for f in &m.funcs {
-        f.params.iter().for_each(|p| walk(&p.ty, &mut out));
-        walk(&f.ret.ok, &mut out);
-    }
-    for e in &m.exports {
-        e.params.iter().for_each(|p| walk(&p.ty, &mut out));
-        walk(&e.ret.ok, &mut out);
-    }
-    out
-}
-
 impl Gen<'_> {
     /// Codec functions for a record.
     pub(super) fn record_codec(&mut self, r: &Record) {
@@ -201,7 +78,7 @@ impl Gen<'_> {
             let _ = writeln!(
                 o,
                 "\t{}",
-                encode_stmt(&f.ty, "w", &format!("v.{}", go_field_name(&f.name)))
+                encode_stmt(&f.ty, "w", &format!("v.{}", field_name(&f.name)))
             );
         }
         let _ = writeln!(o, "}}\n");
@@ -217,7 +94,7 @@ impl Gen<'_> {
             "func decode{go}(r *gohost.Reader) (v {go}, err error) {{"
         );
         for f in &r.fields {
-            let field = go_field_name(&f.name);
+            let field = field_name(&f.name);
             let _ = writeln!(
                 o,
                 "\tif v.{field}, err = {}; err != nil {{",
@@ -256,7 +133,7 @@ impl Gen<'_> {
                     let _ = writeln!(
                         o,
                         "\t\t{}",
-                        encode_stmt(&f.ty, "w", &format!("v.{}", go_field_name(&f.name)))
+                        encode_stmt(&f.ty, "w", &format!("v.{}", field_name(&f.name)))
                     );
                 }
             }
@@ -318,7 +195,7 @@ impl Gen<'_> {
             }
             let _ = writeln!(o, "\t\tvar v {vgo}");
             for f in &var.fields {
-                let field = go_field_name(&f.name);
+                let field = field_name(&f.name);
                 let _ = writeln!(
                     o,
                     "\t\tif v.{field}, err = {}; err != nil {{",

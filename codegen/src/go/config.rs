@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::model::Module;
 use crate::naming;
-use crate::RUNTIME_IMPORT_MODULE;
+use crate::shared::RUNTIME_IMPORT_MODULE;
 
 /// Whether `m`'s package gets `Config`: not when the module has a type or
 /// function of that Go name (whose raw import would also be `rawConfig`);

@@ -4,10 +4,11 @@
 
 use std::fmt::Write as _;
 
-use super::codec::{decode_expr, encode_stmt, mangle, wire};
-use super::{doc, flat, go_ty, Gen};
+use super::codec::{decode_expr, encode_stmt};
+use super::types::go_ty;
+use super::{doc, flat, Gen};
 use crate::model::*;
-use crate::naming;
+use crate::naming::{self, mangle};
 
 impl Gen<'_> {
     /// The interface, `Register`, the shims and the typed-error replies.
@@ -45,23 +46,19 @@ impl Gen<'_> {
         }
         let _ = writeln!(self.out, "}}\n");
         let o = &mut self.out;
-        let _ = writeln!(o, "var registered {iface}\n");
-        let _ = writeln!(
+        let _ = write!(
             o,
-            "// Register makes impl the implementation the host calls. Call it from an init"
-        );
-        let _ = writeln!(
-            o,
-            "// function: a plugin is built as a reactor (GOOS=wasip1 GOARCH=wasm go build"
-        );
-        let _ = writeln!(
-            o,
-            "// -buildmode=c-shared), whose _initialize runs the init functions once before"
-        );
-        let _ = writeln!(o, "// the host calls any export; it does not run main.");
-        let _ = writeln!(
-            o,
-            "func Register(impl {iface}) {{\n\tregistered = impl\n}}\n"
+            "var registered {iface}
+
+// Register makes impl the implementation the host calls. Call it from an init
+// function: a plugin is built as a reactor (GOOS=wasip1 GOARCH=wasm go build
+// -buildmode=c-shared), whose _initialize runs the init functions once before
+// the host calls any export; it does not run main.
+func Register(impl {iface}) {{
+\tregistered = impl
+}}
+
+"
         );
         if m.exports.iter().any(Export::is_direct) {
             let _ = writeln!(
@@ -155,7 +152,7 @@ impl Gen<'_> {
             for (i, p) in e.params.iter().enumerate() {
                 let read = format!(
                     "read{}(args, {})",
-                    mangle(&wire(&p.ty)),
+                    mangle(&p.ty.wire()),
                     if i == 0 { "0" } else { "o" }
                 );
                 if i == 0 {
@@ -175,7 +172,7 @@ impl Gen<'_> {
                 let _ = writeln!(
                     o,
                     "\t\tif a{i}, err = {}; err != nil {{\n\t\t\treturn gohost.BadArgs(err)\n\t\t}}",
-                    decode_expr(&wire(&p.ty), "r")
+                    decode_expr(&p.ty.wire(), "r")
                 );
             }
             let _ = writeln!(
@@ -188,7 +185,7 @@ impl Gen<'_> {
                 let _ = writeln!(
                     o,
                     "\ta{i}, err := {}\n\tif err != nil {{\n\t\treturn gohost.BadArgs(err)\n\t}}",
-                    decode_expr(&wire(&p.ty), "r")
+                    decode_expr(&p.ty.wire(), "r")
                 );
                 args.push(format!("a{i}"));
             }
@@ -227,7 +224,7 @@ impl Gen<'_> {
             let _ = writeln!(o, "\treturn gohost.Send(gohost.Reply())\n}}\n");
         } else {
             let _ = writeln!(o, "\tw := gohost.Reply()");
-            let _ = writeln!(o, "\t{}", encode_stmt(&wire(&e.ret.ok), "w", "v"));
+            let _ = writeln!(o, "\t{}", encode_stmt(&e.ret.ok.wire(), "w", "v"));
             let _ = writeln!(o, "\treturn gohost.Send(w)\n}}\n");
         }
     }

@@ -7,9 +7,9 @@
 //! function call counts, this is what makes a record cost about as much as
 //! a string.
 
-use super::go_ty;
+use super::types::go_ty;
 use crate::model::*;
-use crate::parse::go_field_name;
+use crate::naming::field_name;
 
 /// The largest fixed-size value kept on the stack; larger records take the
 /// general path.
@@ -19,6 +19,19 @@ const MAX_SIZE: usize = 256;
 /// [`MAX_SIZE`] bytes.
 pub(super) fn size(m: &Module, t: &Ty) -> Option<usize> {
     m.fixed_size(t).filter(|&n| n <= MAX_SIZE)
+}
+
+/// The size of `f`'s result when it comes back in an array on the
+/// wrapper's stack: a fixed-size value, from a function that cannot
+/// call back into the guest. A host function that takes the `Caller`
+/// can; the nested call may grow the goroutine's stack, which moves it,
+/// and the host would then write the result where the array was. Its
+/// result goes to the frame's buffer, in static memory.
+pub(super) fn result_size(m: &Module, f: &Func) -> Option<usize> {
+    if !f.uses_ret_area() || f.state == StateUse::Caller {
+        return None;
+    }
+    size(m, &f.ret.ok)
 }
 
 /// One number, boolean or enum of a fixed-size value, at `offset` in its
@@ -46,7 +59,7 @@ fn leaves<'m>(m: &'m Module, t: &'m Ty) -> Vec<Leaf<'m>> {
                     walk(
                         m,
                         &f.ty,
-                        format!("{path}.{}", go_field_name(&f.name)),
+                        format!("{path}.{}", field_name(&f.name)),
                         offset,
                         out,
                     );

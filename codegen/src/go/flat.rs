@@ -14,8 +14,7 @@ use std::fmt::Write as _;
 
 use super::{fixed, Gen};
 use crate::model::*;
-use crate::naming;
-use crate::parse::go_field_name;
+use crate::naming::{self, field_name};
 
 /// A field of a flat record, in encoding order.
 enum Part<'m> {
@@ -41,7 +40,7 @@ fn parts<'m>(m: &'m Module, name: &str) -> Option<Vec<Part<'m>>> {
     r.fields
         .iter()
         .map(|f| {
-            let field = go_field_name(&f.name);
+            let field = field_name(&f.name);
             match &f.ty {
                 Ty::Str { .. } => Some(Part::Str { field }),
                 t => fixed::size(m, t).map(|size| Part::Fixed { field, ty: t, size }),
@@ -65,7 +64,7 @@ pub(super) fn needs_read(m: &Module, name: &str) -> bool {
     let named = |t: &Ty| matches!(t, Ty::Record { name: n, .. } if n == name);
     m.funcs
         .iter()
-        .any(|f| f.uses_ret_area() && named(&f.ret.ok) && super::fixed_result(m, f).is_none())
+        .any(|f| f.uses_ret_area() && named(&f.ret.ok) && fixed::result_size(m, f).is_none())
         || m.exports
             .iter()
             .any(|e| export_reads(m, e) && e.params.iter().any(|p| named(&p.ty)))

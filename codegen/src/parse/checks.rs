@@ -186,7 +186,11 @@ pub(super) fn check_names(m: &Module, errs: &mut Errors) {
                     let vgo = naming::variant_type(&go, &v.name);
                     claim(vgo, format!("variant `{}::{}`", e.name, v.name), span, errs);
                     check_fields(&v.fields, span, errs);
-                    if e.error && v.fields.iter().any(|f| go_field_name(&f.name) == "Error") {
+                    if e.error
+                        && v.fields
+                            .iter()
+                            .any(|f| naming::field_name(&f.name) == "Error")
+                    {
                         errs.at_span(span, format!("variant `{}::{}` of an error enum has a field named `error`, which clashes with the Go `Error()` method; rename the field", e.name, v.name));
                     }
                 }
@@ -200,7 +204,11 @@ pub(super) fn check_names(m: &Module, errs: &mut Errors) {
         match f.receiver() {
             // A method: its name is its own within the handle's type.
             Some(h) => {
-                let go = format!("{}.{}", naming::exported(h), crate::go::method_name(f, h));
+                let go = format!(
+                    "{}.{}",
+                    naming::exported(h),
+                    naming::method_name(&f.name, h)
+                );
                 if go.ends_with(".Close") || go.ends_with(".track") {
                     errs.at_span(f.span, format!("function `{}` becomes the Go method `{go}`, which gohost generates (it releases the handle); rename the function", f.name));
                 } else if let Some(prev) = methods.insert(go.clone(), f.name.clone()) {
@@ -276,18 +284,18 @@ pub(super) fn check_map_keys(m: &Module, errs: &mut Errors) {
 
 /// The composite type (`Option<u32>`) the module uses whose codec helpers
 /// have the name of those of the module type whose Go name is `go`
-/// (`decodeOptU32` for a type `OptU32`), if any.
+/// (`decodeOptU32` for a type `OptU32`), if any, as it reads in Rust.
 fn reads_as_composite(m: &Module, go: &str) -> Option<String> {
-    crate::go::composite_helpers(m)
-        .into_iter()
-        .find(|(mangled, _)| mangled == go)
-        .map(|(_, ty)| ty)
+    m.composites()
+        .iter()
+        .find(|t| naming::mangle(t) == go)
+        .map(naming::rust_name)
 }
 
 fn check_fields(fields: &[Field], span: Span, errs: &mut Errors) {
     let mut seen = BTreeMap::new();
     for f in fields {
-        let go = go_field_name(&f.name);
+        let go = naming::field_name(&f.name);
         if let Some(prev) = seen.insert(go.clone(), &f.name) {
             errs.at_span(
                 span,
@@ -297,14 +305,5 @@ fn check_fields(fields: &[Field], span: Span, errs: &mut Errors) {
                 ),
             );
         }
-    }
-}
-
-/// The Go name of a record or variant field (`0` -> `V0` for tuple fields).
-pub(crate) fn go_field_name(rust: &str) -> String {
-    if rust.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("V{rust}")
-    } else {
-        naming::exported(rust)
     }
 }

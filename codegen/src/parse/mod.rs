@@ -29,7 +29,6 @@ use crate::model::*;
 use checks::{check_exports, check_map_keys, check_names};
 use items::{is_handle, mark_error_enums};
 
-pub(crate) use checks::go_field_name;
 pub(crate) use funcs::is_extern_go;
 
 /// The most wasm parameters a host function may lower to (`Linker::func_wrap`).

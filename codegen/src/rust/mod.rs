@@ -8,7 +8,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::model::*;
-use crate::{GoFile, ABI_VERSION};
+use crate::shared::{GoFile, ABI_VERSION};
 
 mod client;
 mod glue;

@@ -222,19 +222,20 @@ pub fn data_dir() -> PathBuf {
 /// The example's build step: builds each directory of `plugins/` that holds
 /// a Go `main` package as a reactor, into one folder, and returns it.
 ///
-/// # Panics
+/// # Errors
 ///
 /// When Go is missing or too old, or a build fails (with Go's output).
-pub fn build_plugins() -> PathBuf {
+pub fn build_plugins() -> Result<PathBuf, gohost_build::Error> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("plugins");
     let folder = gohost_build::out_dir().join("async-plugins");
-    let names = gohost_build::build_plugins(&src, &folder);
+    let names = gohost_build::try_build_plugins(&src, &folder)?;
     say(format_args!(
-        "built {} plugin(s): {}",
+        "built {} plugin(s) into {}: {}",
         names.len(),
+        folder.display(),
         names.join(", ")
     ));
-    folder
+    Ok(folder)
 }
 
 /// The plugins the service runs: one pool of instances per plugin.

@@ -80,9 +80,9 @@ fn mode(args: Vec<String>) -> Result<Mode, String> {
 async fn run(mode: Mode) -> Result<(), BoxError> {
     // Building with Go and compiling the modules block: keep them off the
     // runtime's worker threads.
-    let host = tokio::task::spawn_blocking(|| {
-        let folder = async_plugins::build_plugins();
-        Host::load(&folder, &async_plugins::data_dir())
+    let host = tokio::task::spawn_blocking(|| -> Result<Host, BoxError> {
+        let folder = async_plugins::build_plugins()?;
+        Ok(Host::load(&folder, &async_plugins::data_dir())?)
     })
     .await??;
     let host = Arc::new(host);

@@ -31,7 +31,7 @@ fn serves_plugins_concurrently_and_cuts_off_the_runaway_one() {
 
 async fn serve_and_check() {
     let host = tokio::task::spawn_blocking(|| {
-        let folder = async_plugins::build_plugins();
+        let folder = async_plugins::build_plugins().expect("build the plugins");
         Host::load(&folder, &async_plugins::data_dir())
     })
     .await

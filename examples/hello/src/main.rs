@@ -45,9 +45,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn run() -> Result<i32, gohost::Error> {
+fn run() -> Result<i32, Box<dyn std::error::Error>> {
     let guest_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest");
-    let wasm = gohost_build::build_go(&guest_dir, "hello", gohost_build::BuildMode::Command);
+    let wasm = gohost_build::try_build_go(&guest_dir, "hello", gohost_build::BuildMode::Command)?;
 
     let engine = Engine::default();
     let module = Module::from_file(&engine, &wasm)?;

@@ -1,4 +1,4 @@
-//! The README's "run it" command, as a test: the example builds its Go
+//! The README's "Quick start" command, as a test: the example builds its Go
 //! guest and runs it on the host.
 
 use std::process::Command;

@@ -313,10 +313,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: Args) -> Result<(), Error> {
+fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let folder = match args.folder {
         Some(dir) => dir,
-        None => build_plugins(),
+        None => build_plugins()?,
     };
     let data = Shared::default();
     let plugins = load(&folder, &data)?;
@@ -335,7 +335,7 @@ fn run(args: Args) -> Result<(), Error> {
     }
 
     if args.watch {
-        return watch(&plugins, &mut versions, &mut tallies);
+        return Ok(watch(&plugins, &mut versions, &mut tallies)?);
     }
     say(format_args!("summary:"));
     let data = data.lock().unwrap_or_else(|p| p.into_inner());
@@ -354,16 +354,17 @@ fn run(args: Args) -> Result<(), Error> {
 
 /// The example's build step: builds each directory of `plugins/` that holds
 /// a Go `main` package as a reactor, into one folder, and returns it.
-fn build_plugins() -> PathBuf {
+fn build_plugins() -> Result<PathBuf, gohost_build::Error> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("plugins");
     let folder = gohost_build::out_dir().join("kv-plugins");
-    let names = gohost_build::build_plugins(&src, &folder);
+    let names = gohost_build::try_build_plugins(&src, &folder)?;
     say(format_args!(
-        "built {} plugin(s): {}",
+        "built {} plugin(s) into {}: {}",
         names.len(),
+        folder.display(),
         names.join(", ")
     ));
-    folder
+    Ok(folder)
 }
 
 /// Loads every plugin of `folder` into a set: each in its own pool with

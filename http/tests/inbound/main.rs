@@ -1,7 +1,8 @@
 //! Go `net/http` handlers served through gohost-http, end to end: plugins
 //! built with the real Go toolchain, served over real HTTP on 127.0.0.1 by
 //! axum and hyper, driven by a real client (hyper-util's), on the engine
-//! the build selects (wasmi, or wasmtime with `--features gohost/jit`).
+//! `GOHOST_ENGINE` names (`wasmi`, the default, or `wasmtime`: the tests
+//! build both).
 
 #![allow(clippy::unwrap_used)]
 

@@ -431,7 +431,7 @@ impl Decode<'_> for String {
     const MIN_SIZE: usize = 4;
     #[inline]
     fn decode(r: &mut Reader<'_>) -> Result<Self, AbiError> {
-        Ok(super::memory::lossy_text(r.bytes()?).into_owned())
+        Ok(super::text::lossy_text(r.bytes()?).into_owned())
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{AbiState, GuestMemory};
-use crate::Trap;
+use crate::error::Trap;
 
 /// Configuration values by key; shared, since every instance of a pool gets
 /// the same ones.

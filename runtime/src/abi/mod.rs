@@ -2,6 +2,7 @@
 //! codec, memory views, handles and the return-area protocol of
 //! `docs/abi.md`. Generated glue uses this through [`crate::__private`].
 
+mod async_calls;
 mod codec;
 mod config;
 mod error;
@@ -12,8 +13,10 @@ mod memory;
 mod proptests;
 mod reply;
 mod ret;
+mod text;
 mod writer;
 
+pub use async_calls::{AsyncCalls, Pending};
 pub use codec::{
     char_error, char_from_wasm, decode_all, isize_error, range_error, usize_error, Decode, Encode,
     Reader,
@@ -44,5 +47,5 @@ pub struct AbiState {
     /// The values `Config(key)` reads in the guest.
     pub(crate) config: ConfigValues,
     /// The futures of async host functions, and a call left pending.
-    pub(crate) async_calls: crate::engine::async_start::AsyncCalls,
+    pub(crate) async_calls: AsyncCalls,
 }

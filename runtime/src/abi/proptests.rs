@@ -243,7 +243,7 @@ proptest! {
     fn text_decodes_as_from_utf8_lossy(bytes in proptest::collection::vec(any::<u8>(), 0..48), text in "\\PC{0,16}") {
         for b in [&bytes[..], text.as_bytes()] {
             let expected = String::from_utf8_lossy(b);
-            prop_assert_eq!(&super::memory::lossy_text(b), &expected);
+            prop_assert_eq!(&super::text::lossy_text(b), &expected);
             let mut w = Writer::new();
             w.bytes(b);
             let bytes_on_wire = w.into_bytes();

@@ -4,7 +4,7 @@
 
 use super::codec::{decode_all, Decode, Reader};
 use super::AbiError;
-use crate::Error;
+use crate::error::Error;
 
 /// Why an export's reply is not the result.
 #[derive(Debug)]

@@ -7,7 +7,7 @@ use super::codec::Encode;
 use super::fixed::Fixed;
 use super::writer::{Writer, Written};
 use super::{AbiError, AbiState, GuestMemory};
-use crate::Trap;
+use crate::error::Trap;
 
 /// The status a return-area function gives back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

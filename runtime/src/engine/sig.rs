@@ -14,7 +14,7 @@ pub enum ValKind {
     FuncRef,
     ExternRef,
     /// Any other reference type (GC proposal types); wasmtime only.
-    #[cfg_attr(not(feature = "jit"), allow(dead_code))]
+    #[cfg_attr(not(feature = "wasmtime"), allow(dead_code))]
     OtherRef,
 }
 
@@ -61,7 +61,7 @@ pub enum ImportKind {
     Table,
     Global,
     /// Anything else (tags, ...), by name; wasmtime only.
-    #[cfg_attr(not(feature = "jit"), allow(dead_code))]
+    #[cfg_attr(not(feature = "wasmtime"), allow(dead_code))]
     Other(&'static str),
 }
 

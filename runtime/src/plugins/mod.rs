@@ -12,8 +12,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use crate::engine::Module;
+use crate::error::Error;
+use crate::instance::Instance;
+use crate::limits::Limits;
+use crate::linker::Linker;
+use crate::manifest::Manifest;
 use crate::pool::BoxFuture;
-use crate::{Error, Instance, Limits, Linker, Manifest, Module, Pool, Reuse, WasiConfig};
+use crate::pool::{Pool, Reuse};
+use crate::wasi::WasiConfig;
 
 #[cfg(feature = "watch")]
 pub use watch::Watch;

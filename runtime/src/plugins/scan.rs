@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::error::Error;
+use crate::manifest::Manifest;
 use crate::manifest::{hex, sha256_hex};
-use crate::{Error, Manifest};
 
 /// A plugin as found in the folder, ready to be compiled.
 #[derive(Debug)]

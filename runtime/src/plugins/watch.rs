@@ -8,7 +8,7 @@ use std::time::Duration;
 use notify::{EventKind, RecursiveMode, Watcher as _};
 
 use super::PluginSet;
-use crate::Error;
+use crate::error::Error;
 
 /// Watches a [`PluginSet`]'s folder and reloads the set after each change;
 /// from [`PluginSet::watch`]. Dropping it stops watching (after a reload in

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::Error;
+use crate::error::Error;
 
 /// Calls of a [`Pool`](crate::Pool) that faulted, by kind (see
 /// [`Error::is_fault`]); part of [`PoolStats`](crate::PoolStats).

@@ -6,9 +6,9 @@
 //! cargo run --release -p gohost-bench --bin perf-table [-- --quick] [--engine wasmi|wasmtime]
 //! ```
 //!
-//! It builds what it measures (gohost and the probes for each engine, the
-//! wasmtime ones in `target/jit`; the Go guests; the native Go program; the
-//! wazero host), then measures, per engine:
+//! It builds what it measures (gohost and the probes, with both engines in
+//! one build; the Go guests; the native Go program; the wazero host), then
+//! measures, per engine (chosen at run time with `GOHOST_ENGINE`):
 //!
 //! - host calls, export calls and new instances in one process
 //!   (`perf-probe calls`), each against hand-written code on the raw engine;
@@ -85,12 +85,19 @@ struct Paths {
     scratch: PathBuf,
 }
 
-/// The binaries built for one engine.
+/// The binaries that measure one engine (the same build for both).
 struct EngineBins {
     kind: EngineKind,
     gohost: PathBuf,
     probe: PathBuf,
     raw_run: PathBuf,
+}
+
+impl EngineBins {
+    /// A command of one of these binaries, on this engine.
+    fn cmd(&self, program: &Path) -> Cmd {
+        Cmd::new(program).env("GOHOST_ENGINE", self.kind.name())
+    }
 }
 
 /// The Go programs.
@@ -235,7 +242,8 @@ fn build_peers(options: &Options) -> Peers {
     Peers { extism, goplugin }
 }
 
-/// Builds `gohost` and the probes for one engine (release mode).
+/// Builds `gohost` and the probes (release mode, both engines; a second
+/// call finds them built).
 fn build_engine(paths: &Paths, kind: EngineKind) -> Result<EngineBins, String> {
     progress(&format!(
         "building gohost and the probes for {}",
@@ -252,21 +260,13 @@ fn build_engine(paths: &Paths, kind: EngineKind) -> Result<EngineBins, String> {
         .arg("-p")
         .arg("gohost-bench")
         .arg("--bins");
-    let out = match kind {
-        EngineKind::Wasmi => {
-            cmd = cmd.arg("--target-dir").arg(paths.target.as_os_str());
-            paths.target.join("release")
-        }
-        EngineKind::Wasmtime => {
-            let dir = paths.target.join("jit");
-            cmd = cmd
-                .arg("--features")
-                .arg("gohost-bench/jit")
-                .arg("--target-dir")
-                .arg(dir.as_os_str());
-            dir.join("release")
-        }
-    };
+    // Both engines in one build: each run picks one with GOHOST_ENGINE.
+    cmd = cmd
+        .arg("--features")
+        .arg("gohost-bench/wasmtime")
+        .arg("--target-dir")
+        .arg(paths.target.as_os_str());
+    let out = paths.target.join("release");
     cmd.output()?;
     Ok(EngineBins {
         kind,
@@ -294,7 +294,7 @@ fn measure_engine(
 
     progress(&format!("{engine}: calls (perf-probe calls)"));
     let plugin = programs.plugin.as_os_str();
-    let probe_cmd = |mode: &str| Cmd::new(&bins.probe).arg("--guest").arg(plugin).arg(mode);
+    let probe_cmd = |mode: &str| bins.cmd(&bins.probe).arg("--guest").arg(plugin).arg(mode);
     let mut probe = probe_cmd("calls")
         .arg("--async-guest")
         .arg(programs.async_plugin.as_os_str());
@@ -346,18 +346,18 @@ fn measure_engine(
     match bins.kind {
         EngineKind::Wasmi => scenarios.push((
             "cold start: `gohost run` Go hello",
-            Cmd::new(&bins.gohost).arg("run").arg(hello),
-            Cmd::new(&bins.raw_run).arg(hello),
+            bins.cmd(&bins.gohost).arg("run").arg(hello),
+            bins.cmd(&bins.raw_run).arg(hello),
             wazero_run(None).arg(hello),
         )),
         EngineKind::Wasmtime => {
             scenarios.push((
                 "cold start: `gohost run` Go hello, module cache warm",
-                Cmd::new(&bins.gohost)
+                bins.cmd(&bins.gohost)
                     .arg("run")
                     .arg(hello)
                     .env("GOHOST_CACHE_DIR", cache.join("gohost").as_os_str()),
-                Cmd::new(&bins.raw_run)
+                bins.cmd(&bins.raw_run)
                     .arg("--precompiled")
                     .arg(cache.join("hello.cwasm").as_os_str())
                     .arg(hello),
@@ -365,11 +365,11 @@ fn measure_engine(
             ));
             scenarios.push((
                 "cold start: `gohost run --no-cache` Go hello (compiles)",
-                Cmd::new(&bins.gohost)
+                bins.cmd(&bins.gohost)
                     .arg("run")
                     .arg("--no-cache")
                     .arg(hello),
-                Cmd::new(&bins.raw_run).arg(hello),
+                bins.cmd(&bins.raw_run).arg(hello),
                 wazero_run(None).arg(hello),
             ));
         }
@@ -427,7 +427,7 @@ fn measure_engine(
             c
         };
         let wasm = programs.compute.as_os_str();
-        let mut g = Cmd::new(&bins.gohost).arg("run");
+        let mut g = bins.cmd(&bins.gohost).arg("run");
         if bins.kind == EngineKind::Wasmtime {
             g = g.env("GOHOST_CACHE_DIR", cache.join("gohost").as_os_str());
         }
@@ -498,7 +498,7 @@ fn measure_peers(
     let interp = bins.kind == EngineKind::Wasmi;
     let quick = |c: Cmd| if options.quick { c.arg("--quick") } else { c };
     let plugin = programs.plugin.as_os_str();
-    let probe = |mode: &str| Cmd::new(&bins.probe).arg("--guest").arg(plugin).arg(mode);
+    let probe = |mode: &str| bins.cmd(&bins.probe).arg("--guest").arg(plugin).arg(mode);
 
     let mut runs = Vec::new();
     if !interp {

@@ -5,7 +5,7 @@
 //! support code it imports, `guest/internal/gohost`); [`run_guest`] builds
 //! the guest in `guest/` with your Go toolchain and runs it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use gohost::{Capture, Engine, Linker, Module, Output, WasiConfig};
 
@@ -49,6 +49,8 @@ pub mod {{package}} {
 /// What a run of the guest did.
 #[derive(Debug)]
 pub struct Run {
+    /// The module built from `guest/`.
+    pub wasm: PathBuf,
     /// The guest's exit code.
     pub code: i32,
     /// What it printed.
@@ -57,10 +59,19 @@ pub struct Run {
     pub host: Host,
 }
 
-/// Builds the Go guest and runs it with `args`, capturing what it prints.
-pub fn run_guest(args: &[String]) -> Result<Run, gohost::Error> {
+/// Why the guest did not run: it does not build (with the Go compiler's
+/// messages), or gohost refused or stopped it.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Builds the Go guest into `target/gohost-guests/{{crate}}-guest.wasm` and
+/// runs it with `args`, capturing what it prints.
+pub fn run_guest(args: &[String]) -> Result<Run, Error> {
     let guest_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest");
-    let wasm = gohost_build::build_go(&guest_dir, "{{crate}}-guest", gohost_build::BuildMode::Command);
+    let wasm = gohost_build::try_build_go(
+        &guest_dir,
+        "{{crate}}-guest",
+        gohost_build::BuildMode::Command,
+    )?;
 
     let engine = Engine::default();
     let module = Module::from_file(&engine, &wasm)?;
@@ -75,6 +86,7 @@ pub fn run_guest(args: &[String]) -> Result<Run, gohost::Error> {
     let mut instance = linker.instantiate(&module, &wasi, Host::default())?;
     let code = instance.run()?;
     Ok(Run {
+        wasm,
         code,
         stdout: stdout.to_string_lossy(),
         host: instance.into_state(),

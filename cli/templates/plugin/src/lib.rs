@@ -15,8 +15,8 @@ use gohost::{Config, Engine, Limits, Linker, Module, Output, Pool, WasiConfig};
 /// What the host keeps for one plugin instance.
 #[derive(Debug, Default)]
 pub struct Host {
-    /// The lines the plugin logged.
-    pub log: Vec<String>,
+    /// The plugin's name, for its log lines.
+    pub plugin: String,
 }
 
 /// The plugin API, as the Go package `{{package}}`.
@@ -30,9 +30,10 @@ pub mod {{package}} {
         pub times: u32,
     }
 
-    /// Writes a line to the host's log.
+    /// Writes a line to the host's standard error, after the plugin's name.
+    /// (A bigger host would hand it to its logger: `tracing`, `log`.)
     pub fn log(host: &mut super::Host, line: &str) {
-        host.log.push(line.to_string());
+        eprintln!("{}: {line}", host.plugin);
     }
 
     extern "Go" {
@@ -45,6 +46,8 @@ pub mod {{package}} {
 pub struct Plugin {
     /// The plugin's name (its directory under `plugins/`).
     pub name: String,
+    /// The module built from it.
+    pub wasm: PathBuf,
     pool: Pool<Host>,
 }
 
@@ -57,34 +60,39 @@ impl Plugin {
     }
 }
 
+/// Why the plugins could not be loaded: a plugin that does not build (with
+/// the Go compiler's messages) or a module gohost refuses.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
 /// Builds every plugin under `plugins/` (each directory with a `main.go`)
-/// and loads it.
-pub fn load_plugins() -> Result<Vec<Plugin>, gohost::Error> {
+/// into `target/gohost-guests/{{crate}}-plugins/NAME.wasm` and loads it.
+pub fn load_plugins() -> Result<Vec<Plugin>, Error> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let folder: PathBuf = gohost_build::out_dir().join("{{crate}}-plugins");
-    let names = gohost_build::build_plugins(&root.join("plugins"), &folder);
+    let names = gohost_build::try_build_plugins(&root.join("plugins"), &folder)?;
     // Fuel metering and interruption, for the limits below.
     let engine = Engine::new(Config::new().consume_fuel(true).interruptible(true));
-    names
-        .into_iter()
-        .map(|name| {
-            let module = Module::from_file(&engine, folder.join(format!("{name}.wasm")))?;
-            let mut linker = Linker::<Host>::new(&engine);
-            {{package}}::add_to_linker(&mut linker, |host: &mut Host| host)?;
-            let pool = Pool::builder(linker, module, Host::default)
-                .limits(
-                    Limits::new()
-                        .memory_bytes(64 << 20)
-                        .fuel_per_call(500_000_000)
-                        .deadline(Duration::from_secs(5)),
-                )
-                .wasi(|| {
-                    let mut wasi = WasiConfig::new();
-                    wasi.stderr(Output::Inherit);
-                    wasi
-                })
-                .build();
-            Ok(Plugin { name, pool })
-        })
-        .collect()
+    let mut plugins = Vec::new();
+    for name in names {
+        let wasm = folder.join(format!("{name}.wasm"));
+        let module = Module::from_file(&engine, &wasm)?;
+        let mut linker = Linker::<Host>::new(&engine);
+        {{package}}::add_to_linker(&mut linker, |host: &mut Host| host)?;
+        let plugin = name.clone();
+        let pool = Pool::builder(linker, module, move || Host { plugin: plugin.clone() })
+            .limits(
+                Limits::new()
+                    .memory_bytes(64 << 20)
+                    .fuel_per_call(500_000_000)
+                    .deadline(Duration::from_secs(5)),
+            )
+            .wasi(|| {
+                let mut wasi = WasiConfig::new();
+                wasi.stderr(Output::Inherit);
+                wasi
+            })
+            .build();
+        plugins.push(Plugin { name, wasm, pool });
+    }
+    Ok(plugins)
 }

@@ -11,6 +11,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for plugin in &plugins {
+        eprintln!("built {}: {}", plugin.name, plugin.wasm.display());
+    }
     let req = {{lib}}::{{package}}::Request { name, times: 2 };
     for plugin in &plugins {
         match plugin.handle(&req) {

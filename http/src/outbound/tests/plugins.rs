@@ -5,8 +5,8 @@
 //! their own, a reverse proxy and a cookie jar; the host's client reaches
 //! a real upstream on 127.0.0.1, and a test resolver maps other names to
 //! denied addresses, which the recording dialer must never be asked for.
-//! On the engine the build selects (wasmi, or wasmtime with
-//! `--features gohost/jit`).
+//! On the engine `GOHOST_ENGINE` names (`wasmi`, the default, or
+//! `wasmtime`: the tests build both).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
