@@ -370,13 +370,25 @@ impl<S: Send + 'static> Pool<S> {
 
     /// An instance for a call that started at `started`.
     fn checkout(&self, started: Instant) -> Result<Lease<'_, S>, Error> {
-        checkout!(self, started, false, block_on(self.permits.acquire()), [instantiate_limited, initialize])
+        checkout!(
+            self,
+            started,
+            false,
+            block_on(self.permits.acquire()),
+            [instantiate_limited, initialize]
+        )
     }
 
     /// [`checkout`](Self::checkout) for an async call: waits for a permit,
     /// makes and starts an instance, without blocking a thread.
     async fn checkout_async(&self, started: Instant) -> Result<Lease<'_, S>, Error> {
-        checkout!(self, started, true, self.permits.acquire().await, [instantiate_limited_async, initialize_async].await)
+        checkout!(
+            self,
+            started,
+            true,
+            self.permits.acquire().await,
+            [instantiate_limited_async, initialize_async].await
+        )
     }
 
     /// Gives a new instance the pool's name.

@@ -300,10 +300,13 @@ impl WasiConfig {
     }
 }
 
+/// The arguments and the `(name, value)` environment a guest sees.
+pub(crate) type ArgsAndEnv<'a> = (&'a [String], Vec<(String, String)>);
+
 impl WasiConfig {
     /// The arguments and the environment the guest sees, once checked
     /// that WASI can pass them (see `check_strings`).
-    pub(crate) fn args_and_env(&self) -> Result<(&[String], Vec<(String, String)>), Error> {
+    pub(crate) fn args_and_env(&self) -> Result<ArgsAndEnv<'_>, Error> {
         let env = self.environment();
         check_strings(&self.args, &env)?;
         Ok((&self.args, env))

@@ -29,6 +29,11 @@ use crate::limits::{Deadline, Limits, MemoryLimiter};
 use crate::trace::Ident;
 use crate::wasi::WasiConfig;
 
+/// What instantiating a module gives: the instance and its memory export,
+/// or the engine's error (a trap in the start function, a limit).
+pub(crate) type Instantiated<B> =
+    Result<(<B as Backend>::Instance, Option<<B as Backend>::Memory>), <B as Backend>::Error>;
+
 /// An engine gohost can run guests on (see the module documentation).
 ///
 /// Not for use outside gohost: it is public only because the host-function
@@ -115,16 +120,14 @@ pub trait Backend: Sized + Send + Sync + 'static {
         links: &Self::Links<S>,
         store: &mut Self::Store<S>,
         module: &Self::Module,
-    ) -> Result<Result<(Self::Instance, Option<Self::Memory>), Self::Error>, Error>;
+    ) -> Result<Instantiated<Self>, Error>;
     /// [`instantiate`](Self::instantiate) for async calls, with the
     /// functions that block (WASI's sleeps and reads) made async.
     fn instantiate_async<S: Send + 'static>(
         links: &Self::Links<S>,
         store: &mut Self::Store<S>,
         module: &Self::Module,
-    ) -> impl Future<
-        Output = Result<Result<(Self::Instance, Option<Self::Memory>), Self::Error>, Error>,
-    > + Send;
+    ) -> impl Future<Output = Result<Instantiated<Self>, Error>> + Send;
 
     // The store.
 

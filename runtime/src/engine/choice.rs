@@ -27,6 +27,11 @@ pub struct Wasmtime;
 macro_rules! per_engine {
     ($(#[$attr:meta])* $vis:vis enum $name:ident $(<$($lt:lifetime,)? $($g:ident),*>)? = $ty:ident<$($tlt:lifetime,)? @ $(, $arg:ty)*>) => {
         $(#[$attr])*
+        // The variants differ in size (wasmi keeps its store inline), but
+        // each value is made once per instance or linker and then called
+        // many times: a box would cost an allocation and a pointer chase
+        // per call to save bytes, and the default build has one variant.
+        #[allow(clippy::large_enum_variant)]
         $vis enum $name $(<$($lt,)? $($g: 'static),*>)? {
             Wasmi($ty<$($tlt,)? $crate::engine::Wasmi $(, $arg)*>),
             #[cfg(feature = "wasmtime")]

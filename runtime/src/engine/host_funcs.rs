@@ -10,7 +10,8 @@ use super::sig::Signature;
 /// [`Linker::func_wrap`](crate::Linker::func_wrap).
 ///
 /// Implemented for `Fn(Caller<'_, S>, A1, .., An) -> Result<R, Trap>` with
-/// each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16 parameters.
+/// each `Ai` a [`WasmValue`](crate::WasmValue), `R` a
+/// [`WasmResult`](crate::WasmResult), and up to 16 parameters.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a host function",
     label = "expected `Fn(Caller<'_, S>, A1, .., An) -> Result<R, Trap>`",
@@ -30,7 +31,8 @@ impl<S, P, R, F> IntoHostFunc<S, P, R> for F where
 /// [`Linker::func_wrap_async`](crate::Linker::func_wrap_async).
 ///
 /// Implemented for `Fn(&mut Caller<'_, S>, A1, .., An) -> HostCall<S, R>`
-/// with each `Ai` a [`WasmValue`], `R` a [`WasmResult`], and up to 16
+/// with each `Ai` a [`WasmValue`](crate::WasmValue), `R` a
+/// [`WasmResult`](crate::WasmResult), and up to 16
 /// parameters.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an async host function",

@@ -32,6 +32,7 @@ pub(crate) mod module;
 pub(crate) mod sig;
 pub(crate) mod values;
 
+pub(crate) use backend::Instantiated;
 pub use backend::{Backend, CallerRepr, StoreData};
 pub use choice::Wasmi;
 #[cfg(feature = "wasmtime")]

@@ -3,8 +3,7 @@
 //! [`InstanceOn`].
 
 use super::link_check::{self, HostFuncs};
-use crate::engine::Backend;
-use crate::engine::StoreData;
+use crate::engine::{Backend, Instantiated, StoreData};
 use crate::error::Error;
 use crate::instance::InstanceOn;
 use crate::limits::Limits;
@@ -99,7 +98,7 @@ impl<B: Backend, S: Send + 'static> LinkerOn<B, S> {
     fn finish(
         &self,
         mut store: B::Store<S>,
-        instantiated: Result<(B::Instance, Option<B::Memory>), B::Error>,
+        instantiated: Instantiated<B>,
     ) -> Result<InstanceOn<B, S>, Error> {
         let (instance, memory) = instantiated.map_err(|e| {
             let limiter = &B::data(&store).limiter;

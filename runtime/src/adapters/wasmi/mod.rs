@@ -37,7 +37,7 @@ use crate::engine::host_funcs::{AsyncHostFuncOn, HostFuncOn};
 use crate::engine::sig::{Import, Signature};
 use crate::engine::values::{WasmParams, WasmResult, WasmResults};
 use crate::engine::CallerRepr;
-use crate::engine::{Backend, Config, EngineKind, Wasmi};
+use crate::engine::{Backend, Config, EngineKind, Instantiated, Wasmi};
 use crate::error::{Error, Trap};
 use crate::wasi::WasiConfig;
 
@@ -119,7 +119,7 @@ impl Backend for Wasmi {
         links: &Links<S>,
         store: &mut Store<S>,
         module: &wasmi::Module,
-    ) -> Result<Result<(wasmi::Instance, Option<wasmi::Memory>), wasmi::Error>, Error> {
+    ) -> Result<Instantiated<Self>, Error> {
         let linkers = links.for_module(module).map_err(link_error)?;
         Ok(instantiate_on(&linkers.sync, store, module))
     }
@@ -128,9 +128,7 @@ impl Backend for Wasmi {
         links: &Links<S>,
         store: &mut Store<S>,
         module: &wasmi::Module,
-    ) -> impl Future<
-        Output = Result<Result<(wasmi::Instance, Option<wasmi::Memory>), wasmi::Error>, Error>,
-    > + Send {
+    ) -> impl Future<Output = Result<Instantiated<Self>, Error>> + Send {
         // A start function, if any, runs synchronously (Go modules have
         // none), as in a sync instantiation.
         let instantiated = links

@@ -33,7 +33,7 @@ use crate::abi::Pending;
 use crate::engine::sig::{Import, Signature};
 use crate::engine::values::{WasmParams, WasmResult, WasmResults};
 use crate::engine::CallerRepr;
-use crate::engine::{Backend, Config, EngineKind, Wasmtime};
+use crate::engine::{Backend, Config, EngineKind, Instantiated, Wasmtime};
 use crate::error::{Error, Trap};
 use crate::wasi::WasiConfig;
 
@@ -121,8 +121,7 @@ impl Backend for Wasmtime {
         links: &Links<S>,
         store: &mut Store<S>,
         module: &wasmtime::Module,
-    ) -> Result<Result<(wasmtime::Instance, Option<wasmtime::Memory>), wasmtime::Error>, Error>
-    {
+    ) -> Result<Instantiated<Self>, Error> {
         // A start function is a call into the guest from the host.
         let needed = store.data().entry_stack;
         let instantiated = crate::native_stack::with_stack(needed, || {
@@ -133,27 +132,20 @@ impl Backend for Wasmtime {
         Ok(instantiated.unwrap_or_else(|e| Err(wasmtime::Error::msg(e.to_string()))))
     }
 
-    fn instantiate_async<S: Send + 'static>(
+    async fn instantiate_async<S: Send + 'static>(
         links: &Links<S>,
         store: &mut Store<S>,
         module: &wasmtime::Module,
-    ) -> impl Future<
-        Output = Result<
-            Result<(wasmtime::Instance, Option<wasmtime::Memory>), wasmtime::Error>,
-            Error,
-        >,
-    > + Send {
-        async move {
-            let linker = links
-                .asynchronous()
-                .map_err(|e| Error::Link(format!("cannot make the async linker: {e}")))?;
-            let instantiated = async {
-                let instance = linker.instantiate_async(&mut *store, module).await?;
-                let memory = instance.get_memory(&mut *store, "memory");
-                Ok((instance, memory))
-            };
-            Ok(instantiated.await)
-        }
+    ) -> Result<Instantiated<Self>, Error> {
+        let linker = links
+            .asynchronous()
+            .map_err(|e| Error::Link(format!("cannot make the async linker: {e}")))?;
+        let instantiated = async {
+            let instance = linker.instantiate_async(&mut *store, module).await?;
+            let memory = instance.get_memory(&mut *store, "memory");
+            Ok((instance, memory))
+        };
+        Ok(instantiated.await)
     }
 
     #[inline(always)]
