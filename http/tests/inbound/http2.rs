@@ -78,7 +78,7 @@ fn an_aborted_response_resets_its_stream_and_the_connection_serves_on() {
             Ok(res) => {
                 assert_eq!(res.status(), StatusCode::OK);
                 let collected = res.into_body().collect().await;
-                collected.err().expect("the stream ended cleanly")
+                collected.expect_err("the stream ended cleanly")
             }
         };
         assert_eq!(
