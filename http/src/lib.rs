@@ -147,3 +147,14 @@ pub fn add_to_linker<S: Send + 'static>(
 ) -> Result<(), gohost::Error> {
     wire::add_to_linker(linker, get)
 }
+
+/// The Rust examples of the guide's HTTP pages compile, and run unless
+/// marked `no_run`, as doctests of this crate (the pages use it; gohost's
+/// own doctests cannot): one item per page.
+#[cfg(doctest)]
+mod guide_doctests {
+    #[doc = include_str!("../../docs/http.md")]
+    struct Http;
+    #[doc = include_str!("../../docs/http-outbound.md")]
+    struct HttpOutbound;
+}
