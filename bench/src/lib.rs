@@ -12,6 +12,9 @@
 //! - `raw-wasmi-run`, `raw-wasmtime-run` (binaries): the cold-start
 //!   baselines for `gohost run`.
 //! - `call-profile` (binary): one call loop for callgrind.
+//! - `http-load` (binary): requests per second and latency of a Go hello
+//!   handler through gohost-http against Go's own `net/http`, natively
+//!   ([`http_load`]).
 //! - `go-compat` (binary): Go's standard-library tests under gohost on
 //!   both engines and under Go's own runner, written to
 //!   `docs/compatibility.md`: `cargo run --release -p gohost-bench --bin
@@ -25,6 +28,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod http_load;
 pub mod measure;
 pub mod peers;
 pub mod raw;

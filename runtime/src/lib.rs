@@ -85,7 +85,7 @@ pub use host::{Caller, HostCall};
 pub use instance::Instance;
 pub use limits::{CancelHandle, Limits};
 pub use linker::Linker;
-pub use manifest::{Manifest, ManifestDir};
+pub use manifest::{Manifest, ManifestDir, ManifestSection};
 #[cfg(feature = "watch")]
 pub use plugins::Watch;
 pub use plugins::{Change, Plugin, PluginSet, PluginSetBuilder};

@@ -21,17 +21,24 @@
 //!
 //! [config]                        # values the plugin reads: kv.Config("greeting")
 //! greeting = "hello"
+//!
+//! [http]                          # read by gohost-http, not by gohost
+//! allow_hosts = ["api.example.com"]
 //! ```
 //!
 //! Every field is checked when the manifest is read; an unknown field, a
 //! wrong type or a value out of range is refused with the field's name and
-//! line.
+//! line. The `[http]` table is the exception: gohost keeps it as written
+//! ([`ManifestSection`]) for the crate that reads it, which checks it the
+//! same way.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
@@ -78,6 +85,44 @@ pub struct Manifest {
     pub env: BTreeMap<String, String>,
     /// Configuration values for the plugin.
     pub config: BTreeMap<String, String>,
+    /// The `[http]` table, as written: the HTTP policy, which the
+    /// `gohost-http` crate reads and checks (the core does not know HTTP).
+    pub http: Option<ManifestSection>,
+}
+
+/// A table of a manifest that another crate reads and checks, such as
+/// `[http]` (read by `gohost-http`): gohost checks only that it is a
+/// table, and keeps the manifest's text so that its reader's errors name
+/// the manifest and the line, as gohost's own do.
+///
+/// ```
+/// # fn main() -> Result<(), gohost::Error> {
+/// use std::path::Path;
+///
+/// #[derive(serde::Deserialize)]
+/// #[serde(deny_unknown_fields)]
+/// struct Http {
+///     allow_hosts: Vec<String>,
+/// }
+///
+/// let text = "wasm = \"p.wasm\"\n[http]\nallow_hosts = [\"api.example.com\"]\n";
+/// let manifest = gohost::Manifest::parse(text, Path::new("p.toml"))?;
+/// let section = manifest.http.expect("an [http] table");
+/// assert_eq!(section.line(), 2);
+/// let http: Http = section.deserialize()?;
+/// assert_eq!(http.allow_hosts, ["api.example.com"]);
+///
+/// let bad = "wasm = \"p.wasm\"\n[http]\nallow_hosts = 7\n";
+/// let section = gohost::Manifest::parse(bad, Path::new("p.toml"))?.http.expect("[http]");
+/// let err = section.deserialize::<Http>().err().expect("refused").to_string();
+/// assert!(err.starts_with("p.toml, line 3: invalid type"), "{err}");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestSection {
+    path: PathBuf,
+    text: Arc<str>,
+    span: Range<usize>,
 }
 
 /// A directory a manifest preopens.
@@ -105,6 +150,7 @@ struct RawManifest {
     env: BTreeMap<String, String>,
     #[serde(default)]
     config: BTreeMap<String, String>,
+    http: Option<Spanned<toml::Table>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -225,6 +271,11 @@ impl Manifest {
             dirs,
             env: raw.env,
             config: raw.config,
+            http: raw.http.map(|table| ManifestSection {
+                path: path.to_path_buf(),
+                text: text.into(),
+                span: table.span(),
+            }),
         })
     }
 
@@ -300,6 +351,38 @@ impl Manifest {
             wasi.config(k, v);
         }
         wasi
+    }
+}
+
+impl ManifestSection {
+    /// The line the table starts on.
+    pub fn line(&self) -> usize {
+        line_of(&self.text, self.span.start)
+    }
+
+    /// Reads the table as a `T`. An error names the manifest and the line
+    /// of the offending field; `T`'s fields of type `toml::Spanned` carry
+    /// their place in the manifest for [`ManifestSection::error`].
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        /// The whole manifest again, for positions in it; every other
+        /// field was checked by `Manifest::parse`.
+        #[derive(Deserialize)]
+        struct Whole<T> {
+            http: T,
+        }
+        toml::from_str::<Whole<T>>(&self.text)
+            .map(|whole| whole.http)
+            .map_err(|e| self.error(e.span(), e.message().to_string()))
+    }
+
+    /// An error about this table: `message` at `span` (a `toml::Spanned`
+    /// field's), or at the table's start.
+    pub fn error(&self, span: Option<Range<usize>>, message: impl Into<String>) -> Error {
+        Error::Manifest {
+            path: self.path.display().to_string(),
+            line: Some(line_of(&self.text, span.unwrap_or(self.span.clone()).start)),
+            message: message.into(),
+        }
     }
 }
 
@@ -468,6 +551,11 @@ greeting = "hello"
                 "expected a map",
             ),
             ("wasm = \"p.wasm\"\n[limits\n", "line 2", ""),
+            (
+                "wasm = \"p.wasm\"\nhttp = [1]\n",
+                "line 2",
+                "invalid type: sequence, expected a map",
+            ),
         ];
         for (text, line, want) in cases {
             let got = error(text);
@@ -475,6 +563,42 @@ greeting = "hello"
             assert!(got.contains(line), "{text:?}: want {line}, got {got}");
             assert!(got.contains(want), "{text:?}: want {want:?}, got {got}");
         }
+    }
+
+    #[test]
+    fn the_http_table_is_kept_for_its_reader() {
+        #[derive(Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        struct Http {
+            hosts: Vec<Spanned<String>>,
+        }
+        let text = "wasm = \"p.wasm\"\n\n[http]\nhosts = [\n  \"a\",\n  \"b\",\n]\n";
+        let (_tmp, m) = parse(text);
+        let section = m.expect("valid").http.expect("[http]");
+        assert_eq!(section.line(), 3);
+        let http: Http = section.deserialize().expect("an Http");
+        let b = &http.hosts[1];
+        assert_eq!(b.get_ref(), "b");
+        let err = section.error(Some(b.span()), "`b` is refused").to_string();
+        assert!(
+            err.ends_with("plugin.toml, line 6: `b` is refused"),
+            "{err}"
+        );
+
+        let (_tmp, m) = parse("wasm = \"p.wasm\"\n[http]\nhost = 1\n");
+        let err = m
+            .expect("valid")
+            .http
+            .expect("[http]")
+            .deserialize::<Http>();
+        let err = err.expect_err("unknown field").to_string();
+        assert!(
+            err.contains("plugin.toml, line 3: unknown field `host`"),
+            "{err}"
+        );
+
+        let (_tmp, m) = parse("wasm = \"p.wasm\"\n");
+        assert_eq!(m.expect("valid").http, None);
     }
 
     #[test]

@@ -1,0 +1,3 @@
+module gohost.bench/httphello
+
+go 1.24

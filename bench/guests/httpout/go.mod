@@ -1,0 +1,3 @@
+module gohost.bench/httpout
+
+go 1.24

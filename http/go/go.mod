@@ -1,0 +1,3 @@
+module gohosthttp
+
+go 1.24

@@ -1,0 +1,3 @@
+module gohosthttp.test/plugins
+
+go 1.24
