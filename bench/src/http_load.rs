@@ -97,7 +97,7 @@ pub fn serve_gohost(
             }
             wasi
         })
-        .build();
+        .build_async()?;
     let handler = Handler::new(pool);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(instances)

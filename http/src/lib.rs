@@ -21,7 +21,7 @@
 //! gohost_http::add_to_linker(&mut linker, |s: &mut HttpState| s)?;
 //! let pool = Pool::builder(linker, module, HttpState::new)
 //!     .limits(Limits::new().memory_bytes(64 << 20).deadline(std::time::Duration::from_secs(10)))
-//!     .build();
+//!     .build_async()?;
 //!
 //! let app = axum::Router::new().nest_service("/shop", Handler::new(pool));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;

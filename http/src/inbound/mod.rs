@@ -137,7 +137,7 @@ impl<S: HttpView> Handler<S> {
     /// let module = Module::from_file(&engine, "shop.wasm")?;
     /// let mut linker = Linker::<HttpState>::new(&engine);
     /// gohost_http::add_to_linker(&mut linker, |s: &mut HttpState| s)?;
-    /// let handler = Handler::new(Pool::builder(linker, module, HttpState::new).build());
+    /// let handler = Handler::new(Pool::builder(linker, module, HttpState::new).build_async()?);
     /// # Ok::<(), gohost::Error>(())
     /// ```
     pub fn new(pool: impl Into<Arc<Pool<S>>>) -> Handler<S> {

@@ -75,7 +75,7 @@ impl HttpState {
     /// let client = Client::new(Policy::from_manifest(&manifest)?);
     /// let pool = gohost::Pool::builder(linker, module, move || HttpState::with_outbound(&client))
     ///     .limits(manifest.limits())
-    ///     .build();
+    ///     .build_async()?;
     /// # Ok(()) }
     /// ```
     pub fn with_outbound(client: &Client) -> HttpState {

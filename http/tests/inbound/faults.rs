@@ -304,24 +304,27 @@ fn a_connection_keeps_serving_after_a_fault() {
 #[test]
 fn plugins_and_pools_that_cannot_serve_get_500_and_the_host_keeps_serving() {
     runtime().block_on(async {
-        // A plugin without gohosthttp; one whose init panics (Serve twice);
-        // a pool on an engine that cannot make async instances.
+        // A plugin without gohosthttp; one whose init panics (Serve twice).
         let no_serve = Handler::new(pool("noserve", limits()));
         let twice = Handler::new(pool("twice", limits()));
+        // A pool on an engine that cannot make async instances is refused
+        // when it is built, before it could serve a request.
         let sync_engine = gohost::Engine::default();
         let module = gohost::Module::from_file(&sync_engine, plugin_wasm("basic")).unwrap();
         let mut linker = gohost::Linker::<gohost_http::HttpState>::new(&sync_engine);
         gohost_http::add_to_linker(&mut linker, |s: &mut gohost_http::HttpState| s).unwrap();
-        let not_async = Handler::new(
-            gohost::Pool::builder(linker, module, gohost_http::HttpState::new).build(),
-        );
+        let refused = gohost::Pool::builder(linker, module, gohost_http::HttpState::new)
+            .build_async()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(refused.contains("interruptible"), "{refused}");
         let app = axum::Router::new()
             .nest_service("/noserve", no_serve)
             .nest_service("/twice", twice)
-            .nest_service("/sync", not_async)
             .nest_service("/basic", Handler::new(pool("basic", limits())));
         let addr = serve(app).await;
-        for path in ["/noserve/x", "/twice/x", "/sync/hello/x", "/noserve/y"] {
+        for path in ["/noserve/x", "/twice/x", "/noserve/y"] {
             let reply = get(addr, path).await;
             assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
         }

@@ -84,7 +84,8 @@ pub fn pool(name: &str, limits: Limits) -> Pool<HttpState> {
         .name(name)
         .max_instances(2)
         .limits(limits)
-        .build()
+        .build_async()
+        .expect("an HTTP plugin's pool")
 }
 
 /// The limits most tests use: a deadline far above what a request takes.
@@ -238,7 +239,8 @@ pub fn single(name: &str, limits: Limits) -> (Arc<Pool<HttpState>>, Arc<Mutex<Ve
             })));
             wasi
         })
-        .build();
+        .build_async()
+        .expect("an HTTP plugin's pool");
     (Arc::new(pool), stderr)
 }
 

@@ -78,7 +78,8 @@ async fn rig(policy: PolicyBuilder) -> Rig {
                 .memory_bytes(256 << 20)
                 .deadline(Duration::from_secs(20)),
         )
-        .build();
+        .build_async()
+        .expect("pool");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind 127.0.0.1");
