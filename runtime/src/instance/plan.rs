@@ -108,8 +108,11 @@ impl<B: Backend, S> InstanceOn<B, S> {
 
     /// The start of a top-level call of the export `func` by the method
     /// `method` (its sync name) in `mode`: the instance may run it, a
-    /// reactor has started, and the deadline's clock starts.
-    #[inline]
+    /// reactor has started, and the deadline's clock starts. Always
+    /// inlined: generic over two engines, it would otherwise be a call of
+    /// its own on every guest call (37 instructions on wasmtime's
+    /// `export_calls`), its refusals out of line.
+    #[inline(always)]
     pub(super) fn begin(&mut self, mode: Mode, method: &str, func: &str) -> Result<(), Error> {
         self.check_mode(mode, method)?;
         self.check_started(func)?;

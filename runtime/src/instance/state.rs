@@ -178,27 +178,20 @@ impl<B: Backend, S> InstanceOn<B, S> {
 
     /// Refuses a sync method on an async instance and the other way round;
     /// `method` is the sync method's name (`call`, `run`, `initialize`).
+    #[inline(always)]
     pub(super) fn check_mode(&self, mode: Mode, method: &str) -> Result<(), Error> {
         match (self.data().asynchronous, mode) {
-            (true, Mode::Sync) => Err(Error::Config(format!(
-                "{method}() on an instance made with instantiate_async: use {method}_async()"
-            ))),
-            (false, Mode::Async) => Err(Error::Config(format!(
-                "{method}_async() on an instance made with instantiate: instantiate it with \
-                 instantiate_async to call it asynchronously"
-            ))),
-            (true, Mode::Async) => super::async_call::require_runtime(),
             (false, Mode::Sync) => Ok(()),
+            (true, Mode::Async) => super::async_call::require_runtime(),
+            (asynchronous, _) => Err(wrong_mode(asynchronous, method)),
         }
     }
 
     /// Refuses a call of a reactor's export before `initialize`.
+    #[inline(always)]
     pub(super) fn check_started(&self, name: &str) -> Result<(), Error> {
         if self.reactor && !self.initialized {
-            // Go traps with a cryptic message otherwise.
-            return Err(Error::Config(format!(
-                "call initialize() before calling `{name}`: the module is a reactor and its runtime has not started"
-            )));
+            return Err(not_started(name));
         }
         Ok(())
     }
@@ -282,4 +275,29 @@ impl<B: Backend, S> InstanceOn<B, S> {
         });
         self.poison(err)
     }
+}
+
+/// The error of a sync call on an async instance (`asynchronous`), or the
+/// other way round.
+#[cold]
+#[inline(never)]
+fn wrong_mode(asynchronous: bool, method: &str) -> Error {
+    Error::Config(if asynchronous {
+        format!("{method}() on an instance made with instantiate_async: use {method}_async()")
+    } else {
+        format!(
+            "{method}_async() on an instance made with instantiate: instantiate it with \
+             instantiate_async to call it asynchronously"
+        )
+    })
+}
+
+/// The error of a call of a reactor's export before `initialize` (Go
+/// traps with a cryptic message otherwise).
+#[cold]
+#[inline(never)]
+fn not_started(name: &str) -> Error {
+    Error::Config(format!(
+        "call initialize() before calling `{name}`: the module is a reactor and its runtime has not started"
+    ))
 }
